@@ -1,0 +1,151 @@
+/**
+ * Every error graph-task raises or records carries a stable string `code`.
+ *
+ * Error classes do not survive a worker-thread boundary (only `message` and
+ * `cause` do on Node 20), so decisions (retry or not, which message to show)
+ * are taken on `code`, never on `instanceof` alone. The worker serialises a
+ * handler's error to `{ code, message, stack }` and the main thread rebuilds it.
+ */
+export const ErrorCodes = Object.freeze({
+  // Definition and publication
+  INVALID_OPTIONS: 'INVALID_OPTIONS',
+  INVALID_WORKFLOW: 'INVALID_WORKFLOW',
+  DUPLICATE_TASK: 'DUPLICATE_TASK',
+  UNKNOWN_DEPENDENCY: 'UNKNOWN_DEPENDENCY',
+  CYCLE: 'CYCLE',
+  EMPTY_WORKFLOW: 'EMPTY_WORKFLOW',
+  HANDLER_NOT_FOUND: 'HANDLER_NOT_FOUND',
+  HANDLER_NOT_FUNCTION: 'HANDLER_NOT_FUNCTION',
+  WORKFLOW_NOT_FOUND: 'WORKFLOW_NOT_FOUND',
+  WORKFLOW_EXISTS: 'WORKFLOW_EXISTS',
+  // Execution misuse
+  ENGINE_CLOSED: 'ENGINE_CLOSED',
+  INVALID_INPUT: 'INVALID_INPUT',
+  QUEUE_FULL: 'QUEUE_FULL',
+  EXECUTION_NOT_FOUND: 'EXECUTION_NOT_FOUND',
+  // Task outcomes (recorded on task results, never thrown at the caller)
+  TASK_FAILED: 'TASK_FAILED',
+  NON_RETRYABLE: 'NON_RETRYABLE',
+  TASK_TIMEOUT: 'TASK_TIMEOUT',
+  EXECUTION_TIMEOUT: 'EXECUTION_TIMEOUT',
+  CANCELLED: 'CANCELLED',
+  WORKER_CRASHED: 'WORKER_CRASHED',
+  RESOURCE_LIMITS: 'RESOURCE_LIMITS',
+  OUTPUT_NOT_CLONEABLE: 'OUTPUT_NOT_CLONEABLE',
+  DEPENDENCY_FAILED: 'DEPENDENCY_FAILED',
+  // Storage
+  STORAGE_ERROR: 'STORAGE_ERROR',
+  STORAGE_UNAVAILABLE: 'STORAGE_UNAVAILABLE',
+  SCHEMA_TOO_NEW: 'SCHEMA_TOO_NEW',
+  RECORD_TOO_LARGE: 'RECORD_TOO_LARGE',
+  // Manual retry
+  RETRY_NOT_ALLOWED: 'RETRY_NOT_ALLOWED',
+  RETRY_CONFLICT: 'RETRY_CONFLICT',
+  DEFINITION_CHANGED: 'DEFINITION_CHANGED'
+} as const)
+
+export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes]
+
+/** Base class of every error graph-task throws. */
+export class EngineError extends Error {
+  /** Stable machine-readable code, one of {@link ErrorCodes} or a handler's own. */
+  readonly code: string
+
+  constructor (code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.name = 'EngineError'
+    this.code = code
+  }
+}
+
+/** The workflow definition is invalid: duplicate ids, unknown dependencies, cycles, bad options. */
+export class WorkflowValidationError extends EngineError {
+  /** For CYCLE errors: the task ids along the cycle, first id repeated at the end. */
+  readonly path?: readonly string[]
+
+  constructor (code: string, message: string, path?: readonly string[]) {
+    super(code, message)
+    this.name = 'WorkflowValidationError'
+    if (path !== undefined) this.path = path
+  }
+}
+
+/** A handler module could not be loaded or its export is not a function. */
+export class HandlerError extends EngineError {
+  constructor (code: string, message: string, options?: { cause?: unknown }) {
+    super(code, message, options)
+    this.name = 'HandlerError'
+  }
+}
+
+/** An option passed to the engine, the builder or a call is invalid. */
+export class InvalidOptionsError extends EngineError {
+  constructor (message: string) {
+    super(ErrorCodes.INVALID_OPTIONS, message)
+    this.name = 'InvalidOptionsError'
+  }
+}
+
+/** No workflow or execution with that id. */
+export class NotFoundError extends EngineError {
+  constructor (code: string, message: string) {
+    super(code, message)
+    this.name = 'NotFoundError'
+  }
+}
+
+/** The engine was closed; it accepts no more work. */
+export class EngineClosedError extends EngineError {
+  constructor () {
+    super(ErrorCodes.ENGINE_CLOSED, 'the engine is closed and accepts no more executions')
+    this.name = 'EngineClosedError'
+  }
+}
+
+/** The bounded queue of pending tasks is full. */
+export class QueueFullError extends EngineError {
+  constructor (limit: number, requested: number) {
+    super(ErrorCodes.QUEUE_FULL,
+      `the task queue is full: ${requested} more tasks would exceed maxQueuedTasks (${limit})`)
+    this.name = 'QueueFullError'
+  }
+}
+
+/** A storage backend failed; `cause` holds the driver's error. */
+export class StorageError extends EngineError {
+  constructor (code: string, message: string, options?: { cause?: unknown }) {
+    super(code, message, options)
+    this.name = 'StorageError'
+  }
+}
+
+/** A manual retry was refused; `code` says why. */
+export class RetryError extends EngineError {
+  constructor (code: string, message: string) {
+    super(code, message)
+    this.name = 'RetryError'
+  }
+}
+
+/**
+ * Throw this from a handler to fail the task at once, without automatic retries.
+ * Recognised by its `code` (`NON_RETRYABLE`), so a plain object or an error of
+ * another class with `code: 'NON_RETRYABLE'` or `retryable: false` works too.
+ */
+export class NonRetryableError extends EngineError {
+  readonly retryable = false
+
+  constructor (message: string, options?: { cause?: unknown }) {
+    super(ErrorCodes.NON_RETRYABLE, message, options)
+    this.name = 'NonRetryableError'
+  }
+}
+
+/** The plain-data form of an error, as recorded on task results and spans. */
+export interface ErrorInfo {
+  code: string
+  message: string
+  /** Set when the error is known not to be worth retrying. */
+  retryable?: boolean
+  stack?: string
+}

@@ -1,0 +1,24 @@
+export { Engine } from './engine.js'
+export { createWorkflow, WorkflowBuilder, isWorkflow } from './builder.js'
+export { defineHandler } from './handler.js'
+export {
+  EngineError, WorkflowValidationError, HandlerError, InvalidOptionsError, NotFoundError, EngineClosedError,
+  QueueFullError, StorageError, RetryError, NonRetryableError, ErrorCodes
+} from './errors.js'
+export { MemoryStorage } from './storage/memory.js'
+
+export type { EngineOptions } from './options.js'
+export type { ExecuteOptions, CloseOptions, EngineStats } from './engine.js'
+export type { TaskOptions, TaskDefinition, Workflow } from './builder.js'
+export type { TaskContext, TaskHandler, TaskLogger } from './handler.js'
+export type { ErrorCode, ErrorInfo } from './errors.js'
+export type { EngineEvents, EngineEventType, EngineListener } from './event-bus.js'
+export type { ExecutionPlan } from './planner.js'
+export type { TracerOptions, TracerStats } from './recorder.js'
+export type { SchedulerStats } from './scheduler.js'
+export type { ExecutionStorage } from './storage/storage.js'
+export type { MemoryStorageOptions } from './storage/memory.js'
+export type {
+  EpochMs, ExecutionStatus, TaskStatus, LogLevel, RetryPolicy, TaskResult, ExecutionResult, ExecutionStatusInfo,
+  ExecutionRecord, TaskRecord, LogEntry, SpanRecord, SpanNode, SpanStatusCode, LogQuery, ExecutionQuery
+} from './types.js'

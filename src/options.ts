@@ -1,0 +1,195 @@
+import { availableParallelism } from 'node:os'
+import type { ResourceLimits } from 'node:worker_threads'
+import pino, { type Logger } from 'pino'
+import { InvalidOptionsError } from './errors.js'
+import type { ExecutionStorage } from './storage/storage.js'
+import { MemoryStorage } from './storage/memory.js'
+import type { ResolvedRetryPolicy, RetryPolicy } from './types.js'
+import { kRetryDefaults, validateRetryPolicy } from './retry-manager.js'
+import { kTracerDefaults, validateTracerOptions, type ResolvedTracerOptions, type TracerOptions } from './recorder.js'
+
+/** Options of `new Engine()`. Every field is optional. */
+export interface EngineOptions {
+  /**
+   * Worker threads in the pool. The pool keeps them all alive (min = max).
+   * @default os.availableParallelism()
+   */
+  threads?: number
+  /**
+   * Tasks in flight (sent to the pool and not yet answered) across all executions.
+   * @default Infinity (bounded by the pool)
+   */
+  maxConcurrency?: number
+  /**
+   * Tasks accepted but not finished, across all executions. `execute` rejects
+   * with a QueueFullError beyond it.
+   * @default 1000000
+   */
+  maxQueuedTasks?: number
+  /** Default retry policy of every task. */
+  retry?: RetryPolicy
+  /**
+   * Where execution records, task results, logs and spans go.
+   * @default new MemoryStorage()
+   */
+  storage?: ExecutionStorage
+  /** Batching of spans, logs and records on their way to storage. */
+  tracer?: TracerOptions
+  /**
+   * A pino logger for the engine's own lines. Quiet by default: warnings and errors only, on stderr.
+   * @default pino({ level: 'warn' }, stderr)
+   */
+  logger?: Logger
+  /**
+   * Lowest level of log entries kept in execution logs (handler and engine lines).
+   * @default 'info'
+   */
+  executionLogLevel?: 'trace' | 'debug' | 'info' | 'warn' | 'error'
+  /**
+   * Load TypeScript handler modules (.ts, .mts, .cts) in the workers through tsx, with no build step.
+   * @default false
+   */
+  typescript?: boolean
+  /** Passed to each worker thread. */
+  resourceLimits?: ResourceLimits
+  /**
+   * Kept for the pool; with min = max threads it only applies to threads above that.
+   * @default 60000
+   */
+  idleTimeout?: number
+  /** Extra `execArgv` for the worker threads. */
+  execArgv?: string[]
+  /**
+   * How long a cancelled or timed-out task may take to honour `ctx.signal` before its worker is terminated, in ms.
+   * @default 100
+   */
+  cancelGracePeriod?: number
+  /**
+   * Target run time of one worker message, in ms. Short tasks of one execution are
+   * sent together until their measured run time adds up to this, so that the
+   * round trip to the worker is paid once per batch and not once per task.
+   * @default 2
+   */
+  batchTargetMs?: number
+  /**
+   * Most tasks in one worker message.
+   * @default 64
+   */
+  maxBatchSize?: number
+  /**
+   * Finished executions kept in memory for status and result queries (storage keeps its own history).
+   * @default 1000
+   */
+  retainExecutions?: number
+  /**
+   * How long finished executions stay in memory, in ms.
+   * @default 600000
+   */
+  retainFor?: number
+  /**
+   * Keep task outputs in storage (needed to resume a failed execution without repeating work).
+   * @default true
+   */
+  storeOutputs?: boolean
+  /**
+   * How long `close()` waits for storage to accept what is still buffered, in ms.
+   * @default 10000
+   */
+  closeTimeout?: number
+  /** Name of this instance in execution records. @default host:pid:random */
+  instanceId?: string
+}
+
+export interface ResolvedEngineOptions {
+  threads: number
+  maxConcurrency: number
+  maxQueuedTasks: number
+  retry: ResolvedRetryPolicy
+  storage: ExecutionStorage
+  tracer: ResolvedTracerOptions
+  logger: Logger
+  executionLogLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error'
+  typescript: boolean
+  resourceLimits: ResourceLimits | undefined
+  idleTimeout: number
+  execArgv: string[]
+  cancelGracePeriod: number
+  batchTargetMs: number
+  maxBatchSize: number
+  retainExecutions: number
+  retainFor: number
+  storeOutputs: boolean
+  closeTimeout: number
+  instanceId: string | undefined
+}
+
+const kDefaults = Object.freeze({
+  maxConcurrency: Infinity,
+  maxQueuedTasks: 1_000_000,
+  executionLogLevel: 'info' as const,
+  typescript: false,
+  idleTimeout: 60_000,
+  cancelGracePeriod: 100,
+  batchTargetMs: 2,
+  maxBatchSize: 64,
+  retainExecutions: 1000,
+  retainFor: 600_000,
+  storeOutputs: true,
+  closeTimeout: 10_000
+})
+
+const kLogLevels = new Set(['trace', 'debug', 'info', 'warn', 'error'])
+
+/** @throws {InvalidOptionsError} naming the option and the rule */
+export function resolveOptions (options: EngineOptions = {}): ResolvedEngineOptions {
+  if (typeof options !== 'object' || options === null) {
+    throw new InvalidOptionsError('options must be an object')
+  }
+  const threads = options.threads ?? availableParallelism()
+  if (!Number.isInteger(threads) || threads < 1) {
+    throw new InvalidOptionsError('threads must be a positive integer')
+  }
+  if (options.retry !== undefined) validateRetryPolicy(options.retry)
+  const tracer = { ...kTracerDefaults, ...options.tracer }
+  validateTracerOptions(tracer)
+  const resolved: ResolvedEngineOptions = {
+    ...kDefaults,
+    ...stripUndefined(options),
+    threads,
+    retry: Object.freeze({ ...kRetryDefaults, ...options.retry }),
+    storage: options.storage ?? new MemoryStorage(),
+    tracer,
+    logger: options.logger ?? pino({ level: 'warn', name: 'graph-task' }, pino.destination(2)),
+    resourceLimits: options.resourceLimits,
+    execArgv: options.execArgv ?? [],
+    instanceId: options.instanceId
+  }
+  const { maxConcurrency, maxQueuedTasks, maxBatchSize, retainExecutions } = resolved
+  if (!(maxConcurrency === Infinity || (Number.isInteger(maxConcurrency) && maxConcurrency >= 1))) {
+    throw new InvalidOptionsError('maxConcurrency must be a positive integer or Infinity')
+  }
+  for (const [key, value] of [['maxQueuedTasks', maxQueuedTasks], ['maxBatchSize', maxBatchSize],
+    ['retainExecutions', retainExecutions]] as const) {
+    if (!Number.isInteger(value) || value < 1) throw new InvalidOptionsError(`${key} must be a positive integer`)
+  }
+  for (const key of ['idleTimeout', 'cancelGracePeriod', 'batchTargetMs', 'retainFor', 'closeTimeout'] as const) {
+    const value = resolved[key]
+    if (!Number.isFinite(value) || value < 0) throw new InvalidOptionsError(`${key} must be a non-negative number of ms`)
+  }
+  if (!kLogLevels.has(resolved.executionLogLevel)) {
+    throw new InvalidOptionsError('executionLogLevel must be one of trace, debug, info, warn, error')
+  }
+  const storage = resolved.storage as Partial<ExecutionStorage>
+  for (const method of ['init', 'writeExecutions', 'writeTaskResults', 'writeLogs', 'writeSpans', 'getExecution', 'close'] as const) {
+    if (typeof storage[method] !== 'function') {
+      throw new InvalidOptionsError(`storage must implement ExecutionStorage (missing ${method}())`)
+    }
+  }
+  return resolved
+}
+
+function stripUndefined<T extends object> (o: T): Partial<T> {
+  const out: Partial<T> = {}
+  for (const key of Object.keys(o) as Array<keyof T>) if (o[key] !== undefined) out[key] = o[key]
+  return out
+}

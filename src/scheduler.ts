@@ -1,0 +1,606 @@
+/**
+ * The scheduler: turns ready tasks into worker messages and outcomes into the
+ * next ready tasks. It owns the Piscina pool, the slots of shared state, the
+ * retry timers and the timeout watchdog.
+ *
+ *   execute ─▶ roots ready ─▶ readyExecs (round robin over executions)
+ *                                 │ pump(): while a slot is free
+ *                                 ▼
+ *              batch = ready tasks of one execution (+ chain successors),
+ *                      sized by the measured run time of their handlers
+ *                                 │ pool.run(message)  ── one message per batch
+ *                                 ▼
+ *   onDone(outcomes) ─▶ success: dependents whose deps all succeeded become ready
+ *                     ─▶ failure: retry after backoff, or fail and skip dependents
+ *
+ * At most one batch per thread is in flight, so a batch never waits in
+ * Piscina's queue: it starts at once, which keeps the timeout watchdog honest
+ * and lets the scheduler, not the pool, decide the order of work.
+ */
+import { Piscina } from 'piscina'
+import type { Logger } from 'pino'
+import { ErrorCodes, type ErrorInfo } from './errors.js'
+import { Execution, TaskState, type Batch } from './execution.js'
+import type { EventBus } from './event-bus.js'
+import { Fifo } from './fifo.js'
+import type { Plan } from './planner.js'
+import type { Recorder } from './recorder.js'
+import { retryDelay } from './retry-manager.js'
+import { createSharedState, sharedViews, type SharedViews } from './shared-state.js'
+import { newSpanId } from './ids.js'
+import { LOG_LEVEL_VALUES, type LogLevel, type SpanRecord } from './types.js'
+import { clonePacket, toStorageBytes, type Packet } from './wire.js'
+import type { BatchMessage, BatchResponse, BatchTask, TaskOutcome } from './worker.js'
+import type { ResolvedEngineOptions } from './options.js'
+
+const kWorkerFile = new URL('./worker.js', import.meta.url)
+
+export function now (): number {
+  return Math.round((performance.timeOrigin + performance.now()) * 1000) / 1000
+}
+
+export interface SchedulerStats {
+  tasksDispatched: number
+  batchesDispatched: number
+  tasksInFlight: number
+  peakTasksInFlight: number
+  tasksQueued: number
+  workerRestarts: number
+}
+
+export class Scheduler {
+  readonly pool: Piscina
+  readonly #options: ResolvedEngineOptions
+  readonly #recorder: Recorder
+  readonly #events: EventBus
+  readonly #logger: Logger
+  readonly #views: SharedViews
+  readonly #freeSlots: number[] = []
+  readonly #readyExecs = new Fifo<Execution>()
+  /** Ready tasks across executions. */
+  #readyCount = 0
+  #inFlightTasks = 0
+  readonly #timed = new Set<Batch>()
+  #watchdog: NodeJS.Timeout | null = null
+  #watchdogAt = Infinity
+  // Run-time estimate per handler (ms), by handler slot; -1 until measured.
+  #estimates = new Float64Array(16).fill(-1)
+  readonly #handlerSlots = new Map<string, number>()
+  readonly #planSlots = new WeakMap<Plan, Int32Array>()
+  readonly #logLevel: number
+  readonly stats: SchedulerStats = {
+    tasksDispatched: 0,
+    batchesDispatched: 0,
+    tasksInFlight: 0,
+    peakTasksInFlight: 0,
+    tasksQueued: 0,
+    workerRestarts: 0
+  }
+
+  /** Called when an execution reaches a terminal state. */
+  onFinished: (exec: Execution) => void = () => {}
+
+  constructor (options: ResolvedEngineOptions, recorder: Recorder, events: EventBus, logger: Logger) {
+    this.#options = options
+    this.#recorder = recorder
+    this.#events = events
+    this.#logger = logger
+    this.#logLevel = LOG_LEVEL_VALUES[options.executionLogLevel]
+    const slots = options.threads
+    const shared = createSharedState(slots)
+    this.#views = sharedViews(shared)
+    for (let s = slots - 1; s >= 0; s--) this.#freeSlots.push(s)
+    this.pool = new Piscina({
+      filename: kWorkerFile.href,
+      minThreads: options.threads,
+      maxThreads: options.threads,
+      idleTimeout: options.idleTimeout,
+      concurrentTasksPerWorker: 1,
+      resourceLimits: options.resourceLimits,
+      execArgv: options.execArgv,
+      workerData: { shared, typescript: options.typescript }
+    })
+    // A worker that dies between tasks has no task to fail; Piscina replaces it.
+    this.pool.on('error', (err: Error) => {
+      this.stats.workerRestarts++
+      this.#logger.warn({ err }, 'a worker thread died between tasks and was replaced')
+    })
+  }
+
+  /** Loads every handler in a worker; resolves with the problems found. */
+  validateHandlers (specs: string[]): Promise<Array<{ handler: string, code: string, message: string }>> {
+    return this.pool.run(specs, { name: 'validate' })
+  }
+
+  /** Starts an execution: its roots become ready (or, on resume, the tasks whose deps are done). */
+  start (exec: Execution): void {
+    const { plan } = exec
+    for (let i = 0; i < plan.size; i++) {
+      if (exec.state[i] === TaskState.Pending && exec.remaining[i] === 0) this.#markReady(exec, i, exec.startedAt)
+    }
+    this.#maybeFinish(exec)
+    this.pump()
+  }
+
+  /** Tasks accepted and not finished, for the bounded queue. */
+  get pendingTasks (): number {
+    return this.stats.tasksQueued
+  }
+
+  set pendingTasks (n: number) {
+    this.stats.tasksQueued = n
+  }
+
+  #slotsOf (plan: Plan): Int32Array {
+    let slots = this.#planSlots.get(plan)
+    if (slots === undefined) {
+      slots = new Int32Array(plan.size)
+      for (let i = 0; i < plan.size; i++) {
+        let slot = this.#handlerSlots.get(plan.handlers[i])
+        if (slot === undefined) {
+          slot = this.#handlerSlots.size
+          this.#handlerSlots.set(plan.handlers[i], slot)
+          if (slot >= this.#estimates.length) {
+            const grown = new Float64Array(this.#estimates.length * 2).fill(-1)
+            grown.set(this.#estimates)
+            this.#estimates = grown
+          }
+        }
+        slots[i] = slot
+      }
+      this.#planSlots.set(plan, slots)
+    }
+    return slots
+  }
+
+  #markReady (exec: Execution, i: number, at: number): void {
+    exec.state[i] = TaskState.Ready
+    exec.readyAt[i] = at
+    exec.ready.push(i)
+    this.#readyCount++
+    if (!exec.queued) {
+      exec.queued = true
+      this.#readyExecs.push(exec)
+    }
+  }
+
+  /** Sends batches while a slot is free and tasks are ready. */
+  pump (): void {
+    const maxConcurrency = this.#options.maxConcurrency
+    while (this.#freeSlots.length > 0 && this.#inFlightTasks < maxConcurrency) {
+      const exec = this.#readyExecs.shift()
+      if (exec === undefined) return
+      exec.queued = false
+      if (exec.status !== 'running' || exec.ready.length === 0) continue
+      const batch = this.#buildBatch(exec)
+      if (exec.ready.length > 0) {
+        exec.queued = true
+        this.#readyExecs.push(exec)
+      }
+      this.#send(batch)
+    }
+  }
+
+  #buildBatch (exec: Execution): Batch {
+    const { plan } = exec
+    const slots = this.#slotsOf(plan)
+    const o = this.#options
+    const tasks: number[] = []
+    const first = exec.ready.shift()!
+    this.#readyCount--
+    tasks.push(first)
+    let timeout = plan.timeouts[first]
+    if (timeout === 0) {
+      // Fill up to the time budget and the concurrency bound. Independent ready tasks are
+      // also capped at a fair share of the ready work, so that other threads get some;
+      // chain successors are not, since nothing else could run them sooner.
+      let share = Math.ceil((this.#readyCount + 1) / this.#freeSlots.length) - 1
+      const limit = Math.min(o.maxBatchSize, o.maxConcurrency - this.#inFlightTasks)
+      let budget = o.batchTargetMs - this.#estimate(slots[first])
+      let last = first
+      while (tasks.length < limit && budget > 0) {
+        // A chain successor first: it needs only the task just added.
+        const next = plan.chainNext[last]
+        if (next !== -1 && exec.state[next] === TaskState.Pending && exec.remaining[next] === 1) {
+          exec.state[next] = TaskState.InFlight
+          tasks.push(next)
+          budget -= this.#estimate(slots[next])
+          last = next
+          continue
+        }
+        const candidate = exec.ready.peek()
+        if (share <= 0 || candidate === undefined || plan.timeouts[candidate] !== 0) break
+        exec.ready.shift()
+        this.#readyCount--
+        share--
+        tasks.push(candidate)
+        budget -= this.#estimate(slots[candidate])
+        last = candidate
+      }
+    }
+    const slot = this.#freeSlots.pop()!
+    return { exec, slot, tasks, controller: new AbortController(), timeout, stopped: null }
+  }
+
+  #estimate (slot: number): number {
+    const e = this.#estimates[slot]
+    // Unknown handlers count as a full budget: they go alone until measured.
+    return e < 0 ? this.#options.batchTargetMs : e
+  }
+
+  #send (batch: Batch): void {
+    const { exec, tasks, slot } = batch
+    const { plan } = exec
+    const storeOutputs = this.#options.storeOutputs
+    let transfer: ArrayBuffer[] | undefined
+    const wire: BatchTask[] = new Array(tasks.length)
+    const t = now()
+    for (let b = 0; b < tasks.length; b++) {
+      const i = tasks[b]
+      exec.state[i] = TaskState.InFlight
+      const attempt = ++exec.attempts[i]
+      const depIdx = plan.deps[i]
+      const deps: BatchTask['deps'] = new Array(depIdx.length)
+      for (let d = 0; d < depIdx.length; d++) {
+        const dep = depIdx[d]
+        const local = b > 0 && exec.state[dep] === TaskState.InFlight ? tasks.indexOf(dep) : -1
+        if (local !== -1) {
+          deps[d] = [plan.ids[dep], local]
+          continue
+        }
+        let packet = exec.outputs[dep]!
+        if (packet.oob !== null) {
+          if (--exec.consumersLeft[dep] > 0 || (!storeOutputs && plan.retry[i].maxAutoRetries > 0)) {
+            packet = clonePacket(packet)
+          } else if (packet.oob[0].byteLength === 0 && exec.stored[dep] !== undefined) {
+            // Transferred to an earlier attempt of this consumer: rebuild from the stored copy.
+            packet = { bytes: exec.stored[dep]!, oob: null }
+          } else {
+            (transfer ??= []).push(...packet.oob)
+          }
+        }
+        deps[d] = [plan.ids[dep], packet]
+      }
+      wire[b] = { index: i, taskId: plan.ids[i], handler: plan.handlers[i], attempt, params: plan.params[i], deps }
+      if (this.#events.has('task.started')) {
+        this.#events.emit('task.started', { executionId: exec.id, workflowId: exec.workflowId, taskId: plan.ids[i], attempt, time: t })
+      }
+    }
+    exec.running += tasks.length
+    exec.batches.add(batch)
+    this.#inFlightTasks += tasks.length
+    this.stats.tasksDispatched += tasks.length
+    this.stats.batchesDispatched++
+    if (this.#inFlightTasks > this.stats.peakTasksInFlight) this.stats.peakTasksInFlight = this.#inFlightTasks
+    this.stats.tasksInFlight = this.#inFlightTasks
+    Atomics.store(this.#views.cancel, slot, 0)
+    Atomics.store(this.#views.current, slot, -1)
+    this.#views.started[slot] = 0
+    const message: BatchMessage = { slot, executionId: exec.id, workflowId: exec.workflowId, input: exec.input, tasks: wire }
+    this.pool.run(message, { signal: batch.controller.signal, transferList: transfer as never })
+      .then((response: BatchResponse) => this.#onDone(batch, response), (err: unknown) => this.#onError(batch, err))
+    if (batch.timeout !== 0) {
+      this.#timed.add(batch)
+      this.#armWatchdog(t + batch.timeout)
+    }
+  }
+
+  #release (batch: Batch): void {
+    const { exec, tasks } = batch
+    exec.batches.delete(batch)
+    exec.running -= tasks.length
+    this.#inFlightTasks -= tasks.length
+    this.stats.tasksInFlight = this.#inFlightTasks
+    this.#freeSlots.push(batch.slot)
+    if (batch.timeout !== 0) this.#timed.delete(batch)
+  }
+
+  #onDone (batch: Batch, response: BatchResponse): void {
+    this.#release(batch)
+    const { exec, tasks } = batch
+    if (exec.status === 'running') {
+      const slots = this.#slotsOf(exec.plan)
+      const { outcomes, threadId } = response
+      for (let b = 0; b < tasks.length; b++) {
+        const i = tasks[b]
+        const outcome = outcomes[b]
+        if (outcome.status === 2) {
+          // Not run: the task before it in the chain failed. It waits for that task's
+          // retry, or is skipped with it if it failed for good.
+          exec.state[i] = TaskState.Pending
+          exec.attempts[i]--
+          if (exec.state[exec.plan.deps[i][0]] === TaskState.Failed) this.#skipDependents(exec, exec.plan.deps[i][0])
+          continue
+        }
+        const run = outcome.end - outcome.start
+        const slot = slots[i]
+        const e = this.#estimates[slot]
+        this.#estimates[slot] = e < 0 ? run : e * 0.8 + run * 0.2
+        if (outcome.logs !== null) this.#workerLogs(exec, i, outcome.logs)
+        if (batch.stopped === 'timeout') {
+          this.#taskFailed(exec, i, outcome, timeoutError(exec.plan.timeouts[i]), threadId)
+        } else if (outcome.status === 0) {
+          this.#taskSucceeded(exec, i, outcome, threadId)
+        } else {
+          this.#taskFailed(exec, i, outcome, outcome.error!, threadId)
+        }
+      }
+      this.#maybeFinish(exec)
+    }
+    this.pump()
+  }
+
+  #onError (batch: Batch, err: unknown): void {
+    const current = Atomics.load(this.#views.current, batch.slot)
+    this.#release(batch)
+    const { exec, tasks } = batch
+    if (exec.status === 'running') {
+      const at = now()
+      const started = this.#views.started[batch.slot]
+      for (let b = 0; b < tasks.length; b++) {
+        const i = tasks[b]
+        if (b !== current && !(batch.stopped === 'timeout')) {
+          // Lost with the worker but not to blame: run again, the attempt is not counted.
+          exec.attempts[i]--
+          if (exec.remaining[i] === 0) this.#markReady(exec, i, at)
+          else exec.state[i] = TaskState.Pending
+          continue
+        }
+        const error = batch.stopped === 'timeout' ? timeoutError(exec.plan.timeouts[i]) : crashError(err)
+        const outcome: TaskOutcome = { status: 1, output: null, error, start: started || at, end: at, logs: null }
+        this.#taskFailed(exec, i, outcome, error, -1)
+      }
+      if (batch.stopped !== 'timeout') {
+        this.stats.workerRestarts++
+        this.#log(exec, undefined, 'warn', `worker thread died: ${(err as Error)?.message ?? String(err)}`)
+      }
+      this.#maybeFinish(exec)
+    }
+    this.pump()
+  }
+
+  #taskSucceeded (exec: Execution, i: number, outcome: TaskOutcome, threadId: number): void {
+    const { plan } = exec
+    const packet = outcome.output!
+    exec.state[i] = TaskState.Success
+    exec.outputs[i] = packet
+    if (this.#options.storeOutputs) exec.stored[i] = toStorageBytes(packet)
+    exec.errors[i] = null
+    exec.taskStart[i] = outcome.start
+    exec.taskEnd[i] = outcome.end
+    exec.succeeded++
+    exec.settled++
+    exec.updatedAt = outcome.end
+    this.pendingTasks--
+    this.#span(exec, i, outcome, threadId, null)
+    this.#recorder.recordTask(exec.taskRecord(i))
+    if (this.#events.has('task.completed')) {
+      this.#events.emit('task.completed', {
+        executionId: exec.id, workflowId: exec.workflowId, taskId: plan.ids[i], attempt: exec.attempts[i], duration: outcome.end - outcome.start, time: outcome.end
+      })
+    }
+    const dependents = plan.dependents[i]
+    for (let d = 0; d < dependents.length; d++) {
+      const j = dependents[d]
+      if (--exec.remaining[j] === 0) {
+        if (exec.state[j] === TaskState.Pending) this.#markReady(exec, j, outcome.end)
+        else if (exec.state[j] === TaskState.InFlight) exec.readyAt[j] = outcome.end
+      }
+    }
+  }
+
+  #taskFailed (exec: Execution, i: number, outcome: TaskOutcome, error: ErrorInfo, threadId: number): void {
+    const { plan } = exec
+    const taskId = plan.ids[i]
+    const attempt = exec.attempts[i]
+    const policy = plan.retry[i]
+    exec.taskStart[i] = outcome.start
+    exec.taskEnd[i] = outcome.end
+    exec.errors[i] = error
+    exec.updatedAt = outcome.end
+    this.#span(exec, i, outcome, threadId, error)
+    if (error.retryable !== false && attempt <= policy.maxAutoRetries) {
+      const delay = retryDelay(policy, attempt)
+      exec.state[i] = TaskState.RetryWait
+      exec.retryTimers.set(i, setTimeout(this.#retry, delay, this, exec, i))
+      this.#log(exec, taskId, 'warn', `attempt ${attempt} failed (${error.code}: ${error.message}); retrying in ${Math.round(delay)} ms`, attempt)
+      if (this.#events.has('task.retrying')) {
+        this.#events.emit('task.retrying', { executionId: exec.id, workflowId: exec.workflowId, taskId, attempt, error, delay, time: outcome.end })
+      }
+      return
+    }
+    exec.state[i] = TaskState.Failed
+    exec.failed++
+    exec.settled++
+    this.pendingTasks--
+    exec.error ??= { ...error, taskId }
+    this.#recorder.recordTask(exec.taskRecord(i))
+    this.#log(exec, taskId, 'error', `failed after ${attempt} attempt${attempt === 1 ? '' : 's'}: ${error.code}: ${error.message}`, attempt)
+    if (this.#events.has('task.failed')) {
+      this.#events.emit('task.failed', { executionId: exec.id, workflowId: exec.workflowId, taskId, attempt, error, duration: outcome.end - outcome.start, time: outcome.end })
+    }
+    this.#skipDependents(exec, i)
+  }
+
+  // Dependents of a failed task can never run: mark them skipped, transitively.
+  #skipDependents (exec: Execution, failed: number): void {
+    const { plan } = exec
+    const stack = [failed]
+    const reason = `dependency "${plan.ids[failed]}" failed`
+    while (stack.length > 0) {
+      const dependents = plan.dependents[stack.pop()!]
+      for (let d = 0; d < dependents.length; d++) {
+        const j = dependents[d]
+        if (exec.state[j] !== TaskState.Pending) continue
+        exec.state[j] = TaskState.Skipped
+        exec.errors[j] = { code: ErrorCodes.DEPENDENCY_FAILED, message: reason }
+        exec.skipped++
+        exec.settled++
+        this.pendingTasks--
+        this.#recorder.recordTask(exec.taskRecord(j))
+        if (this.#events.has('task.skipped')) {
+          this.#events.emit('task.skipped', { executionId: exec.id, workflowId: exec.workflowId, taskId: plan.ids[j], reason, time: exec.updatedAt })
+        }
+        stack.push(j)
+      }
+    }
+  }
+
+  // setTimeout passes (scheduler, exec, task) as arguments: no closure per retry.
+  #retry (self: Scheduler, exec: Execution, i: number): void {
+    exec.retryTimers.delete(i)
+    if (exec.status !== 'running') return
+    self.#markReady(exec, i, now())
+    self.pump()
+  }
+
+  #maybeFinish (exec: Execution): void {
+    if (exec.status !== 'running' || exec.settled < exec.plan.size) return
+    exec.status = exec.failed > 0 ? 'failed' : 'success'
+    this.#finish(exec)
+  }
+
+  /**
+   * Ends a running execution early: cancellation, the caller's signal, or the
+   * execution timeout. Tasks in flight are asked to stop (ctx.signal) and their
+   * workers terminated after the grace period.
+   */
+  stop (exec: Execution, code: string, message: string): void {
+    if (exec.status !== 'running') return
+    exec.status = code === ErrorCodes.EXECUTION_TIMEOUT ? 'failed' : 'cancelled'
+    exec.error = { code, message }
+    for (const timer of exec.retryTimers.values()) clearTimeout(timer)
+    exec.retryTimers.clear()
+    this.#readyCount -= exec.ready.length
+    exec.ready.clear()
+    const at = now()
+    for (let i = 0; i < exec.plan.size; i++) {
+      const s = exec.state[i]
+      if (s === TaskState.Success || s === TaskState.Failed || s === TaskState.Skipped) continue
+      exec.state[i] = TaskState.Cancelled
+      exec.errors[i] = { code, message }
+      if (s === TaskState.InFlight) exec.taskEnd[i] = at
+      exec.settled++
+      this.pendingTasks--
+      this.#recorder.recordTask(exec.taskRecord(i))
+    }
+    exec.updatedAt = at
+    for (const batch of exec.batches) this.#stopBatch(batch, 'cancel')
+    this.#finish(exec)
+  }
+
+  #stopBatch (batch: Batch, why: 'timeout' | 'cancel'): void {
+    if (batch.stopped !== null) return
+    batch.stopped = why
+    Atomics.store(this.#views.cancel, batch.slot, 1)
+    setTimeout(abortBatch, this.#options.cancelGracePeriod, batch).unref()
+  }
+
+  #finish (exec: Execution): void {
+    exec.endedAt = exec.updatedAt = Math.max(exec.updatedAt, now())
+    this.onFinished(exec)
+  }
+
+  #armWatchdog (at: number): void {
+    if (at >= this.#watchdogAt) return
+    if (this.#watchdog !== null) clearTimeout(this.#watchdog)
+    this.#watchdogAt = at
+    this.#watchdog = setTimeout(this.#checkTimeouts, Math.max(0, at - now()), this)
+  }
+
+  // Deadlines count from when the worker started the task (shared memory), not from dispatch.
+  #checkTimeouts (self: Scheduler): void {
+    self.#watchdog = null
+    self.#watchdogAt = Infinity
+    const t = now()
+    let next = Infinity
+    for (const batch of self.#timed) {
+      if (batch.stopped !== null) continue
+      const started = self.#views.started[batch.slot]
+      const deadline = (started === 0 ? t : started) + batch.timeout
+      if (deadline <= t) {
+        self.#log(batch.exec, batch.exec.plan.ids[batch.tasks[0]], 'warn', `timed out after ${batch.timeout} ms; stopping its worker`)
+        self.#stopBatch(batch, 'timeout')
+      } else if (deadline < next) {
+        next = deadline
+      }
+    }
+    if (next !== Infinity) self.#armWatchdog(next)
+  }
+
+  #span (exec: Execution, i: number, outcome: TaskOutcome, threadId: number, error: ErrorInfo | null): void {
+    const taskId = exec.plan.ids[i]
+    const span: SpanRecord = {
+      traceId: exec.traceId,
+      spanId: newSpanId(),
+      parentSpanId: exec.rootSpanId,
+      executionId: exec.id,
+      taskId,
+      name: taskId,
+      startTime: outcome.start,
+      endTime: outcome.end,
+      statusCode: error === null ? 'OK' : 'ERROR',
+      attributes: {
+        'task.attempt': exec.attempts[i],
+        'task.queue_wait_ms': Math.max(0, Math.round((outcome.start - exec.readyAt[i]) * 1000) / 1000),
+        'task.run_ms': Math.round((outcome.end - outcome.start) * 1000) / 1000,
+        'worker.thread_id': threadId,
+        'task.status': error === null ? 'success' : 'failed'
+      }
+    }
+    if (error !== null) {
+      span.statusMessage = error.message
+      span.attributes['error.code'] = error.code
+    }
+    this.#recorder.recordSpan(span)
+  }
+
+  #workerLogs (exec: Execution, i: number, logs: unknown[]): void {
+    const taskId = exec.plan.ids[i]
+    const attempt = exec.attempts[i]
+    for (let l = 0; l < logs.length; l += 4) {
+      const level = logs[l + 1] as LogLevel
+      if (LOG_LEVEL_VALUES[level] < this.#logLevel) continue
+      const data = logs[l + 3] as Record<string, unknown> | null
+      const entry = { executionId: exec.id, taskId, attempt, time: logs[l] as number, level, message: logs[l + 2] as string, ...(data === null ? {} : { data }) }
+      this.#recorder.recordLog(entry)
+      if (this.#logger.isLevelEnabled('debug')) this.#logger.debug({ executionId: exec.id, taskId, attempt, level, ...data }, entry.message)
+    }
+  }
+
+  // Execution lines are data, kept in the execution's logs at their level; the engine's
+  // pino logger sees them at debug, so that a failing task does not fill the service's stderr.
+  #log (exec: Execution, taskId: string | undefined, level: LogLevel, message: string, attempt?: number): void {
+    if (LOG_LEVEL_VALUES[level] >= this.#logLevel) {
+      this.#recorder.recordLog({ executionId: exec.id, taskId, attempt, time: now(), level, message })
+    }
+    if (this.#logger.isLevelEnabled('debug')) this.#logger.debug({ executionId: exec.id, taskId, level }, message)
+  }
+
+  /** Engine-level log line of an execution, kept with its logs. */
+  log (exec: Execution, level: LogLevel, message: string): void {
+    this.#log(exec, undefined, level, message)
+  }
+
+  async close (): Promise<void> {
+    if (this.#watchdog !== null) clearTimeout(this.#watchdog)
+    await this.pool.destroy()
+  }
+}
+
+function abortBatch (batch: Batch): void {
+  // Piscina terminates the worker running an aborted task; a batch that has already answered ignores it.
+  batch.controller.abort()
+}
+
+function timeoutError (timeout: number): ErrorInfo {
+  return { code: ErrorCodes.TASK_TIMEOUT, message: `task timed out after ${timeout} ms; its worker was terminated` }
+}
+
+function crashError (err: unknown): ErrorInfo {
+  const e = err as { code?: string, message?: string } | undefined
+  if (e?.code === 'ERR_WORKER_OUT_OF_MEMORY') {
+    return { code: ErrorCodes.RESOURCE_LIMITS, message: `worker ran out of memory (resourceLimits): ${e.message}`, retryable: false }
+  }
+  return { code: ErrorCodes.WORKER_CRASHED, message: `worker thread died while running the task: ${e?.message ?? String(err)}` }
+}

@@ -1,0 +1,163 @@
+import type { ExecutionStorage } from './storage.js'
+import type {
+  ExecutionQuery, ExecutionRecord, LogEntry, LogQuery, SpanRecord, TaskRecord
+} from '../types.js'
+import { LOG_LEVEL_VALUES } from '../types.js'
+import { InvalidOptionsError } from '../errors.js'
+
+export interface MemoryStorageOptions {
+  /**
+   * Executions kept; the oldest (with their tasks, logs and spans) are evicted beyond this.
+   * @default 10000
+   */
+  maxExecutions?: number
+  /**
+   * Executions older than this (ms since they ended) are evicted.
+   * @default 3600000 (one hour)
+   */
+  maxAge?: number
+}
+
+const kDefaults: Required<MemoryStorageOptions> = Object.freeze({
+  maxExecutions: 10_000,
+  maxAge: 3_600_000
+})
+
+interface Entry {
+  record: ExecutionRecord
+  tasks: Map<string, TaskRecord>
+  logs: LogEntry[]
+  spans: SpanRecord[]
+}
+
+/**
+ * The embedded default: history in process memory, bounded by count and age so
+ * that a long-running service does not grow without limit. Nothing is shared
+ * between processes.
+ */
+export class MemoryStorage implements ExecutionStorage {
+  readonly kind = 'memory'
+  readonly #options: Required<MemoryStorageOptions>
+  // Map keeps insertion order, and ids sort by start time, so the first key is the oldest.
+  readonly #executions = new Map<string, Entry>()
+
+  constructor (options: MemoryStorageOptions = {}) {
+    this.#options = { ...kDefaults, ...options }
+    const { maxExecutions, maxAge } = this.#options
+    if (!Number.isInteger(maxExecutions) || maxExecutions < 1) {
+      throw new InvalidOptionsError('maxExecutions must be a positive integer')
+    }
+    if (!(maxAge > 0)) throw new InvalidOptionsError('maxAge must be a positive number of ms')
+  }
+
+  async init (): Promise<void> {}
+
+  async writeExecutions (records: readonly ExecutionRecord[]): Promise<void> {
+    for (let i = 0; i < records.length; i++) {
+      const record = records[i]
+      const entry = this.#executions.get(record.id)
+      if (entry === undefined) {
+        this.#executions.set(record.id, { record, tasks: new Map(), logs: [], spans: [] })
+      } else {
+        entry.record = record
+      }
+    }
+    this.#evict()
+  }
+
+  async writeTaskResults (records: readonly TaskRecord[]): Promise<void> {
+    for (let i = 0; i < records.length; i++) {
+      const record = records[i]
+      this.#executions.get(record.executionId)?.tasks.set(record.taskId, record)
+    }
+  }
+
+  async writeLogs (entries: readonly LogEntry[]): Promise<void> {
+    for (let i = 0; i < entries.length; i++) {
+      const entry = entries[i]
+      this.#executions.get(entry.executionId)?.logs.push(entry)
+    }
+  }
+
+  async writeSpans (spans: readonly SpanRecord[]): Promise<void> {
+    for (let i = 0; i < spans.length; i++) {
+      const span = spans[i]
+      this.#executions.get(span.executionId)?.spans.push(span)
+    }
+  }
+
+  async getExecution (id: string): Promise<ExecutionRecord | undefined> {
+    return this.#executions.get(id)?.record
+  }
+
+  async listExecutions (query: ExecutionQuery = {}): Promise<ExecutionRecord[]> {
+    const statuses = query.status === undefined
+      ? undefined
+      : new Set(Array.isArray(query.status) ? query.status : [query.status])
+    const limit = query.limit ?? 100
+    let skip = query.offset ?? 0
+    const out: ExecutionRecord[] = []
+    const all = [...this.#executions.values()]
+    // newest first
+    for (let i = all.length - 1; i >= 0 && out.length < limit; i--) {
+      const r = all[i].record
+      if (query.after !== undefined && r.id >= query.after) continue
+      if (query.workflowId !== undefined && r.workflowId !== query.workflowId) continue
+      if (statuses !== undefined && !statuses.has(r.status)) continue
+      if (query.from !== undefined && r.startedAt < query.from) continue
+      if (query.to !== undefined && r.startedAt >= query.to) continue
+      if (skip > 0) { skip--; continue }
+      out.push(r)
+    }
+    return out
+  }
+
+  async getTaskResults (executionId: string): Promise<TaskRecord[]> {
+    const entry = this.#executions.get(executionId)
+    return entry === undefined ? [] : [...entry.tasks.values()]
+  }
+
+  async getLogs (executionId: string, query: LogQuery = {}): Promise<LogEntry[]> {
+    const entry = this.#executions.get(executionId)
+    if (entry === undefined) return []
+    const min = query.level === undefined ? 0 : LOG_LEVEL_VALUES[query.level]
+    const limit = query.limit ?? 1000
+    let skip = query.offset ?? 0
+    const out: LogEntry[] = []
+    for (const log of entry.logs) {
+      if (out.length >= limit) break
+      if (query.taskId !== undefined && log.taskId !== query.taskId) continue
+      if (LOG_LEVEL_VALUES[log.level] < min) continue
+      if (skip > 0) { skip--; continue }
+      out.push(log)
+    }
+    return out
+  }
+
+  async getSpans (executionId: string): Promise<SpanRecord[]> {
+    const spans = this.#executions.get(executionId)?.spans ?? []
+    return [...spans].sort((a, b) => a.startTime - b.startTime)
+  }
+
+  async close (): Promise<void> {}
+
+  /** Number of executions held; for tests of retention. */
+  get size (): number {
+    return this.#executions.size
+  }
+
+  #evict (): void {
+    const { maxExecutions, maxAge } = this.#options
+    const cutoff = Date.now() - maxAge
+    for (const [id, entry] of this.#executions) {
+      const over = this.#executions.size > maxExecutions
+      if (entry.record.endedAt === undefined) {
+        // A running execution is kept whatever the bounds: its writes are still coming.
+        if (over) continue
+        break
+      }
+      if (!over && entry.record.endedAt >= cutoff) break
+      this.#executions.delete(id)
+    }
+  }
+}

@@ -1,0 +1,205 @@
+import type { ErrorInfo } from './errors.js'
+
+/**
+ * Times are epoch milliseconds with microsecond precision (three decimals), taken
+ * from `performance.timeOrigin + performance.now()` on whichever thread saw the
+ * moment. They round-trip exactly through storage (MySQL DATETIME(6)).
+ */
+export type EpochMs = number
+
+export type ExecutionStatus = 'running' | 'success' | 'failed' | 'cancelled' | 'interrupted'
+export type TaskStatus = 'pending' | 'running' | 'success' | 'failed' | 'skipped' | 'cancelled'
+export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal'
+
+export const TERMINAL_EXECUTION_STATUSES: ReadonlySet<ExecutionStatus> =
+  new Set(['success', 'failed', 'cancelled', 'interrupted'])
+
+/** Retry policy of a task or of the engine. */
+export interface RetryPolicy {
+  /**
+   * Automatic retries after the first attempt fails.
+   * @default 3
+   */
+  maxAutoRetries?: number
+  /**
+   * Delay before the first retry, in ms.
+   * @default 1000
+   */
+  retryDelay?: number
+  /**
+   * Each further retry waits this many times longer.
+   * @default 2
+   */
+  backoffMultiplier?: number
+  /**
+   * Cap on the delay between retries, in ms.
+   * @default 30000
+   */
+  maxRetryDelay?: number
+  /**
+   * Random jitter as a fraction of the delay: the delay is scaled by a factor in
+   * `[1 - jitter, 1]`, so retries of many tasks do not fire in lockstep.
+   * @default 0.2
+   */
+  jitter?: number
+}
+
+export type ResolvedRetryPolicy = Required<RetryPolicy>
+
+/** The per-task outcome in an execution result. */
+export interface TaskResult<Output = unknown> {
+  taskId: string
+  name: string
+  status: TaskStatus
+  /** The handler's return value; `undefined` unless the task succeeded. */
+  output?: Output
+  /** Attempts made (0 for a task that never ran). */
+  attempts: number
+  error?: ErrorInfo
+  startedAt?: EpochMs
+  endedAt?: EpochMs
+  /** Run time of the last attempt in ms, measured in the worker. */
+  duration?: number
+  /** Set when the output was reused from the execution this one retries (resume). */
+  reusedFrom?: string
+}
+
+/** What `execute` resolves with, in every terminal state. */
+export interface ExecutionResult {
+  executionId: string
+  workflowId: string
+  status: ExecutionStatus
+  startedAt: EpochMs
+  endedAt: EpochMs
+  /** Wall-clock duration in ms. */
+  duration: number
+  /** The first error that ended the execution, if it did not succeed. */
+  error?: ErrorInfo & { taskId?: string }
+  tasks: Record<string, TaskResult>
+  /** The execution this one retries, for manual retries. */
+  retryOf?: string
+}
+
+/** Live progress of an execution. */
+export interface ExecutionStatusInfo {
+  executionId: string
+  workflowId: string
+  status: ExecutionStatus
+  /** Finished tasks (any terminal state) as a percentage of all tasks, 0 to 100. */
+  progress: number
+  totalTasks: number
+  completedTasks: number
+  failedTasks: number
+  runningTasks: number
+  skippedTasks: number
+  startedAt: EpochMs
+  updatedAt: EpochMs
+  /** Linear estimate from the pace so far; undefined before the first task ends or after the end. */
+  estimatedEndAt?: EpochMs
+}
+
+/** The record of an execution, as kept by storage. */
+export interface ExecutionRecord {
+  id: string
+  workflowId: string
+  workflowVersion: string
+  /** Hash of the workflow definition the execution ran. */
+  definitionHash: string
+  status: ExecutionStatus
+  /** The engine instance that ran it. */
+  instanceId: string
+  /** The execution input, v8-serialised (lossless). */
+  input: Uint8Array
+  startedAt: EpochMs
+  updatedAt: EpochMs
+  endedAt?: EpochMs
+  totalTasks: number
+  completedTasks: number
+  failedTasks: number
+  error?: ErrorInfo & { taskId?: string }
+  retryOf?: string
+}
+
+/** The record of one task in one execution. */
+export interface TaskRecord {
+  executionId: string
+  taskId: string
+  name: string
+  status: TaskStatus
+  attempts: number
+  startedAt?: EpochMs
+  endedAt?: EpochMs
+  duration?: number
+  error?: ErrorInfo
+  /** The output, v8-serialised and self-contained (lossless: typed arrays, Maps, Dates, BigInts). */
+  output?: Uint8Array
+  reusedFrom?: string
+}
+
+/** One log line of an execution: the engine's own, or a handler's `ctx.logger`. */
+export interface LogEntry {
+  executionId: string
+  taskId?: string
+  attempt?: number
+  time: EpochMs
+  level: LogLevel
+  message: string
+  /** Structured fields (JSON-safe). */
+  data?: Record<string, unknown>
+}
+
+export type SpanStatusCode = 'UNSET' | 'OK' | 'ERROR'
+
+/**
+ * A span, in OpenTelemetry's model: one per execution (the root) and one per task attempt.
+ */
+export interface SpanRecord {
+  /** 32 hex digits, one per execution. */
+  traceId: string
+  /** 16 hex digits. */
+  spanId: string
+  parentSpanId?: string
+  executionId: string
+  taskId?: string
+  name: string
+  startTime: EpochMs
+  endTime: EpochMs
+  statusCode: SpanStatusCode
+  statusMessage?: string
+  attributes: Record<string, string | number | boolean>
+  events?: Array<{ name: string, time: EpochMs, attributes?: Record<string, string | number | boolean> }>
+}
+
+/** A span with its children, as returned by `getExecutionTrace`. */
+export interface SpanNode extends SpanRecord {
+  children: SpanNode[]
+}
+
+export interface LogQuery {
+  taskId?: string
+  /** Minimum level. */
+  level?: LogLevel
+  /** @default 1000 */
+  limit?: number
+  /** @default 0 */
+  offset?: number
+}
+
+export interface ExecutionQuery {
+  workflowId?: string
+  status?: ExecutionStatus | ExecutionStatus[]
+  /** Executions started at or after this time. */
+  from?: EpochMs
+  /** Executions started before this time. */
+  to?: EpochMs
+  /** @default 100 */
+  limit?: number
+  /** Offset pagination. */
+  offset?: number
+  /** Keyset pagination: ids sort by start time, so pass the last id of the previous page. */
+  after?: string
+}
+
+export const LOG_LEVEL_VALUES: Readonly<Record<LogLevel, number>> = Object.freeze({
+  trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60
+})

@@ -1,0 +1,263 @@
+/**
+ * The one entry point the Piscina pool runs. It receives a batch of tasks of
+ * one execution, loads each handler module by URL (once per worker), runs the
+ * tasks in order and answers with one outcome per task.
+ *
+ *   main ──{ slot, input, tasks[] }──▶ worker: for each task
+ *                                         cur[slot] = i; started[slot] = now   (shared memory)
+ *                                         output = await handler(input, ctx)
+ *                                         outcome = encode(output) | error
+ *   main ◀──{ outcomes[] } (+ transferred buffers)
+ *
+ * `cur` and `started` live in a SharedArrayBuffer so that the main thread knows
+ * which task of a batch is running and since when without a message per task:
+ * that is what per-attempt timeouts count from, and what a crash is blamed on.
+ * `cancel[slot]` is set by the main thread to abort `ctx.signal` before it
+ * terminates the worker.
+ */
+import { threadId, workerData } from 'node:worker_threads'
+import { performance } from 'node:perf_hooks'
+import { move, transferableSymbol, valueSymbol } from 'piscina'
+import { decode, encode, UNDEFINED_PACKET, type Packet } from './wire.js'
+import type { ErrorInfo } from './errors.js'
+import type { TaskLogger } from './handler.js'
+import type { LogLevel } from './types.js'
+import { sharedViews, type SharedViews } from './shared-state.js'
+
+export interface BatchTask {
+  /** Index of the task in the workflow plan. */
+  index: number
+  taskId: string
+  handler: string
+  attempt: number
+  params: Packet | null
+  /** Dependency outputs: a packet from the main thread, or the index of an earlier task of this batch. */
+  deps: Array<[taskId: string, value: Packet | number]>
+}
+
+export interface BatchMessage {
+  slot: number
+  executionId: string
+  workflowId: string
+  input: Packet
+  tasks: BatchTask[]
+}
+
+export const enum Outcome { Success = 0, Failed = 1, NotRun = 2 }
+
+export interface TaskOutcome {
+  status: Outcome
+  output: Packet | null
+  error: ErrorInfo | null
+  /** Epoch ms when the handler was called and when it settled. */
+  start: number
+  end: number
+  /** Flat list of log entries: time, level, message, data, time, level, ... */
+  logs: unknown[] | null
+}
+
+export interface BatchResponse {
+  threadId: number
+  outcomes: TaskOutcome[]
+}
+
+interface WorkerOptions { shared: SharedArrayBuffer, typescript: boolean }
+
+const options = workerData as WorkerOptions
+const views: SharedViews = sharedViews(options.shared)
+const origin = performance.timeOrigin
+const handlers = new Map<string, Function>()
+let typescriptReady: Promise<void> | null = null
+
+function now (): number {
+  return Math.round((origin + performance.now()) * 1000) / 1000
+}
+
+async function enableTypeScript (): Promise<void> {
+  // tsx registers module hooks for this worker: TypeScript handlers load with no build step.
+  const api = await import('tsx/esm/api')
+  api.register()
+}
+
+async function loadHandler (spec: string): Promise<Function> {
+  const hash = spec.indexOf('#')
+  const url = hash === -1 ? spec : spec.slice(0, hash)
+  const name = hash === -1 ? 'default' : decodeURIComponent(spec.slice(hash + 1))
+  if (options.typescript && /\.[cm]?tsx?$/.test(url)) await (typescriptReady ??= enableTypeScript())
+  let mod: Record<string, unknown>
+  try {
+    mod = await import(url)
+  } catch (err) {
+    throw Object.assign(new Error(`cannot load handler module ${url}: ${(err as Error).message}`),
+      { code: 'HANDLER_NOT_FOUND', retryable: false })
+  }
+  let fn = mod[name]
+  // A CommonJS module compiled from ESM puts its default export at exports.default.
+  if (name === 'default' && typeof fn !== 'function' && typeof (fn as { default?: unknown })?.default === 'function') {
+    fn = (fn as { default: unknown }).default
+  }
+  if (typeof fn !== 'function') {
+    throw Object.assign(new Error(`handler module ${url} has no function export "${name}" (found ${typeof fn})`),
+      { code: 'HANDLER_NOT_FUNCTION', retryable: false })
+  }
+  handlers.set(spec, fn as Function)
+  return fn as Function
+}
+
+function errorInfo (err: unknown): ErrorInfo {
+  if (typeof err === 'object' && err !== null) {
+    const e = err as { code?: unknown, message?: unknown, retryable?: unknown, stack?: unknown, name?: unknown }
+    const code = typeof e.code === 'string' && e.code.length > 0 ? e.code : 'TASK_FAILED'
+    const info: ErrorInfo = { code, message: typeof e.message === 'string' ? e.message : String(err) }
+    if (e.retryable === false || code === 'NON_RETRYABLE') info.retryable = false
+    if (typeof e.stack === 'string') info.stack = e.stack
+    return info
+  }
+  return { code: 'TASK_FAILED', message: String(err) }
+}
+
+const kLevels: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error']
+
+/** `ctx` of one task. The signal is created only when a handler asks for it. */
+class TaskContextImpl {
+  readonly executionId: string
+  readonly workflowId: string
+  readonly taskId: string
+  readonly attempt: number
+  readonly params: unknown
+  readonly deps: Record<string, unknown>
+  readonly logger: TaskLogger
+  logs: unknown[] | null = null
+  #slot: number
+  #controller: AbortController | null = null
+  #poll: NodeJS.Timeout | null = null
+
+  constructor (message: BatchMessage, task: BatchTask, deps: Record<string, unknown>) {
+    this.executionId = message.executionId
+    this.workflowId = message.workflowId
+    this.taskId = task.taskId
+    this.attempt = task.attempt
+    this.params = task.params === null ? undefined : decode(task.params)
+    this.deps = deps
+    this.#slot = message.slot
+    this.logger = makeLogger(this)
+  }
+
+  get signal (): AbortSignal {
+    if (this.#controller === null) {
+      const controller = this.#controller = new AbortController()
+      const slot = this.#slot
+      // The main thread cannot post to a busy worker, so watch the shared flag.
+      this.#poll = setInterval(() => {
+        if (Atomics.load(views.cancel, slot) !== 0) {
+          controller.abort(new Error('task cancelled'))
+          this.release()
+        }
+      }, 10)
+    }
+    return this.#controller.signal
+  }
+
+  release (): void {
+    if (this.#poll !== null) {
+      clearInterval(this.#poll)
+      this.#poll = null
+    }
+  }
+}
+
+function makeLogger (ctx: TaskContextImpl): TaskLogger {
+  const logger = {} as Record<LogLevel, (message: string, data?: Record<string, unknown>) => void>
+  for (const level of kLevels) {
+    logger[level] = (message, data) => {
+      (ctx.logs ??= []).push(now(), level, String(message), data ?? null)
+    }
+  }
+  return logger as TaskLogger
+}
+
+async function runTask (message: BatchMessage, task: BatchTask, outcomes: TaskOutcome[],
+  values: unknown[], i: number): Promise<TaskOutcome> {
+  const deps: Record<string, unknown> = {}
+  for (let d = 0; d < task.deps.length; d++) {
+    const [id, value] = task.deps[d]
+    if (typeof value === 'number') {
+      // Produced earlier in this batch: hand over the object itself.
+      if (outcomes[value].status !== Outcome.Success) {
+        return { status: Outcome.NotRun, output: null, error: null, start: 0, end: 0, logs: null }
+      }
+      deps[id] = values[value]
+    } else {
+      deps[id] = decode(value)
+    }
+  }
+  const slot = message.slot
+  let ctx: TaskContextImpl | null = null
+  const start = now()
+  views.started[slot] = start
+  Atomics.store(views.current, slot, i)
+  try {
+    const fn = handlers.get(task.handler) ?? await loadHandler(task.handler)
+    ctx = new TaskContextImpl(message, task, deps)
+    let output = fn(decode(message.input), ctx)
+    if (output !== null && typeof output === 'object' && typeof output.then === 'function') output = await output
+    const end = now()
+    ctx.release()
+    values[i] = output
+    let packet: Packet
+    try {
+      packet = output === undefined ? UNDEFINED_PACKET : encode(output)
+    } catch (err) {
+      return {
+        status: Outcome.Failed,
+        output: null,
+        error: { code: 'OUTPUT_NOT_CLONEABLE', message: `output of task "${task.taskId}" cannot be sent between threads: ${(err as Error).message}`, retryable: false },
+        start,
+        end,
+        logs: ctx.logs
+      }
+    }
+    return { status: Outcome.Success, output: packet, error: null, start, end, logs: ctx.logs }
+  } catch (err) {
+    ctx?.release()
+    return { status: Outcome.Failed, output: null, error: errorInfo(err), start, end: now(), logs: ctx?.logs ?? null }
+  }
+}
+
+/** Runs a batch; the default export Piscina calls. */
+export default async function runBatch (message: BatchMessage): Promise<unknown> {
+  const { tasks } = message
+  const outcomes: TaskOutcome[] = new Array(tasks.length)
+  const values: unknown[] = new Array(tasks.length)
+  let transfer: ArrayBuffer[] | null = null
+  for (let i = 0; i < tasks.length; i++) {
+    const outcome = outcomes[i] = await runTask(message, tasks[i], outcomes, values, i)
+    const oob = outcome.output?.oob
+    if (oob != null) {
+      transfer ??= []
+      // A buffer handed down a chain can appear in two outputs: list it once.
+      for (let b = 0; b < oob.length; b++) if (!transfer.includes(oob[b])) transfer.push(oob[b])
+    }
+  }
+  Atomics.store(views.current, message.slot, -1)
+  const response: BatchResponse = { threadId, outcomes }
+  if (transfer === null) return response
+  return move({
+    get [transferableSymbol] () { return transfer },
+    get [valueSymbol] () { return response }
+  } as never)
+}
+
+/** Loads each handler; answers with the problems found, for validation at publish time. */
+export async function validate (specs: string[]): Promise<Array<{ handler: string, code: string, message: string }>> {
+  const problems: Array<{ handler: string, code: string, message: string }> = []
+  for (const spec of specs) {
+    try {
+      if (!handlers.has(spec)) await loadHandler(spec)
+    } catch (err) {
+      const info = errorInfo(err)
+      problems.push({ handler: spec, code: info.code, message: info.message })
+    }
+  }
+  return problems
+}
