@@ -1,0 +1,4 @@
+/** Returns a value structured clone cannot copy (a function). */
+export default function returnsFunction () {
+  return { f () {} }
+}
