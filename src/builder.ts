@@ -2,7 +2,7 @@ import { isAbsolute } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { ErrorCodes, InvalidOptionsError, WorkflowValidationError } from './errors.js'
 import type { RetryPolicy } from './types.js'
-import { validateRetryPolicy } from './retry-manager.js'
+import { validateRetryPolicy } from './backoff.js'
 import { validateDefinition } from './planner.js'
 
 /** Options of one task, as given to `addTask`. */

@@ -15,8 +15,10 @@ import { newExecutionId, newInstanceId, newSpanId, newTraceId } from './ids.js'
 import type {
   ExecutionQuery, ExecutionRecord, ExecutionResult, ExecutionStatusInfo, LogEntry, LogQuery, SpanNode, TaskResult
 } from './types.js'
-import type { ExecutionStorage } from './storage/storage.js'
+import { isRetryStorage, type ExecutionStorage } from './storage/storage.js'
 import { fromStorageBytes, type Packet } from './wire.js'
+import { RetryManager, type ManualRetryOptions } from './retry-manager.js'
+import type { FailedExecution, RetryQuery, RetryRecord, RetryStatistics } from './types.js'
 
 /** Options of one execution. */
 export interface ExecuteOptions {
@@ -67,6 +69,7 @@ export class Engine {
   // Finished executions, oldest first, kept for queries until retention evicts them.
   readonly #finished = new Map<string, { result: ExecutionResult, exec: Execution, at: number }>()
   readonly #instanceId: string
+  readonly #retries: RetryManager | null
   #executionsStarted = 0
   #closed = false
   #closing: Promise<void> | null = null
@@ -85,6 +88,15 @@ export class Engine {
     this.#scheduler.onFinished = exec => this.#onFinished(exec)
     // Storage connects on first use; a server that is down delays writes, never executions.
     this.#recorder.ready().catch(err => this.#logger.warn({ err }, 'storage not available yet; writes will be retried'))
+    const storage = this.#storage
+    this.#retries = isRetryStorage(storage)
+      ? new RetryManager(storage, this.#events, this.#logger, {
+        instanceId: this.#instanceId,
+        heartbeatInterval: this.#options.heartbeatInterval,
+        heartbeatTimeout: this.#options.heartbeatTimeout
+      }, record => this.#recorder.recordRetry(record))
+      : null
+    this.#retries?.start()
   }
 
   /** The id this instance writes into execution records. */
@@ -172,7 +184,7 @@ export class Engine {
   }
 
   #start (workflowId: string, input: unknown, options: ExecuteOptions, retryOf?: string,
-    prepare?: (exec: Execution) => void): Execution {
+    prepare?: (exec: Execution) => void, inputBytes?: Uint8Array): Execution {
     if (this.#closed) throw new EngineClosedError()
     const { plan } = this.#published(workflowId)
     if (typeof options !== 'object' || options === null) throw new InvalidOptionsError('execute options must be an object')
@@ -185,7 +197,7 @@ export class Engine {
     }
     let bytes: Uint8Array
     try {
-      bytes = v8.serialize(input)
+      bytes = inputBytes ?? v8.serialize(input)
     } catch (err) {
       throw new EngineError(ErrorCodes.INVALID_INPUT,
         `input of workflow "${workflowId}" cannot be serialised: ${(err as Error).message}`, { cause: err })
@@ -201,6 +213,10 @@ export class Engine {
     this.#live.set(exec.id, exec)
     this.#executionsStarted++
     this.#recorder.recordExecution(exec.record())
+    // Outputs reused by a resume belong to this execution too: a later resume starts from here.
+    for (let i = 0; exec.settled > 0 && i < plan.size; i++) {
+      if (exec.reusedFrom[i] !== undefined) this.#recorder.recordTask(exec.taskRecord(i))
+    }
     this.#scheduler.log(exec, 'info', `execution of "${workflowId}" started${retryOf === undefined ? '' : ` (retry of ${retryOf})`}`)
     if (this.#events.has('execution.started')) {
       this.#events.emit('execution.started', { executionId: exec.id, workflowId, time: exec.startedAt, ...(retryOf === undefined ? {} : { retryOf }) })
@@ -256,6 +272,7 @@ export class Engine {
     } else if (this.#events.has('execution.failed')) {
       this.#events.emit('execution.failed', { ...base, error: exec.error! })
     }
+    this.#retries?.onFinished(exec)
     exec.release()
     this.#retain(exec, result)
     exec.resolve(result)
@@ -387,6 +404,62 @@ export class Engine {
     return record
   }
 
+  #retryManager (): RetryManager {
+    if (this.#retries === null) {
+      throw new EngineError(ErrorCodes.INVALID_OPTIONS, `storage "${this.#storage.kind}" does not implement RetryStorage; manual retry needs it`)
+    }
+    return this.#retries
+  }
+
+  /**
+   * Failure cases that can be retried (status pending or retrying by default), oldest
+   * first, each with its failure reason and manual retry history.
+   */
+  async getFailedExecutions (query: RetryQuery = {}): Promise<FailedExecution[]> {
+    const retries = this.#retryManager()
+    await this.#flushed()
+    return retries.list(query)
+  }
+
+  /**
+   * Retries a failed or interrupted execution as a new execution linked to it
+   * (`retryOf`), and resolves like `execute`. Works from any instance that shares
+   * the storage and has published the workflow.
+   * @throws {NotFoundError} EXECUTION_NOT_FOUND, WORKFLOW_NOT_FOUND (not published here)
+   * @throws {RetryError} RETRY_NOT_ALLOWED (abandoned, recovered, not a failure), RETRY_CONFLICT (claimed by another caller), DEFINITION_CHANGED
+   */
+  async manualRetry (executionId: string, options: ManualRetryOptions = {}): Promise<ExecutionResult> {
+    if (this.#closed) throw new EngineClosedError()
+    const retries = this.#retryManager()
+    await this.#flushed()
+    const launch = await retries.claim(executionId, options, id => this.#workflows.get(id)?.plan)
+    let exec: Execution
+    try {
+      exec = this.#start(launch.record.workflowId, undefined, {}, launch.record.executionId, launch.prepare, launch.input)
+    } catch (err) {
+      retries.release(launch)
+      throw err
+    }
+    return exec.done
+  }
+
+  /**
+   * Closes a failure case without retrying it; it is listed as abandoned.
+   * @throws {RetryError} RETRY_NOT_ALLOWED when it is not pending
+   */
+  async abandonRetry (executionId: string, reason = 'abandoned'): Promise<RetryRecord> {
+    const retries = this.#retryManager()
+    await this.#flushed()
+    return retries.abandon(executionId, reason)
+  }
+
+  /** Totals over every failure case in storage; zeros on an empty database. */
+  async getRetryStatistics (): Promise<RetryStatistics> {
+    const retries = this.#retryManager()
+    await this.#flushed()
+    return retries.statistics()
+  }
+
   on<T extends EngineEventType> (type: T, listener: EngineListener<T>): this {
     this.#events.on(type, listener)
     return this
@@ -429,6 +502,7 @@ export class Engine {
       for (const exec of running) this.#scheduler.stop(exec, ErrorCodes.CANCELLED, 'cancelled by close()')
     }
     await Promise.all(running.map(e => e.done))
+    await this.#retries?.close()
     await this.#recorder.close(this.#options.closeTimeout)
     await this.#scheduler.close()
     await this.#storage.close()

@@ -19,6 +19,8 @@ export interface Batch {
   controller: AbortController
   /** Per-task timeout of the batch's single task; 0 for none. */
   timeout: number
+  /** When the batch was sent, epoch ms. */
+  sentAt: number
   /** Set when the watchdog or a cancellation stopped the batch. */
   stopped: 'timeout' | 'cancel' | null
 }

@@ -6,6 +6,7 @@ export {
   QueueFullError, StorageError, RetryError, NonRetryableError, ErrorCodes
 } from './errors.js'
 export { MemoryStorage } from './storage/memory.js'
+export { MySQLStorage } from './storage/mysql.js'
 
 export type { EngineOptions } from './options.js'
 export type { ExecuteOptions, CloseOptions, EngineStats } from './engine.js'
@@ -18,6 +19,7 @@ export type { TracerOptions, TracerStats } from './recorder.js'
 export type { SchedulerStats } from './scheduler.js'
 export type { ExecutionStorage } from './storage/storage.js'
 export type { MemoryStorageOptions } from './storage/memory.js'
+export type { MySQLStorageOptions, MigrationResult } from './storage/mysql.js'
 export type {
   EpochMs, ExecutionStatus, TaskStatus, LogLevel, RetryPolicy, TaskResult, ExecutionResult, ExecutionStatusInfo,
   ExecutionRecord, TaskRecord, LogEntry, SpanRecord, SpanNode, SpanStatusCode, LogQuery, ExecutionQuery

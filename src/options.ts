@@ -5,7 +5,7 @@ import { InvalidOptionsError } from './errors.js'
 import type { ExecutionStorage } from './storage/storage.js'
 import { MemoryStorage } from './storage/memory.js'
 import type { ResolvedRetryPolicy, RetryPolicy } from './types.js'
-import { kRetryDefaults, validateRetryPolicy } from './retry-manager.js'
+import { kRetryDefaults, validateRetryPolicy } from './backoff.js'
 import { kTracerDefaults, validateTracerOptions, type ResolvedTracerOptions, type TracerOptions } from './recorder.js'
 
 /** Options of `new Engine()`. Every field is optional. */
@@ -98,6 +98,17 @@ export interface EngineOptions {
   closeTimeout?: number
   /** Name of this instance in execution records. @default host:pid:random */
   instanceId?: string
+  /**
+   * How often this instance renews its heartbeat in shared storage (MySQL), in ms.
+   * @default 5000
+   */
+  heartbeatInterval?: number
+  /**
+   * An instance whose heartbeat is older than this is dead: its running executions
+   * are marked interrupted, to be retried. In ms; keep it several heartbeats long.
+   * @default 30000
+   */
+  heartbeatTimeout?: number
 }
 
 export interface ResolvedEngineOptions {
@@ -121,6 +132,8 @@ export interface ResolvedEngineOptions {
   storeOutputs: boolean
   closeTimeout: number
   instanceId: string | undefined
+  heartbeatInterval: number
+  heartbeatTimeout: number
 }
 
 const kDefaults = Object.freeze({
@@ -135,7 +148,9 @@ const kDefaults = Object.freeze({
   retainExecutions: 1000,
   retainFor: 600_000,
   storeOutputs: true,
-  closeTimeout: 10_000
+  closeTimeout: 10_000,
+  heartbeatInterval: 5000,
+  heartbeatTimeout: 30_000
 })
 
 const kLogLevels = new Set(['trace', 'debug', 'info', 'warn', 'error'])
@@ -172,9 +187,12 @@ export function resolveOptions (options: EngineOptions = {}): ResolvedEngineOpti
     ['retainExecutions', retainExecutions]] as const) {
     if (!Number.isInteger(value) || value < 1) throw new InvalidOptionsError(`${key} must be a positive integer`)
   }
-  for (const key of ['idleTimeout', 'cancelGracePeriod', 'batchTargetMs', 'retainFor', 'closeTimeout'] as const) {
+  for (const key of ['idleTimeout', 'cancelGracePeriod', 'batchTargetMs', 'retainFor', 'closeTimeout', 'heartbeatInterval', 'heartbeatTimeout'] as const) {
     const value = resolved[key]
     if (!Number.isFinite(value) || value < 0) throw new InvalidOptionsError(`${key} must be a non-negative number of ms`)
+  }
+  if (resolved.heartbeatTimeout <= resolved.heartbeatInterval) {
+    throw new RangeError('heartbeatTimeout must be longer than heartbeatInterval')
   }
   if (!kLogLevels.has(resolved.executionLogLevel)) {
     throw new InvalidOptionsError('executionLogLevel must be one of trace, debug, info, warn, error')

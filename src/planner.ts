@@ -11,7 +11,7 @@ import v8 from 'node:v8'
 import { ErrorCodes, InvalidOptionsError, WorkflowValidationError } from './errors.js'
 import type { ResolvedRetryPolicy } from './types.js'
 import type { Workflow } from './builder.js'
-import { resolveRetryPolicy } from './retry-manager.js'
+import { resolveRetryPolicy } from './backoff.js'
 import { encode, type Packet } from './wire.js'
 
 /** The stage plan of a workflow, for display. */

@@ -2,9 +2,9 @@
  * The tracer and record writer: everything the engine records about executions
  * goes through here on its way to storage.
  *
- *   main thread (hot path)             fastq (concurrency 1 keeps order)       storage
- *   recordSpan / recordLog ──push──▶ buffer ──full batch or timer──▶ job ──▶ writeSpans([...512])
- *   recordExecution / recordTask ──▶ map by id (latest wins) ──────▶ job ──▶ writeExecutions([...])
+ *   main thread (hot path)                          fastq queues                       storage
+ *   recordSpan / recordLog ──push──▶ buffer ──full batch or timer──▶ telemetry (concurrency) ──▶ writeSpans([...512])
+ *   recordExecution / recordTask ──▶ map by id (latest wins) ──────▶ records (always 1) ──────▶ writeExecutions([...])
  *
  * Recording is an array push or a map set: no promise, no I/O, no JSON. Spans
  * and logs are bounded (`maxQueueSize` buffered or in flight); past the bound
@@ -13,12 +13,16 @@
  * dropped: they coalesce by id, so they are bounded by the executions alive, and
  * a failed write is retried with backoff until it succeeds or `close()` gives up,
  * which reports what could not be written.
+ *
+ * A record that storage refuses for good (an error with `rejected: [{ index }]`,
+ * or RECORD_TOO_LARGE) is not retried: it is dropped, logged with its id and
+ * counted in `lost`, and the rest of its batch counts as written.
  */
 import fastq from 'fastq'
 import type { Logger } from 'pino'
-import type { ExecutionStorage } from './storage/storage.js'
-import type { ExecutionRecord, LogEntry, SpanRecord, TaskRecord } from './types.js'
-import { InvalidOptionsError } from './errors.js'
+import type { ExecutionStorage, RetryStorage } from './storage/storage.js'
+import type { ExecutionRecord, LogEntry, RetryRecord, SpanRecord, TaskRecord } from './types.js'
+import { ErrorCodes, InvalidOptionsError } from './errors.js'
 
 export interface TracerOptions {
   /**
@@ -67,24 +71,38 @@ export const kTracerDefaults: ResolvedTracerOptions = Object.freeze({
 export interface TracerStats {
   spansRecorded: number
   spansWritten: number
+  /** Spans refused because the buffer was full (`maxQueueSize`). */
   spansDropped: number
   logsRecorded: number
   logsWritten: number
+  /** Log entries refused because the buffer was full. */
   logsDropped: number
+  /** Execution and task records written (a record rewritten on each transition counts each time). */
   recordsWritten: number
   batchesWritten: number
+  /** Failed writes of a batch (each retry that fails counts). */
   writeErrors: number
   /** Spans and logs buffered or being written. */
   pending: number
-  /** Records, spans and logs that close() gave up on. */
+  /**
+   * Records, spans and logs that will never be written: refused by storage for good
+   * (RECORD_TOO_LARGE and the like), or still unwritten when close() gave up. Each is
+   * logged with its id.
+   */
   lost: number
 }
 
-type Job =
-  | { kind: 'executions', items: ExecutionRecord[] }
-  | { kind: 'tasks', items: TaskRecord[] }
-  | { kind: 'spans', items: SpanRecord[] }
-  | { kind: 'logs', items: LogEntry[] }
+interface Job {
+  kind: 'executions' | 'tasks' | 'retries' | 'spans' | 'logs'
+  items: Array<ExecutionRecord | TaskRecord | RetryRecord | SpanRecord | LogEntry>
+  /** Set once the job is settled for good (written, or counted lost), so a late outcome is ignored. */
+  settled?: boolean
+  /** Pending retry, cleared when close() gives up. */
+  retry?: { timer: NodeJS.Timeout, done: () => void }
+}
+
+/** A storage error saying which records of the batch can never be written; the others were. */
+interface Rejection { rejected: ReadonlyArray<{ index: number, code?: string, reason?: string }> }
 
 export function validateTracerOptions (o: ResolvedTracerOptions): void {
   for (const key of ['batchSize', 'maxQueueSize', 'concurrency'] as const) {
@@ -103,11 +121,17 @@ export class Recorder {
   readonly #storage: ExecutionStorage
   readonly #options: ResolvedTracerOptions
   readonly #logger: Logger
-  readonly #queue: fastq.queue<Job, void>
+  // Records go one batch at a time whatever `concurrency` says: two upserts of the
+  // same execution in flight at once could land in the wrong order and leave a stale
+  // status. Spans and logs are insert-only, so they may go several at a time.
+  readonly #records: fastq.queue<Job, void>
+  readonly #telemetry: fastq.queue<Job, void>
+  readonly #active = new Set<Job>()
   #spans: SpanRecord[] = []
   #logs: LogEntry[] = []
   #executions = new Map<string, ExecutionRecord>()
   #tasks = new Map<string, TaskRecord>()
+  #retryRecords = new Map<string, RetryRecord>()
   #pending = 0
   #timer: NodeJS.Timeout | null = null
   #idleWaiters: Array<() => void> = []
@@ -132,12 +156,9 @@ export class Recorder {
     this.#storage = storage
     this.#options = options
     this.#logger = logger
-    this.#queue = fastq(this, this.#work, options.concurrency)
-    this.#queue.drain = () => {
-      const waiters = this.#idleWaiters
-      this.#idleWaiters = []
-      for (let i = 0; i < waiters.length; i++) waiters[i]()
-    }
+    this.#records = fastq(this, this.#work, 1)
+    this.#telemetry = fastq(this, this.#work, options.concurrency)
+    this.#records.drain = this.#telemetry.drain = () => this.#wakeIfIdle()
     this.#timer = setInterval(() => this.#tick(), options.flushInterval)
     this.#timer.unref()
   }
@@ -174,16 +195,23 @@ export class Recorder {
     this.#tasks.set(record.executionId + '\0' + record.taskId, record)
   }
 
+  /** Records the latest state of a failure case (manual retry); never dropped. */
+  recordRetry (record: RetryRecord): void {
+    this.#retryRecords.set(record.executionId, record)
+  }
+
   /** Writes everything recorded so far; resolves when it is in storage (or given up). */
   flush (): Promise<void> {
     this.#cut()
-    if (this.#queue.idle()) return Promise.resolve()
+    // Once close() has given up, writes still in flight are nobody's to wait for.
+    if (this.#giveUp || this.#idle()) return Promise.resolve()
     return new Promise(resolve => { this.#idleWaiters.push(resolve) })
   }
 
   /**
    * Flushes, waiting at most `timeout` ms for storage; then reports (logs with
-   * ids) whatever could not be written and stops.
+   * ids) whatever could not be written, counts it as lost and stops, without
+   * waiting for a write still in flight.
    */
   async close (timeout: number): Promise<void> {
     if (this.#timer !== null) {
@@ -196,39 +224,64 @@ export class Recorder {
       new Promise<boolean>(resolve => { timer = setTimeout(resolve, timeout, true) })
     ])
     clearTimeout(timer)
-    if (timedOut) {
-      this.#giveUp = true
-      this.#reportLost()
-      await this.flush()
-    }
+    if (timedOut) this.#abandon(timeout)
   }
 
   stats (): TracerStats {
     return { ...this.#stats, pending: this.#pending }
   }
 
-  // Moves every buffer into jobs, executions first: a task row, log or span is
-  // never written before the execution it belongs to.
+  /** Initialises storage once; a failed init is tried again by the next caller. */
+  ready (): Promise<void> {
+    if (this.#ready === null) {
+      const ready = this.#ready = this.#storage.init()
+      ready.catch(() => { if (this.#ready === ready) this.#ready = null })
+    }
+    return this.#ready
+  }
+
+  #idle (): boolean {
+    return this.#records.idle() && this.#telemetry.idle()
+  }
+
+  #wakeIfIdle (): void {
+    if (!this.#idle()) return
+    const waiters = this.#idleWaiters
+    this.#idleWaiters = []
+    for (let i = 0; i < waiters.length; i++) waiters[i]()
+  }
+
+  // Moves every buffer into jobs, executions first: with one batch at a time, a task
+  // row is never written before the execution it belongs to.
   #cut (): void {
     if (this.#executions.size > 0) {
-      this.#queue.push({ kind: 'executions', items: [...this.#executions.values()] })
+      this.#push(this.#records, { kind: 'executions', items: [...this.#executions.values()] })
       this.#executions = new Map()
     }
     if (this.#tasks.size > 0) {
-      this.#queue.push({ kind: 'tasks', items: [...this.#tasks.values()] })
+      this.#push(this.#records, { kind: 'tasks', items: [...this.#tasks.values()] })
       this.#tasks = new Map()
+    }
+    if (this.#retryRecords.size > 0) {
+      this.#push(this.#records, { kind: 'retries', items: [...this.#retryRecords.values()] })
+      this.#retryRecords = new Map()
     }
     const { batchSize } = this.#options
     while (this.#spans.length > 0) {
       const items = this.#spans.length <= batchSize ? this.#spans : this.#spans.splice(0, batchSize)
       if (items === this.#spans) this.#spans = []
-      this.#queue.push({ kind: 'spans', items })
+      this.#push(this.#telemetry, { kind: 'spans', items })
     }
     while (this.#logs.length > 0) {
       const items = this.#logs.length <= batchSize ? this.#logs : this.#logs.splice(0, batchSize)
       if (items === this.#logs) this.#logs = []
-      this.#queue.push({ kind: 'logs', items })
+      this.#push(this.#telemetry, { kind: 'logs', items })
     }
+  }
+
+  #push (queue: fastq.queue<Job, void>, job: Job): void {
+    if (this.#giveUp) this.#lose(job)
+    else queue.push(job)
   }
 
   #tick (): void {
@@ -242,50 +295,88 @@ export class Recorder {
   }
 
   #work (job: Job, done: (err: Error | null) => void): void {
-    this.#attempt(job, 0, done)
-  }
-
-  #attempt (job: Job, failures: number, done: (err: Error | null) => void): void {
-    if (this.#giveUp) {
-      this.#lose(job)
+    this.#active.add(job)
+    this.#attempt(job, 0, () => {
+      this.#active.delete(job)
       done(null)
-      return
-    }
-    this.#write(job).then(() => {
-      this.#written(job)
-      done(null)
-    }, (err: unknown) => {
-      this.#stats.writeErrors++
-      const delay = Math.min(this.#options.maxRetryDelay, this.#options.retryDelay * 2 ** failures)
-      if (failures === 0 || failures % 10 === 0) {
-        this.#logger.warn({ err, kind: job.kind, rows: job.items.length, retryIn: delay },
-          'storage write failed; retrying')
-      }
-      setTimeout(() => this.#attempt(job, failures + 1, done), delay).unref()
     })
   }
 
-  /** Initialises storage once; a failed init is tried again by the next caller. */
-  ready (): Promise<void> {
-    if (this.#ready === null) {
-      const ready = this.#ready = this.#storage.init()
-      ready.catch(() => { if (this.#ready === ready) this.#ready = null })
+  #attempt (job: Job, failures: number, done: () => void): void {
+    if (job.settled === true) { done(); return }
+    if (this.#giveUp) {
+      this.#lose(job)
+      done()
+      return
     }
-    return this.#ready
+    this.#write(job).then(() => {
+      if (job.settled !== true) this.#written(job, job.items.length)
+      done()
+    }, (err: unknown) => {
+      if (job.settled === true) { done(); return }
+      if (this.#rejected(job, err)) { done(); return }
+      this.#stats.writeErrors++
+      const delay = Math.min(this.#options.maxRetryDelay, this.#options.retryDelay * 2 ** failures)
+      if (failures === 0 || failures % 10 === 0) {
+        // A schema newer than the code will not fix itself: say so loudly.
+        const level = (err as { code?: string })?.code === ErrorCodes.SCHEMA_TOO_NEW ? 'error' : 'warn'
+        this.#logger[level]({ err, kind: job.kind, rows: job.items.length, retryIn: delay }, 'storage write failed; retrying')
+      }
+      const timer = setTimeout(() => {
+        job.retry = undefined
+        this.#attempt(job, failures + 1, done)
+      }, delay)
+      timer.unref()
+      job.retry = { timer, done }
+    })
+  }
+
+  /**
+   * A storage error that names records it can never write (RECORD_TOO_LARGE): those
+   * are dropped and reported, the rest of the batch was written. Without the list, a
+   * batch of several is split so that the one at fault is found.
+   */
+  #rejected (job: Job, err: unknown): boolean {
+    const list = (err as Partial<Rejection> | null)?.rejected
+    const n = job.items.length
+    if (Array.isArray(list) && list.length > 0 && list.every(r => Number.isInteger(r?.index) && r.index >= 0 && r.index < n)) {
+      const indices = new Set(list.map(r => r.index))
+      for (const r of list) this.#reject(job, r.index, r.code ?? (err as { code?: string }).code, r.reason ?? (err as Error).message)
+      this.#written(job, n - indices.size)
+      return true
+    }
+    if ((err as { code?: string } | null)?.code !== ErrorCodes.RECORD_TOO_LARGE) return false
+    if (n === 1) {
+      this.#reject(job, 0, ErrorCodes.RECORD_TOO_LARGE, (err as Error).message)
+      return true
+    }
+    const queue = job.kind === 'executions' || job.kind === 'tasks' ? this.#records : this.#telemetry
+    for (let i = n - 1; i >= 0; i--) queue.unshift({ kind: job.kind, items: [job.items[i]] })
+    job.settled = true
+    return true
+  }
+
+  #reject (job: Job, index: number, code: string | undefined, reason: string): void {
+    this.#stats.lost++
+    if (job.kind === 'spans' || job.kind === 'logs') this.#pending--
+    this.#logger.error({ kind: job.kind, id: idOf(job.kind, job.items[index]), code, reason },
+      'storage refused a record for good; it is dropped')
   }
 
   async #write (job: Job): Promise<void> {
     await this.ready()
     switch (job.kind) {
-      case 'executions': return this.#storage.writeExecutions(job.items)
-      case 'tasks': return this.#storage.writeTaskResults(job.items)
-      case 'spans': return this.#storage.writeSpans(job.items)
-      case 'logs': return this.#storage.writeLogs(job.items)
+      case 'executions': return this.#storage.writeExecutions(job.items as ExecutionRecord[])
+      case 'tasks': return this.#storage.writeTaskResults(job.items as TaskRecord[])
+      case 'retries': return (this.#storage as ExecutionStorage & RetryStorage).writeRetryRecords(job.items as RetryRecord[])
+      case 'spans': return this.#storage.writeSpans(job.items as SpanRecord[])
+      case 'logs': return this.#storage.writeLogs(job.items as LogEntry[])
     }
   }
 
-  #written (job: Job): void {
-    const n = job.items.length
+  /** `n` of the job's items are in storage (the others, if any, were rejected and counted already). */
+  #written (job: Job, n: number): void {
+    job.settled = true
     this.#stats.batchesWritten++
     switch (job.kind) {
       case 'spans': this.#stats.spansWritten += n; this.#pending -= n; break
@@ -295,18 +386,53 @@ export class Recorder {
   }
 
   #lose (job: Job): void {
+    if (job.settled === true) return
+    job.settled = true
     const n = job.items.length
     this.#stats.lost += n
     if (job.kind === 'spans' || job.kind === 'logs') this.#pending -= n
     if (job.kind === 'executions' || job.kind === 'tasks') {
-      const ids = job.items.map(r => 'id' in r ? r.id : `${r.executionId}/${r.taskId}`)
-      this.#logger.error({ kind: job.kind, ids }, 'storage unavailable at close: these records were not written')
+      this.#logger.error({ kind: job.kind, ids: job.items.map(r => idOf(job.kind, r)) },
+        'storage unavailable at close: these records were not written')
     }
   }
 
-  #reportLost (): void {
-    const { spans, logs } = { spans: this.#spans.length, logs: this.#logs.length }
-    this.#logger.error({ pending: this.#pending, spans, logs },
+  // close() timed out: everything not yet written is counted lost and reported now.
+  // A write still in flight is not waited for (a server that hangs would hang close()).
+  #abandon (timeout: number): void {
+    this.#giveUp = true
+    const before = this.#stats.lost
+    this.#logger.error({ pending: this.#pending, timeout },
       'close() timed out waiting for storage; unwritten records are reported and dropped')
+    this.#cut()
+    for (const queue of [this.#records, this.#telemetry]) {
+      for (const job of queue.getQueue()) this.#lose(job)
+      queue.kill()
+      queue.drain = () => this.#wakeIfIdle()
+    }
+    for (const job of this.#active) {
+      this.#lose(job)
+      if (job.retry !== undefined) {
+        clearTimeout(job.retry.timer)
+        const { done } = job.retry
+        job.retry = undefined
+        done()
+      }
+    }
+    if (this.#stats.lost > before) this.#logger.error({ lost: this.#stats.lost - before }, 'tracer: records, spans and logs lost at close')
+    // Writes still in flight settle later and are ignored; nobody waits for them.
+    const waiters = this.#idleWaiters
+    this.#idleWaiters = []
+    for (let i = 0; i < waiters.length; i++) waiters[i]()
+  }
+}
+
+function idOf (kind: Job['kind'], item: Job['items'][number]): string {
+  switch (kind) {
+    case 'executions': return (item as ExecutionRecord).id
+    case 'tasks': return `${(item as TaskRecord).executionId}/${(item as TaskRecord).taskId}`
+    case 'retries': return `${(item as RetryRecord).executionId}/retry`
+    case 'spans': return `${(item as SpanRecord).executionId}/span:${(item as SpanRecord).spanId}`
+    case 'logs': return `${(item as LogEntry).executionId}/log@${(item as LogEntry).time}`
   }
 }

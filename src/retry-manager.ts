@@ -1,46 +1,272 @@
-import { InvalidOptionsError } from './errors.js'
-import type { ResolvedRetryPolicy, RetryPolicy } from './types.js'
+/**
+ * Manual retry and crash recovery across instances.
+ *
+ * A failure case (a RetryRecord) opens when an execution fails after its
+ * automatic retries, or when a live instance finds an execution left `running`
+ * by an instance whose heartbeat expired. Any instance that has published the
+ * workflow can retry it: the claim is a conditional update in storage, so of
+ * two instances retrying at once exactly one starts. A resume reuses the stored
+ * outputs of the tasks that succeeded and runs the rest; its outcome closes the
+ * case (recovered) or reopens it for the next attempt, from further on.
+ */
+import { hostname } from 'node:os'
+import type { Logger } from 'pino'
+import { ErrorCodes, NotFoundError, RetryError } from './errors.js'
+import type { EventBus } from './event-bus.js'
+import type { Execution } from './execution.js'
+import { TaskState } from './execution.js'
+import type { Plan } from './planner.js'
+import type { ExecutionStorage, RetryStorage } from './storage/storage.js'
+import type { FailedExecution, RetryQuery, RetryRecord, RetryStatistics, TaskRecord } from './types.js'
+import { now } from './scheduler.js'
 
-export const kRetryDefaults: ResolvedRetryPolicy = Object.freeze({
-  maxAutoRetries: 3,
-  retryDelay: 1000,
-  backoffMultiplier: 2,
-  maxRetryDelay: 30_000,
-  jitter: 0.2
-})
+/** Options of `manualRetry`. */
+export interface ManualRetryOptions {
+  /**
+   * `resume` reuses the outputs of the tasks that succeeded and runs only the failed,
+   * skipped and cancelled ones; `restart` runs every task again.
+   * @default 'resume'
+   */
+  mode?: 'resume' | 'restart'
+  /** Retry even though the workflow's definition changed since the failed execution ran. */
+  allowDefinitionChange?: boolean
+}
 
-/** @throws {InvalidOptionsError} naming the field and the rule */
-export function validateRetryPolicy (policy: RetryPolicy, where = 'retry'): void {
-  if (typeof policy !== 'object' || policy === null) {
-    throw new InvalidOptionsError(`${where} must be an object`)
+/** What the engine hands the retry manager to start a retry. */
+export interface RetryLaunch {
+  record: RetryRecord
+  mode: 'resume' | 'restart'
+  input: Uint8Array
+  /** Called on the new execution before it starts. */
+  prepare: (exec: Execution) => void
+}
+
+export interface RetryManagerOptions {
+  instanceId: string
+  heartbeatInterval: number
+  heartbeatTimeout: number
+}
+
+export class RetryManager {
+  readonly #storage: ExecutionStorage & RetryStorage
+  readonly #events: EventBus
+  readonly #logger: Logger
+  readonly #options: RetryManagerOptions
+  readonly #write: (record: RetryRecord) => void
+  // Retries started here, by the id of the new execution.
+  readonly #running = new Map<string, RetryRecord>()
+  #heartbeat: NodeJS.Timeout | null = null
+  readonly #startedAt = now()
+
+  constructor (storage: ExecutionStorage & RetryStorage, events: EventBus, logger: Logger,
+    options: RetryManagerOptions, write: (record: RetryRecord) => void) {
+    this.#storage = storage
+    this.#events = events
+    this.#logger = logger
+    this.#options = options
+    this.#write = write
   }
-  const { maxAutoRetries, retryDelay, backoffMultiplier, maxRetryDelay, jitter } = policy
-  if (maxAutoRetries !== undefined && (!Number.isInteger(maxAutoRetries) || maxAutoRetries < 0)) {
-    throw new InvalidOptionsError(`${where}.maxAutoRetries must be a non-negative integer`)
+
+  /** Starts heartbeats and the scan for executions of dead instances. */
+  start (): void {
+    if (this.#storage.kind === 'memory') return
+    const beat = (): void => { this.#beat().catch(err => this.#logger.warn({ err }, 'heartbeat failed; will try again')) }
+    beat()
+    this.#heartbeat = setInterval(beat, this.#options.heartbeatInterval)
+    this.#heartbeat.unref()
   }
-  for (const [key, value] of [['retryDelay', retryDelay], ['maxRetryDelay', maxRetryDelay]] as const) {
-    if (value !== undefined && (!Number.isFinite(value) || value < 0)) {
-      throw new InvalidOptionsError(`${where}.${key} must be a non-negative number of ms`)
+
+  async #beat (): Promise<void> {
+    const at = now()
+    await this.#storage.heartbeat({
+      instanceId: this.#options.instanceId, hostname: hostname(), pid: process.pid, startedAt: this.#startedAt, heartbeatAt: at
+    })
+    const interrupted = await this.#storage.interruptStale(at - this.#options.heartbeatTimeout, at)
+    if (interrupted.length > 0) {
+      this.#logger.warn({ executions: interrupted }, 'executions of an instance whose heartbeat expired were marked interrupted')
     }
   }
-  if (backoffMultiplier !== undefined && (!Number.isFinite(backoffMultiplier) || backoffMultiplier < 1)) {
-    throw new InvalidOptionsError(`${where}.backoffMultiplier must be a number >= 1`)
+
+  /** Opens or updates the failure case of a finished execution. */
+  onFinished (exec: Execution): void {
+    const retried = this.#running.get(exec.id)
+    if (retried !== undefined) {
+      this.#running.delete(exec.id)
+      this.#closeAttempt(retried, exec)
+      return
+    }
+    if (exec.status !== 'failed') return
+    const at = exec.endedAt
+    this.#write({
+      executionId: exec.id,
+      workflowId: exec.workflowId,
+      definitionHash: exec.plan.hash,
+      status: 'pending',
+      reason: 'failed',
+      ...(exec.error?.taskId === undefined ? {} : { failedTaskId: exec.error.taskId }),
+      errorCode: exec.error?.code ?? ErrorCodes.TASK_FAILED,
+      errorMessage: exec.error?.message ?? 'execution failed',
+      failedAt: at,
+      updatedAt: at,
+      lastExecutionId: exec.id,
+      manualAttempts: 0
+    })
   }
-  if (jitter !== undefined && (!Number.isFinite(jitter) || jitter < 0 || jitter > 1)) {
-    throw new InvalidOptionsError(`${where}.jitter must be a number from 0 to 1`)
+
+  #closeAttempt (record: RetryRecord, exec: Execution): void {
+    const at = exec.endedAt
+    const next: RetryRecord = { ...record, updatedAt: at, lastExecutionId: exec.id }
+    delete next.claimedBy
+    delete next.claimedAt
+    const base = { executionId: exec.id, workflowId: exec.workflowId, retryOf: record.executionId, time: at }
+    if (exec.status === 'success') {
+      next.status = 'recovered'
+      next.recoveredBy = exec.id
+      if (this.#events.has('retry.succeeded')) this.#events.emit('retry.succeeded', base)
+    } else {
+      next.status = 'pending'
+      if (exec.error !== undefined) {
+        next.errorCode = exec.error.code
+        next.errorMessage = exec.error.message
+        if (exec.error.taskId !== undefined) next.failedTaskId = exec.error.taskId
+      }
+      if (this.#events.has('retry.failed')) this.#events.emit('retry.failed', { ...base, status: exec.status })
+    }
+    this.#write(next)
+  }
+
+  /**
+   * Checks that a case can be retried here, claims it, and returns what the engine
+   * needs to start the retry.
+   * @throws {NotFoundError} EXECUTION_NOT_FOUND, WORKFLOW_NOT_FOUND
+   * @throws {RetryError} RETRY_NOT_ALLOWED, RETRY_CONFLICT, DEFINITION_CHANGED
+   */
+  async claim (executionId: string, options: ManualRetryOptions,
+    published: (workflowId: string) => Plan | undefined): Promise<RetryLaunch> {
+    const mode = options.mode ?? 'resume'
+    if (mode !== 'resume' && mode !== 'restart') {
+      throw new RetryError(ErrorCodes.INVALID_OPTIONS, `mode must be 'resume' or 'restart', got ${JSON.stringify(mode)}`)
+    }
+    const record = await this.#caseOf(executionId)
+    if (record.status !== 'pending') {
+      const code = record.status === 'retrying' ? ErrorCodes.RETRY_CONFLICT : ErrorCodes.RETRY_NOT_ALLOWED
+      throw new RetryError(code, `execution ${record.executionId} is ${record.status}` +
+        (record.status === 'retrying' ? ` by ${record.claimedBy ?? 'another instance'}` : '') + '; it cannot be retried now')
+    }
+    const plan = published(record.workflowId)
+    if (plan === undefined) {
+      throw new NotFoundError(ErrorCodes.WORKFLOW_NOT_FOUND,
+        `workflow "${record.workflowId}" is not published on this instance; publish it to retry execution ${record.executionId}`)
+    }
+    if (plan.hash !== record.definitionHash && options.allowDefinitionChange !== true) {
+      throw new RetryError(ErrorCodes.DEFINITION_CHANGED,
+        `workflow "${record.workflowId}" changed since execution ${record.executionId} ran; ` +
+        'pass { allowDefinitionChange: true } to retry it with the current definition')
+    }
+    const source = await this.#storage.getExecution(record.lastExecutionId)
+    if (source === undefined) {
+      throw new NotFoundError(ErrorCodes.EXECUTION_NOT_FOUND, `execution ${record.lastExecutionId} is no longer in storage`)
+    }
+    const reusable = mode === 'resume' ? await this.#storage.getTaskResults(record.lastExecutionId) : []
+    if (!await this.#storage.claimRetry(record.executionId, this.#options.instanceId, now())) {
+      throw new RetryError(ErrorCodes.RETRY_CONFLICT,
+        `execution ${record.executionId} is being retried by another caller`)
+    }
+    const claimed: RetryRecord = { ...record, status: 'retrying', claimedBy: this.#options.instanceId, manualAttempts: record.manualAttempts + 1 }
+    return {
+      record: claimed,
+      mode,
+      input: source.input,
+      prepare: exec => {
+        this.#running.set(exec.id, claimed)
+        reuseOutputs(exec, reusable, record.lastExecutionId)
+        if (this.#events.has('retry.started')) {
+          this.#events.emit('retry.started', { executionId: exec.id, workflowId: exec.workflowId, retryOf: record.executionId, mode, time: exec.startedAt })
+        }
+      }
+    }
+  }
+
+  /** Gives a claim back when the retry could not start. */
+  release (launch: RetryLaunch): void {
+    const record = { ...launch.record, status: 'pending' as const, updatedAt: now() }
+    delete record.claimedBy
+    delete record.claimedAt
+    this.#write(record)
+  }
+
+  // The case of an execution: its own, or that of the execution it retried.
+  async #caseOf (executionId: string): Promise<RetryRecord> {
+    const record = await this.#storage.getRetryRecord(executionId)
+    if (record !== undefined) return record
+    const execution = await this.#storage.getExecution(executionId)
+    if (execution === undefined) {
+      throw new NotFoundError(ErrorCodes.EXECUTION_NOT_FOUND, `no execution with id "${executionId}"`)
+    }
+    if (execution.retryOf !== undefined) {
+      const original = await this.#storage.getRetryRecord(execution.retryOf)
+      if (original !== undefined) return original
+    }
+    throw new RetryError(ErrorCodes.RETRY_NOT_ALLOWED,
+      `execution ${executionId} is ${execution.status}; only failed or interrupted executions can be retried`)
+  }
+
+  /** @throws {RetryError} RETRY_NOT_ALLOWED when the case is not pending */
+  async abandon (executionId: string, reason: string): Promise<RetryRecord> {
+    const record = await this.#caseOf(executionId)
+    const at = now()
+    if (!await this.#storage.abandonRetry(record.executionId, reason, at)) {
+      throw new RetryError(ErrorCodes.RETRY_NOT_ALLOWED, `execution ${record.executionId} is ${record.status}; only a pending failure can be abandoned`)
+    }
+    if (this.#events.has('retry.abandoned')) {
+      this.#events.emit('retry.abandoned', { executionId: record.executionId, workflowId: record.workflowId, reason, time: at })
+    }
+    return { ...record, status: 'abandoned', abandonedReason: reason, updatedAt: at }
+  }
+
+  async list (query: RetryQuery): Promise<FailedExecution[]> {
+    const records = await this.#storage.listRetryRecords(query)
+    const out: FailedExecution[] = []
+    for (const record of records) {
+      const retries = await this.#storage.listExecutions({ retryOf: record.executionId, limit: 1000 })
+      out.push({
+        ...record,
+        retries: retries.reverse().map(r => ({
+          executionId: r.id, status: r.status, startedAt: r.startedAt, instanceId: r.instanceId, ...(r.endedAt === undefined ? {} : { endedAt: r.endedAt })
+        }))
+      })
+    }
+    return out
+  }
+
+  statistics (): Promise<RetryStatistics> {
+    return this.#storage.retryStatistics()
+  }
+
+  async close (): Promise<void> {
+    if (this.#heartbeat === null) return
+    clearInterval(this.#heartbeat)
+    this.#heartbeat = null
+    await this.#storage.removeInstance(this.#options.instanceId)
+      .catch(err => this.#logger.warn({ err }, 'could not remove this instance from storage'))
   }
 }
 
-export function resolveRetryPolicy (base: ResolvedRetryPolicy, override?: RetryPolicy): ResolvedRetryPolicy {
-  return override === undefined ? base : Object.freeze({ ...base, ...override })
-}
-
-/**
- * Delay before the retry that follows failed attempt `attempt` (1-based):
- * `min(maxRetryDelay, retryDelay * backoffMultiplier^(attempt-1))`, scaled by a
- * random factor in `[1 - jitter, 1]` so that it never exceeds the cap.
- */
-export function retryDelay (policy: ResolvedRetryPolicy, attempt: number, random = Math.random()): number {
-  const base = Math.min(policy.maxRetryDelay, policy.retryDelay * policy.backoffMultiplier ** (attempt - 1))
-  return base * (1 - policy.jitter * random)
+// Marks the tasks that succeeded in the source execution as done, with their outputs.
+function reuseOutputs (exec: Execution, tasks: readonly TaskRecord[], sourceId: string): void {
+  const { plan } = exec
+  for (const task of tasks) {
+    const i = plan.index.get(task.taskId)
+    if (i === undefined || task.status !== 'success' || task.output === undefined) continue
+    exec.state[i] = TaskState.Success
+    exec.outputs[i] = { bytes: task.output, oob: null }
+    exec.stored[i] = task.output
+    exec.reusedFrom[i] = task.reusedFrom ?? sourceId
+    if (task.startedAt !== undefined) exec.taskStart[i] = task.startedAt
+    if (task.endedAt !== undefined) exec.taskEnd[i] = task.endedAt
+    exec.succeeded++
+    exec.settled++
+    const dependents = plan.dependents[i]
+    for (let d = 0; d < dependents.length; d++) exec.remaining[dependents[d]]--
+  }
 }

@@ -25,8 +25,8 @@ import type { EventBus } from './event-bus.js'
 import { Fifo } from './fifo.js'
 import type { Plan } from './planner.js'
 import type { Recorder } from './recorder.js'
-import { retryDelay } from './retry-manager.js'
-import { createSharedState, sharedViews, type SharedViews } from './shared-state.js'
+import { retryDelay } from './backoff.js'
+import { createSharedState, journalRead, sharedViews, type SharedViews } from './shared-state.js'
 import { newSpanId } from './ids.js'
 import { LOG_LEVEL_VALUES, type LogLevel, type SpanRecord } from './types.js'
 import { clonePacket, toStorageBytes, type Packet } from './wire.js'
@@ -219,7 +219,7 @@ export class Scheduler {
       }
     }
     const slot = this.#freeSlots.pop()!
-    return { exec, slot, tasks, controller: new AbortController(), timeout, stopped: null }
+    return { exec, slot, tasks, controller: new AbortController(), timeout, sentAt: 0, stopped: null }
   }
 
   #estimate (slot: number): number {
@@ -234,7 +234,7 @@ export class Scheduler {
     const storeOutputs = this.#options.storeOutputs
     let transfer: ArrayBuffer[] | undefined
     const wire: BatchTask[] = new Array(tasks.length)
-    const t = now()
+    const t = batch.sentAt = now()
     for (let b = 0; b < tasks.length; b++) {
       const i = tasks[b]
       exec.state[i] = TaskState.InFlight
@@ -262,7 +262,9 @@ export class Scheduler {
         deps[d] = [plan.ids[dep], packet]
       }
       wire[b] = { index: i, taskId: plan.ids[i], handler: plan.handlers[i], attempt, params: plan.params[i], deps }
-      if (this.#events.has('task.started')) {
+      // The first task of a batch starts as the batch is sent; the others are announced
+      // with their outcome, when their start is known (and only if they ran).
+      if (b === 0 && this.#events.has('task.started')) {
         this.#events.emit('task.started', { executionId: exec.id, workflowId: exec.workflowId, taskId: plan.ids[i], attempt, time: t })
       }
     }
@@ -275,6 +277,7 @@ export class Scheduler {
     this.stats.tasksInFlight = this.#inFlightTasks
     Atomics.store(this.#views.cancel, slot, 0)
     Atomics.store(this.#views.current, slot, -1)
+    Atomics.store(this.#views.journalUsed, slot, 0)
     this.#views.started[slot] = 0
     const message: BatchMessage = { slot, executionId: exec.id, workflowId: exec.workflowId, input: exec.input, tasks: wire }
     this.pool.run(message, { signal: batch.controller.signal, transferList: transfer as never })
@@ -295,6 +298,20 @@ export class Scheduler {
     if (batch.timeout !== 0) this.#timed.delete(batch)
   }
 
+  // A task of a batch that did not run: ready again if its dependencies allow, skipped if one failed.
+  #requeue (exec: Execution, i: number, at: number): void {
+    const deps = exec.plan.deps[i]
+    for (let d = 0; d < deps.length; d++) {
+      if (exec.state[deps[d]] === TaskState.Failed) {
+        exec.state[i] = TaskState.Pending
+        this.#skipDependents(exec, deps[d])
+        return
+      }
+    }
+    if (exec.remaining[i] === 0) this.#markReady(exec, i, at)
+    else exec.state[i] = TaskState.Pending
+  }
+
   #onDone (batch: Batch, response: BatchResponse): void {
     this.#release(batch)
     const { exec, tasks } = batch
@@ -305,12 +322,14 @@ export class Scheduler {
         const i = tasks[b]
         const outcome = outcomes[b]
         if (outcome.status === 2) {
-          // Not run: the task before it in the chain failed. It waits for that task's
-          // retry, or is skipped with it if it failed for good.
-          exec.state[i] = TaskState.Pending
+          // Not run: the worker stopped the batch before it (see worker.ts), or the task
+          // before it in the chain failed. It goes again when its dependency allows.
           exec.attempts[i]--
-          if (exec.state[exec.plan.deps[i][0]] === TaskState.Failed) this.#skipDependents(exec, exec.plan.deps[i][0])
+          this.#requeue(exec, i, now())
           continue
+        }
+        if (b > 0 && this.#events.has('task.started')) {
+          this.#events.emit('task.started', { executionId: exec.id, workflowId: exec.workflowId, taskId: exec.plan.ids[i], attempt: exec.attempts[i], time: outcome.start })
         }
         const run = outcome.end - outcome.start
         const slot = slots[i]
@@ -337,13 +356,22 @@ export class Scheduler {
     if (exec.status === 'running') {
       const at = now()
       const started = this.#views.started[batch.slot]
+      const journal = batch.stopped === 'timeout' ? null : journalRead(this.#views, batch.slot)
       for (let b = 0; b < tasks.length; b++) {
         const i = tasks[b]
-        if (b !== current && !(batch.stopped === 'timeout')) {
-          // Lost with the worker but not to blame: run again, the attempt is not counted.
-          exec.attempts[i]--
-          if (exec.remaining[i] === 0) this.#markReady(exec, i, at)
-          else exec.state[i] = TaskState.Pending
+        const saved = journal?.get(b)
+        if (saved !== undefined && b !== current) {
+          // Finished before the worker died: its output survived in the journal.
+          this.#taskSucceeded(exec, i, { status: 0, output: { bytes: saved.bytes, oob: null }, error: null, start: saved.start, end: saved.end, logs: null }, -1)
+          continue
+        }
+        if (b !== current && batch.stopped !== 'timeout') {
+          // Not to blame, but lost with the worker. A task after the culprit never ran and
+          // its attempt is given back; one before it ran and its output died with the
+          // worker, so it runs again and the attempt counts (see README, Limits).
+          if (b > current && current !== -1) exec.attempts[i]--
+          else this.#log(exec, exec.plan.ids[i], 'warn', 'ran in a batch whose worker died afterwards; its output was lost and it runs again', exec.attempts[i])
+          this.#requeue(exec, i, at)
           continue
         }
         const error = batch.stopped === 'timeout' ? timeoutError(exec.plan.timeouts[i]) : crashError(err)
@@ -474,11 +502,20 @@ export class Scheduler {
     this.#readyCount -= exec.ready.length
     exec.ready.clear()
     const at = now()
+    const error = { code, message }
+    for (const batch of exec.batches) {
+      // The attempt running in each batch (or, before the worker got to it, the first
+      // one sent) gets its span, ended by the stop.
+      const current = Atomics.load(this.#views.current, batch.slot)
+      const i = batch.tasks[current === -1 ? 0 : current]
+      exec.taskStart[i] = (current === -1 ? 0 : this.#views.started[batch.slot]) || batch.sentAt
+      this.#span(exec, i, { status: 1, output: null, error, start: exec.taskStart[i], end: at, logs: null }, -1, error)
+    }
     for (let i = 0; i < exec.plan.size; i++) {
       const s = exec.state[i]
       if (s === TaskState.Success || s === TaskState.Failed || s === TaskState.Skipped) continue
       exec.state[i] = TaskState.Cancelled
-      exec.errors[i] = { code, message }
+      exec.errors[i] = error
       if (s === TaskState.InFlight) exec.taskEnd[i] = at
       exec.settled++
       this.pendingTasks--

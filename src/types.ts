@@ -198,8 +198,80 @@ export interface ExecutionQuery {
   offset?: number
   /** Keyset pagination: ids sort by start time, so pass the last id of the previous page. */
   after?: string
+  /** Executions that are manual retries of this execution. */
+  retryOf?: string
 }
 
 export const LOG_LEVEL_VALUES: Readonly<Record<LogLevel, number>> = Object.freeze({
   trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60
 })
+
+/** Where a failed execution stands in manual retry. */
+export type RetryRecordStatus = 'pending' | 'retrying' | 'recovered' | 'abandoned'
+
+/**
+ * One failure case: an execution that failed after its automatic retries, or was
+ * left running by an instance that died. Manual retries of it (and of its retries)
+ * are attached to this record, so a failure counts once however often it is retried.
+ */
+export interface RetryRecord {
+  /** The execution that failed first. */
+  executionId: string
+  workflowId: string
+  definitionHash: string
+  status: RetryRecordStatus
+  reason: 'failed' | 'interrupted'
+  failedTaskId?: string
+  errorCode: string
+  errorMessage: string
+  failedAt: EpochMs
+  updatedAt: EpochMs
+  /** The latest execution of this failure (the original or its latest retry): what a resume starts from. */
+  lastExecutionId: string
+  manualAttempts: number
+  claimedBy?: string
+  claimedAt?: EpochMs
+  /** The retry that succeeded. */
+  recoveredBy?: string
+  abandonedReason?: string
+}
+
+/** A failed execution as listed by `getFailedExecutions`, with its manual retry history. */
+export interface FailedExecution extends RetryRecord {
+  retries: Array<{ executionId: string, status: ExecutionStatus, startedAt: EpochMs, endedAt?: EpochMs, instanceId: string }>
+}
+
+export interface RetryQuery {
+  workflowId?: string
+  /** @default ['pending', 'retrying'] */
+  status?: RetryRecordStatus | RetryRecordStatus[]
+  /** @default 100 */
+  limit?: number
+  offset?: number
+}
+
+/** Counts over every failure case in storage. */
+export interface RetryStatistics {
+  totalFailed: number
+  pending: number
+  retrying: number
+  recovered: number
+  abandoned: number
+  /** Of totalFailed, those that were interrupted executions (their instance died). */
+  interrupted: number
+  /** Manual retries started. */
+  manualAttempts: number
+  /** Failure cases with at least one manual retry. */
+  retried: number
+  /** recovered / retried, from 0 to 1; 0 when nothing was retried. */
+  successRate: number
+}
+
+/** An engine instance and its last heartbeat. */
+export interface InstanceRecord {
+  instanceId: string
+  hostname: string
+  pid: number
+  startedAt: EpochMs
+  heartbeatAt: EpochMs
+}

@@ -22,7 +22,7 @@ import { decode, encode, UNDEFINED_PACKET, type Packet } from './wire.js'
 import type { ErrorInfo } from './errors.js'
 import type { TaskLogger } from './handler.js'
 import type { LogLevel } from './types.js'
-import { sharedViews, type SharedViews } from './shared-state.js'
+import { journalWrite, sharedViews, type SharedViews } from './shared-state.js'
 
 export interface BatchTask {
   /** Index of the task in the workflow plan. */
@@ -88,7 +88,10 @@ async function loadHandler (spec: string): Promise<Function> {
   try {
     mod = await import(url)
   } catch (err) {
-    throw Object.assign(new Error(`cannot load handler module ${url}: ${(err as Error).message}`),
+    const hint = !options.typescript && /\.[cm]?tsx?$/.test(url)
+      ? ' (TypeScript handlers need new Engine({ typescript: true }))'
+      : ''
+    throw Object.assign(new Error(`cannot load handler module ${url}: ${(err as Error).message}${hint}`),
       { code: 'HANDLER_NOT_FOUND', retryable: false })
   }
   let fn = mod[name]
@@ -176,34 +179,38 @@ function makeLogger (ctx: TaskContextImpl): TaskLogger {
   return logger as TaskLogger
 }
 
-async function runTask (message: BatchMessage, task: BatchTask, outcomes: TaskOutcome[],
-  values: unknown[], i: number): Promise<TaskOutcome> {
-  const deps: Record<string, unknown> = {}
-  for (let d = 0; d < task.deps.length; d++) {
-    const [id, value] = task.deps[d]
-    if (typeof value === 'number') {
-      // Produced earlier in this batch: hand over the object itself.
-      if (outcomes[value].status !== Outcome.Success) {
-        return { status: Outcome.NotRun, output: null, error: null, start: 0, end: 0, logs: null }
-      }
-      deps[id] = values[value]
-    } else {
-      deps[id] = decode(value)
-    }
-  }
+const kNotRun: TaskOutcome = Object.freeze({ status: Outcome.NotRun, output: null, error: null, start: 0, end: 0, logs: null }) as TaskOutcome
+
+async function runTask (message: BatchMessage, task: BatchTask, outcomes: TaskOutcome[], i: number): Promise<TaskOutcome> {
   const slot = message.slot
-  let ctx: TaskContextImpl | null = null
-  const start = now()
-  views.started[slot] = start
+  // Blame a crash from here on (decoding, loading, running) on this task.
   Atomics.store(views.current, slot, i)
+  let ctx: TaskContextImpl | null = null
+  let start = now()
   try {
+    const deps: Record<string, unknown> = {}
+    for (let d = 0; d < task.deps.length; d++) {
+      const [id, value] = task.deps[d]
+      if (typeof value === 'number') {
+        // Produced earlier in this batch. Decoded from its packet like any input, so that
+        // a consumer changing it in place cannot change what the producer reported.
+        const produced = outcomes[value]
+        if (produced.status !== Outcome.Success) return kNotRun
+        deps[id] = produced.output === UNDEFINED_PACKET ? undefined : decode(produced.output!)
+      } else {
+        deps[id] = decode(value)
+      }
+    }
     const fn = handlers.get(task.handler) ?? await loadHandler(task.handler)
     ctx = new TaskContextImpl(message, task, deps)
-    let output = fn(decode(message.input), ctx)
+    const input = decode(message.input)
+    // The attempt's clock starts here: loading a module does not count against its timeout.
+    start = now()
+    views.started[slot] = start
+    let output = fn(input, ctx)
     if (output !== null && typeof output === 'object' && typeof output.then === 'function') output = await output
     const end = now()
     ctx.release()
-    values[i] = output
     let packet: Packet
     try {
       packet = output === undefined ? UNDEFINED_PACKET : encode(output)
@@ -224,19 +231,37 @@ async function runTask (message: BatchMessage, task: BatchTask, outcomes: TaskOu
   }
 }
 
+// True when a later task of the batch takes task `b`'s output inside this worker.
+function consumedLocally (tasks: BatchTask[], b: number): boolean {
+  for (let t = b + 1; t < tasks.length; t++) {
+    const deps = tasks[t].deps
+    for (let d = 0; d < deps.length; d++) if (deps[d][1] === b) return true
+  }
+  return false
+}
+
 /** Runs a batch; the default export Piscina calls. */
 export default async function runBatch (message: BatchMessage): Promise<unknown> {
   const { tasks } = message
   const outcomes: TaskOutcome[] = new Array(tasks.length)
-  const values: unknown[] = new Array(tasks.length)
   let transfer: ArrayBuffer[] | null = null
   for (let i = 0; i < tasks.length; i++) {
-    const outcome = outcomes[i] = await runTask(message, tasks[i], outcomes, values, i)
+    const outcome = outcomes[i] = await runTask(message, tasks[i], outcomes, i)
+    // Journal what a later crash of this worker must not lose (see shared-state.ts).
+    if (outcome.status === Outcome.Success && outcome.output!.oob === null && i < tasks.length - 1) {
+      journalWrite(views, message.slot, i, outcome.start, outcome.end, outcome.output!.bytes)
+    }
     const oob = outcome.output?.oob
     if (oob != null) {
       transfer ??= []
-      // A buffer handed down a chain can appear in two outputs: list it once.
-      for (let b = 0; b < oob.length; b++) if (!transfer.includes(oob[b])) transfer.push(oob[b])
+      for (let b = 0; b < oob.length; b++) transfer.push(oob[b])
+      // Large buffers go to the main thread and on to their consumer by transfer. Handing
+      // them to a consumer here would mean a copy or a shared buffer: stop the batch, and
+      // the main thread sends the rest on.
+      if (consumedLocally(tasks, i)) {
+        for (let rest = i + 1; rest < tasks.length; rest++) outcomes[rest] = kNotRun
+        break
+      }
     }
   }
   Atomics.store(views.current, message.slot, -1)

@@ -1,6 +1,7 @@
-import type { ExecutionStorage } from './storage.js'
+import type { ExecutionStorage, RetryStorage } from './storage.js'
 import type {
-  ExecutionQuery, ExecutionRecord, LogEntry, LogQuery, SpanRecord, TaskRecord
+  ExecutionQuery, ExecutionRecord, InstanceRecord, LogEntry, LogQuery, RetryQuery, RetryRecord, RetryStatistics,
+  SpanRecord, TaskRecord
 } from '../types.js'
 import { LOG_LEVEL_VALUES } from '../types.js'
 import { InvalidOptionsError } from '../errors.js'
@@ -35,11 +36,13 @@ interface Entry {
  * that a long-running service does not grow without limit. Nothing is shared
  * between processes.
  */
-export class MemoryStorage implements ExecutionStorage {
+export class MemoryStorage implements ExecutionStorage, RetryStorage {
   readonly kind = 'memory'
   readonly #options: Required<MemoryStorageOptions>
   // Map keeps insertion order, and ids sort by start time, so the first key is the oldest.
   readonly #executions = new Map<string, Entry>()
+  // Failure cases are few and are what an operator acts on: kept regardless of execution retention.
+  readonly #retries = new Map<string, RetryRecord>()
 
   constructor (options: MemoryStorageOptions = {}) {
     this.#options = { ...kDefaults, ...options }
@@ -106,6 +109,7 @@ export class MemoryStorage implements ExecutionStorage {
       if (statuses !== undefined && !statuses.has(r.status)) continue
       if (query.from !== undefined && r.startedAt < query.from) continue
       if (query.to !== undefined && r.startedAt >= query.to) continue
+      if (query.retryOf !== undefined && r.retryOf !== query.retryOf) continue
       if (skip > 0) { skip--; continue }
       out.push(r)
     }
@@ -140,6 +144,67 @@ export class MemoryStorage implements ExecutionStorage {
   }
 
   async close (): Promise<void> {}
+
+  async writeRetryRecords (records: readonly RetryRecord[]): Promise<void> {
+    for (const record of records) this.#retries.set(record.executionId, { ...record })
+  }
+
+  async getRetryRecord (executionId: string): Promise<RetryRecord | undefined> {
+    const record = this.#retries.get(executionId)
+    return record === undefined ? undefined : { ...record }
+  }
+
+  async listRetryRecords (query: RetryQuery = {}): Promise<RetryRecord[]> {
+    const statuses = new Set(query.status === undefined ? ['pending', 'retrying'] : [query.status].flat())
+    const out = [...this.#retries.values()]
+      .filter(r => statuses.has(r.status) && (query.workflowId === undefined || r.workflowId === query.workflowId))
+      .sort((a, b) => a.failedAt - b.failedAt || (a.executionId < b.executionId ? -1 : 1))
+    const offset = query.offset ?? 0
+    return out.slice(offset, offset + (query.limit ?? 100)).map(r => ({ ...r }))
+  }
+
+  async claimRetry (executionId: string, instanceId: string, at: number): Promise<boolean> {
+    const record = this.#retries.get(executionId)
+    if (record?.status !== 'pending') return false
+    record.status = 'retrying'
+    record.claimedBy = instanceId
+    record.claimedAt = at
+    record.updatedAt = at
+    record.manualAttempts++
+    return true
+  }
+
+  async abandonRetry (executionId: string, reason: string, at: number): Promise<boolean> {
+    const record = this.#retries.get(executionId)
+    if (record?.status !== 'pending') return false
+    record.status = 'abandoned'
+    record.abandonedReason = reason
+    record.updatedAt = at
+    return true
+  }
+
+  async retryStatistics (): Promise<RetryStatistics> {
+    const stats: RetryStatistics = {
+      totalFailed: 0, pending: 0, retrying: 0, recovered: 0, abandoned: 0, interrupted: 0, manualAttempts: 0, retried: 0, successRate: 0
+    }
+    for (const r of this.#retries.values()) {
+      stats.totalFailed++
+      stats[r.status]++
+      if (r.reason === 'interrupted') stats.interrupted++
+      stats.manualAttempts += r.manualAttempts
+      if (r.manualAttempts > 0) stats.retried++
+    }
+    stats.successRate = stats.retried === 0 ? 0 : stats.recovered / stats.retried
+    return stats
+  }
+
+  // One process holds every execution of a MemoryStorage: no other instance can die
+  // with executions in it, so there is nothing to recover.
+  async heartbeat (_instance: InstanceRecord): Promise<void> {}
+  async removeInstance (_instanceId: string): Promise<void> {}
+  async interruptStale (_expiredBefore: number, _at: number): Promise<string[]> {
+    return []
+  }
 
   /** Number of executions held; for tests of retention. */
   get size (): number {

@@ -1,5 +1,6 @@
 import type {
-  ExecutionQuery, ExecutionRecord, LogEntry, LogQuery, SpanRecord, TaskRecord
+  ExecutionQuery, ExecutionRecord, InstanceRecord, LogEntry, LogQuery, RetryQuery, RetryRecord, RetryStatistics,
+  SpanRecord, TaskRecord
 } from '../types.js'
 
 /**
@@ -39,4 +40,40 @@ export interface ExecutionStorage {
 
   /** Releases connections. Idempotent. */
   close (): Promise<void>
+}
+
+/**
+ * What manual retry and crash recovery need from storage, shared by every
+ * instance on the same database. Claims and abandonment are conditional
+ * updates: exactly one caller wins, whatever the interleaving.
+ */
+export interface RetryStorage {
+  /** Inserts or updates failure cases by execution id (the full state). */
+  writeRetryRecords (records: readonly RetryRecord[]): Promise<void>
+  getRetryRecord (executionId: string): Promise<RetryRecord | undefined>
+  /** Oldest failure first. */
+  listRetryRecords (query?: RetryQuery): Promise<RetryRecord[]>
+  /**
+   * Moves a pending case to `retrying` for this instance and counts the attempt,
+   * atomically. Resolves false when it was not pending (another instance won).
+   */
+  claimRetry (executionId: string, instanceId: string, at: number): Promise<boolean>
+  /** Marks a pending case abandoned. Resolves false when it was not pending. */
+  abandonRetry (executionId: string, reason: string, at: number): Promise<boolean>
+  retryStatistics (): Promise<RetryStatistics>
+  /** Registers this instance or renews its heartbeat. */
+  heartbeat (instance: InstanceRecord): Promise<void>
+  /** Removes an instance that stops cleanly. */
+  removeInstance (instanceId: string): Promise<void>
+  /**
+   * Marks `interrupted` every execution still `running` whose instance's heartbeat is
+   * older than `expiredBefore` (or that has no instance row), opens a failure case for
+   * each, and returns their ids. Safe to call from several instances at once.
+   */
+  interruptStale (expiredBefore: number, at: number): Promise<string[]>
+}
+
+export function isRetryStorage (storage: object): storage is RetryStorage {
+  return typeof (storage as Partial<RetryStorage>).claimRetry === 'function' &&
+    typeof (storage as Partial<RetryStorage>).interruptStale === 'function'
 }

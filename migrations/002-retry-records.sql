@@ -1,0 +1,41 @@
+-- graph-task schema, version 2: what manual retry and crash recovery share between
+-- instances (the engine logic lives with the issue "Manual retry, resume and crash
+-- recovery across instances"). `{{prefix}}` is the storage's tablePrefix.
+
+-- One row per failed (or interrupted) execution that may be retried.
+-- A retry is claimed atomically with
+--   UPDATE ... SET status = 'retrying', claimed_by = ?, claimed_at = ?
+--   WHERE execution_id = ? AND status = 'pending'
+-- and the instance whose UPDATE changed one row starts it.
+CREATE TABLE IF NOT EXISTS `{{prefix}}retry_records` (
+  execution_id     CHAR(26)     CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+  workflow_id      VARCHAR(128) NOT NULL,
+  definition_hash  CHAR(64)     CHARACTER SET ascii COLLATE ascii_bin NULL,
+  status           VARCHAR(16)  CHARACTER SET ascii COLLATE ascii_bin NOT NULL COMMENT 'pending, retrying, recovered or abandoned',
+  failed_task_id   VARCHAR(128) NULL,
+  error_code       TEXT         NULL,
+  error_message    LONGTEXT     NULL,
+  failed_at        DATETIME(6)  NOT NULL COMMENT 'UTC',
+  abandoned_reason LONGTEXT     NULL,
+  recovered_by     CHAR(26)     CHARACTER SET ascii COLLATE ascii_bin NULL COMMENT 'the execution that succeeded',
+  claimed_by       VARCHAR(255) NULL COMMENT 'instance id holding the claim',
+  claimed_at       DATETIME(6)  NULL COMMENT 'UTC',
+  manual_attempts  INT UNSIGNED NOT NULL DEFAULT 0,
+  updated_at       DATETIME(6)  NOT NULL COMMENT 'UTC',
+  PRIMARY KEY (execution_id),
+  KEY by_status (status, failed_at),
+  KEY by_workflow (workflow_id, status, failed_at)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
+-- Engine instances and their heartbeats: executions left `running` by an instance
+-- whose heartbeat is older than the timeout are interrupted.
+CREATE TABLE IF NOT EXISTS `{{prefix}}instances` (
+  instance_id      VARCHAR(255) NOT NULL,
+  hostname         VARCHAR(255) NOT NULL,
+  pid              INT UNSIGNED NOT NULL,
+  started_at       DATETIME(6)  NOT NULL COMMENT 'UTC',
+  heartbeat_at     DATETIME(6)  NOT NULL COMMENT 'UTC',
+  PRIMARY KEY (instance_id),
+  KEY by_heartbeat (heartbeat_at)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+

@@ -1,0 +1,180 @@
+import { InvalidOptionsError } from '../errors.js'
+
+/** Options of `new MySQLStorage()`. Give either `uri` or the separate connection fields. */
+export interface MySQLStorageOptions {
+  /**
+   * `mysql://user:password@host:port/database` (or `mariadb://`). User and password are
+   * percent-decoded. Query parameters `tablePrefix` and `connectionLimit` are accepted.
+   * Exclusive with `host`, `port`, `user`, `password` and `database`.
+   */
+  uri?: string
+  /** @default '127.0.0.1' */
+  host?: string
+  /** @default 3306 */
+  port?: number
+  /** @default 'root' */
+  user?: string
+  /** @default '' */
+  password?: string
+  /** The database (schema) holding the tables. Required, here or in `uri`. */
+  database?: string
+  /**
+   * Prepended to every table name, so that several deployments can share one database.
+   * An identifier: a letter or `_`, then up to 32 letters, digits or `_`.
+   * @default 'gt_'
+   */
+  tablePrefix?: string
+  /**
+   * Connections in the pool. The tracer writes on one (its `concurrency`); reads use the others.
+   * @default 4
+   */
+  connectionLimit?: number
+  /**
+   * Time to establish a connection, in ms.
+   * @default 10000
+   */
+  connectTimeout?: number
+  /**
+   * A statement that has not answered after this many ms is abandoned: its connection is
+   * destroyed and the call rejects with STORAGE_UNAVAILABLE, so that a server that hangs
+   * (rather than refuses) cannot stall the tracer or `close()` forever.
+   * @default 60000
+   */
+  queryTimeout?: number
+  /**
+   * Apply pending migrations in `init()`. When false, `init()` only checks that the schema
+   * is at the version this code expects (run `migrate()` or `graph-task db migrate` first).
+   * @default true
+   */
+  autoMigrate?: boolean
+}
+
+/** Every option filled in and checked. */
+export interface ResolvedMySQLOptions {
+  host: string
+  port: number
+  user: string
+  password: string
+  database: string
+  tablePrefix: string
+  connectionLimit: number
+  connectTimeout: number
+  queryTimeout: number
+  autoMigrate: boolean
+}
+
+const kDefaults = Object.freeze({
+  host: '127.0.0.1',
+  port: 3306,
+  user: 'root',
+  password: '',
+  tablePrefix: 'gt_',
+  connectionLimit: 4,
+  connectTimeout: 10_000,
+  queryTimeout: 60_000,
+  autoMigrate: true
+})
+
+const kPrefixPattern = /^[A-Za-z_][A-Za-z0-9_]{0,32}$/
+const kConnectionFields = ['host', 'port', 'user', 'password', 'database'] as const
+const kKnownOptions = new Set(['uri', ...kConnectionFields, ...Object.keys(kDefaults)])
+const kUriParams = new Set(['tablePrefix', 'connectionLimit'])
+
+/**
+ * Fills in defaults and checks every field.
+ * @throws {InvalidOptionsError} naming the option and the rule; never echoes a password
+ */
+export function resolveMySQLOptions (input: MySQLStorageOptions | string): ResolvedMySQLOptions {
+  const options: MySQLStorageOptions = typeof input === 'string' ? { uri: input } : input
+  if (typeof options !== 'object' || options === null) {
+    throw new InvalidOptionsError('MySQLStorage options must be an object or a mysql:// URI string')
+  }
+  let fromUri: Partial<ResolvedMySQLOptions> = {}
+  if (options.uri !== undefined) {
+    const both = kConnectionFields.filter(k => options[k] !== undefined)
+    if (both.length > 0) {
+      throw new InvalidOptionsError(`MySQLStorage: give either uri or ${both.join(', ')}, not both`)
+    }
+    fromUri = parseMySQLUri(options.uri)
+  }
+  const unknown = Object.keys(options).filter(k => !kKnownOptions.has(k))
+  if (unknown.length > 0) {
+    throw new InvalidOptionsError(`MySQLStorage: unknown option${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} (known: ${[...kKnownOptions].join(', ')})`)
+  }
+  const { uri: _uri, ...rest } = options
+  const resolved: ResolvedMySQLOptions = { database: '', ...kDefaults, ...definedOnly(fromUri), ...definedOnly(rest) }
+  validate(resolved)
+  return resolved
+}
+
+function definedOnly<T extends object> (o: T): Partial<T> {
+  const out: Partial<T> = {}
+  for (const [k, v] of Object.entries(o)) if (v !== undefined) (out as Record<string, unknown>)[k] = v
+  return out
+}
+
+function validate (o: ResolvedMySQLOptions): void {
+  if (typeof o.host !== 'string' || o.host.length === 0) throw new InvalidOptionsError('MySQLStorage: host must be a non-empty string')
+  if (!Number.isInteger(o.port) || o.port < 1 || o.port > 65535) {
+    throw new InvalidOptionsError(`MySQLStorage: port must be an integer from 1 to 65535; got ${String(o.port)}`)
+  }
+  if (typeof o.user !== 'string' || o.user.length === 0) throw new InvalidOptionsError('MySQLStorage: user must be a non-empty string')
+  if (typeof o.password !== 'string') throw new InvalidOptionsError('MySQLStorage: password must be a string')
+  if (typeof o.database !== 'string' || o.database.length === 0) {
+    throw new InvalidOptionsError('MySQLStorage: database is required (the `database` option, or the path of the uri: mysql://host/database)')
+  }
+  if (o.database.length > 64 || o.database.includes('\0')) {
+    throw new InvalidOptionsError('MySQLStorage: database must be a MySQL schema name of at most 64 characters')
+  }
+  if (typeof o.tablePrefix !== 'string' || !kPrefixPattern.test(o.tablePrefix)) {
+    throw new InvalidOptionsError(`MySQLStorage: tablePrefix must be an identifier (a letter or _, then up to 32 letters, digits or _); got ${JSON.stringify(o.tablePrefix)}`)
+  }
+  for (const key of ['connectionLimit', 'connectTimeout', 'queryTimeout'] as const) {
+    if (!Number.isInteger(o[key]) || o[key] < 1) throw new InvalidOptionsError(`MySQLStorage: ${key} must be a positive integer`)
+  }
+  if (typeof o.autoMigrate !== 'boolean') throw new InvalidOptionsError('MySQLStorage: autoMigrate must be a boolean')
+}
+
+/**
+ * Reads `mysql://user:password@host:port/database?tablePrefix=x`.
+ * @throws {InvalidOptionsError} naming what is wrong with the URI (its password masked)
+ */
+export function parseMySQLUri (uri: unknown): Partial<ResolvedMySQLOptions> {
+  if (typeof uri !== 'string' || uri.length === 0) throw new InvalidOptionsError('MySQLStorage: uri must be a non-empty string')
+  let url: URL
+  try {
+    url = new URL(uri)
+  } catch {
+    throw new InvalidOptionsError(`MySQLStorage: uri ${JSON.stringify(maskPassword(uri))} is not a valid URL; expected mysql://user:password@host:port/database`)
+  }
+  const shown = JSON.stringify(maskPassword(uri))
+  if (url.protocol !== 'mysql:' && url.protocol !== 'mariadb:') {
+    throw new InvalidOptionsError(`MySQLStorage: uri ${shown} must start with mysql:// (got ${url.protocol}//)`)
+  }
+  if (url.hostname.length === 0) throw new InvalidOptionsError(`MySQLStorage: uri ${shown} has no host`)
+  const out: Partial<ResolvedMySQLOptions> = { host: url.hostname.replace(/^\[(.*)\]$/, '$1') }
+  if (url.port !== '') out.port = Number(url.port)
+  try {
+    if (url.username !== '') out.user = decodeURIComponent(url.username)
+    if (url.password !== '') out.password = decodeURIComponent(url.password)
+    const path = decodeURIComponent(url.pathname.replace(/^\//, ''))
+    if (path.includes('/')) throw new InvalidOptionsError(`MySQLStorage: uri ${shown} has a path of several segments; expected /database`)
+    if (path !== '') out.database = path
+  } catch (err) {
+    if (err instanceof InvalidOptionsError) throw err
+    throw new InvalidOptionsError(`MySQLStorage: uri ${shown} has a malformed percent-encoding`)
+  }
+  for (const [key, value] of url.searchParams) {
+    if (!kUriParams.has(key)) {
+      throw new InvalidOptionsError(`MySQLStorage: uri ${shown} has an unknown parameter "${key}" (known: ${[...kUriParams].join(', ')})`)
+    }
+    if (key === 'tablePrefix') out.tablePrefix = value
+    else out.connectionLimit = /^\d+$/.test(value) ? Number(value) : NaN
+  }
+  return out
+}
+
+/** The URI with its password replaced, for messages and logs. */
+export function maskPassword (uri: string): string {
+  return uri.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*:)[^@/]*@/i, '$1***@')
+}

@@ -1,0 +1,155 @@
+/**
+ * The MySQL server the tests talk to: MariaDB at 127.0.0.1:3306 as root without a
+ * password, or GRAPH_TASK_MYSQL_URL (its database part is ignored: each test file
+ * makes a database of its own and drops it after). When no server answers, the
+ * tests fail and say how to start one; they never skip.
+ */
+import { randomBytes } from 'node:crypto'
+import v8 from 'node:v8'
+import mysql, { type RowDataPacket } from 'mysql2/promise'
+import {
+  MySQLStorage, type ExecutionRecord, type LogEntry, type MySQLStorageOptions, type SpanRecord, type TaskRecord
+} from '../../dist/index.js'
+
+const kDefaultUrl = 'mysql://root@127.0.0.1:3306/test'
+
+/** Connection settings of the test server, from GRAPH_TASK_MYSQL_URL or MYSQL_HOST / MYSQL_PORT / MYSQL_USER / MYSQL_PASSWORD. */
+export function serverSettings (): { host: string, port: number, user: string, password: string } {
+  const env = process.env
+  const url = new URL(env.GRAPH_TASK_MYSQL_URL ?? kDefaultUrl)
+  return {
+    host: env.GRAPH_TASK_MYSQL_URL === undefined && env.MYSQL_HOST !== undefined ? env.MYSQL_HOST : url.hostname,
+    port: env.GRAPH_TASK_MYSQL_URL === undefined && env.MYSQL_PORT !== undefined ? Number(env.MYSQL_PORT) : Number(url.port || 3306),
+    user: env.GRAPH_TASK_MYSQL_URL === undefined && env.MYSQL_USER !== undefined ? env.MYSQL_USER : decodeURIComponent(url.username || 'root'),
+    password: env.GRAPH_TASK_MYSQL_URL === undefined && env.MYSQL_PASSWORD !== undefined ? env.MYSQL_PASSWORD : decodeURIComponent(url.password)
+  }
+}
+
+/** A database of one test file. */
+export interface TestDatabase {
+  name: string
+  host: string
+  port: number
+  /** Storage options for this database; `overrides` may move it (a proxy port) or rename its tables. */
+  options (overrides?: MySQLStorageOptions): MySQLStorageOptions
+  /** A storage on this database, closed with the database. */
+  storage (overrides?: MySQLStorageOptions): MySQLStorage
+  /** Runs SQL on this database directly (to check what the storage wrote, or to set up a case). */
+  query<T = RowDataPacket[]> (sql: string, params?: unknown[]): Promise<T>
+  /** Closes the storages it made and drops the database. */
+  drop (): Promise<void>
+}
+
+/**
+ * Creates `gt_test_<random>` on the test server. Call in `beforeAll`, and `drop()` in `afterAll`.
+ * @throws {Error} when no server answers, saying how to start one
+ */
+export async function createTestDatabase (): Promise<TestDatabase> {
+  const settings = serverSettings()
+  let admin: mysql.Connection
+  try {
+    admin = await mysql.createConnection({ ...settings, connectTimeout: 5000, charset: 'UTF8MB4_BIN', dateStrings: true })
+  } catch (err) {
+    throw new Error(`no MySQL server answers at ${settings.host}:${settings.port} as ${settings.user} ` +
+      `(${(err as { code?: string }).code ?? (err as Error).message}). Start one with \`bash scripts/ensure-mysql.sh\`, ` +
+      'or point GRAPH_TASK_MYSQL_URL at one (mysql://user:password@host:port/db)', { cause: err })
+  }
+  const name = `gt_test_${randomBytes(6).toString('hex')}`
+  await admin.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`)
+  await admin.changeUser({ database: name })
+  const storages: MySQLStorage[] = []
+  const options = (overrides: MySQLStorageOptions = {}): MySQLStorageOptions => ({ ...settings, database: name, ...overrides })
+  return {
+    name,
+    host: settings.host,
+    port: settings.port,
+    options,
+    storage (overrides) {
+      const storage = new MySQLStorage(options(overrides))
+      storages.push(storage)
+      return storage
+    },
+    async query<T> (sql: string, params?: unknown[]): Promise<T> {
+      const [rows] = await admin.query(sql, params)
+      return rows as T
+    },
+    async drop () {
+      await Promise.all(storages.map(s => s.close()))
+      await admin.query(`DROP DATABASE IF EXISTS \`${name}\``)
+      await admin.end()
+    }
+  }
+}
+
+// Records made by hand, for tests of the storage in isolation.
+
+/** `v8.serialize(value)` as a plain Uint8Array, the type storage reads back (a Buffer would not compare equal). */
+export function serialized (value: unknown): Uint8Array {
+  return new Uint8Array(v8.serialize(value))
+}
+
+/** Rounded to the microsecond, as the engine's clock gives times. */
+function micros (ms: number): number {
+  return Math.round(ms * 1000) / 1000
+}
+
+/** A 26-character id that sorts with `n`, like the engine's. */
+export function executionId (n: number): string {
+  return '01HZ' + String(n).padStart(22, '0')
+}
+
+export function execution (n: number, fields: Partial<ExecutionRecord> = {}): ExecutionRecord {
+  const startedAt = 1_795_669_240_361.549 + n * 1000
+  return {
+    id: executionId(n),
+    workflowId: 'wf',
+    workflowVersion: '1.0.0',
+    definitionHash: 'ab'.repeat(32),
+    status: 'success',
+    instanceId: 'host:1234:abcd',
+    input: serialized({ n }),
+    startedAt,
+    updatedAt: startedAt + 5.25,
+    endedAt: startedAt + 5.25,
+    totalTasks: 2,
+    completedTasks: 2,
+    failedTasks: 0,
+    ...fields
+  }
+}
+
+export function task (n: number, taskId: string, fields: Partial<TaskRecord> = {}): TaskRecord {
+  const startedAt = 1_795_669_240_362.001 + n * 1000
+  return {
+    executionId: executionId(n),
+    taskId,
+    name: taskId,
+    status: 'success',
+    attempts: 1,
+    startedAt,
+    endedAt: startedAt + 1.5,
+    duration: 1.5,
+    output: serialized(taskId),
+    ...fields
+  }
+}
+
+export function log (n: number, i: number, fields: Partial<LogEntry> = {}): LogEntry {
+  return { executionId: executionId(n), time: micros(1_795_669_240_362.001 + n * 1000 + i * 0.001), level: 'info', message: `line ${i}`, ...fields }
+}
+
+export function span (n: number, i: number, fields: Partial<SpanRecord> = {}): SpanRecord {
+  const startTime = 1_795_669_240_362.001 + n * 1000 + i
+  return {
+    traceId: (String(n).padStart(4, '0') + 'f').repeat(8).slice(0, 32),
+    spanId: (String(i).padStart(4, '0') + 'e').repeat(4).slice(0, 16),
+    executionId: executionId(n),
+    taskId: `t${i}`,
+    name: `t${i}`,
+    startTime,
+    endTime: startTime + 0.5,
+    statusCode: 'OK',
+    attributes: { 'task.attempt': 1, 'task.run_ms': 0.5, ok: true },
+    ...fields
+  }
+}

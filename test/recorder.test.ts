@@ -1,0 +1,125 @@
+import { Writable } from 'node:stream'
+import pino from 'pino'
+import { describe, expect, onTestFinished, test, vi } from 'vitest'
+import { ErrorCodes, MemoryStorage, StorageError, type ExecutionRecord, type SpanRecord } from '../dist/index.js'
+import { Recorder, kTracerDefaults, type TracerOptions } from '../src/recorder.js'
+import { execution, executionId, span } from './helpers/mysql.js'
+
+/**
+ * MemoryStorage with a switch: while `failing` is set, writes reject with it; while
+ * `hang` is set, they never settle; `slowFirstExecutionWrite` delays the first write
+ * of executions. What it accepts is what it stores.
+ */
+class SwitchableStorage extends MemoryStorage {
+  failing: Error | null = null
+  hang = false
+  calls = 0
+  slowFirstExecutionWrite = 0
+
+  async #gate (): Promise<void> {
+    this.calls++
+    if (this.hang) await new Promise(() => {})
+    if (this.failing !== null) throw this.failing
+  }
+
+  override async writeExecutions (records: readonly ExecutionRecord[]): Promise<void> {
+    await this.#gate()
+    if (this.slowFirstExecutionWrite > 0) {
+      const ms = this.slowFirstExecutionWrite
+      this.slowFirstExecutionWrite = 0
+      await new Promise(resolve => setTimeout(resolve, ms))
+    }
+    return super.writeExecutions(records)
+  }
+
+  override async writeSpans (spans: readonly SpanRecord[]): Promise<void> {
+    await this.#gate()
+    return super.writeSpans(spans)
+  }
+}
+
+function recorder (storage: SwitchableStorage, options: TracerOptions = {}): { recorder: Recorder, lines: Array<Record<string, unknown>> } {
+  const lines: Array<Record<string, unknown>> = []
+  const logger = pino({ level: 'warn' }, new Writable({ write (chunk, _enc, done) { lines.push(JSON.parse(String(chunk))); done() } }))
+  const r = new Recorder(storage, { ...kTracerDefaults, retryDelay: 1, maxRetryDelay: 5, flushInterval: 10, ...options }, logger)
+  onTestFinished(() => r.close(100))
+  return { recorder: r, lines }
+}
+
+describe('Recorder', () => {
+  test('recording a span is a push: nothing reaches storage before a full batch or the timer', () => {
+    const storage = new SwitchableStorage()
+    const { recorder: r } = recorder(storage, { batchSize: 4, flushInterval: 60_000 })
+    for (let i = 0; i < 3; i++) expect(r.recordSpan(span(1, i))).toBeUndefined()
+    expect([storage.calls, r.stats().pending]).toEqual([0, 3])
+  })
+
+  test('past maxQueueSize spans are dropped and counted, and the ones kept are written once storage recovers', async () => {
+    const storage = new SwitchableStorage()
+    storage.failing = new StorageError(ErrorCodes.STORAGE_UNAVAILABLE, 'down')
+    const { recorder: r, lines } = recorder(storage, { batchSize: 5, maxQueueSize: 20 })
+    r.recordExecution(execution(1))
+    for (let i = 0; i < 50; i++) r.recordSpan(span(1, i))
+    expect(r.stats()).toMatchObject({ spansRecorded: 20, spansDropped: 30, pending: 20 })
+    await vi.waitFor(() => { expect(lines.some(l => /tracer buffer full/.test(String(l.msg)))).toBe(true) })
+    storage.failing = null
+    await r.flush()
+    expect((await storage.getSpans(executionId(1))).map(s => s.spanId)).toEqual(Array.from({ length: 20 }, (_, i) => span(1, i).spanId))
+    expect(r.stats()).toMatchObject({ spansWritten: 20, spansDropped: 30, pending: 0, lost: 0 })
+    expect(r.stats().writeErrors).toBeGreaterThan(0)
+  })
+
+  test('records storage refuses for good are dropped, counted lost and logged with their ids; the rest of the batch is written', async () => {
+    const storage = new SwitchableStorage()
+    const { recorder: r, lines } = recorder(storage)
+    const refused = Object.assign(new StorageError(ErrorCodes.RECORD_TOO_LARGE, 'too large'),
+      { rejected: [{ index: 1, code: ErrorCodes.RECORD_TOO_LARGE, reason: 'row is 20000000 bytes' }] })
+    storage.writeExecutions = async function (records) {
+      await MemoryStorage.prototype.writeExecutions.call(this, records.filter((_, i) => i !== 1))
+      throw refused
+    }
+    for (const n of [1, 2, 3]) r.recordExecution(execution(n))
+    await r.flush()
+    expect(r.stats()).toMatchObject({ recordsWritten: 2, lost: 1, writeErrors: 0 })
+    expect(lines).toContainEqual(expect.objectContaining({ id: executionId(2), code: ErrorCodes.RECORD_TOO_LARGE, reason: 'row is 20000000 bytes' }))
+    expect((await storage.listExecutions()).map(e => e.id)).toEqual([executionId(3), executionId(1)])
+  })
+
+  test('RECORD_TOO_LARGE without a list of records splits the batch to find the one at fault', async () => {
+    const storage = new SwitchableStorage()
+    const { recorder: r } = recorder(storage)
+    storage.writeExecutions = async function (records) {
+      if (records.some(rec => rec.id === executionId(2))) throw new StorageError(ErrorCodes.RECORD_TOO_LARGE, 'too large')
+      return MemoryStorage.prototype.writeExecutions.call(this, records)
+    }
+    for (const n of [1, 2, 3]) r.recordExecution(execution(n))
+    await r.flush()
+    expect(r.stats()).toMatchObject({ recordsWritten: 2, lost: 1 })
+    expect((await storage.listExecutions()).map(e => e.id)).toEqual([executionId(3), executionId(1)])
+  })
+
+  test('with concurrency above 1, the writes of one execution still land in the order they were recorded', async () => {
+    const storage = new SwitchableStorage()
+    storage.slowFirstExecutionWrite = 50
+    const { recorder: r } = recorder(storage, { concurrency: 4 })
+    r.recordExecution(execution(1, { status: 'running' }))
+    const first = r.flush()
+    r.recordExecution(execution(1, { status: 'failed' }))
+    await Promise.all([first, r.flush()])
+    expect((await storage.getExecution(executionId(1)))?.status).toBe('failed')
+  })
+
+  test('close() that times out reports the unwritten execution ids, counts them lost and does not wait for a write that never returns', async () => {
+    const storage = new SwitchableStorage()
+    storage.hang = true
+    const { recorder: r, lines } = recorder(storage)
+    r.recordExecution(execution(1))
+    r.recordSpan(span(1, 0))
+    await Promise.race([r.close(50), new Promise((_resolve, reject) => setTimeout(reject, 5000, new Error('close() hung')))])
+    r.recordExecution(execution(2))
+    await r.flush()
+    expect(r.stats()).toMatchObject({ lost: 3, pending: 0 })
+    const ids = lines.filter(l => l.kind === 'executions').flatMap(l => l.ids as string[])
+    expect(ids).toEqual([executionId(1), executionId(2)])
+  })
+})

@@ -1,0 +1,128 @@
+import { join } from 'node:path'
+import { describe, expect, test } from 'vitest'
+import { createWorkflow, type Engine } from '../dist/index.js'
+import { lines, sharedHandler, startEngine, subject, tempDir } from './helpers/engine.js'
+
+const slow = { timeout: 30_000 }
+
+async function publishBoth (engine: Engine, spin: { timeout?: number, retry?: { maxAutoRetries: number } } = {}): Promise<void> {
+  await engine.publishWorkflow(createWorkflow('forever').addTask('spin', { handler: subject('spin-forever.mjs'), ...spin }).build())
+  await engine.publishWorkflow(createWorkflow('quick').addTask('echo', { handler: sharedHandler('echo'), input: 'after' }).build())
+}
+
+/** Resolves once a task of the execution has started. */
+function started (engine: Engine): Promise<string> {
+  return new Promise(resolve => engine.on('task.started', e => resolve(e.executionId)))
+}
+
+describe('timeouts and cancellation', () => {
+  test('a task stuck in a CPU loop is stopped by its timeout and the pool runs the next execution', slow, async () => {
+    const engine = startEngine({ threads: 1 })
+    await publishBoth(engine, { timeout: 200, retry: { maxAutoRetries: 1 } })
+    const result = await engine.execute('forever')
+    expect(result.status).toBe('failed')
+    expect(result.tasks.spin).toMatchObject({ status: 'failed', attempts: 2, error: { code: 'TASK_TIMEOUT' } })
+    const next = await engine.execute('quick')
+    expect(next.status).toBe('success')
+    expect(next.tasks.echo.output).toEqual({ deps: {}, params: 'after' })
+  })
+
+  test('a handler that honours ctx.signal is stopped by its timeout and keeps its worker', slow, async () => {
+    const engine = startEngine({ threads: 1, cancelGracePeriod: 500 })
+    await engine.publishWorkflow(createWorkflow('nap')
+      .addTask('nap', { handler: subject('sleep.mjs'), input: { ms: 20_000 }, timeout: 100, retry: { maxAutoRetries: 0 } })
+      .build())
+    await engine.publishWorkflow(createWorkflow('where').addTask('where', { handler: subject('record.mjs'), input: { us: 10 } }).build())
+    const before = (await engine.execute('where')).tasks.where.output as { threadId: number }
+    const result = await engine.execute('nap')
+    expect(result.tasks.nap).toMatchObject({ status: 'failed', error: { code: 'TASK_TIMEOUT' } })
+    await new Promise(resolve => setTimeout(resolve, 1_000))
+    const after = (await engine.execute('where')).tasks.where.output as { threadId: number }
+    expect(after.threadId).toBe(before.threadId)
+  })
+
+  test('a task timeout counts from when the task starts, not while it waits', slow, async () => {
+    const engine = startEngine({ threads: 1 })
+    await engine.publishWorkflow(createWorkflow('long').addTask('long', { handler: subject('record.mjs'), input: { us: 1_200_000 } }).build())
+    await engine.publishWorkflow(createWorkflow('short')
+      .addTask('short', { handler: subject('record.mjs'), input: { us: 10_000 }, timeout: 600, retry: { maxAutoRetries: 0 } })
+      .build())
+    const long = engine.execute('long')
+    // Started second on the one thread: it waits ~1.2 s for the long task, twice its timeout.
+    const short = await engine.execute('short')
+    expect((await long).status).toBe('success')
+    expect(short.status).toBe('success')
+    expect(short.tasks.short.startedAt).toBeGreaterThanOrEqual((await long).tasks.long.endedAt!)
+  })
+
+  test('an execution timeout fails the execution with EXECUTION_TIMEOUT', slow, async () => {
+    const engine = startEngine({ threads: 1 })
+    await publishBoth(engine)
+    const result = await engine.execute('forever', undefined, { timeout: 300 })
+    expect(result.status).toBe('failed')
+    expect(result.error?.code).toBe('EXECUTION_TIMEOUT')
+    expect(result.tasks.spin.status).toBe('cancelled')
+    expect((await engine.execute('quick')).status).toBe('success')
+  })
+
+  test('cancelExecution stops a task stuck in a CPU loop', slow, async () => {
+    const engine = startEngine({ threads: 1 })
+    await publishBoth(engine)
+    const running = started(engine)
+    const id = await engine.executeAsync('forever')
+    expect(await running).toBe(id)
+    expect(await engine.cancelExecution(id)).toBe(true)
+    const result = await engine.getExecutionResult(id)
+    expect(result.status).toBe('cancelled')
+    expect(result.error?.code).toBe('CANCELLED')
+    expect(result.tasks.spin.status).toBe('cancelled')
+    expect(await engine.cancelExecution(id)).toBe(false)
+    expect((await engine.execute('quick')).status).toBe('success')
+  })
+
+  test("the caller's AbortSignal cancels the execution", slow, async () => {
+    const engine = startEngine({ threads: 1 })
+    await publishBoth(engine)
+    const controller = new AbortController()
+    void started(engine).then(() => controller.abort(new Error('user gave up')))
+    const result = await engine.execute('forever', undefined, { signal: controller.signal })
+    expect(result.status).toBe('cancelled')
+    expect(result.error).toMatchObject({ code: 'CANCELLED' })
+    expect(result.error?.message).toContain('user gave up')
+    expect((await engine.execute('quick')).status).toBe('success')
+  })
+
+  test('an already aborted signal cancels the execution before any task runs', slow, async () => {
+    const engine = startEngine()
+    await publishBoth(engine)
+    const result = await engine.execute('quick', undefined, { signal: AbortSignal.abort() })
+    expect(result.status).toBe('cancelled')
+    expect(result.tasks.echo.status).toBe('cancelled')
+  })
+
+  test('ctx.signal aborts in a running handler when its execution is cancelled', slow, async () => {
+    const file = join(await tempDir(), 'aborted.txt')
+    const engine = startEngine({ threads: 1, cancelGracePeriod: 5_000 })
+    await engine.publishWorkflow(createWorkflow('wait').addTask('wait', { handler: subject('abortable.mjs'), input: { file } }).build())
+    const running = started(engine)
+    const id = await engine.executeAsync('wait')
+    await running
+    await engine.cancelExecution(id)
+    await expect.poll(() => lines(file), { timeout: 4_000 }).toEqual(['aborted'])
+  })
+
+  test('a sleeping handler that honours ctx.signal keeps its worker', slow, async () => {
+    const engine = startEngine({ threads: 1, cancelGracePeriod: 500 })
+    await engine.publishWorkflow(createWorkflow('sleep').addTask('sleep', { handler: subject('sleep.mjs'), input: { ms: 20_000 } }).build())
+    await engine.publishWorkflow(createWorkflow('where').addTask('where', { handler: subject('record.mjs'), input: { us: 10 } }).build())
+    const before = (await engine.execute('where')).tasks.where.output as { threadId: number }
+    const running = started(engine)
+    const id = await engine.executeAsync('sleep')
+    await running
+    await engine.cancelExecution(id)
+    // The sleep rejects on abort well before the grace period: its worker is not terminated.
+    await new Promise(resolve => setTimeout(resolve, 1_000))
+    const after = (await engine.execute('where')).tasks.where.output as { threadId: number }
+    expect(after.threadId).toBe(before.threadId)
+  })
+})

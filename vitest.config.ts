@@ -1,0 +1,11 @@
+import { defineConfig } from 'vitest/config'
+
+// vitest reads no settings from package.json, hence this file.
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 15_000,
+    hookTimeout: 30_000,
+    teardownTimeout: 15_000
+  }
+})
