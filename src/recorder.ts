@@ -350,7 +350,7 @@ export class Recorder {
       this.#reject(job, 0, ErrorCodes.RECORD_TOO_LARGE, (err as Error).message)
       return true
     }
-    const queue = job.kind === 'executions' || job.kind === 'tasks' ? this.#records : this.#telemetry
+    const queue = isTelemetry(job.kind) ? this.#telemetry : this.#records
     for (let i = n - 1; i >= 0; i--) queue.unshift({ kind: job.kind, items: [job.items[i]] })
     job.settled = true
     return true
@@ -358,7 +358,7 @@ export class Recorder {
 
   #reject (job: Job, index: number, code: string | undefined, reason: string): void {
     this.#stats.lost++
-    if (job.kind === 'spans' || job.kind === 'logs') this.#pending--
+    if (isTelemetry(job.kind)) this.#pending--
     this.#logger.error({ kind: job.kind, id: idOf(job.kind, job.items[index]), code, reason },
       'storage refused a record for good; it is dropped')
   }
@@ -390,8 +390,9 @@ export class Recorder {
     job.settled = true
     const n = job.items.length
     this.#stats.lost += n
-    if (job.kind === 'spans' || job.kind === 'logs') this.#pending -= n
-    if (job.kind === 'executions' || job.kind === 'tasks') {
+    if (isTelemetry(job.kind)) {
+      this.#pending -= n
+    } else {
       this.#logger.error({ kind: job.kind, ids: job.items.map(r => idOf(job.kind, r)) },
         'storage unavailable at close: these records were not written')
     }
@@ -425,6 +426,11 @@ export class Recorder {
     this.#idleWaiters = []
     for (let i = 0; i < waiters.length; i++) waiters[i]()
   }
+}
+
+/** Spans and logs: bounded, droppable, written by the telemetry queue. Everything else is a record. */
+function isTelemetry (kind: Job['kind']): boolean {
+  return kind === 'spans' || kind === 'logs'
 }
 
 function idOf (kind: Job['kind'], item: Job['items'][number]): string {

@@ -1,12 +1,10 @@
-import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { describe, expect, test } from 'vitest'
 import type { RowDataPacket } from 'mysql2/promise'
 import { createWorkflow, type Engine, type ExecutionResult, type LogEntry, type SpanNode } from '../dist/index.js'
 import { sharedHandler, startEngine, subject } from './helpers/engine.js'
-import { createTestDatabase, type TestDatabase } from './helpers/mysql.js'
+import { useTestDatabase } from './helpers/mysql.js'
 
-let db: TestDatabase
-beforeAll(async () => { db = await createTestDatabase() })
-afterAll(async () => { await db?.drop() })
+const db = useTestDatabase()
 
 //   log ─┬─ values             (a Map, a Date, a BigInt, typed arrays)
 //        └─ sink

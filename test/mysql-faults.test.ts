@@ -1,15 +1,13 @@
 import { Writable } from 'node:stream'
 import pino from 'pino'
-import { afterAll, beforeAll, describe, expect, onTestFinished, test, vi } from 'vitest'
+import { describe, expect, onTestFinished, test, vi } from 'vitest'
 import type { RowDataPacket } from 'mysql2/promise'
 import { createWorkflow, ErrorCodes, type Engine, type ExecutionResult, type TracerOptions } from '../dist/index.js'
 import { sharedHandler, startEngine } from './helpers/engine.js'
-import { createTestDatabase, execution, executionId, log, span, type TestDatabase } from './helpers/mysql.js'
+import { execution, executionId, log, span, useTestDatabase } from './helpers/mysql.js'
 import { TcpProxy } from './helpers/tcp-proxy.js'
 
-let db: TestDatabase
-beforeAll(async () => { db = await createTestDatabase() })
-afterAll(async () => { await db?.drop() })
+const db = useTestDatabase()
 
 // Short batches and retries, so that a test sees many writes fail and succeed.
 const kTracer: TracerOptions = { batchSize: 8, flushInterval: 20, retryDelay: 10, maxRetryDelay: 40 }

@@ -1,22 +1,25 @@
 import { Writable } from 'node:stream'
 import pino from 'pino'
-import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { beforeEach, describe, expect, test } from 'vitest'
 import { createWorkflow, ErrorCodes, StorageError, type MySQLStorage } from '../dist/index.js'
 import { sharedHandler, startEngine } from './helpers/engine.js'
-import { createTestDatabase, execution, executionId, span, type TestDatabase } from './helpers/mysql.js'
+import { execution, executionId, span, useTestDatabase } from './helpers/mysql.js'
 
-let db: TestDatabase
+const db = useTestDatabase()
 let storage: MySQLStorage
 let packet: number
-beforeAll(async () => {
-  db = await createTestDatabase()
-  storage = db.storage()
-  await storage.init()
-  packet = storage.maxAllowedPacket
+// Made before the first test, so that a missing server fails each test (see useTestDatabase).
+let ready: Promise<void> | undefined
+beforeEach(async () => {
+  ready ??= (async () => {
+    storage = db.storage()
+    await storage.init()
+    packet = storage.maxAllowedPacket
+  })()
+  await ready
   // These tests build values larger than the server's limit; past 256 MiB that is too much memory for a test.
   expect(packet, `the server's max_allowed_packet (${packet}) is too large to exceed in a test`).toBeLessThanOrEqual(256 * 1024 * 1024)
 })
-afterAll(async () => { await db?.drop() })
 
 async function rejection (write: Promise<void>): Promise<StorageError & { rejected: Array<{ index: number, code: string }> }> {
   const err = await write.then(() => undefined, (e: unknown) => e)

@@ -1,11 +1,9 @@
-import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { describe, expect, test } from 'vitest'
 import type { RowDataPacket } from 'mysql2/promise'
 import { ErrorCodes, StorageError } from '../dist/index.js'
-import { createTestDatabase, type TestDatabase } from './helpers/mysql.js'
+import { useTestDatabase } from './helpers/mysql.js'
 
-let db: TestDatabase
-beforeAll(async () => { db = await createTestDatabase() })
-afterAll(async () => { await db?.drop() })
+const db = useTestDatabase()
 
 async function tables (prefix: string): Promise<string[]> {
   const rows = await db.query<RowDataPacket[]>(

@@ -1,18 +1,20 @@
-import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { beforeEach, describe, expect, test } from 'vitest'
 import {
   InvalidOptionsError, MemoryStorage, type ExecutionQuery, type ExecutionRecord, type LogLevel, type LogQuery, type MySQLStorage
 } from '../dist/index.js'
-import { createTestDatabase, execution, executionId, log, task, type TestDatabase } from './helpers/mysql.js'
+import { execution, executionId, log, task, useTestDatabase } from './helpers/mysql.js'
 
-let db: TestDatabase
+const db = useTestDatabase()
 let storage: MySQLStorage
 const memory = new MemoryStorage()
 const kStatuses = ['success', 'failed', 'cancelled', 'running'] as const
 const kLevels: LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal']
 
-// 60 executions of three workflows with every status, and logs of two tasks at every level.
-beforeAll(async () => {
-  db = await createTestDatabase()
+// 60 executions of three workflows with every status, and logs of two tasks at every level;
+// seeded before the first test, so that a missing server fails each test (see useTestDatabase).
+let ready: Promise<void> | undefined
+beforeEach(async () => { await (ready ??= seed()) })
+async function seed (): Promise<void> {
   storage = db.storage()
   const records: ExecutionRecord[] = []
   for (let n = 1; n <= 60; n++) {
@@ -26,8 +28,7 @@ beforeAll(async () => {
     await target.writeExecutions(records)
     await target.writeLogs(logs)
   }
-})
-afterAll(async () => { await db?.drop() })
+}
 
 const ids = (list: ExecutionRecord[]): string[] => list.map(r => r.id)
 

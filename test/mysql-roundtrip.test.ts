@@ -1,17 +1,20 @@
 import v8 from 'node:v8'
-import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { beforeEach, describe, expect, test } from 'vitest'
 import type { RowDataPacket } from 'mysql2/promise'
 import type { MySQLStorage } from '../dist/index.js'
-import { createTestDatabase, serialized, execution, executionId, log, span, task, type TestDatabase } from './helpers/mysql.js'
+import { execution, executionId, log, serialized, span, task, useTestDatabase } from './helpers/mysql.js'
 
-let db: TestDatabase
+const db = useTestDatabase()
 let storage: MySQLStorage
-beforeAll(async () => {
-  db = await createTestDatabase()
-  storage = db.storage()
-  await storage.init()
+// Made by the first test that needs it, so that a missing server fails each test (see useTestDatabase).
+let ready: Promise<void> | undefined
+beforeEach(async () => {
+  ready ??= (async () => {
+    storage = db.storage()
+    await storage.init()
+  })()
+  await ready
 })
-afterAll(async () => { await db?.drop() })
 
 const kTricky = [
   `it's a "quote" and a backtick \` and a backslash \\ and \\' and \\\\`,

@@ -11,7 +11,7 @@
  * are keyed by span id, and log lines by a sequence number that this storage
  * gives each entry the first time it sees it and keeps for the retries.
  */
-import mysql, { type Pool, type PoolConnection, type RowDataPacket } from 'mysql2/promise'
+import type { RowDataPacket } from 'mysql2/promise'
 import type { ExecutionStorage } from './storage.js'
 import type { ExecutionQuery, ExecutionRecord, LogEntry, LogQuery, SpanRecord, TaskRecord } from '../types.js'
 import { LOG_LEVEL_VALUES } from '../types.js'
@@ -21,18 +21,13 @@ import { checkSchema, runMigrations, type MigrationResult } from './mysql-migrat
 import {
   executionFromRow, executionTuple, logFromRow, logTuple, sqlDatetime, spanFromRow, spanTuple, taskFromRow, taskTuple
 } from './mysql-codec.js'
-import { isRowDataError, rejectionError, toStorageError, type RejectedRecord } from './mysql-errors.js'
+import { isRowDataError, rejectionError, type RejectedRecord } from './mysql-errors.js'
+import { ConnectionPool, type Session } from './mysql-pool.js'
 import { packRows, type InsertSql, type Statement } from './mysql-batch.js'
 import { statements, type Statements } from './mysql-statements.js'
 
 export type { MySQLStorageOptions } from './mysql-options.js'
 export type { MigrationResult } from './mysql-migrate.js'
-
-// Strict mode turns a value that does not fit its column into an error (which we can
-// report) instead of silent truncation; backslash escapes and ` quoting are what the
-// driver's escaping assumes, whatever the server's global sql_mode says.
-const kSessionSetup = "SET SESSION time_zone = '+00:00', " +
-  "sql_mode = 'STRICT_TRANS_TABLES,NO_ENGINE_SUBSTITUTION'"
 
 /**
  * Storage on MySQL (mysql2, a connection pool). Connects on first use; `init()`
@@ -47,11 +42,10 @@ export class MySQLStorage implements ExecutionStorage {
   readonly #options: ResolvedMySQLOptions
   readonly #target: string
   readonly #sql: Statements
-  #pool: Pool | null = null
+  readonly #pool: ConnectionPool
   #ready: Promise<void> | null = null
   #closed = false
   #maxPacket = 16 * 1024 * 1024
-  readonly #busy = new Set<PoolConnection>()
   // Sequence numbers of log entries already sent once, so that a retry re-sends the same keys.
   readonly #logSeqs = new WeakMap<LogEntry, number>()
   #lastSeq = 0
@@ -64,6 +58,7 @@ export class MySQLStorage implements ExecutionStorage {
     this.#options = resolveMySQLOptions(options)
     const { host, port, tablePrefix: p } = this.#options
     this.#target = `${host.includes(':') ? `[${host}]` : host}:${port}`
+    this.#pool = new ConnectionPool(this.#options, this.#target)
     this.#sql = statements({ executions: `\`${p}executions\``, tasks: `\`${p}task_results\``, logs: `\`${p}logs\``, spans: `\`${p}spans\`` })
   }
 
@@ -94,7 +89,7 @@ export class MySQLStorage implements ExecutionStorage {
    * @throws {StorageError} STORAGE_UNAVAILABLE (no server at host:port), SCHEMA_TOO_NEW, STORAGE_ERROR
    */
   init (): Promise<void> {
-    if (this.#closed) return Promise.reject(this.#closedError())
+    if (this.#closed) return Promise.reject(new StorageError(ErrorCodes.STORAGE_ERROR, `MySQL storage for ${this.#target}/${this.#options.database} is closed`))
     if (this.#ready === null) {
       const ready = this.#ready = this.#connect()
       ready.catch(() => { if (this.#ready === ready) this.#ready = null })
@@ -108,48 +103,24 @@ export class MySQLStorage implements ExecutionStorage {
    * @throws {StorageError} SCHEMA_TOO_NEW when the database was migrated by a newer release
    */
   async migrate (): Promise<MigrationResult> {
-    return this.#withConnection('migrate', conn => this.#migrate(conn))
+    return this.#pool.use('migrate', session => this.#migrate(session))
   }
 
-  #migrate (conn: PoolConnection): Promise<MigrationResult> {
+  #migrate (session: Session): Promise<MigrationResult> {
     const { database, tablePrefix, queryTimeout } = this.#options
     // Wait for another instance's migration, but answer within queryTimeout.
     const lockWait = Math.max(1, Math.min(60, Math.floor(queryTimeout / 1000) - 1))
-    return runMigrations((sql, params) => this.#run(conn, sql, params), database, tablePrefix, lockWait)
+    return runMigrations(session.run, database, tablePrefix, lockWait)
   }
 
   async #connect (): Promise<void> {
-    await this.#withConnection('connect', async conn => {
-      const [row] = await this.#run(conn, 'SELECT @@max_allowed_packet AS packet') as RowDataPacket[]
+    await this.#pool.use('connect', async session => {
+      const [row] = await session.run('SELECT @@max_allowed_packet AS packet') as RowDataPacket[]
       this.#maxPacket = Number(row.packet)
       const { database, tablePrefix, autoMigrate } = this.#options
-      if (autoMigrate) await this.#migrate(conn)
-      else await checkSchema((sql, params) => this.#run(conn, sql, params), database, tablePrefix)
+      if (autoMigrate) await this.#migrate(session)
+      else await checkSchema(session.run, database, tablePrefix)
     })
-  }
-
-  #createPool (): Pool {
-    const o = this.#options
-    const pool = mysql.createPool({
-      host: o.host,
-      port: o.port,
-      user: o.user,
-      password: o.password,
-      database: o.database,
-      connectionLimit: o.connectionLimit,
-      maxIdle: o.connectionLimit,
-      connectTimeout: o.connectTimeout,
-      charset: 'UTF8MB4_BIN',
-      // DATETIME(6) as strings, converted by hand: a JS Date would drop the microseconds.
-      dateStrings: true,
-      timezone: 'Z',
-      supportBigNumbers: true,
-      // A stack trace captured per query costs more than the INSERT's escaping.
-      trace: false,
-      enableKeepAlive: true
-    })
-    pool.pool.on('connection', conn => { conn.query(kSessionSetup, () => {}) })
-    return pool
   }
 
   /** Upserts executions by id, in as few statements as max_allowed_packet allows. @throws {StorageError} */
@@ -197,22 +168,28 @@ export class MySQLStorage implements ExecutionStorage {
     const rejected: RejectedRecord[] = []
     const batches = packRows(what, sql, n, tuple, this.#maxPacket, rejected)
     if (batches.length > 0) {
-      await this.#withConnection(`writing ${what}`, async conn => {
-        for (const batch of batches) await this.#send(conn, sql, batch, rejected)
+      await this.#pool.use(`writing ${what}`, async session => {
+        for (const batch of batches) await this.#send(session, sql, batch, rejected)
       })
     }
     if (rejected.length > 0) throw rejectionError(rejected.sort((a, b) => a.index - b.index), n)
   }
 
-  async #send (conn: PoolConnection, sql: InsertSql, batch: Statement, rejected: RejectedRecord[]): Promise<void> {
+  async #send (session: Session, sql: InsertSql, batch: Statement, rejected: RejectedRecord[]): Promise<void> {
     try {
-      await this.#run(conn, sql.head + batch.parts.join(',') + sql.tail)
+      await session.run(sql.head + batch.parts.join(',') + sql.tail)
     } catch (err) {
+      if ((err as { errno?: number }).errno === 1153) {
+        // ER_NET_PACKET_TOO_LARGE: the server's limit is lower than the one read at init
+        // (a global changed since). Halve ours, so that the retry sends smaller statements.
+        this.#maxPacket = Math.max(64 * 1024, Math.floor(this.#maxPacket / 2))
+        throw err
+      }
       if (!isRowDataError(err)) throw err
       // One row's value is refused (strict mode): find it by sending the rows one by one.
       for (let r = 0; r < batch.parts.length; r++) {
         try {
-          await this.#run(conn, sql.head + batch.parts[r] + sql.tail)
+          await session.run(sql.head + batch.parts[r] + sql.tail)
         } catch (rowErr) {
           if (!isRowDataError(rowErr)) throw rowErr
           rejected.push({ index: batch.rows[r], code: ErrorCodes.STORAGE_ERROR, reason: (rowErr as Error).message })
@@ -288,75 +265,14 @@ export class MySQLStorage implements ExecutionStorage {
    * connections are destroyed. Idempotent.
    */
   async close (): Promise<void> {
-    if (this.#closed) return
     this.#closed = true
-    const pool = this.#pool
-    this.#pool = null
-    if (pool === null) return
-    let timer: NodeJS.Timeout | undefined
-    const ended = pool.end().then(() => true, () => true)
-    const done = await Promise.race([ended, new Promise<boolean>(resolve => { timer = setTimeout(resolve, 2000, false) })])
-    clearTimeout(timer)
-    if (!done) {
-      for (const conn of this.#busy) destroy(conn)
-      await ended
-    }
-  }
-
-  #closedError (): StorageError {
-    return new StorageError(ErrorCodes.STORAGE_ERROR, `MySQL storage for ${this.#target}/${this.#options.database} is closed`)
+    await this.#pool.close()
   }
 
   async #select (what: string, sql: string, params: unknown[]): Promise<RowDataPacket[]> {
     await this.init()
-    return this.#withConnection(what, conn => this.#run(conn, sql, params) as Promise<RowDataPacket[]>)
+    return this.#pool.use(what, session => session.run(sql, params) as Promise<RowDataPacket[]>)
   }
-
-  async #withConnection<T> (what: string, use: (conn: PoolConnection) => Promise<T>): Promise<T> {
-    if (this.#closed) throw this.#closedError()
-    const pool = this.#pool ??= this.#createPool()
-    let conn: PoolConnection
-    try {
-      conn = await pool.getConnection()
-    } catch (err) {
-      throw toStorageError(err, what, this.#target)
-    }
-    this.#busy.add(conn)
-    try {
-      return await use(conn)
-    } catch (err) {
-      throw toStorageError(err, what, this.#target)
-    } finally {
-      this.#busy.delete(conn)
-      conn.release()
-    }
-  }
-
-  /** One statement, abandoned after queryTimeout: its connection is destroyed, so it cannot hang a caller. */
-  #run (conn: PoolConnection, sql: string, params?: unknown[]): Promise<unknown> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        destroy(conn)
-        reject(new StorageError(ErrorCodes.STORAGE_UNAVAILABLE,
-          `MySQL at ${this.#target} did not answer within queryTimeout (${this.#options.queryTimeout} ms); the connection was dropped`))
-      }, this.#options.queryTimeout)
-      conn.query(sql, params).then(([rows]) => {
-        clearTimeout(timer)
-        resolve(rows)
-      }, (err: unknown) => {
-        clearTimeout(timer)
-        reject(err)
-      })
-    })
-  }
-}
-
-function destroy (conn: PoolConnection): void {
-  // destroy() takes it out of the pool; the socket is destroyed too, since a
-  // graceful end would wait for a server that does not answer.
-  const core = (conn as unknown as { connection: { destroy (): void, stream?: { destroy (): void } } }).connection
-  core.destroy()
-  core.stream?.destroy()
 }
 
 function count (name: string, value: number | undefined, fallback: number): number {

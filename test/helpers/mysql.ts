@@ -6,22 +6,29 @@
  */
 import { randomBytes } from 'node:crypto'
 import v8 from 'node:v8'
+import { afterAll, beforeAll } from 'vitest'
 import mysql, { type RowDataPacket } from 'mysql2/promise'
 import {
   MySQLStorage, type ExecutionRecord, type LogEntry, type MySQLStorageOptions, type SpanRecord, type TaskRecord
 } from '../../dist/index.js'
 
-const kDefaultUrl = 'mysql://root@127.0.0.1:3306/test'
-
-/** Connection settings of the test server, from GRAPH_TASK_MYSQL_URL or MYSQL_HOST / MYSQL_PORT / MYSQL_USER / MYSQL_PASSWORD. */
+/** Connection settings of the test server: GRAPH_TASK_MYSQL_URL, else MYSQL_HOST / MYSQL_PORT / MYSQL_USER / MYSQL_PASSWORD, else root@127.0.0.1:3306. */
 export function serverSettings (): { host: string, port: number, user: string, password: string } {
   const env = process.env
-  const url = new URL(env.GRAPH_TASK_MYSQL_URL ?? kDefaultUrl)
+  if (env.GRAPH_TASK_MYSQL_URL !== undefined) {
+    const url = new URL(env.GRAPH_TASK_MYSQL_URL)
+    return {
+      host: url.hostname,
+      port: Number(url.port || 3306),
+      user: decodeURIComponent(url.username || 'root'),
+      password: decodeURIComponent(url.password)
+    }
+  }
   return {
-    host: env.GRAPH_TASK_MYSQL_URL === undefined && env.MYSQL_HOST !== undefined ? env.MYSQL_HOST : url.hostname,
-    port: env.GRAPH_TASK_MYSQL_URL === undefined && env.MYSQL_PORT !== undefined ? Number(env.MYSQL_PORT) : Number(url.port || 3306),
-    user: env.GRAPH_TASK_MYSQL_URL === undefined && env.MYSQL_USER !== undefined ? env.MYSQL_USER : decodeURIComponent(url.username || 'root'),
-    password: env.GRAPH_TASK_MYSQL_URL === undefined && env.MYSQL_PASSWORD !== undefined ? env.MYSQL_PASSWORD : decodeURIComponent(url.password)
+    host: env.MYSQL_HOST ?? '127.0.0.1',
+    port: Number(env.MYSQL_PORT ?? 3306),
+    user: env.MYSQL_USER ?? 'root',
+    password: env.MYSQL_PASSWORD ?? ''
   }
 }
 
@@ -38,6 +45,37 @@ export interface TestDatabase {
   query<T = RowDataPacket[]> (sql: string, params?: unknown[]): Promise<T>
   /** Closes the storages it made and drops the database. */
   drop (): Promise<void>
+}
+
+/**
+ * The database of the calling test file: created before its tests, dropped after.
+ * When no server answers, every test that touches it fails with the message of
+ * {@link createTestDatabase} (a failing beforeAll would only mark them skipped).
+ */
+export function useTestDatabase (): TestDatabase {
+  let real: TestDatabase | undefined
+  let failure: unknown
+  beforeAll(async () => {
+    try {
+      real = await createTestDatabase()
+    } catch (err) {
+      failure = err
+    }
+  })
+  afterAll(async () => { await real?.drop() })
+  const get = (): TestDatabase => {
+    if (real === undefined) throw failure ?? new Error('the test database is created in beforeAll')
+    return real
+  }
+  return {
+    get name () { return get().name },
+    get host () { return get().host },
+    get port () { return get().port },
+    options: overrides => get().options(overrides),
+    storage: overrides => get().storage(overrides),
+    query: async <T>(sql: string, params?: unknown[]) => get().query<T>(sql, params),
+    drop: async () => get().drop()
+  }
 }
 
 /**

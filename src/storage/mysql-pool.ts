@@ -1,0 +1,145 @@
+/**
+ * The connections of one MySQLStorage: a mysql2 pool whose every connection runs in
+ * a known session mode, and whose statements cannot hang their caller.
+ */
+import mysql, { type Pool, type PoolConnection } from 'mysql2/promise'
+import { ErrorCodes, StorageError } from '../errors.js'
+import type { ResolvedMySQLOptions } from './mysql-options.js'
+import { toStorageError } from './mysql-errors.js'
+
+/** Statements on one pooled connection (a session: GET_LOCK and the like hold across them). */
+export interface Session {
+  /** Runs one statement; resolves with its rows or its result header. */
+  run (sql: string, params?: unknown[]): Promise<unknown>
+}
+
+// Strict mode turns a value that does not fit its column into an error (which we can
+// report) instead of silent truncation. Leaving out NO_BACKSLASH_ESCAPES and ANSI_QUOTES
+// is what makes the escaping of mysql-codec right, whatever the server's global sql_mode.
+const kSessionSetup = "SET SESSION time_zone = '+00:00', sql_mode = 'STRICT_TRANS_TABLES,NO_ENGINE_SUBSTITUTION'"
+// How long close() lets running statements finish before it destroys their connections.
+const kCloseGrace = 2000
+
+export class ConnectionPool {
+  readonly #options: ResolvedMySQLOptions
+  readonly #target: string
+  #pool: Pool | null = null
+  #closed = false
+  readonly #busy = new Set<PoolConnection>()
+
+  /** Connects on first use. */
+  constructor (options: ResolvedMySQLOptions, target: string) {
+    this.#options = options
+    this.#target = target
+  }
+
+  /**
+   * Lends `fn` one connection, released when it settles. Driver errors come out as
+   * StorageErrors naming `what` and the server.
+   * @throws {StorageError} STORAGE_UNAVAILABLE when the server cannot be reached, STORAGE_ERROR otherwise
+   */
+  async use<T> (what: string, fn: (session: Session) => Promise<T>): Promise<T> {
+    if (this.#closed) {
+      throw new StorageError(ErrorCodes.STORAGE_ERROR, `MySQL storage for ${this.#target}/${this.#options.database} is closed`)
+    }
+    const pool = this.#pool ??= this.#create()
+    let conn: PoolConnection
+    try {
+      conn = await pool.getConnection()
+    } catch (err) {
+      throw toStorageError(err, what, this.#target)
+    }
+    this.#busy.add(conn)
+    try {
+      return await fn({ run: (sql, params) => this.#run(conn, sql, params) })
+    } catch (err) {
+      throw toStorageError(err, what, this.#target)
+    } finally {
+      this.#busy.delete(conn)
+      conn.release()
+    }
+  }
+
+  /** Ends the pool; statements still running after a short grace lose their connections. Idempotent. */
+  async close (): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
+    const pool = this.#pool
+    this.#pool = null
+    if (pool === null) return
+    let timer: NodeJS.Timeout | undefined
+    const ended = pool.end().then(() => true, () => true)
+    const done = await Promise.race([ended, new Promise<boolean>(resolve => { timer = setTimeout(resolve, kCloseGrace, false) })])
+    clearTimeout(timer)
+    if (!done) {
+      for (const conn of this.#busy) destroy(conn)
+      await ended
+    }
+  }
+
+  #create (): Pool {
+    const o = this.#options
+    const pool = mysql.createPool({
+      host: o.host,
+      port: o.port,
+      user: o.user,
+      password: o.password,
+      database: o.database,
+      connectionLimit: o.connectionLimit,
+      maxIdle: o.connectionLimit,
+      connectTimeout: o.connectTimeout,
+      charset: 'UTF8MB4_BIN',
+      // DATETIME(6) as strings, converted by hand: a JS Date would drop the microseconds.
+      dateStrings: true,
+      timezone: 'Z',
+      supportBigNumbers: true,
+      // A stack trace captured per query costs more than the INSERT's escaping.
+      trace: false,
+      // The driver scans every statement for `?` placeholders, even one without values:
+      // for our pre-escaped INSERTs that scan cost more than building them.
+      queryFormat: (sql: string, values: unknown) =>
+        values === undefined || (Array.isArray(values) && values.length === 0)
+          ? sql
+          : mysql.format(sql, values as Parameters<typeof mysql.format>[1], false, 'Z'),
+      enableKeepAlive: true
+    })
+    // Runs before anything else on the connection. The escaping in mysql-codec is only
+    // right under this sql_mode, so a connection whose setup failed is never used.
+    pool.pool.on('connection', conn => {
+      conn.query(kSessionSetup, (err: unknown) => { if (err !== null && err !== undefined) destroyCore(conn) })
+    })
+    return pool
+  }
+
+  // Abandoned after queryTimeout, its connection destroyed: a server that hangs (rather
+  // than refuses) must not hold the tracer or close() forever.
+  #run (conn: PoolConnection, sql: string, params?: unknown[]): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        destroy(conn)
+        reject(new StorageError(ErrorCodes.STORAGE_UNAVAILABLE,
+          `MySQL at ${this.#target} did not answer within queryTimeout (${this.#options.queryTimeout} ms); the connection was dropped`))
+      }, this.#options.queryTimeout)
+      conn.query(sql, params).then(([rows]) => {
+        clearTimeout(timer)
+        resolve(rows)
+      }, (err: unknown) => {
+        clearTimeout(timer)
+        reject(err)
+      })
+    })
+  }
+}
+
+function destroy (conn: PoolConnection): void {
+  destroyCore((conn as unknown as { connection: CoreConnection }).connection)
+}
+
+interface CoreConnection { destroy (): void, stream?: { destroy (): void } }
+
+// destroy() takes the connection out of the pool; the socket is destroyed too, since a
+// graceful end would wait for a server that does not answer, and commands queued on it fail.
+function destroyCore (core: CoreConnection): void {
+  core.destroy()
+  core.stream?.destroy()
+}
