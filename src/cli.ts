@@ -7,12 +7,20 @@ import { parseArgs } from 'node:util'
 import { runCommand } from './cli/run.js'
 import { dbCommand } from './cli/db.js'
 import { UsageError } from './cli/common.js'
+import { abandonCommand, executionsCommand, retryCommand, showCommand, statsCommand } from './cli/history.js'
+import { benchCommand } from './cli/bench.js'
 
 const kUsage = `graph-task: run DAG workflows of CPU-heavy tasks on every core
 
 Usage:
   graph-task run <workflow-module> [--input <json|@file>] [--threads N] [--timeout ms] [--json] [--mysql <uri>]
+  graph-task bench <workflow-module> [--input ...] [--concurrency N] [--time ms] [--json]
   graph-task db migrate --mysql <uri>
+  graph-task executions [--status failed] [--limit N]        (history commands need --mysql)
+  graph-task show <execution-id>
+  graph-task retry <execution-id> [--restart] --workflows <module> [--workflows <module>...]
+  graph-task abandon <execution-id> [--reason text]
+  graph-task stats
 
 Options:
   --input     execution input, as JSON or @path/to/file.json
@@ -20,6 +28,8 @@ Options:
   --timeout   execution time limit in ms
   --json      print the result as JSON instead of a table
   --mysql     keep history in MySQL (or set GRAPH_TASK_MYSQL_URL)
+  --workflows module whose workflows this instance publishes (retry)
+  --restart   retry every task, not only those that did not succeed
   -h, --help  this text
 
 Exit codes: 0 success, 1 the execution did not succeed, 2 misuse.`
@@ -35,6 +45,13 @@ async function main (argv: string[]): Promise<number> {
       timeout: { type: 'string' },
       json: { type: 'boolean', default: false },
       mysql: { type: 'string' },
+      workflows: { type: 'string', multiple: true },
+      status: { type: 'string' },
+      restart: { type: 'boolean', default: false },
+      reason: { type: 'string' },
+      limit: { type: 'string' },
+      concurrency: { type: 'string' },
+      time: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false }
     }
   })
@@ -46,6 +63,12 @@ async function main (argv: string[]): Promise<number> {
   switch (command) {
     case 'run': return runCommand(rest, values)
     case 'db': return dbCommand(rest, values)
+    case 'bench': return benchCommand(rest, values)
+    case 'executions': return executionsCommand(rest, values)
+    case 'show': return showCommand(rest, values)
+    case 'retry': return retryCommand(rest, values)
+    case 'abandon': return abandonCommand(rest, values)
+    case 'stats': return statsCommand(rest, values)
     default: throw new UsageError(`unknown command "${command}"`)
   }
 }

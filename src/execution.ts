@@ -21,6 +21,10 @@ export interface Batch {
   timeout: number
   /** When the batch was sent, epoch ms. */
   sentAt: number
+  /** Journal bytes already read while the batch ran. */
+  journalSeen: number
+  /** Tasks of the batch already settled from the journal, by index in the batch. */
+  early: Uint8Array | null
   /** Set when the watchdog or a cancellation stopped the batch. */
   stopped: 'timeout' | 'cancel' | null
 }

@@ -29,11 +29,13 @@ import { retryDelay } from './backoff.js'
 import { createSharedState, journalRead, sharedViews, type SharedViews } from './shared-state.js'
 import { newSpanId } from './ids.js'
 import { LOG_LEVEL_VALUES, type LogLevel, type SpanRecord } from './types.js'
-import { clonePacket, toStorageBytes, type Packet } from './wire.js'
+import { clonePacket, toStorageBytes, UNDEFINED_PACKET, type Packet } from './wire.js'
 import type { BatchMessage, BatchResponse, BatchTask, TaskOutcome } from './worker.js'
 import type { ResolvedEngineOptions } from './options.js'
 
 const kWorkerFile = new URL('./worker.js', import.meta.url)
+// How often, and after how long, the journals of running batches are read.
+const kSweepInterval = 20
 
 export function now (): number {
   return Math.round((performance.timeOrigin + performance.now()) * 1000) / 1000
@@ -61,6 +63,9 @@ export class Scheduler {
   #readyCount = 0
   #inFlightTasks = 0
   readonly #timed = new Set<Batch>()
+  // Batches of several tasks in flight: the journal sweep looks at them.
+  readonly #multi = new Set<Batch>()
+  #sweep: NodeJS.Timeout | null = null
   #watchdog: NodeJS.Timeout | null = null
   #watchdogAt = Infinity
   // Run-time estimate per handler (ms), by handler slot; -1 until measured.
@@ -219,7 +224,7 @@ export class Scheduler {
       }
     }
     const slot = this.#freeSlots.pop()!
-    return { exec, slot, tasks, controller: new AbortController(), timeout, sentAt: 0, stopped: null }
+    return { exec, slot, tasks, controller: new AbortController(), timeout, sentAt: 0, journalSeen: 0, early: null, stopped: null }
   }
 
   #estimate (slot: number): number {
@@ -286,13 +291,65 @@ export class Scheduler {
       this.#timed.add(batch)
       this.#armWatchdog(t + batch.timeout)
     }
+    if (tasks.length > 1) {
+      this.#multi.add(batch)
+      if (this.#sweep === null) {
+        this.#sweep = setInterval(this.#sweepJournals, kSweepInterval, this)
+        this.#sweep.unref()
+      }
+    }
+  }
+
+  // A batch that runs long must not hold back what it already finished: settle those
+  // tasks from the journal, so that their dependents start on other threads and their
+  // records reach storage now (a killed process then loses only the running task).
+  #sweepJournals (self: Scheduler): void {
+    if (self.#multi.size === 0) {
+      clearInterval(self.#sweep!)
+      self.#sweep = null
+      return
+    }
+    const old = now() - kSweepInterval
+    let settled = false
+    for (const batch of self.#multi) {
+      if (batch.sentAt > old || batch.exec.status !== 'running') continue
+      const { entries, end } = journalRead(self.#views, batch.slot, batch.journalSeen)
+      batch.journalSeen = end
+      for (const entry of entries) {
+        settled = self.#settleFromJournal(batch, entry.index, entry.start, entry.end, entry.bytes) || settled
+      }
+      if (batch.exec.status === 'running') self.#maybeFinish(batch.exec)
+    }
+    if (settled) self.pump()
+  }
+
+  #settleFromJournal (batch: Batch, b: number, start: number, end: number, bytes: Uint8Array): boolean {
+    const early = batch.early ??= new Uint8Array(batch.tasks.length)
+    if (early[b] === 1) return false
+    early[b] = 1
+    const { exec } = batch
+    const i = batch.tasks[b]
+    exec.running--
+    this.#inFlightTasks--
+    if (b > 0 && this.#events.has('task.started')) {
+      this.#events.emit('task.started', { executionId: exec.id, workflowId: exec.workflowId, taskId: exec.plan.ids[i], attempt: exec.attempts[i], time: start })
+    }
+    const packet = bytes.length === UNDEFINED_PACKET.bytes.length && Buffer.compare(bytes, UNDEFINED_PACKET.bytes) === 0
+      ? UNDEFINED_PACKET
+      : { bytes, oob: null }
+    this.#taskSucceeded(exec, i, { status: 0, output: packet, error: null, start, end, logs: null }, this.#views.thread[batch.slot])
+    return true
   }
 
   #release (batch: Batch): void {
     const { exec, tasks } = batch
     exec.batches.delete(batch)
-    exec.running -= tasks.length
-    this.#inFlightTasks -= tasks.length
+    this.#multi.delete(batch)
+    // Tasks settled early from the journal were taken off these counts then.
+    let left = tasks.length
+    if (batch.early !== null) for (let b = 0; b < batch.early.length; b++) left -= batch.early[b]
+    exec.running -= left
+    this.#inFlightTasks -= left
     this.stats.tasksInFlight = this.#inFlightTasks
     this.#freeSlots.push(batch.slot)
     if (batch.timeout !== 0) this.#timed.delete(batch)
@@ -321,6 +378,11 @@ export class Scheduler {
       for (let b = 0; b < tasks.length; b++) {
         const i = tasks[b]
         const outcome = outcomes[b]
+        if (batch.early?.[b] === 1) {
+          // Settled from the journal while the batch ran; only its log lines are new.
+          if (outcome.logs !== null) this.#workerLogs(exec, i, outcome.logs)
+          continue
+        }
         if (outcome.status === 2) {
           // Not run: the worker stopped the batch before it (see worker.ts), or the task
           // before it in the chain failed. It goes again when its dependency allows.
@@ -356,15 +418,19 @@ export class Scheduler {
     if (exec.status === 'running') {
       const at = now()
       const started = this.#views.started[batch.slot]
-      const journal = batch.stopped === 'timeout' ? null : journalRead(this.#views, batch.slot)
+      if (batch.stopped !== 'timeout') {
+        // Finished before the worker died: their outputs survived in the journal.
+        for (const entry of journalRead(this.#views, batch.slot, batch.journalSeen).entries) {
+          if (entry.index === current) continue
+          this.#settleFromJournal(batch, entry.index, entry.start, entry.end, entry.bytes)
+          // Counted in #release already: give back what #settleFromJournal took off again.
+          exec.running++
+          this.#inFlightTasks++
+        }
+      }
       for (let b = 0; b < tasks.length; b++) {
         const i = tasks[b]
-        const saved = journal?.get(b)
-        if (saved !== undefined && b !== current) {
-          // Finished before the worker died: its output survived in the journal.
-          this.#taskSucceeded(exec, i, { status: 0, output: { bytes: saved.bytes, oob: null }, error: null, start: saved.start, end: saved.end, logs: null }, -1)
-          continue
-        }
+        if (batch.early?.[b] === 1) continue
         if (b !== current && batch.stopped !== 'timeout') {
           // Not to blame, but lost with the worker. A task after the culprit never ran and
           // its attempt is given back; one before it ran and its output died with the
@@ -621,6 +687,7 @@ export class Scheduler {
 
   async close (): Promise<void> {
     if (this.#watchdog !== null) clearTimeout(this.#watchdog)
+    if (this.#sweep !== null) clearInterval(this.#sweep)
     await this.pool.destroy()
   }
 }

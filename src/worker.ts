@@ -243,6 +243,7 @@ function consumedLocally (tasks: BatchTask[], b: number): boolean {
 /** Runs a batch; the default export Piscina calls. */
 export default async function runBatch (message: BatchMessage): Promise<unknown> {
   const { tasks } = message
+  views.thread[message.slot] = threadId
   const outcomes: TaskOutcome[] = new Array(tasks.length)
   let transfer: ArrayBuffer[] | null = null
   for (let i = 0; i < tasks.length; i++) {

@@ -12,8 +12,11 @@
  * gives each entry the first time it sees it and keeps for the retries.
  */
 import type { RowDataPacket } from 'mysql2/promise'
-import type { ExecutionStorage } from './storage.js'
-import type { ExecutionQuery, ExecutionRecord, LogEntry, LogQuery, SpanRecord, TaskRecord } from '../types.js'
+import type { ExecutionStorage, RetryStorage } from './storage.js'
+import type {
+  ExecutionQuery, ExecutionRecord, InstanceRecord, LogEntry, LogQuery, RetryQuery, RetryRecord, RetryStatistics, SpanRecord, TaskRecord
+} from '../types.js'
+import { RetrySql } from './mysql-retry.js'
 import { LOG_LEVEL_VALUES } from '../types.js'
 import { ErrorCodes, InvalidOptionsError, StorageError } from '../errors.js'
 import { resolveMySQLOptions, type MySQLStorageOptions, type ResolvedMySQLOptions } from './mysql-options.js'
@@ -37,11 +40,12 @@ export type { MigrationResult } from './mysql-migrate.js'
  * const engine = new Engine({ storage: new MySQLStorage('mysql://root@127.0.0.1:3306/graph_task') })
  * ```
  */
-export class MySQLStorage implements ExecutionStorage {
+export class MySQLStorage implements ExecutionStorage, RetryStorage {
   readonly kind = 'mysql'
   readonly #options: ResolvedMySQLOptions
   readonly #target: string
   readonly #sql: Statements
+  readonly #retrySql: RetrySql
   readonly #pool: ConnectionPool
   #ready: Promise<void> | null = null
   #closed = false
@@ -60,6 +64,7 @@ export class MySQLStorage implements ExecutionStorage {
     this.#target = `${host.includes(':') ? `[${host}]` : host}:${port}`
     this.#pool = new ConnectionPool(this.#options, this.#target)
     this.#sql = statements({ executions: `\`${p}executions\``, tasks: `\`${p}task_results\``, logs: `\`${p}logs\``, spans: `\`${p}spans\`` })
+    this.#retrySql = new RetrySql({ retries: `\`${p}retry_records\``, instances: `\`${p}instances\``, executions: `\`${p}executions\`` })
   }
 
   /** `host:port` of the server, for messages. */
@@ -224,6 +229,7 @@ export class MySQLStorage implements ExecutionStorage {
     if (query.from !== undefined) { where.push('started_at >= ?'); params.push(sqlDatetime(time('from', query.from))) }
     if (query.to !== undefined) { where.push('started_at < ?'); params.push(sqlDatetime(time('to', query.to))) }
     if (query.after !== undefined) { where.push('id < ?'); params.push(query.after) }
+    if (query.retryOf !== undefined) { where.push('retry_of = ?'); params.push(query.retryOf) }
     params.push(limit, offset)
     const sql = `${this.#sql.selectExecutions} ${where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`} ORDER BY id DESC LIMIT ? OFFSET ?`
     return (await this.#select('listing executions', sql, params)).map(executionFromRow)
@@ -267,6 +273,55 @@ export class MySQLStorage implements ExecutionStorage {
   async close (): Promise<void> {
     this.#closed = true
     await this.#pool.close()
+  }
+
+  /** Upserts failure cases (manual retry) with their full state. @throws {StorageError} */
+  async writeRetryRecords (records: readonly RetryRecord[]): Promise<void> {
+    await this.init()
+    await this.#pool.use('writing retry records', session => this.#retrySql.write(session, records))
+  }
+
+  async getRetryRecord (executionId: string): Promise<RetryRecord | undefined> {
+    await this.init()
+    return this.#pool.use('reading a retry record', session => this.#retrySql.get(session, executionId))
+  }
+
+  async listRetryRecords (query: RetryQuery = {}): Promise<RetryRecord[]> {
+    count('limit', query.limit, 100)
+    count('offset', query.offset, 0)
+    await this.init()
+    return this.#pool.use('listing retry records', session => this.#retrySql.list(session, query))
+  }
+
+  /** Atomic: one conditional UPDATE; true for the one caller whose update changed the row. */
+  async claimRetry (executionId: string, instanceId: string, at: number): Promise<boolean> {
+    await this.init()
+    return this.#pool.use('claiming a retry', session => this.#retrySql.claim(session, executionId, instanceId, at))
+  }
+
+  async abandonRetry (executionId: string, reason: string, at: number): Promise<boolean> {
+    await this.init()
+    return this.#pool.use('abandoning a retry', session => this.#retrySql.abandon(session, executionId, reason, at))
+  }
+
+  async retryStatistics (): Promise<RetryStatistics> {
+    await this.init()
+    return this.#pool.use('reading retry statistics', session => this.#retrySql.statistics(session))
+  }
+
+  async heartbeat (instance: InstanceRecord): Promise<void> {
+    await this.init()
+    await this.#pool.use('writing a heartbeat', session => this.#retrySql.heartbeat(session, instance))
+  }
+
+  async removeInstance (instanceId: string): Promise<void> {
+    await this.init()
+    await this.#pool.use('removing an instance', session => this.#retrySql.removeInstance(session, instanceId))
+  }
+
+  async interruptStale (expiredBefore: number, at: number): Promise<string[]> {
+    await this.init()
+    return this.#pool.use('marking interrupted executions', session => this.#retrySql.interruptStale(session, expiredBefore, at))
   }
 
   async #select (what: string, sql: string, params: unknown[]): Promise<RowDataPacket[]> {

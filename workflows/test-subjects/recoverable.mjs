@@ -21,4 +21,11 @@ export const stalled = createWorkflow('stalled')
   .addTask('fourth', { handler: step, dependsOn: ['third'] })
   .build()
 
+/** Like `recoverable`, but a retry of it holds `third` until a release file exists. */
+export const contested = createWorkflow('contested')
+  .addTask('first', { handler: step })
+  .addTask('second', { handler: step, dependsOn: ['first'] })
+  .addTask('third', { handler: step, dependsOn: ['second'], input: { gate: 'fail', hold: true }, retry: { maxAutoRetries: 0 } })
+  .build()
+
 export default recoverable

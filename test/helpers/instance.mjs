@@ -1,0 +1,54 @@
+// One graph-task instance in a process of its own, for tests of what instances share
+// through MySQL. Usage: node instance.mjs <action> [arg] with GT_DB (JSON storage
+// options) and GT_HEARTBEAT ("interval,timeout" ms). Publishes the workflows of
+// workflows/test-subjects/recoverable.mjs unless GT_PUBLISH=0, prints one JSON line
+// { ok, value } or { ok: false, code, message }, and exits.
+import pino from 'pino'
+import { Engine, MySQLStorage } from '../../dist/index.js'
+import * as workflows from '../../workflows/test-subjects/recoverable.mjs'
+
+const [action, arg, dir] = process.argv.slice(2)
+const [heartbeatInterval, heartbeatTimeout] = (process.env.GT_HEARTBEAT ?? '5000,30000').split(',').map(Number)
+const engine = new Engine({
+  threads: 1,
+  storage: new MySQLStorage(JSON.parse(process.env.GT_DB)),
+  logger: pino({ level: 'silent' }),
+  tracer: { flushInterval: 50 },
+  heartbeatInterval,
+  heartbeatTimeout
+})
+
+async function act () {
+  if (process.env.GT_PUBLISH !== '0') {
+    for (const wf of new Set(Object.values(workflows))) await engine.publishWorkflow(wf)
+  }
+  switch (action) {
+    case 'run':
+      // The id goes out first: a test may kill this process while the execution runs.
+      engine.on('execution.started', e => { process.stdout.write(JSON.stringify({ started: e.executionId }) + '\n') })
+      return engine.execute(arg, { dir })
+    case 'retry': return engine.manualRetry(arg)
+    case 'failed': return engine.getFailedExecutions({ status: ['pending', 'retrying', 'recovered', 'abandoned'] })
+    case 'abandon': return engine.abandonRetry(arg, 'test')
+    case 'stats': return engine.getRetryStatistics()
+    case 'wait-interrupted': {
+      // Stays alive, heartbeating, until a case with reason "interrupted" shows up.
+      for (;;) {
+        const list = await engine.getFailedExecutions()
+        const found = list.find(f => f.reason === 'interrupted' && f.executionId === arg)
+        if (found !== undefined) return found
+        await new Promise(resolve => setTimeout(resolve, 100))
+      }
+    }
+    default: throw new Error(`unknown action ${action}`)
+  }
+}
+
+let out
+try {
+  out = { ok: true, value: await act() }
+} catch (err) {
+  out = { ok: false, code: err.code, message: err.message }
+}
+await engine.close()
+process.stdout.write(JSON.stringify(out) + '\n')

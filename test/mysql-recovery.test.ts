@@ -1,0 +1,122 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { readFile, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { createTestDatabase, type TestDatabase } from './helpers/mysql.js'
+import { tempDir } from './helpers/engine.js'
+
+// Separate Node processes are separate instances: they share only the database.
+const kInstance = new URL('./helpers/instance.mjs', import.meta.url).pathname
+const slow = { timeout: 60_000 }
+
+let db: TestDatabase
+beforeAll(async () => { db = await createTestDatabase() })
+afterAll(async () => { await db?.drop() })
+
+interface Instance { child: ChildProcess, lines: Promise<any[]>, started: Promise<string> }
+
+function instance (args: string[], env: Record<string, string> = {}): Instance {
+  const child = spawn(process.execPath, [kInstance, ...args], {
+    env: { ...process.env, GT_DB: JSON.stringify(db.options()), ...env },
+    stdio: ['ignore', 'pipe', 'inherit']
+  })
+  let text = ''
+  let onStarted: (id: string) => void
+  const started = new Promise<string>(resolve => { onStarted = resolve })
+  child.stdout!.on('data', chunk => {
+    text += chunk
+    const match = /\{"started":"(\w+)"\}/.exec(text)
+    if (match !== null) onStarted(match[1])
+  })
+  const lines = new Promise<any[]>(resolve => child.on('close', () => {
+    resolve(text.split('\n').filter(l => l.length > 0).map(l => JSON.parse(l)))
+  }))
+  return { child, lines, started }
+}
+
+async function answer (args: string[], env?: Record<string, string>): Promise<any> {
+  const all = await instance(args, env).lines
+  return all[all.length - 1]
+}
+
+async function runs (dir: string): Promise<string[]> {
+  return (await readFile(join(dir, 'runs.txt'), 'utf8')).split('\n').filter(l => l.length > 0)
+}
+
+describe('manual retry across instances', () => {
+  test('statistics are zeros on an empty database', slow, async () => {
+    expect(await answer(['stats'])).toEqual({
+      ok: true,
+      value: { totalFailed: 0, pending: 0, retrying: 0, recovered: 0, abandoned: 0, interrupted: 0, manualAttempts: 0, retried: 0, successRate: 0 }
+    })
+  })
+
+  test('instance B resumes what instance A failed, without running its successful tasks again', slow, async () => {
+    const dir = await tempDir()
+    const failed = await answer(['run', 'recoverable', dir])
+    expect(failed.value.status).toBe('failed')
+    const id = failed.value.executionId
+    const listed = await answer(['failed'])
+    expect(listed.value.find((f: any) => f.executionId === id)).toMatchObject({ status: 'pending', reason: 'failed', failedTaskId: 'third', errorCode: 'NO_MARKER' })
+    await writeFile(join(dir, 'marker'), '')
+    const resumed = await answer(['retry', id])
+    expect(resumed.value).toMatchObject({ status: 'success', retryOf: id })
+    expect(resumed.value.tasks.first.reusedFrom).toBe(id)
+    expect(await runs(dir)).toEqual(['first', 'second', 'third', 'third', 'third', 'fourth'])
+  })
+
+  test('an execution of a killed instance is marked interrupted by a live one and resumed', slow, async () => {
+    const dir = await tempDir()
+    const heartbeat = { GT_HEARTBEAT: '100,1000' }
+    const a = instance(['run', 'stalled', dir], heartbeat)
+    const id = await a.started
+    // Kill A once `third` runs (it waits for the marker) and its predecessors are stored.
+    for (;;) {
+      const rows = await db.query<any[]>('SELECT COUNT(*) AS n FROM gt_task_results WHERE execution_id = ? AND status = \'success\'', [id])
+      if (rows[0].n === 2 && (await runs(dir).catch((): string[] => [])).includes('third')) break
+      await new Promise(resolve => setTimeout(resolve, 50))
+    }
+    a.child.kill('SIGKILL')
+    await a.lines
+    const found = await answer(['wait-interrupted', id], heartbeat)
+    expect(found.value).toMatchObject({ executionId: id, status: 'pending', reason: 'interrupted' })
+    await writeFile(join(dir, 'marker'), '')
+    const resumed = await answer(['retry', id], heartbeat)
+    expect(resumed.value).toMatchObject({ status: 'success', retryOf: id })
+    expect((await runs(dir)).filter(t => t === 'first' || t === 'second')).toEqual(['first', 'second'])
+  })
+
+  test('of two instances retrying the same execution at once, exactly one starts it', slow, async () => {
+    const dir = await tempDir()
+    const failed = await answer(['run', 'contested', dir])
+    const id = failed.value.executionId
+    await writeFile(join(dir, 'marker'), '')
+    const b = instance(['retry', id])
+    const c = instance(['retry', id])
+    // The winner holds its retry until the loser has answered.
+    await Promise.race([b.lines, c.lines])
+    await writeFile(join(dir, 'release'), '')
+    const answers = (await Promise.all([b.lines, c.lines])).map(l => l[l.length - 1])
+    const outcomes = answers.map(a => a.ok === true ? a.value.status : a.code).sort()
+    expect(outcomes).toEqual(['RETRY_CONFLICT', 'success'])
+  })
+
+  test('retries that cannot be made are refused with typed errors and change nothing', slow, async () => {
+    const dir = await tempDir()
+    const failed = await answer(['run', 'recoverable', dir])
+    const id = failed.value.executionId
+    expect(await answer(['retry', '01ZZZZZZZZZZZZZZZZZZZZZZZZ'])).toMatchObject({ ok: false, code: 'EXECUTION_NOT_FOUND' })
+    expect(await answer(['retry', id], { GT_PUBLISH: '0' })).toMatchObject({ ok: false, code: 'WORKFLOW_NOT_FOUND', message: expect.stringContaining('"recoverable"') })
+    expect(await answer(['abandon', id])).toMatchObject({ ok: true, value: { status: 'abandoned' } })
+    expect(await answer(['retry', id])).toMatchObject({ ok: false, code: 'RETRY_NOT_ALLOWED' })
+    const record = (await answer(['failed'])).value.find((f: any) => f.executionId === id)
+    expect(record).toMatchObject({ status: 'abandoned', manualAttempts: 0, retries: [] })
+  })
+
+  test('statistics count every case of the scenarios above exactly', slow, async () => {
+    // recovered: the resumed failure, the interrupted one and the contested one; abandoned: one.
+    expect((await answer(['stats'])).value).toEqual({
+      totalFailed: 4, pending: 0, retrying: 0, recovered: 3, abandoned: 1, interrupted: 1, manualAttempts: 3, retried: 3, successRate: 1
+    })
+  })
+})
