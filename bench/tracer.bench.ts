@@ -1,0 +1,173 @@
+/**
+ * Scenario 3, the tracer: spans written into the local MariaDB/MySQL.
+ *
+ *   Recorder + MySQLStorage   N spans recorded on the main thread, then flush():
+ *                             spans/s until they are in the table (the engine's own
+ *                             path: src/recorder.ts with its defaults, 512 per INSERT)
+ *   mysql2 bulk insert        the very rows the recorder wrote, read back, inserted into
+ *                             a copy of the table with plain `INSERT ... VALUES ?` of 512
+ *                             rows: the limit, with no encoding left to do
+ *   one INSERT per row        PER_ROW of those rows, one awaited INSERT each (what the Go
+ *                             engine did)
+ * Main-thread cost: ns per recordSpan() call (the hot path), and main-thread CPU per span
+ * written (recording, escaping, the driver), from process.cpuUsage().
+ * Engine throughput: executions/s of a CPU-bound workflow (32 spin tasks of 1 ms and a
+ * spin sink) with MemoryStorage versus MySQLStorage, history flushed inside the timing.
+ *
+ * The Recorder is internal (not exported by the package), so it is imported from src/
+ * through tsx; MySQLStorage comes from dist/. Each run creates and drops its own database.
+ *   npx tsx bench/tracer.bench.ts [--rounds 5] [--spans 50000] [--per-row 5000] [--executions 100]
+ */
+import { randomBytes } from 'node:crypto'
+import { parseArgs } from 'node:util'
+import pino from 'pino'
+import type { RowDataPacket } from 'mysql2/promise'
+import { Engine, type ExecutionStorage, type SpanRecord } from '../dist/index.js'
+import { Recorder, kTracerDefaults } from '../src/recorder.js'
+import { fanIn, toWorkflow } from './lib/graphs.js'
+import { createDatabase } from './lib/mysql.js'
+import { SPIN } from './lib/pool.js'
+import { interleave, median, Report, THREADS, timed } from './lib/report.js'
+import { mysqlStorage } from './lib/storage.js'
+
+const { values } = parseArgs({
+  options: {
+    rounds: { type: 'string', default: '5' },
+    spans: { type: 'string', default: '50000' },
+    'per-row': { type: 'string', default: '5000' },
+    executions: { type: 'string', default: '100' }
+  }
+})
+const rounds = Number(values.rounds)
+const SPANS = Number(values.spans)
+const PER_ROW = Number(values['per-row'])
+const EXECUTIONS = Number(values.executions)
+const TASKS_PER_EXECUTION = 500
+
+const hex = (bytes: number): string => randomBytes(bytes).toString('hex')
+
+/** Spans shaped like the scheduler's task spans (src/scheduler.ts #span). */
+function makeSpans (n: number): SpanRecord[] {
+  const spans: SpanRecord[] = new Array(n)
+  let executionId = ''
+  let traceId = ''
+  let rootSpanId = ''
+  let t = Date.now()
+  for (let i = 0; i < n; i++) {
+    if (i % TASKS_PER_EXECUTION === 0) {
+      executionId = `01BENCH${hex(10).toUpperCase().slice(0, 19)}`
+      traceId = hex(16)
+      rootSpanId = hex(8)
+    }
+    const start = Math.round((t += 0.137) * 1000) / 1000
+    const end = Math.round((start + 0.85) * 1000) / 1000
+    const taskId = `t${Math.floor((i % TASKS_PER_EXECUTION) / 32)}-${i % 32}`
+    spans[i] = {
+      traceId,
+      spanId: hex(8),
+      parentSpanId: rootSpanId,
+      executionId,
+      taskId,
+      name: taskId,
+      startTime: start,
+      endTime: end,
+      statusCode: 'OK',
+      attributes: { 'task.attempt': 1, 'task.queue_wait_ms': 0.042, 'task.run_ms': 0.85, 'worker.thread_id': 1 + (i & 1), 'task.status': 'success' }
+    }
+  }
+  return spans
+}
+
+const report = new Report('tracer', 'spans into MariaDB: Recorder + MySQLStorage vs plain mysql2; engine with MySQL on')
+const db = await createDatabase('tracer')
+const conn = db.connection
+const logger = pino({ level: 'warn' }, pino.destination(2))
+let recorderStorage: ExecutionStorage | undefined
+let memoryEngine: Engine | undefined
+let mysqlEngine: Engine | undefined
+try {
+  // --- spans/s: Recorder + MySQLStorage vs mysql2 bulk vs one INSERT per row ---
+  recorderStorage = await mysqlStorage(db.uri, 'rec_')
+  const recorder = new Recorder(recorderStorage, { ...kTracerDefaults }, logger)
+  await recorder.ready()
+  await conn.query('SET SESSION time_zone = \'+00:00\'')
+  await conn.query('CREATE TABLE bulk_spans LIKE rec_spans')
+  await conn.query('CREATE TABLE row_spans LIKE rec_spans')
+  const recorderRates: number[] = []
+  const recordNs: number[] = []
+  const cpuUs: number[] = []
+  const bulkRates: number[] = []
+  const rowRates: number[] = []
+  // One untimed round to warm the JIT, the pool's connections and InnoDB.
+  for (let r = -1; r < rounds; r++) {
+    const spans = makeSpans(r < 0 ? 5000 : SPANS)
+    const before = recorder.stats()
+    const cpu0 = process.cpuUsage()
+    const t0 = performance.now()
+    for (let i = 0; i < spans.length; i++) recorder.recordSpan(spans[i])
+    const t1 = performance.now()
+    await recorder.flush()
+    const t2 = performance.now()
+    const cpu = process.cpuUsage(cpu0)
+    const after = recorder.stats()
+    if (after.spansWritten - before.spansWritten !== spans.length || after.spansDropped !== 0) {
+      throw new Error(`recorder wrote ${after.spansWritten - before.spansWritten} of ${spans.length} spans (${after.spansDropped} dropped)`)
+    }
+    // The same rows, as the server holds them, for the baselines.
+    const [rows, columns] = await conn.query<RowDataPacket[]>({ sql: 'SELECT * FROM rec_spans', rowsAsArray: true, dateStrings: true })
+    const list = columns.map(c => `\`${c.name}\``).join(', ')
+    await conn.query('TRUNCATE TABLE rec_spans')
+    await conn.query('TRUNCATE TABLE bulk_spans')
+    await conn.query('TRUNCATE TABLE row_spans')
+    const bulkMs = await timed(async () => {
+      for (let i = 0; i < rows.length; i += 512) await conn.query(`INSERT INTO bulk_spans (${list}) VALUES ?`, [rows.slice(i, i + 512)])
+    })
+    const perRow = rows.slice(0, PER_ROW)
+    const rowMs = await timed(async () => {
+      for (const row of perRow) await conn.query(`INSERT INTO row_spans (${list}) VALUES (?)`, [row])
+    })
+    if (r < 0) continue
+    recorderRates.push(spans.length / (t2 - t0) * 1000)
+    recordNs.push((t1 - t0) * 1e6 / spans.length)
+    cpuUs.push((cpu.user + cpu.system) / spans.length)
+    bulkRates.push(rows.length / bulkMs * 1000)
+    rowRates.push(perRow.length / rowMs * 1000)
+  }
+  await recorder.close(10_000)
+  await recorderStorage.close()
+  const rate = median(recorderRates)
+  report.add({ name: `Recorder + MySQLStorage, ${SPANS / 1000}k spans`, value: rate, unit: 'spans/s', baseline: { name: 'mysql2 bulk insert, 512 rows', value: median(bulkRates) } })
+  report.add({ name: 'Recorder + MySQLStorage vs one INSERT per row', value: rate, unit: 'spans/s', baseline: { name: `one INSERT per row (${PER_ROW} rows)`, value: median(rowRates) } })
+  report.add({ name: 'Recorder + MySQLStorage sustained', value: rate, unit: 'spans/s', target: { op: '>=', value: 50_000, of: 'value' } })
+  report.add({ name: 'recordSpan() on the main thread', value: median(recordNs), unit: 'ns/span' })
+  report.add({ name: 'main-thread CPU per span written (record + escape + driver)', value: median(cpuUs), unit: 'us/span' })
+
+  // --- engine throughput, MemoryStorage vs MySQLStorage ---
+  const wf = toWorkflow(fanIn(32), SPIN, { us: 1000 }, 'spin-fanin-32')
+  memoryEngine = new Engine({ threads: THREADS })
+  mysqlEngine = new Engine({ threads: THREADS, storage: await mysqlStorage(db.uri, 'eng_') })
+  for (const engine of [memoryEngine, mysqlEngine]) await engine.publishWorkflow(wf)
+  const run = (engine: Engine) => timed(async () => {
+    const results = await Promise.all(Array.from({ length: EXECUTIONS }, () => engine.execute(wf.id)))
+    if (results.some(r => r.status !== 'success')) throw new Error('an execution failed')
+    await engine.flush()
+  })
+  const cases: Record<string, () => Promise<number>> = { memory: () => run(memoryEngine!), mysql: () => run(mysqlEngine!) }
+  await interleave(cases, 1)
+  const samples = await interleave(cases, rounds)
+  const eps = (name: string): number => EXECUTIONS / median(samples[name]) * 1000
+  report.add({
+    name: 'engine, 33 spin tasks of 1 ms per execution: MySQL storage', value: eps('mysql'), unit: 'executions/s',
+    baseline: { name: 'memory storage', value: eps('memory') }, target: { op: '>=', value: 0.95 }
+  })
+  const tracer = mysqlEngine.stats().tracer
+  if (tracer.spansDropped > 0 || tracer.writeErrors > 0) report.note(`engine tracer: ${tracer.spansDropped} spans dropped, ${tracer.writeErrors} write errors`)
+  report.note(`medians of ${rounds} rounds after one warm-up round; ${EXECUTIONS} executions submitted at once per engine measurement, engine.flush() inside the timing`)
+  report.note(`engine rounds (ms): memory ${samples.memory.map(x => x.toFixed(0)).join(', ')}; mysql ${samples.mysql.map(x => x.toFixed(0)).join(', ')}`)
+  report.note(`spans/s per round: recorder ${recorderRates.map(x => x.toFixed(0)).join(', ')}; bulk ${bulkRates.map(x => x.toFixed(0)).join(', ')}; per row ${rowRates.map(x => x.toFixed(0)).join(', ')}`)
+  report.write()
+} finally {
+  await memoryEngine?.close()
+  await mysqlEngine?.close()
+  await db.drop()
+}

@@ -1,0 +1,100 @@
+#!/usr/bin/env node
+/**
+ * Renders bench/results/*.json (written by bench/<scenario>.bench.ts) as one markdown
+ * table of ratios. Prints it; with --write, also replaces the block between
+ * `<!-- bench:start -->` and `<!-- bench:end -->` in README.md.
+ *
+ *   node scripts/render-bench-table.mjs [--write] [--results dir] [--readme path]
+ */
+import { readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+
+const root = resolve(fileURLToPath(new URL('..', import.meta.url)))
+
+/** The order of the issue; any other scenario comes after, by name. */
+export const ORDER = ['dispatch', 'cpu-efficiency', 'tracer', 'bullmq', 'planner', 'memory', 'big-data']
+const START = '<!-- bench:start -->'
+const END = '<!-- bench:end -->'
+
+function num (n) {
+  if (typeof n !== 'number' || !Number.isFinite(n)) return String(n)
+  const abs = Math.abs(n)
+  const digits = abs >= 1000 ? 0 : abs >= 100 ? 1 : abs >= 10 ? 2 : abs >= 1 ? 3 : 4
+  return n.toLocaleString('en-US', { maximumFractionDigits: digits, maximumSignificantDigits: abs >= 1000 ? undefined : 4 })
+}
+
+function target (row) {
+  if (row.target === undefined) return ''
+  const t = row.target
+  return `${(t.of ?? 'ratio') === 'ratio' ? 'ratio' : 'value'} ${t.op === '>=' ? '≥' : '≤'} ${num(t.value)}`
+}
+
+function met (row) {
+  if (row.met === undefined) return ''
+  if (row.met) return 'yes'
+  return `**no** (missed by ${(row.missBy * 100).toFixed(1)}%)`
+}
+
+export function loadResults (dir) {
+  if (!existsSync(dir)) return []
+  const results = readdirSync(dir)
+    .filter(f => f.endsWith('.json') && !f.endsWith('.tmp.json'))
+    .map(f => JSON.parse(readFileSync(join(dir, f), 'utf8')))
+  const rank = s => { const i = ORDER.indexOf(s.scenario); return i === -1 ? ORDER.length : i }
+  return results.sort((a, b) => rank(a) - rank(b) || a.scenario.localeCompare(b.scenario))
+}
+
+export function renderTable (results) {
+  if (results.length === 0) return '_No benchmark results yet: run `npm run bench`._'
+  const machines = [...new Set(results.map(r => `${r.cpu}, ${r.cores} cores, ${r.threads} worker threads, Node ${r.node}`))]
+  const dates = results.map(r => r.date).sort()
+  const day = d => d.slice(0, 10)
+  const when = day(dates[0]) === day(dates[dates.length - 1]) ? day(dates[0]) : `${day(dates[0])} to ${day(dates[dates.length - 1])}`
+  const lines = [
+    `Measured ${when} on ${machines.join('; ')}, with \`npm run bench\` ` +
+      '(one scenario alone: `npx tsx bench/<scenario>.bench.ts`). Every ratio is graph-task\'s figure ' +
+      'over a baseline measured in the same process run; the target says which way is better.',
+    '',
+    '| Scenario | Measure | Value | Baseline | Ratio | Target | Met |',
+    '|---|---|---|---|---|---|---|'
+  ]
+  for (const r of results) {
+    for (const row of r.rows) {
+      const baseline = row.baseline === undefined ? '' : `${row.baseline.name}: ${num(row.baseline.value)} ${row.unit}`
+      const ratio = row.ratio === undefined ? '' : `${num(row.ratio)}x`
+      lines.push(`| ${r.scenario} | ${row.name} | ${num(row.value)} ${row.unit} | ${baseline} | ${ratio} | ${target(row)} | ${met(row)} |`)
+    }
+  }
+  const notes = results.flatMap(r => (r.notes ?? []).filter(n => !/: [\d.]+(, [\d.]+)+ ms$/.test(n)).map(n => `- ${r.scenario}: ${n}`))
+  if (notes.length > 0) lines.push('', '<details><summary>Notes</summary>', '', ...notes, '', '</details>')
+  return lines.join('\n')
+}
+
+export function writeReadme (path, table) {
+  if (!existsSync(path)) return `${path} does not exist; table not written`
+  const text = readFileSync(path, 'utf8')
+  const start = text.indexOf(START)
+  const end = text.indexOf(END)
+  if (start === -1 || end === -1 || end < start) return `${path} has no ${START} ... ${END} block; table not written`
+  writeFileSync(path, `${text.slice(0, start + START.length)}\n${table}\n${text.slice(end)}`)
+  return null
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const { values } = parseArgs({
+    options: {
+      write: { type: 'boolean', default: false },
+      results: { type: 'string', default: join(root, 'bench', 'results') },
+      readme: { type: 'string', default: join(root, 'README.md') }
+    }
+  })
+  const table = renderTable(loadResults(values.results))
+  process.stdout.write(table + '\n')
+  if (values.write) {
+    const problem = writeReadme(values.readme, table)
+    if (problem === null) process.stderr.write(`README table updated: ${values.readme}\n`)
+    else process.stderr.write(`warning: ${problem}\n`)
+  }
+}
