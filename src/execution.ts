@@ -147,7 +147,11 @@ export class Execution {
       status,
       attempts: this.attempts[i]
     }
-    const packet = this.outputs[i]
+    let packet = this.outputs[i]
+    // Large buffers moved on to a consumer are detached here; the stored copy (kept for
+    // history unless storeOutputs is off) still holds the value.
+    const stored = this.stored[i]
+    if (packet?.oob != null && stored !== undefined && packet.oob.some(b => b.byteLength === 0)) packet = { bytes: stored, oob: null }
     if (status === 'success' && packet !== null && packet !== UNDEFINED_PACKET) result.output = decode(packet)
     const error = this.errors[i]
     if (error !== null) result.error = error

@@ -13,9 +13,9 @@
  *   onDone(outcomes) ─▶ success: dependents whose deps all succeeded become ready
  *                     ─▶ failure: retry after backoff, or fail and skip dependents
  *
- * At most one batch per thread is in flight, so a batch never waits in
- * Piscina's queue: it starts at once, which keeps the timeout watchdog honest
- * and lets the scheduler, not the pool, decide the order of work.
+ * At most two batches per thread are in flight: one running, one waiting in
+ * Piscina's queue to start the moment a worker answers. Everything else waits
+ * here, so the scheduler, not the pool, decides the order of work.
  */
 import { Piscina } from 'piscina'
 import type { Logger } from 'pino'
@@ -91,7 +91,11 @@ export class Scheduler {
     this.#events = events
     this.#logger = logger
     this.#logLevel = LOG_LEVEL_VALUES[options.executionLogLevel]
-    const slots = options.threads
+    // Two batches per thread: while a worker runs one, the next waits in Piscina's
+    // queue, and Piscina hands it over as soon as the worker answers, without waiting
+    // for this thread to process the answer. Deadlines still count from when a task
+    // starts (shared memory), so a batch waiting there does not run out its timeout.
+    const slots = options.threads * 2
     const shared = createSharedState(slots)
     this.#views = sharedViews(shared)
     for (let s = slots - 1; s >= 0; s--) this.#freeSlots.push(s)
@@ -256,7 +260,9 @@ export class Scheduler {
         let packet = exec.outputs[dep]!
         if (packet.oob !== null) {
           if (--exec.consumersLeft[dep] > 0 || (!storeOutputs && plan.retry[i].maxAutoRetries > 0)) {
+            // This consumer gets a copy of its own, made here once and then moved, not copied again.
             packet = clonePacket(packet)
+            ;(transfer ??= []).push(...packet.oob!)
           } else if (packet.oob[0].byteLength === 0 && exec.stored[dep] !== undefined) {
             // Transferred to an earlier attempt of this consumer: rebuild from the stored copy.
             packet = { bytes: exec.stored[dep]!, oob: null }

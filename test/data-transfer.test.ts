@@ -12,14 +12,25 @@ const consumer = (from: string, handler = 'buffer.mjs#sum', input = {}): { handl
 
 describe('data between tasks', () => {
   test('a large buffer is transferred to its single consumer and detached in the producer output', async () => {
-    // batchTargetMs 0: every task travels in a message of its own, through the main thread
-    const engine = startEngine({ batchTargetMs: 0 })
+    // batchTargetMs 0: every task travels in a message of its own, through the main thread.
+    // storeOutputs off: no copy is kept, so what the consumer got was moved, not copied.
+    const engine = startEngine({ batchTargetMs: 0, storeOutputs: false, retry: { maxAutoRetries: 0 } })
     await engine.publishWorkflow(createWorkflow('one').addTask('bytes', producer).addTask('sum', consumer('bytes')).build())
     const result = await engine.execute('one')
     expect(result.tasks.sum.output).toBe(SUM)
     const sent = result.tasks.bytes.output as Uint8Array
     expect(sent).toBeInstanceOf(Uint8Array)
     expect(sent.byteLength).toBe(0)
+  })
+
+  test('with outputs stored (the default) the producer output in the result stays whole after the transfer', async () => {
+    const engine = startEngine({ batchTargetMs: 0 })
+    await engine.publishWorkflow(createWorkflow('one').addTask('bytes', producer).addTask('sum', consumer('bytes')).build())
+    const result = await engine.execute('one')
+    expect(result.tasks.sum.output).toBe(SUM)
+    const kept = result.tasks.bytes.output as Uint8Array
+    expect(kept.byteLength).toBe(BYTES)
+    expect(kept[257]).toBe(1)
   })
 
   test('two consumers of a large buffer both get all of it', async () => {
