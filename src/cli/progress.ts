@@ -1,4 +1,5 @@
 import type { Engine } from '../engine.js'
+import type { ExecutionResult } from '../types.js'
 
 /**
  * A one-line progress bar on a terminal (stderr), redrawn at most every 100 ms
@@ -34,10 +35,17 @@ export class ProgressBar {
     this.#stream.write(`\r${line}\x1b[K`)
   }
 
-  stop (): void {
+  /** Stops redrawing; with the result, the last frame shows its final counts. */
+  stop (result?: ExecutionResult): void {
     if (this.#timer === null) return
     clearInterval(this.#timer)
     this.#timer = null
+    if (result !== undefined) {
+      // Events arrive a turn after execute() resolves: count from the result instead.
+      const tasks = Object.values(result.tasks)
+      this.#done = tasks.filter(t => t.status !== 'pending' && t.status !== 'running').length
+      this.#failed = tasks.filter(t => t.status === 'failed' || t.status === 'skipped' || t.status === 'cancelled').length
+    }
     this.#draw()
     this.#stream.write('\n')
   }

@@ -26,6 +26,7 @@ export async function runCommand (args: string[], flags: CommonFlags): Promise<n
     const bar = flags.json === true ? null : new ProgressBar(engine, workflow.tasks.length)
     try {
       result = await engine.execute(workflow.id, input, { signal: abort.signal, timeout })
+      bar?.stop(result)
     } finally {
       bar?.stop()
     }
