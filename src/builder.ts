@@ -3,7 +3,7 @@ import { pathToFileURL } from 'node:url'
 import { ErrorCodes, InvalidOptionsError, WorkflowValidationError } from './errors.js'
 import type { RetryPolicy } from './types.js'
 import { validateRetryPolicy } from './backoff.js'
-import { validateDefinition } from './planner.js'
+import { DependencyLinks, validateDefinition } from './planner.js'
 
 /** Options of one task, as given to `addTask`. */
 export interface TaskOptions {
@@ -88,6 +88,21 @@ export function normaliseHandler (taskId: string, handler: unknown): string {
   return hash === -1 ? url : url + handler.slice(hash)
 }
 
+// A task as addTask was given it (read once, so that later changes to the caller's
+// objects do not leak in). build() checks it, then normalises and freezes it in place
+// into its TaskDefinition: one object per task, not two. Once frozen it is final, and
+// a later build() of the same builder reuses it.
+interface DraftTask {
+  readonly id: string
+  name: unknown
+  handler: unknown
+  /** The builder's own copy. */
+  dependsOn: readonly string[]
+  timeout?: number
+  retry?: Readonly<RetryPolicy>
+  input?: unknown
+}
+
 /**
  * Fluent builder of a workflow. Calls may come in any order: dependencies on
  * tasks added later are fine; everything is checked by `build()`.
@@ -96,7 +111,14 @@ export class WorkflowBuilder {
   readonly #id: string
   #description = ''
   #version = '1'
-  readonly #tasks = new Map<string, TaskOptions & { dependsOn: string[] }>()
+  readonly #tasks: DraftTask[] = []
+  // Task id -> position in #tasks. build() hands it to the planner, which keeps it
+  // with the workflow; a later addTask then works on a copy.
+  #index = new Map<string, number>()
+  #indexShared = false
+  readonly #links = new DependencyLinks()
+  // False once a task's dependencies differ from those recorded in #links (addDependency, repeats).
+  #linksValid = true
   readonly #duplicates: string[] = []
   readonly #edges: Array<[from: string, to: string]> = []
 
@@ -125,15 +147,35 @@ export class WorkflowBuilder {
     if (typeof options !== 'object' || options === null) {
       throw new InvalidOptionsError(`task "${id}": options must be an object with a handler`)
     }
-    if (this.#tasks.has(id)) {
-      this.#duplicates.push(id)
-      return this
-    }
-    const dependsOn = options.dependsOn ?? []
-    if (!Array.isArray(dependsOn) || dependsOn.some(d => typeof d !== 'string')) {
+    const given = options.dependsOn ?? []
+    if (!isIdList(given)) {
+      // A repeated id is recorded whatever its options, as build() reports it first.
+      if (this.#index.has(id)) return this.#duplicate(id)
       throw new InvalidOptionsError(`task "${id}": dependsOn must be an array of task ids`)
     }
-    this.#tasks.set(id, { ...options, dependsOn: [...dependsOn] })
+    if (this.#indexShared) {
+      this.#index = new Map(this.#index)
+      this.#indexShared = false
+    }
+    // One hash lookup, not has() then set(): set() alone is a fifth of addTask on 50k tasks.
+    const position = this.#tasks.length
+    this.#index.set(id, position)
+    // A repeat overwrote the first position, harmlessly: once a duplicate is recorded,
+    // build() throws DUPLICATE_TASK before it reads the index.
+    if (this.#index.size === position) return this.#duplicate(id)
+    // slice() allocates exactly the length; push() would reserve 17 slots for 2 ids.
+    const dependsOn = given.slice()
+    this.#links.add(dependsOn, this.#index)
+    const task: DraftTask = { id, name: options.name ?? id, handler: options.handler, dependsOn }
+    if (options.timeout !== undefined) task.timeout = options.timeout
+    if (options.retry !== undefined) task.retry = options.retry
+    if (options.input !== undefined) task.input = options.input
+    this.#tasks.push(task)
+    return this
+  }
+
+  #duplicate (id: string): this {
+    this.#duplicates.push(id)
     return this
   }
 
@@ -156,36 +198,33 @@ export class WorkflowBuilder {
         `workflow "${this.#id}": duplicate task id${this.#duplicates.length > 1 ? 's' : ''} ` +
         [...new Set(this.#duplicates)].map(d => `"${d}"`).join(', '))
     }
+    // Edges of addDependency, by position of the dependent task; kept apart so that build() can run again.
+    const added = new Map<number, string[]>()
     for (const [from, to] of this.#edges) {
-      const task = this.#tasks.get(to)
-      if (task === undefined) {
+      const i = this.#index.get(to)
+      if (i === undefined) {
         throw new WorkflowValidationError(ErrorCodes.UNKNOWN_DEPENDENCY,
           `workflow "${this.#id}": addDependency("${from}", "${to}") names task "${to}", which was never added`)
       }
-      task.dependsOn.push(from)
+      const list = added.get(i)
+      if (list === undefined) added.set(i, [from])
+      else list.push(from)
     }
-    const tasks: TaskDefinition[] = []
-    for (const [id, options] of this.#tasks) {
-      const task: { -readonly [K in keyof TaskDefinition]: TaskDefinition[K] } = {
-        id,
-        name: options.name ?? id,
-        handler: normaliseHandler(id, options.handler),
-        dependsOn: Object.freeze([...new Set(options.dependsOn)])
+    if (added.size > 0) this.#linksValid = false
+    const handlers = new Handlers()
+    for (let i = 0; i < this.#tasks.length; i++) {
+      const task = this.#tasks[i]
+      const extra = added.size === 0 ? undefined : added.get(i)
+      if (!Object.isFrozen(task)) {
+        if (!finishTask(task, handlers, extra)) this.#linksValid = false
+      } else if (extra !== undefined) {
+        // Built before, and addDependency was called since: a new definition for this task.
+        this.#tasks[i] = Object.freeze({ ...task, dependsOn: Object.freeze(unique([...task.dependsOn, ...extra])) })
       }
-      if (typeof task.name !== 'string') throw new InvalidOptionsError(`task "${id}": name must be a string`)
-      if (options.timeout !== undefined) {
-        if (!Number.isFinite(options.timeout) || options.timeout <= 0) {
-          throw new InvalidOptionsError(`task "${id}": timeout must be a positive number of ms`)
-        }
-        task.timeout = options.timeout
-      }
-      if (options.retry !== undefined) {
-        validateRetryPolicy(options.retry, `task "${id}": retry`)
-        task.retry = Object.freeze({ ...options.retry })
-      }
-      if (options.input !== undefined) task.input = options.input
-      tasks.push(Object.freeze(task))
     }
+    // Every draft is now its frozen definition. slice() and map() allocate the exact length.
+    const tasks = this.#tasks.slice() as TaskDefinition[]
+    const ids = tasks.map(t => t.id)
     const workflow: Workflow = Object.freeze({
       id: this.#id,
       description: this.#description,
@@ -193,9 +232,64 @@ export class WorkflowBuilder {
       tasks: Object.freeze(tasks),
       [kWorkflow]: true as const
     })
-    validateDefinition(workflow)
+    this.#indexShared = true
+    validateDefinition(workflow, { ids, index: this.#index, links: this.#linksValid ? this.#links.take() : undefined })
     return workflow
   }
+}
+
+function isIdList (value: unknown): value is readonly string[] {
+  if (!Array.isArray(value)) return false
+  for (let k = 0; k < value.length; k++) if (typeof value[k] !== 'string') return false
+  return true
+}
+
+/**
+ * Checks a draft and turns it into its frozen TaskDefinition; on error the draft is left as it was.
+ * @returns whether its dependencies are still those given to addTask
+ */
+function finishTask (task: DraftTask, handlers: Handlers, extra: readonly string[] | undefined): boolean {
+  const given = task.dependsOn
+  const { id, name, timeout, retry } = task
+  const handler = handlers.normalise(id, task.handler)
+  if (typeof name !== 'string') throw new InvalidOptionsError(`task "${id}": name must be a string`)
+  if (timeout !== undefined && (!Number.isFinite(timeout) || timeout <= 0)) {
+    throw new InvalidOptionsError(`task "${id}": timeout must be a positive number of ms`)
+  }
+  if (retry !== undefined) validateRetryPolicy(retry, `task "${id}": retry`)
+  task.handler = handler
+  task.dependsOn = Object.freeze(unique(extra === undefined ? task.dependsOn : [...task.dependsOn, ...extra]))
+  if (retry !== undefined) task.retry = Object.freeze({ ...retry })
+  Object.freeze(task)
+  return task.dependsOn === given
+}
+
+// Normalised handlers of one build(): tasks of a large workflow mostly share a few
+// handlers, and normalising one parses a URL.
+class Handlers {
+  #lastGiven: unknown = undefined
+  #last = ''
+  readonly #seen = new Map<unknown, string>()
+
+  normalise (taskId: string, given: unknown): string {
+    if (given === this.#lastGiven && this.#last !== '') return this.#last
+    let handler = this.#seen.get(given)
+    if (handler === undefined) {
+      handler = normaliseHandler(taskId, given)
+      this.#seen.set(given, handler)
+    }
+    this.#lastGiven = given
+    this.#last = handler
+    return handler
+  }
+}
+
+// The ids in first-seen order, without repeats; the array itself when it has none.
+function unique (ids: readonly string[]): readonly string[] {
+  if (ids.length < 2) return ids
+  if (ids.length === 2) return ids[0] === ids[1] ? [ids[0]] : ids
+  const set = new Set(ids)
+  return set.size === ids.length ? ids : [...set]
 }
 
 /**

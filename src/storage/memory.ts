@@ -25,7 +25,8 @@ const kDefaults: Required<MemoryStorageOptions> = Object.freeze({
 })
 
 interface Entry {
-  record: ExecutionRecord
+  /** Undefined while only the execution's tasks, logs or spans have arrived. */
+  record: ExecutionRecord | undefined
   tasks: Map<string, TaskRecord>
   logs: LogEntry[]
   spans: SpanRecord[]
@@ -56,37 +57,34 @@ export class MemoryStorage implements ExecutionStorage, RetryStorage {
   async init (): Promise<void> {}
 
   async writeExecutions (records: readonly ExecutionRecord[]): Promise<void> {
-    for (let i = 0; i < records.length; i++) {
-      const record = records[i]
-      const entry = this.#executions.get(record.id)
-      if (entry === undefined) {
-        this.#executions.set(record.id, { record, tasks: new Map(), logs: [], spans: [] })
-      } else {
-        entry.record = record
-      }
-    }
+    for (let i = 0; i < records.length; i++) this.#entry(records[i].id).record = records[i]
     this.#evict()
+  }
+
+  // Spans and logs travel in another queue than records, so they may arrive before
+  // the execution they belong to: they wait in an entry without a record.
+  #entry (id: string): Entry {
+    let entry = this.#executions.get(id)
+    if (entry === undefined) {
+      entry = { record: undefined, tasks: new Map(), logs: [], spans: [] }
+      this.#executions.set(id, entry)
+    }
+    return entry
   }
 
   async writeTaskResults (records: readonly TaskRecord[]): Promise<void> {
     for (let i = 0; i < records.length; i++) {
       const record = records[i]
-      this.#executions.get(record.executionId)?.tasks.set(record.taskId, record)
+      this.#entry(record.executionId).tasks.set(record.taskId, record)
     }
   }
 
   async writeLogs (entries: readonly LogEntry[]): Promise<void> {
-    for (let i = 0; i < entries.length; i++) {
-      const entry = entries[i]
-      this.#executions.get(entry.executionId)?.logs.push(entry)
-    }
+    for (let i = 0; i < entries.length; i++) this.#entry(entries[i].executionId).logs.push(entries[i])
   }
 
   async writeSpans (spans: readonly SpanRecord[]): Promise<void> {
-    for (let i = 0; i < spans.length; i++) {
-      const span = spans[i]
-      this.#executions.get(span.executionId)?.spans.push(span)
-    }
+    for (let i = 0; i < spans.length; i++) this.#entry(spans[i].executionId).spans.push(spans[i])
   }
 
   async getExecution (id: string): Promise<ExecutionRecord | undefined> {
@@ -104,6 +102,7 @@ export class MemoryStorage implements ExecutionStorage, RetryStorage {
     // newest first
     for (let i = all.length - 1; i >= 0 && out.length < limit; i--) {
       const r = all[i].record
+      if (r === undefined) continue
       if (query.after !== undefined && r.id >= query.after) continue
       if (query.workflowId !== undefined && r.workflowId !== query.workflowId) continue
       if (statuses !== undefined && !statuses.has(r.status)) continue
@@ -216,12 +215,14 @@ export class MemoryStorage implements ExecutionStorage, RetryStorage {
     const cutoff = Date.now() - maxAge
     for (const [id, entry] of this.#executions) {
       const over = this.#executions.size > maxExecutions
-      if (entry.record.endedAt === undefined) {
-        // A running execution is kept whatever the bounds: its writes are still coming.
+      const endedAt = entry.record?.endedAt
+      if (endedAt === undefined) {
+        // A running execution (or one whose record has not arrived) is kept unless the
+        // count bound is exceeded: its writes are still coming.
         if (over) continue
         break
       }
-      if (!over && entry.record.endedAt >= cutoff) break
+      if (!over && endedAt >= cutoff) break
       this.#executions.delete(id)
     }
   }

@@ -136,8 +136,12 @@ export function executionId (n: number): string {
   return '01HZ' + String(n).padStart(22, '0')
 }
 
+// Fixture times sit a minute before this test run, on a whole second, so that they keep
+// their microsecond fractions and MemoryStorage's retention (by age) never evicts them.
+const kBase = Math.floor(Date.now() / 1000) * 1000 - 60_000
+
 export function execution (n: number, fields: Partial<ExecutionRecord> = {}): ExecutionRecord {
-  const startedAt = 1_795_669_240_361.549 + n * 1000
+  const startedAt = kBase + 361.549 + n * 1000
   return {
     id: executionId(n),
     workflowId: 'wf',
@@ -157,7 +161,7 @@ export function execution (n: number, fields: Partial<ExecutionRecord> = {}): Ex
 }
 
 export function task (n: number, taskId: string, fields: Partial<TaskRecord> = {}): TaskRecord {
-  const startedAt = 1_795_669_240_362.001 + n * 1000
+  const startedAt = kBase + 362.001 + n * 1000
   return {
     executionId: executionId(n),
     taskId,
@@ -173,11 +177,11 @@ export function task (n: number, taskId: string, fields: Partial<TaskRecord> = {
 }
 
 export function log (n: number, i: number, fields: Partial<LogEntry> = {}): LogEntry {
-  return { executionId: executionId(n), time: micros(1_795_669_240_362.001 + n * 1000 + i * 0.001), level: 'info', message: `line ${i}`, ...fields }
+  return { executionId: executionId(n), time: micros(kBase + 362.001 + n * 1000 + i * 0.001), level: 'info', message: `line ${i}`, ...fields }
 }
 
 export function span (n: number, i: number, fields: Partial<SpanRecord> = {}): SpanRecord {
-  const startTime = 1_795_669_240_362.001 + n * 1000 + i
+  const startTime = kBase + 362.001 + n * 1000 + i
   return {
     traceId: (String(n).padStart(4, '0') + 'f').repeat(8).slice(0, 32),
     spanId: (String(i).padStart(4, '0') + 'e').repeat(4).slice(0, 16),
