@@ -24,6 +24,8 @@ const kDefaults: Required<MemoryStorageOptions> = Object.freeze({
   maxAge: 3_600_000
 })
 
+const kEvictedIds = 10_000
+
 interface Entry {
   /** Undefined while only the execution's tasks, logs or spans have arrived. */
   record: ExecutionRecord | undefined
@@ -42,6 +44,9 @@ export class MemoryStorage implements ExecutionStorage, RetryStorage {
   readonly #options: Required<MemoryStorageOptions>
   // Map keeps insertion order, and ids sort by start time, so the first key is the oldest.
   readonly #executions = new Map<string, Entry>()
+  // Ids evicted lately, so that their late writes stay out: a batch of writes may
+  // name many more executions than the bound holds.
+  readonly #evicted = new Set<string>()
   // Failure cases are few and are what an operator acts on: kept regardless of execution retention.
   readonly #retries = new Map<string, RetryRecord>()
 
@@ -57,15 +62,20 @@ export class MemoryStorage implements ExecutionStorage, RetryStorage {
   async init (): Promise<void> {}
 
   async writeExecutions (records: readonly ExecutionRecord[]): Promise<void> {
-    for (let i = 0; i < records.length; i++) this.#entry(records[i].id).record = records[i]
+    for (let i = 0; i < records.length; i++) {
+      const entry = this.#entry(records[i].id)
+      if (entry !== undefined) entry.record = records[i]
+    }
     this.#evict()
   }
 
   // Spans and logs travel in another queue than records, so they may arrive before
-  // the execution they belong to: they wait in an entry without a record.
-  #entry (id: string): Entry {
+  // the execution they belong to: they wait in an entry without a record. Writes for
+  // an execution evicted a moment ago are ignored rather than bringing it back.
+  #entry (id: string): Entry | undefined {
     let entry = this.#executions.get(id)
     if (entry === undefined) {
+      if (this.#evicted.has(id)) return undefined
       entry = { record: undefined, tasks: new Map(), logs: [], spans: [] }
       this.#executions.set(id, entry)
     }
@@ -75,16 +85,16 @@ export class MemoryStorage implements ExecutionStorage, RetryStorage {
   async writeTaskResults (records: readonly TaskRecord[]): Promise<void> {
     for (let i = 0; i < records.length; i++) {
       const record = records[i]
-      this.#entry(record.executionId).tasks.set(record.taskId, record)
+      this.#entry(record.executionId)?.tasks.set(record.taskId, record)
     }
   }
 
   async writeLogs (entries: readonly LogEntry[]): Promise<void> {
-    for (let i = 0; i < entries.length; i++) this.#entry(entries[i].executionId).logs.push(entries[i])
+    for (let i = 0; i < entries.length; i++) this.#entry(entries[i].executionId)?.logs.push(entries[i])
   }
 
   async writeSpans (spans: readonly SpanRecord[]): Promise<void> {
-    for (let i = 0; i < spans.length; i++) this.#entry(spans[i].executionId).spans.push(spans[i])
+    for (let i = 0; i < spans.length; i++) this.#entry(spans[i].executionId)?.spans.push(spans[i])
   }
 
   async getExecution (id: string): Promise<ExecutionRecord | undefined> {
@@ -217,13 +227,15 @@ export class MemoryStorage implements ExecutionStorage, RetryStorage {
       const over = this.#executions.size > maxExecutions
       const endedAt = entry.record?.endedAt
       if (endedAt === undefined) {
-        // A running execution (or one whose record has not arrived) is kept unless the
-        // count bound is exceeded: its writes are still coming.
+        // A running execution, or one whose record has not arrived yet, is kept unless
+        // the count bound is exceeded: its writes are still coming.
         if (over) continue
         break
       }
       if (!over && endedAt >= cutoff) break
       this.#executions.delete(id)
+      this.#evicted.add(id)
+      if (this.#evicted.size > Math.max(maxExecutions, kEvictedIds)) this.#evicted.delete(this.#evicted.values().next().value!)
     }
   }
 }
