@@ -8,8 +8,10 @@ import { createWorkflow, isWorkflow, validateId, type Workflow, type WorkflowBui
 import { compilePlan, type ExecutionPlan, type Plan } from './planner.js'
 import { EventBus, type EngineEventType, type EngineListener } from './event-bus.js'
 import { Execution } from './execution.js'
-import { Scheduler, now, type SchedulerStats } from './scheduler.js'
-import { Recorder, type TracerStats } from './recorder.js'
+import { Scheduler, type SchedulerStats } from './scheduler.js'
+import { now } from './telemetry.js'
+import { Recorder } from './recorder.js'
+import type { TracerStats } from './tracer-options.js'
 import { resolveOptions, type EngineOptions, type ResolvedEngineOptions } from './options.js'
 import { newExecutionId, newInstanceId, newSpanId, newTraceId } from './ids.js'
 import type {
@@ -217,7 +219,7 @@ export class Engine {
     for (let i = 0; exec.settled > 0 && i < plan.size; i++) {
       if (exec.reusedFrom[i] !== undefined) this.#recorder.recordTask(exec.taskRecord(i))
     }
-    this.#scheduler.log(exec, 'info', `execution of "${workflowId}" started${retryOf === undefined ? '' : ` (retry of ${retryOf})`}`)
+    this.#scheduler.telemetry.log(exec, undefined, 'info', `execution of "${workflowId}" started${retryOf === undefined ? '' : ` (retry of ${retryOf})`}`)
     if (this.#events.has('execution.started')) {
       this.#events.emit('execution.started', { executionId: exec.id, workflowId, time: exec.startedAt, ...(retryOf === undefined ? {} : { retryOf }) })
     }
@@ -250,19 +252,9 @@ export class Engine {
     exec.result = result
     this.#live.delete(exec.id)
     this.#recorder.recordExecution(exec.record())
-    this.#recorder.recordSpan({
-      traceId: exec.traceId,
-      spanId: exec.rootSpanId,
-      executionId: exec.id,
-      name: `execution ${exec.workflowId}`,
-      startTime: exec.startedAt,
-      endTime: exec.endedAt,
-      statusCode: exec.status === 'success' ? 'OK' : 'ERROR',
-      ...(exec.error === undefined ? {} : { statusMessage: exec.error.message }),
-      attributes: { 'workflow.id': exec.workflowId, 'execution.status': exec.status, 'workflow.tasks': exec.plan.size }
-    })
+    this.#scheduler.telemetry.rootSpan(exec)
     const level = exec.status === 'success' ? 'info' : exec.status === 'cancelled' ? 'warn' : 'error'
-    this.#scheduler.log(exec, level, `execution ${exec.status} in ${result.duration} ms` +
+    this.#scheduler.telemetry.log(exec, undefined, level, `execution ${exec.status} in ${result.duration} ms` +
       (exec.error === undefined ? '' : `: ${exec.error.code}: ${exec.error.message}`))
     const base = { executionId: exec.id, workflowId: exec.workflowId, time: exec.endedAt, status: exec.status, duration: result.duration }
     if (exec.status === 'success') {

@@ -6,7 +6,7 @@ import type { ExecutionStorage } from './storage/storage.js'
 import { MemoryStorage } from './storage/memory.js'
 import type { ResolvedRetryPolicy, RetryPolicy } from './types.js'
 import { kRetryDefaults, validateRetryPolicy } from './backoff.js'
-import { kTracerDefaults, validateTracerOptions, type ResolvedTracerOptions, type TracerOptions } from './recorder.js'
+import { kTracerDefaults, validateTracerOptions, type ResolvedTracerOptions, type TracerOptions } from './tracer-options.js'
 
 /** Options of `new Engine()`. Every field is optional. */
 export interface EngineOptions {

@@ -18,7 +18,7 @@ import { TaskState } from './execution.js'
 import type { Plan } from './planner.js'
 import type { ExecutionStorage, RetryStorage } from './storage/storage.js'
 import type { FailedExecution, RetryQuery, RetryRecord, RetryStatistics, TaskRecord } from './types.js'
-import { now } from './scheduler.js'
+import { now } from './telemetry.js'
 
 /** Options of `manualRetry`. */
 export interface ManualRetryOptions {

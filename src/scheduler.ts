@@ -27,8 +27,7 @@ import type { Plan } from './planner.js'
 import type { Recorder } from './recorder.js'
 import { retryDelay } from './backoff.js'
 import { createSharedState, journalRead, sharedViews, type SharedViews } from './shared-state.js'
-import { newSpanId } from './ids.js'
-import { LOG_LEVEL_VALUES, type LogLevel, type SpanRecord } from './types.js'
+import { ExecutionTelemetry, now } from './telemetry.js'
 import { clonePacket, toStorageBytes, UNDEFINED_PACKET, type Packet } from './wire.js'
 import type { BatchMessage, BatchResponse, BatchTask, TaskOutcome } from './worker.js'
 import type { ResolvedEngineOptions } from './options.js'
@@ -36,10 +35,6 @@ import type { ResolvedEngineOptions } from './options.js'
 const kWorkerFile = new URL('./worker.js', import.meta.url)
 // How often, and after how long, the journals of running batches are read.
 const kSweepInterval = 20
-
-export function now (): number {
-  return Math.round((performance.timeOrigin + performance.now()) * 1000) / 1000
-}
 
 export interface SchedulerStats {
   tasksDispatched: number
@@ -72,7 +67,7 @@ export class Scheduler {
   #estimates = new Float64Array(16).fill(-1)
   readonly #handlerSlots = new Map<string, number>()
   readonly #planSlots = new WeakMap<Plan, Int32Array>()
-  readonly #logLevel: number
+  readonly #telemetry: ExecutionTelemetry
   readonly stats: SchedulerStats = {
     tasksDispatched: 0,
     batchesDispatched: 0,
@@ -90,7 +85,7 @@ export class Scheduler {
     this.#recorder = recorder
     this.#events = events
     this.#logger = logger
-    this.#logLevel = LOG_LEVEL_VALUES[options.executionLogLevel]
+    this.#telemetry = new ExecutionTelemetry(recorder, logger, options.executionLogLevel)
     // Two batches per thread: while a worker runs one, the next waits in Piscina's
     // queue, and Piscina hands it over as soon as the worker answers, without waiting
     // for this thread to process the answer. Deadlines still count from when a task
@@ -386,7 +381,7 @@ export class Scheduler {
         const outcome = outcomes[b]
         if (batch.early?.[b] === 1) {
           // Settled from the journal while the batch ran; only its log lines are new.
-          if (outcome.logs !== null) this.#workerLogs(exec, i, outcome.logs)
+          if (outcome.logs !== null) this.#telemetry.workerLogs(exec, i, outcome.logs)
           continue
         }
         if (outcome.status === 2) {
@@ -403,7 +398,7 @@ export class Scheduler {
         const slot = slots[i]
         const e = this.#estimates[slot]
         this.#estimates[slot] = e < 0 ? run : e * 0.8 + run * 0.2
-        if (outcome.logs !== null) this.#workerLogs(exec, i, outcome.logs)
+        if (outcome.logs !== null) this.#telemetry.workerLogs(exec, i, outcome.logs)
         if (batch.stopped === 'timeout') {
           this.#taskFailed(exec, i, outcome, timeoutError(exec.plan.timeouts[i]), threadId)
         } else if (outcome.status === 0) {
@@ -442,7 +437,7 @@ export class Scheduler {
           // its attempt is given back; one before it ran and its output died with the
           // worker, so it runs again and the attempt counts (see README, Limits).
           if (b > current && current !== -1) exec.attempts[i]--
-          else this.#log(exec, exec.plan.ids[i], 'warn', 'ran in a batch whose worker died afterwards; its output was lost and it runs again', exec.attempts[i])
+          else this.#telemetry.log(exec, exec.plan.ids[i], 'warn', 'ran in a batch whose worker died afterwards; its output was lost and it runs again', exec.attempts[i])
           this.#requeue(exec, i, at)
           continue
         }
@@ -452,7 +447,7 @@ export class Scheduler {
       }
       if (batch.stopped !== 'timeout') {
         this.stats.workerRestarts++
-        this.#log(exec, undefined, 'warn', `worker thread died: ${(err as Error)?.message ?? String(err)}`)
+        this.#telemetry.log(exec, undefined, 'warn', `worker thread died: ${(err as Error)?.message ?? String(err)}`)
       }
       this.#maybeFinish(exec)
     }
@@ -472,7 +467,7 @@ export class Scheduler {
     exec.settled++
     exec.updatedAt = outcome.end
     this.pendingTasks--
-    this.#span(exec, i, outcome, threadId, null)
+    this.#telemetry.span(exec, i, outcome.start, outcome.end, threadId, null)
     this.#recorder.recordTask(exec.taskRecord(i))
     if (this.#events.has('task.completed')) {
       this.#events.emit('task.completed', {
@@ -498,12 +493,12 @@ export class Scheduler {
     exec.taskEnd[i] = outcome.end
     exec.errors[i] = error
     exec.updatedAt = outcome.end
-    this.#span(exec, i, outcome, threadId, error)
+    this.#telemetry.span(exec, i, outcome.start, outcome.end, threadId, error)
     if (error.retryable !== false && attempt <= policy.maxAutoRetries) {
       const delay = retryDelay(policy, attempt)
       exec.state[i] = TaskState.RetryWait
       exec.retryTimers.set(i, setTimeout(this.#retry, delay, this, exec, i))
-      this.#log(exec, taskId, 'warn', `attempt ${attempt} failed (${error.code}: ${error.message}); retrying in ${Math.round(delay)} ms`, attempt)
+      this.#telemetry.log(exec, taskId, 'warn', `attempt ${attempt} failed (${error.code}: ${error.message}); retrying in ${Math.round(delay)} ms`, attempt)
       if (this.#events.has('task.retrying')) {
         this.#events.emit('task.retrying', { executionId: exec.id, workflowId: exec.workflowId, taskId, attempt, error, delay, time: outcome.end })
       }
@@ -515,7 +510,7 @@ export class Scheduler {
     this.pendingTasks--
     exec.error ??= { ...error, taskId }
     this.#recorder.recordTask(exec.taskRecord(i))
-    this.#log(exec, taskId, 'error', `failed after ${attempt} attempt${attempt === 1 ? '' : 's'}: ${error.code}: ${error.message}`, attempt)
+    this.#telemetry.log(exec, taskId, 'error', `failed after ${attempt} attempt${attempt === 1 ? '' : 's'}: ${error.code}: ${error.message}`, attempt)
     if (this.#events.has('task.failed')) {
       this.#events.emit('task.failed', { executionId: exec.id, workflowId: exec.workflowId, taskId, attempt, error, duration: outcome.end - outcome.start, time: outcome.end })
     }
@@ -581,7 +576,7 @@ export class Scheduler {
       const current = Atomics.load(this.#views.current, batch.slot)
       const i = batch.tasks[current === -1 ? 0 : current]
       exec.taskStart[i] = (current === -1 ? 0 : this.#views.started[batch.slot]) || batch.sentAt
-      this.#span(exec, i, { status: 1, output: null, error, start: exec.taskStart[i], end: at, logs: null }, -1, error)
+      this.#telemetry.span(exec, i, exec.taskStart[i], at, -1, error)
     }
     for (let i = 0; i < exec.plan.size; i++) {
       const s = exec.state[i]
@@ -628,7 +623,7 @@ export class Scheduler {
       const started = self.#views.started[batch.slot]
       const deadline = (started === 0 ? t : started) + batch.timeout
       if (deadline <= t) {
-        self.#log(batch.exec, batch.exec.plan.ids[batch.tasks[0]], 'warn', `timed out after ${batch.timeout} ms; stopping its worker`)
+        self.#telemetry.log(batch.exec, batch.exec.plan.ids[batch.tasks[0]], 'warn', `timed out after ${batch.timeout} ms; stopping its worker`)
         self.#stopBatch(batch, 'timeout')
       } else if (deadline < next) {
         next = deadline
@@ -637,58 +632,9 @@ export class Scheduler {
     if (next !== Infinity) self.#armWatchdog(next)
   }
 
-  #span (exec: Execution, i: number, outcome: TaskOutcome, threadId: number, error: ErrorInfo | null): void {
-    const taskId = exec.plan.ids[i]
-    const span: SpanRecord = {
-      traceId: exec.traceId,
-      spanId: newSpanId(),
-      parentSpanId: exec.rootSpanId,
-      executionId: exec.id,
-      taskId,
-      name: taskId,
-      startTime: outcome.start,
-      endTime: outcome.end,
-      statusCode: error === null ? 'OK' : 'ERROR',
-      attributes: {
-        'task.attempt': exec.attempts[i],
-        'task.queue_wait_ms': Math.max(0, Math.round((outcome.start - exec.readyAt[i]) * 1000) / 1000),
-        'task.run_ms': Math.round((outcome.end - outcome.start) * 1000) / 1000,
-        'worker.thread_id': threadId,
-        'task.status': error === null ? 'success' : 'failed'
-      }
-    }
-    if (error !== null) {
-      span.statusMessage = error.message
-      span.attributes['error.code'] = error.code
-    }
-    this.#recorder.recordSpan(span)
-  }
-
-  #workerLogs (exec: Execution, i: number, logs: unknown[]): void {
-    const taskId = exec.plan.ids[i]
-    const attempt = exec.attempts[i]
-    for (let l = 0; l < logs.length; l += 4) {
-      const level = logs[l + 1] as LogLevel
-      if (LOG_LEVEL_VALUES[level] < this.#logLevel) continue
-      const data = logs[l + 3] as Record<string, unknown> | null
-      const entry = { executionId: exec.id, taskId, attempt, time: logs[l] as number, level, message: logs[l + 2] as string, ...(data === null ? {} : { data }) }
-      this.#recorder.recordLog(entry)
-      if (this.#logger.isLevelEnabled('debug')) this.#logger.debug({ executionId: exec.id, taskId, attempt, level, ...data }, entry.message)
-    }
-  }
-
-  // Execution lines are data, kept in the execution's logs at their level; the engine's
-  // pino logger sees them at debug, so that a failing task does not fill the service's stderr.
-  #log (exec: Execution, taskId: string | undefined, level: LogLevel, message: string, attempt?: number): void {
-    if (LOG_LEVEL_VALUES[level] >= this.#logLevel) {
-      this.#recorder.recordLog({ executionId: exec.id, taskId, attempt, time: now(), level, message })
-    }
-    if (this.#logger.isLevelEnabled('debug')) this.#logger.debug({ executionId: exec.id, taskId, level }, message)
-  }
-
-  /** Engine-level log line of an execution, kept with its logs. */
-  log (exec: Execution, level: LogLevel, message: string): void {
-    this.#log(exec, undefined, level, message)
+  /** Lines and spans about executions. */
+  get telemetry (): ExecutionTelemetry {
+    return this.#telemetry
   }
 
   async close (): Promise<void> {
