@@ -119,8 +119,6 @@ function errorInfo (err: unknown): ErrorInfo {
   return { code: 'TASK_FAILED', message: String(err) }
 }
 
-const kLevels: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error']
-
 /** `ctx` of one task. The signal is created only when a handler asks for it. */
 class TaskContextImpl {
   readonly executionId: string
@@ -129,7 +127,7 @@ class TaskContextImpl {
   readonly attempt: number
   readonly params: unknown
   readonly deps: Record<string, unknown>
-  readonly logger: TaskLogger
+  #logger: TaskLogger | null = null
   logs: unknown[] | null = null
   #slot: number
   #controller: AbortController | null = null
@@ -143,7 +141,11 @@ class TaskContextImpl {
     this.params = task.params === null ? undefined : decode(task.params)
     this.deps = deps
     this.#slot = message.slot
-    this.logger = makeLogger(this)
+  }
+
+  /** Created on first use: most handlers never log. */
+  get logger (): TaskLogger {
+    return this.#logger ??= new TaskLoggerImpl(this)
   }
 
   get signal (): AbortSignal {
@@ -169,14 +171,23 @@ class TaskContextImpl {
   }
 }
 
-function makeLogger (ctx: TaskContextImpl): TaskLogger {
-  const logger = {} as Record<LogLevel, (message: string, data?: Record<string, unknown>) => void>
-  for (const level of kLevels) {
-    logger[level] = (message, data) => {
-      (ctx.logs ??= []).push(now(), level, String(message), data ?? null)
-    }
+// Methods on a prototype, not closures per task: `ctx.logger.info` costs one object.
+class TaskLoggerImpl implements TaskLogger {
+  readonly #ctx: TaskContextImpl
+
+  constructor (ctx: TaskContextImpl) {
+    this.#ctx = ctx
   }
-  return logger as TaskLogger
+
+  #push (level: LogLevel, message: string, data: Record<string, unknown> | undefined): void {
+    (this.#ctx.logs ??= []).push(now(), level, String(message), data ?? null)
+  }
+
+  trace (message: string, data?: Record<string, unknown>): void { this.#push('trace', message, data) }
+  debug (message: string, data?: Record<string, unknown>): void { this.#push('debug', message, data) }
+  info (message: string, data?: Record<string, unknown>): void { this.#push('info', message, data) }
+  warn (message: string, data?: Record<string, unknown>): void { this.#push('warn', message, data) }
+  error (message: string, data?: Record<string, unknown>): void { this.#push('error', message, data) }
 }
 
 const kNotRun: TaskOutcome = Object.freeze({ status: Outcome.NotRun, output: null, error: null, start: 0, end: 0, logs: null }) as TaskOutcome
