@@ -25,6 +25,8 @@ export interface Batch {
   journalSeen: number
   /** Tasks of the batch already settled from the journal, by index in the batch. */
   early: Uint8Array | null
+  /** Set once the pool answered (or failed) the batch. */
+  settled: boolean
   /** Set when the watchdog or a cancellation stopped the batch. */
   stopped: 'timeout' | 'cancel' | null
 }

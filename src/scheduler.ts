@@ -53,6 +53,7 @@ export class Scheduler {
   readonly #logger: Logger
   readonly #views: SharedViews
   readonly #freeSlots: number[] = []
+  readonly #controllers: Array<AbortController | undefined> = []
   readonly #readyExecs = new Fifo<Execution>()
   /** Ready tasks across executions. */
   #readyCount = 0
@@ -223,7 +224,11 @@ export class Scheduler {
       }
     }
     const slot = this.#freeSlots.pop()!
-    return { exec, slot, tasks, controller: new AbortController(), timeout, sentAt: 0, journalSeen: 0, early: null, stopped: null }
+    // One controller per slot, replaced only once it has aborted: a batch is the slot's
+    // only user while it is in flight, and Piscina removes its listener when it settles.
+    let controller = this.#controllers[slot]
+    if (controller === undefined || controller.signal.aborted) controller = this.#controllers[slot] = new AbortController()
+    return { exec, slot, tasks, controller, timeout, sentAt: 0, journalSeen: 0, early: null, stopped: null, settled: false }
   }
 
   #estimate (slot: number): number {
@@ -344,6 +349,7 @@ export class Scheduler {
 
   #release (batch: Batch): void {
     const { exec, tasks } = batch
+    batch.settled = true
     exec.batches.delete(batch)
     this.#multi.delete(batch)
     // Tasks settled early from the journal were taken off these counts then.
@@ -645,8 +651,9 @@ export class Scheduler {
 }
 
 function abortBatch (batch: Batch): void {
-  // Piscina terminates the worker running an aborted task; a batch that has already answered ignores it.
-  batch.controller.abort()
+  // Piscina terminates the worker running an aborted task. A batch that has answered
+  // meanwhile must not abort its slot's controller: the slot may carry another batch now.
+  if (!batch.settled) batch.controller.abort()
 }
 
 function timeoutError (timeout: number): ErrorInfo {
