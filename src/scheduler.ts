@@ -28,6 +28,7 @@ import type { Recorder } from './recorder.js'
 import { retryDelay } from './backoff.js'
 import { createSharedState, journalRead, sharedViews, type SharedViews } from './shared-state.js'
 import { ExecutionTelemetry, now } from './telemetry.js'
+import { Watchdog } from './watchdog.js'
 import { clonePacket, toStorageBytes, UNDEFINED_PACKET, type Packet } from './wire.js'
 import type { BatchMessage, BatchResponse, BatchTask, TaskOutcome } from './worker.js'
 import type { ResolvedEngineOptions } from './options.js'
@@ -58,12 +59,10 @@ export class Scheduler {
   /** Ready tasks across executions. */
   #readyCount = 0
   #inFlightTasks = 0
-  readonly #timed = new Set<Batch>()
+  readonly #watchdog: Watchdog
   // Batches of several tasks in flight: the journal sweep looks at them.
   readonly #multi = new Set<Batch>()
   #sweep: NodeJS.Timeout | null = null
-  #watchdog: NodeJS.Timeout | null = null
-  #watchdogAt = Infinity
   // Run-time estimate per handler (ms), by handler slot; -1 until measured.
   #estimates = new Float64Array(16).fill(-1)
   readonly #handlerSlots = new Map<string, number>()
@@ -94,6 +93,10 @@ export class Scheduler {
     const slots = options.threads * 2
     const shared = createSharedState(slots)
     this.#views = sharedViews(shared)
+    this.#watchdog = new Watchdog(this.#views, batch => {
+      this.#telemetry.log(batch.exec, batch.exec.plan.ids[batch.tasks[0]], 'warn', `timed out after ${batch.timeout} ms; stopping its worker`)
+      this.#stopBatch(batch, 'timeout')
+    })
     for (let s = slots - 1; s >= 0; s--) this.#freeSlots.push(s)
     this.pool = new Piscina({
       filename: kWorkerFile.href,
@@ -294,8 +297,7 @@ export class Scheduler {
     this.pool.run(message, { signal: batch.controller.signal, transferList: transfer as never })
       .then((response: BatchResponse) => this.#onDone(batch, response), (err: unknown) => this.#onError(batch, err))
     if (batch.timeout !== 0) {
-      this.#timed.add(batch)
-      this.#armWatchdog(t + batch.timeout)
+      this.#watchdog.add(batch)
     }
     if (tasks.length > 1) {
       this.#multi.add(batch)
@@ -359,7 +361,7 @@ export class Scheduler {
     this.#inFlightTasks -= left
     this.stats.tasksInFlight = this.#inFlightTasks
     this.#freeSlots.push(batch.slot)
-    if (batch.timeout !== 0) this.#timed.delete(batch)
+    if (batch.timeout !== 0) this.#watchdog.delete(batch)
   }
 
   // A task of a batch that did not run: ready again if its dependencies allow, skipped if one failed.
@@ -611,40 +613,13 @@ export class Scheduler {
     this.onFinished(exec)
   }
 
-  #armWatchdog (at: number): void {
-    if (at >= this.#watchdogAt) return
-    if (this.#watchdog !== null) clearTimeout(this.#watchdog)
-    this.#watchdogAt = at
-    this.#watchdog = setTimeout(this.#checkTimeouts, Math.max(0, at - now()), this)
-  }
-
-  // Deadlines count from when the worker started the task (shared memory), not from dispatch.
-  #checkTimeouts (self: Scheduler): void {
-    self.#watchdog = null
-    self.#watchdogAt = Infinity
-    const t = now()
-    let next = Infinity
-    for (const batch of self.#timed) {
-      if (batch.stopped !== null) continue
-      const started = self.#views.started[batch.slot]
-      const deadline = (started === 0 ? t : started) + batch.timeout
-      if (deadline <= t) {
-        self.#telemetry.log(batch.exec, batch.exec.plan.ids[batch.tasks[0]], 'warn', `timed out after ${batch.timeout} ms; stopping its worker`)
-        self.#stopBatch(batch, 'timeout')
-      } else if (deadline < next) {
-        next = deadline
-      }
-    }
-    if (next !== Infinity) self.#armWatchdog(next)
-  }
-
   /** Lines and spans about executions. */
   get telemetry (): ExecutionTelemetry {
     return this.#telemetry
   }
 
   async close (): Promise<void> {
-    if (this.#watchdog !== null) clearTimeout(this.#watchdog)
+    this.#watchdog.close()
     if (this.#sweep !== null) clearInterval(this.#sweep)
     await this.pool.destroy()
   }
