@@ -7,7 +7,7 @@ import {
 import { createWorkflow, isWorkflow, validateId, type Workflow, type WorkflowBuilder } from './builder.js'
 import { compilePlan, type ExecutionPlan, type Plan } from './planner.js'
 import { EventBus, type EngineEventType, type EngineListener } from './event-bus.js'
-import { Execution } from './execution.js'
+import { Execution, executionResultOf, taskResultOf } from './execution.js'
 import { Scheduler, type SchedulerStats } from './scheduler.js'
 import { now } from './telemetry.js'
 import { Recorder } from './recorder.js'
@@ -330,28 +330,9 @@ export class Engine {
     const record = await this.#record(executionId)
     const tasks: Record<string, TaskResult> = {}
     for (const t of await this.#storage.getTaskResults(executionId)) {
-      const task: TaskResult = { taskId: t.taskId, name: t.name, status: t.status, attempts: t.attempts }
-      if (t.output !== undefined && t.status === 'success') task.output = fromStorageBytes(t.output)
-      if (t.error !== undefined) task.error = t.error
-      if (t.startedAt !== undefined) task.startedAt = t.startedAt
-      if (t.endedAt !== undefined) task.endedAt = t.endedAt
-      if (t.duration !== undefined) task.duration = t.duration
-      if (t.reusedFrom !== undefined) task.reusedFrom = t.reusedFrom
-      tasks[t.taskId] = task
+      tasks[t.taskId] = taskResultOf(t, t.output !== undefined && t.status === 'success' ? fromStorageBytes(t.output) : undefined)
     }
-    const endedAt = record.endedAt ?? record.updatedAt
-    const result: ExecutionResult = {
-      executionId,
-      workflowId: record.workflowId,
-      status: record.status,
-      startedAt: record.startedAt,
-      endedAt,
-      duration: Math.round((endedAt - record.startedAt) * 1000) / 1000,
-      tasks
-    }
-    if (record.error !== undefined) result.error = record.error
-    if (record.retryOf !== undefined) result.retryOf = record.retryOf
-    return result
+    return executionResultOf(record, tasks)
   }
 
   /** Log lines of an execution (the engine's and its handlers'), oldest first. */
@@ -473,7 +454,7 @@ export class Engine {
       threads: this.#options.threads,
       executionsRunning: this.#live.size,
       executionsStarted: this.#executionsStarted,
-      scheduler: { ...this.#scheduler.stats },
+      scheduler: this.#scheduler.stats(),
       tracer: this.#recorder.stats()
     }
   }

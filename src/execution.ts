@@ -142,47 +142,19 @@ export class Execution {
   }
 
   taskResult (i: number): TaskResult {
-    const status = this.taskStatus(i)
-    const result: TaskResult = {
-      taskId: this.plan.ids[i],
-      name: this.plan.workflow.tasks[i].name,
-      status,
-      attempts: this.attempts[i]
-    }
     let packet = this.outputs[i]
     // Large buffers moved on to a consumer are detached here; the stored copy (kept for
     // history unless storeOutputs is off) still holds the value.
     const stored = this.stored[i]
     if (packet?.oob != null && stored !== undefined && packet.oob.some(b => b.byteLength === 0)) packet = { bytes: stored, oob: null }
-    if (status === 'success' && packet !== null && packet !== UNDEFINED_PACKET) result.output = decode(packet)
-    const error = this.errors[i]
-    if (error !== null) result.error = error
-    if (this.taskStart[i] !== 0) result.startedAt = this.taskStart[i]
-    if (this.taskEnd[i] !== 0) {
-      result.endedAt = this.taskEnd[i]
-      if (this.taskStart[i] !== 0) result.duration = Math.round((this.taskEnd[i] - this.taskStart[i]) * 1000) / 1000
-    }
-    const reused = this.reusedFrom[i]
-    if (reused !== undefined) result.reusedFrom = reused
-    return result
+    const output = this.state[i] === TaskState.Success && packet !== null && packet !== UNDEFINED_PACKET ? decode(packet) : undefined
+    return taskResultOf(this.taskRecord(i), output)
   }
 
   buildResult (): ExecutionResult {
     const tasks: Record<string, TaskResult> = {}
     for (let i = 0; i < this.plan.size; i++) tasks[this.plan.ids[i]] = this.taskResult(i)
-    const end = this.endedAt !== 0 ? this.endedAt : this.updatedAt
-    const result: ExecutionResult = {
-      executionId: this.id,
-      workflowId: this.workflowId,
-      status: this.status,
-      startedAt: this.startedAt,
-      endedAt: end,
-      duration: Math.round((end - this.startedAt) * 1000) / 1000,
-      tasks
-    }
-    if (this.error !== undefined) result.error = this.error
-    if (this.retryOf !== undefined) result.retryOf = this.retryOf
-    return result
+    return executionResultOf(this.record(), tasks)
   }
 
   record (): ExecutionRecord {
@@ -233,4 +205,33 @@ export class Execution {
     this.outputs.fill(null)
     this.stored.fill(undefined)
   }
+}
+
+/** The result of a task as callers see it, from its record (live or read back from storage). */
+export function taskResultOf (record: TaskRecord, output: unknown): TaskResult {
+  const result: TaskResult = { taskId: record.taskId, name: record.name, status: record.status, attempts: record.attempts }
+  if (output !== undefined) result.output = output
+  if (record.error !== undefined) result.error = record.error
+  if (record.startedAt !== undefined) result.startedAt = record.startedAt
+  if (record.endedAt !== undefined) result.endedAt = record.endedAt
+  if (record.duration !== undefined) result.duration = record.duration
+  if (record.reusedFrom !== undefined) result.reusedFrom = record.reusedFrom
+  return result
+}
+
+/** The result of an execution, from its record and its tasks' results. */
+export function executionResultOf (record: ExecutionRecord, tasks: Record<string, TaskResult>): ExecutionResult {
+  const endedAt = record.endedAt ?? record.updatedAt
+  const result: ExecutionResult = {
+    executionId: record.id,
+    workflowId: record.workflowId,
+    status: record.status,
+    startedAt: record.startedAt,
+    endedAt,
+    duration: Math.round((endedAt - record.startedAt) * 1000) / 1000,
+    tasks
+  }
+  if (record.error !== undefined) result.error = record.error
+  if (record.retryOf !== undefined) result.retryOf = record.retryOf
+  return result
 }

@@ -68,14 +68,12 @@ export class Scheduler {
   readonly #handlerSlots = new Map<string, number>()
   readonly #planSlots = new WeakMap<Plan, Int32Array>()
   readonly #telemetry: ExecutionTelemetry
-  readonly stats: SchedulerStats = {
-    tasksDispatched: 0,
-    batchesDispatched: 0,
-    tasksInFlight: 0,
-    peakTasksInFlight: 0,
-    tasksQueued: 0,
-    workerRestarts: 0
-  }
+  #tasksDispatched = 0
+  #batchesDispatched = 0
+  #peakTasksInFlight = 0
+  #workerRestarts = 0
+  /** Tasks accepted and not finished, for the bounded queue (maxQueuedTasks). */
+  pendingTasks = 0
 
   /** Called when an execution reaches a terminal state. */
   onFinished: (exec: Execution) => void = () => {}
@@ -110,7 +108,7 @@ export class Scheduler {
     })
     // A worker that dies between tasks has no task to fail; Piscina replaces it.
     this.pool.on('error', (err: Error) => {
-      this.stats.workerRestarts++
+      this.#workerRestarts++
       this.#logger.warn({ err }, 'a worker thread died between tasks and was replaced')
     })
   }
@@ -130,13 +128,15 @@ export class Scheduler {
     this.pump()
   }
 
-  /** Tasks accepted and not finished, for the bounded queue. */
-  get pendingTasks (): number {
-    return this.stats.tasksQueued
-  }
-
-  set pendingTasks (n: number) {
-    this.stats.tasksQueued = n
+  stats (): SchedulerStats {
+    return {
+      tasksDispatched: this.#tasksDispatched,
+      batchesDispatched: this.#batchesDispatched,
+      tasksInFlight: this.#inFlightTasks,
+      peakTasksInFlight: this.#peakTasksInFlight,
+      tasksQueued: this.pendingTasks,
+      workerRestarts: this.#workerRestarts
+    }
   }
 
   #slotsOf (plan: Plan): Int32Array {
@@ -285,10 +285,9 @@ export class Scheduler {
     exec.running += tasks.length
     exec.batches.add(batch)
     this.#inFlightTasks += tasks.length
-    this.stats.tasksDispatched += tasks.length
-    this.stats.batchesDispatched++
-    if (this.#inFlightTasks > this.stats.peakTasksInFlight) this.stats.peakTasksInFlight = this.#inFlightTasks
-    this.stats.tasksInFlight = this.#inFlightTasks
+    this.#tasksDispatched += tasks.length
+    this.#batchesDispatched++
+    if (this.#inFlightTasks > this.#peakTasksInFlight) this.#peakTasksInFlight = this.#inFlightTasks
     Atomics.store(this.#views.cancel, slot, 0)
     Atomics.store(this.#views.current, slot, -1)
     Atomics.store(this.#views.journalUsed, slot, 0)
@@ -359,7 +358,6 @@ export class Scheduler {
     if (batch.early !== null) for (let b = 0; b < batch.early.length; b++) left -= batch.early[b]
     exec.running -= left
     this.#inFlightTasks -= left
-    this.stats.tasksInFlight = this.#inFlightTasks
     this.#freeSlots.push(batch.slot)
     if (batch.timeout !== 0) this.#watchdog.delete(batch)
   }
@@ -454,7 +452,7 @@ export class Scheduler {
         this.#taskFailed(exec, i, outcome, error, -1)
       }
       if (batch.stopped !== 'timeout') {
-        this.stats.workerRestarts++
+        this.#workerRestarts++
         this.#telemetry.log(exec, undefined, 'warn', `worker thread died: ${(err as Error)?.message ?? String(err)}`)
       }
       this.#maybeFinish(exec)

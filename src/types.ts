@@ -11,9 +11,6 @@ export type ExecutionStatus = 'running' | 'success' | 'failed' | 'cancelled' | '
 export type TaskStatus = 'pending' | 'running' | 'success' | 'failed' | 'skipped' | 'cancelled'
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal'
 
-export const TERMINAL_EXECUTION_STATUSES: ReadonlySet<ExecutionStatus> =
-  new Set(['success', 'failed', 'cancelled', 'interrupted'])
-
 /** Retry policy of a task or of the engine. */
 export interface RetryPolicy {
   /**

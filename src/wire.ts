@@ -139,11 +139,6 @@ export function decode (packet: Packet): unknown {
 /** Serialised `undefined`, shared: most no-op handlers return nothing. */
 export const UNDEFINED_PACKET: Packet = Object.freeze({ bytes: encode(undefined).bytes, oob: null }) as Packet
 
-/** True when the packet decodes without out-of-band parts, so its bytes alone are the value. */
-export function isSelfContained (packet: Packet): boolean {
-  return packet.oob === null
-}
-
 /**
  * Bytes that `v8.deserialize` alone can read, for storage. Packets with
  * out-of-band parts are decoded and re-encoded.

@@ -14,7 +14,7 @@ import { Bench } from 'tinybench'
 import { Engine } from '../engine.js'
 import type { Workflow } from '../builder.js'
 import type { ExecutionStorage } from '../storage/storage.js'
-import { formatMs, loadWorkflows, parseInput, parsePositiveInt, table, toJson, UsageError } from './common.js'
+import { formatMs, parseInput, parsePositiveInt, table, toJson, workflowArgument } from './common.js'
 import { openStorage } from './storage.js'
 
 export interface BenchFlags {
@@ -60,10 +60,7 @@ const kTracedExecutions = 50
  * @throws {UsageError} on a missing module or a bad flag
  */
 export async function benchCommand (args: string[], flags: BenchFlags): Promise<number> {
-  const [modulePath, ...extra] = args
-  if (modulePath === undefined) throw new UsageError('bench needs a workflow module')
-  if (extra.length > 0) throw new UsageError(`unexpected arguments: ${extra.join(' ')}`)
-  const [workflow] = await loadWorkflows(modulePath)
+  const workflow = await workflowArgument('bench', args)
   const input = await parseInput(flags.input)
   const threads = parsePositiveInt('threads', flags.threads)
   const concurrency = parsePositiveInt('concurrency', flags.concurrency) ?? threads ?? 0

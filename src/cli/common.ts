@@ -35,6 +35,14 @@ export async function loadWorkflows (path: string): Promise<Workflow[]> {
   return found
 }
 
+/** The one positional argument of `run` and `bench`, a module, and the first workflow it exports. */
+export async function workflowArgument (command: string, args: string[]): Promise<Workflow> {
+  const [modulePath, ...extra] = args
+  if (modulePath === undefined) throw new UsageError(`${command} needs a workflow module`)
+  if (extra.length > 0) throw new UsageError(`unexpected arguments: ${extra.join(' ')}`)
+  return (await loadWorkflows(modulePath))[0]
+}
+
 /** `--input` as JSON text or `@file`. */
 export async function parseInput (text: string | undefined): Promise<unknown> {
   if (text === undefined) return undefined

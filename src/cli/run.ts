@@ -1,16 +1,13 @@
 import { Engine } from '../engine.js'
 import type { ExecutionStorage } from '../storage/storage.js'
 import type { ExecutionResult } from '../types.js'
-import { formatMs, loadWorkflows, parseInput, parsePositiveInt, table, toJson, UsageError, type CommonFlags } from './common.js'
+import { formatMs, parseInput, parsePositiveInt, table, toJson, workflowArgument, type CommonFlags } from './common.js'
 import { ProgressBar } from './progress.js'
 import { openStorage } from './storage.js'
 
 /** `graph-task run <module>`: runs the module's workflow once and prints a summary. */
 export async function runCommand (args: string[], flags: CommonFlags): Promise<number> {
-  const [modulePath, ...extra] = args
-  if (modulePath === undefined) throw new UsageError('run needs a workflow module')
-  if (extra.length > 0) throw new UsageError(`unexpected arguments: ${extra.join(' ')}`)
-  const [workflow] = await loadWorkflows(modulePath)
+  const workflow = await workflowArgument('run', args)
   const input = await parseInput(flags.input)
   const threads = parsePositiveInt('threads', flags.threads)
   const timeout = parsePositiveInt('timeout', flags.timeout)
