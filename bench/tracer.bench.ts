@@ -3,7 +3,7 @@
  *
  *   Recorder + MySQLStorage   N spans recorded on the main thread, then flush():
  *                             spans/s until they are in the table (the engine's own
- *                             path: src/recorder.ts with its defaults, 512 per INSERT)
+ *                             path: src/telemetry/recorder.ts with its defaults, 512 per INSERT)
  *   mysql2 bulk insert        the very rows the recorder wrote, read back, inserted into
  *                             a copy of the table with plain `INSERT ... VALUES ?` of 512
  *                             rows: the limit, with no encoding left to do
@@ -23,7 +23,7 @@ import { parseArgs } from 'node:util'
 import pino from 'pino'
 import type { RowDataPacket } from 'mysql2/promise'
 import { Engine, type ExecutionStorage, type SpanRecord } from '../dist/index.js'
-import { Recorder, kTracerDefaults } from '../src/recorder.js'
+import { Recorder, kTracerDefaults } from '../src/telemetry/recorder.js'
 import { fanIn, toWorkflow } from './lib/graphs.js'
 import { createDatabase } from './lib/mysql.js'
 import { SPIN } from './lib/pool.js'
@@ -46,7 +46,7 @@ const TASKS_PER_EXECUTION = 500
 
 const hex = (bytes: number): string => randomBytes(bytes).toString('hex')
 
-/** Spans shaped like the scheduler's task spans (src/scheduler.ts #span). */
+/** Spans shaped like the scheduler's task spans (src/runtime/scheduler.ts #span). */
 function makeSpans (n: number): SpanRecord[] {
   const spans: SpanRecord[] = new Array(n)
   let executionId = ''

@@ -4,22 +4,22 @@ import type { Logger } from 'pino'
 import {
   EngineClosedError, EngineError, ErrorCodes, HandlerError, InvalidOptionsError, NotFoundError, QueueFullError
 } from './errors.js'
-import { createWorkflow, isWorkflow, validateId, type Workflow, type WorkflowBuilder } from './builder.js'
-import { compilePlan, type ExecutionPlan, type Plan } from './planner.js'
+import { createWorkflow, isWorkflow, validateId, type Workflow, type WorkflowBuilder } from './workflow/builder.js'
+import { compilePlan, type ExecutionPlan, type Plan } from './workflow/planner.js'
 import { EventBus, type EngineEventType, type EngineListener } from './event-bus.js'
-import { Execution, executionResultOf, taskResultOf } from './execution.js'
-import { Scheduler, type SchedulerStats } from './scheduler.js'
-import { now } from './telemetry.js'
-import { Recorder } from './recorder.js'
-import type { TracerStats } from './tracer-options.js'
+import { Execution, executionResultOf, taskResultOf } from './runtime/execution.js'
+import { Scheduler, type SchedulerStats } from './runtime/scheduler.js'
+import { now } from './telemetry/execution-telemetry.js'
+import { Recorder } from './telemetry/recorder.js'
+import type { TracerStats } from './telemetry/tracer-options.js'
 import { resolveOptions, type EngineOptions, type ResolvedEngineOptions } from './options.js'
 import { newExecutionId, newInstanceId, newSpanId, newTraceId } from './ids.js'
 import type {
   ExecutionQuery, ExecutionRecord, ExecutionResult, ExecutionStatusInfo, LogEntry, LogQuery, SpanNode, TaskResult
 } from './types.js'
 import { isRetryStorage, type ExecutionStorage } from './storage/storage.js'
-import { fromStorageBytes, type Packet } from './wire.js'
-import { RetryManager, type ManualRetryOptions } from './retry-manager.js'
+import { fromStorageBytes, type Packet } from './runtime/wire.js'
+import { RetryManager, type ManualRetryOptions } from './history/retry-manager.js'
 import type { FailedExecution, RetryQuery, RetryRecord, RetryStatistics } from './types.js'
 
 /** Options of one execution. */

@@ -5,8 +5,8 @@ import { InvalidOptionsError } from './errors.js'
 import type { ExecutionStorage } from './storage/storage.js'
 import { MemoryStorage } from './storage/memory.js'
 import type { ResolvedRetryPolicy, RetryPolicy } from './types.js'
-import { kRetryDefaults, validateRetryPolicy } from './backoff.js'
-import { kTracerDefaults, validateTracerOptions, type ResolvedTracerOptions, type TracerOptions } from './tracer-options.js'
+import { kRetryDefaults, validateRetryPolicy } from './runtime/backoff.js'
+import { kTracerDefaults, validateTracerOptions, type ResolvedTracerOptions, type TracerOptions } from './telemetry/tracer-options.js'
 
 /** Options of `new Engine()`. Every field is optional. */
 export interface EngineOptions {

@@ -2,7 +2,7 @@ import { Writable } from 'node:stream'
 import pino from 'pino'
 import { describe, expect, onTestFinished, test, vi } from 'vitest'
 import { ErrorCodes, MemoryStorage, StorageError, type ExecutionRecord, type SpanRecord } from '../dist/index.js'
-import { Recorder, kTracerDefaults, type TracerOptions } from '../src/recorder.js'
+import { Recorder, kTracerDefaults, type TracerOptions } from '../src/telemetry/recorder.js'
 import { execution, executionId, span } from './helpers/mysql.js'
 
 /**

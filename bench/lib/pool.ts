@@ -1,6 +1,6 @@
 /**
  * The raw Piscina baseline, set up the way the engine sets up its own pool
- * (src/scheduler.ts): min = max threads, the engine's default idleTimeout, one
+ * (src/runtime/scheduler.ts): min = max threads, the engine's default idleTimeout, one
  * task per worker at a time, Piscina's defaults for everything else.
  */
 import { Piscina } from 'piscina'

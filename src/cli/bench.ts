@@ -12,7 +12,7 @@
  */
 import { Bench } from 'tinybench'
 import { Engine } from '../engine.js'
-import type { Workflow } from '../builder.js'
+import type { Workflow } from '../workflow/builder.js'
 import type { ExecutionStorage } from '../storage/storage.js'
 import { formatMs, parseInput, parsePositiveInt, table, toJson, workflowArgument } from './common.js'
 import { openStorage } from './storage.js'

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { isWorkflow, type Workflow } from '../builder.js'
+import { isWorkflow, type Workflow } from '../workflow/builder.js'
 
 /** Wrong use of the command line: reported with the usage text and exit code 2. */
 export class UsageError extends Error {}

@@ -8,7 +8,7 @@ import type {
  * in memory, registered at start-up.
  *
  * The engine never awaits a write on its hot path. Writes arrive in batches from
- * the engine's record writer and tracer (see `src/recorder.ts`), which retry a
+ * the engine's record writer and tracer (see `src/telemetry/recorder.ts`), which retry a
  * failed batch with backoff; a method that rejects must leave the batch either
  * fully written or not at all, so that the retry cannot duplicate rows
  * (execution and task writes are upserts; logs and spans carry unique ids).

@@ -11,14 +11,14 @@
  */
 import { hostname } from 'node:os'
 import type { Logger } from 'pino'
-import { ErrorCodes, NotFoundError, RetryError } from './errors.js'
-import type { EventBus } from './event-bus.js'
-import type { Execution } from './execution.js'
-import { TaskState } from './execution.js'
-import type { Plan } from './planner.js'
-import type { ExecutionStorage, RetryStorage } from './storage/storage.js'
-import type { FailedExecution, RetryQuery, RetryRecord, RetryStatistics, TaskRecord } from './types.js'
-import { now } from './telemetry.js'
+import { ErrorCodes, NotFoundError, RetryError } from '../errors.js'
+import type { EventBus } from '../event-bus.js'
+import type { Execution } from '../runtime/execution.js'
+import { TaskState } from '../runtime/execution.js'
+import type { Plan } from '../workflow/planner.js'
+import type { ExecutionStorage, RetryStorage } from '../storage/storage.js'
+import type { FailedExecution, RetryQuery, RetryRecord, RetryStatistics, TaskRecord } from '../types.js'
+import { now } from '../telemetry/execution-telemetry.js'
 
 /** Options of `manualRetry`. */
 export interface ManualRetryOptions {

@@ -1,8 +1,8 @@
-import type { ErrorInfo } from './errors.js'
-import type { Plan } from './planner.js'
+import type { ErrorInfo } from '../errors.js'
+import type { Plan } from '../workflow/planner.js'
 import type {
   ExecutionRecord, ExecutionResult, ExecutionStatus, ExecutionStatusInfo, TaskRecord, TaskResult, TaskStatus
-} from './types.js'
+} from '../types.js'
 import { decode, UNDEFINED_PACKET, type Packet } from './wire.js'
 import { Fifo } from './fifo.js'
 

@@ -19,19 +19,19 @@
  */
 import { Piscina } from 'piscina'
 import type { Logger } from 'pino'
-import { ErrorCodes, type ErrorInfo } from './errors.js'
+import { ErrorCodes, type ErrorInfo } from '../errors.js'
 import { Execution, TaskState, type Batch } from './execution.js'
-import type { EventBus } from './event-bus.js'
+import type { EventBus } from '../event-bus.js'
 import { Fifo } from './fifo.js'
-import type { Plan } from './planner.js'
-import type { Recorder } from './recorder.js'
+import type { Plan } from '../workflow/planner.js'
+import type { Recorder } from '../telemetry/recorder.js'
 import { retryDelay } from './backoff.js'
 import { createSharedState, journalRead, sharedViews, type SharedViews } from './shared-state.js'
-import { ExecutionTelemetry, now } from './telemetry.js'
+import { ExecutionTelemetry, now } from '../telemetry/execution-telemetry.js'
 import { Watchdog } from './watchdog.js'
 import { clonePacket, toStorageBytes, UNDEFINED_PACKET, type Packet } from './wire.js'
 import type { BatchMessage, BatchResponse, BatchTask, TaskOutcome } from './worker.js'
-import type { ResolvedEngineOptions } from './options.js'
+import type { ResolvedEngineOptions } from '../options.js'
 
 const kWorkerFile = new URL('./worker.js', import.meta.url)
 // How often, and after how long, the journals of running batches are read.

@@ -19,9 +19,9 @@ import { threadId, workerData } from 'node:worker_threads'
 import { performance } from 'node:perf_hooks'
 import { move, transferableSymbol, valueSymbol } from 'piscina'
 import { decode, encode, UNDEFINED_PACKET, type Packet } from './wire.js'
-import type { ErrorInfo } from './errors.js'
-import type { TaskLogger } from './handler.js'
-import type { LogLevel } from './types.js'
+import type { ErrorInfo } from '../errors.js'
+import type { TaskLogger } from '../handler.js'
+import type { LogLevel } from '../types.js'
 import { journalWrite, sharedViews, type SharedViews } from './shared-state.js'
 
 export interface BatchTask {

@@ -1,5 +1,5 @@
-import { InvalidOptionsError } from './errors.js'
-import type { ResolvedRetryPolicy, RetryPolicy } from './types.js'
+import { InvalidOptionsError } from '../errors.js'
+import type { ResolvedRetryPolicy, RetryPolicy } from '../types.js'
 
 export const kRetryDefaults: ResolvedRetryPolicy = Object.freeze({
   maxAutoRetries: 3,

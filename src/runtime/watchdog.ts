@@ -6,7 +6,7 @@
  */
 import type { Batch } from './execution.js'
 import type { SharedViews } from './shared-state.js'
-import { now } from './telemetry.js'
+import { now } from '../telemetry/execution-telemetry.js'
 
 export class Watchdog {
   readonly #views: SharedViews

@@ -4,11 +4,11 @@
  * and the root span. Everything goes to the recorder as a push.
  */
 import type { Logger } from 'pino'
-import type { ErrorInfo } from './errors.js'
-import type { Execution } from './execution.js'
-import { newSpanId } from './ids.js'
+import type { ErrorInfo } from '../errors.js'
+import type { Execution } from '../runtime/execution.js'
+import { newSpanId } from '../ids.js'
 import type { Recorder } from './recorder.js'
-import { LOG_LEVEL_VALUES, type LogLevel, type SpanRecord } from './types.js'
+import { LOG_LEVEL_VALUES, type LogLevel, type SpanRecord } from '../types.js'
 
 export function now (): number {
   return Math.round((performance.timeOrigin + performance.now()) * 1000) / 1000

@@ -1,5 +1,5 @@
-/** Options and counters of the recorder (the tracer and record writer, src/recorder.ts). */
-import { InvalidOptionsError } from './errors.js'
+/** Options and counters of the recorder (the tracer and record writer, src/telemetry/recorder.ts). */
+import { InvalidOptionsError } from '../errors.js'
 
 export interface TracerOptions {
   /**

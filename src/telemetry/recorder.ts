@@ -20,9 +20,9 @@
  */
 import fastq from 'fastq'
 import type { Logger } from 'pino'
-import type { ExecutionStorage, RetryStorage } from './storage/storage.js'
-import type { ExecutionRecord, LogEntry, RetryRecord, SpanRecord, TaskRecord } from './types.js'
-import { ErrorCodes } from './errors.js'
+import type { ExecutionStorage, RetryStorage } from '../storage/storage.js'
+import type { ExecutionRecord, LogEntry, RetryRecord, SpanRecord, TaskRecord } from '../types.js'
+import { ErrorCodes } from '../errors.js'
 import type { ResolvedTracerOptions, TracerStats } from './tracer-options.js'
 
 export { kTracerDefaults, validateTracerOptions } from './tracer-options.js'

@@ -1,8 +1,8 @@
 import { isAbsolute } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { ErrorCodes, InvalidOptionsError, WorkflowValidationError } from './errors.js'
-import type { RetryPolicy } from './types.js'
-import { validateRetryPolicy } from './backoff.js'
+import { ErrorCodes, InvalidOptionsError, WorkflowValidationError } from '../errors.js'
+import type { RetryPolicy } from '../types.js'
+import { validateRetryPolicy } from '../runtime/backoff.js'
 import { DependencyLinks, validateDefinition } from './planner.js'
 
 /** Options of one task, as given to `addTask`. */

@@ -16,11 +16,11 @@
  */
 import { createHash } from 'node:crypto'
 import v8 from 'node:v8'
-import { ErrorCodes, InvalidOptionsError, WorkflowValidationError } from './errors.js'
-import type { ResolvedRetryPolicy, RetryPolicy } from './types.js'
+import { ErrorCodes, InvalidOptionsError, WorkflowValidationError } from '../errors.js'
+import type { ResolvedRetryPolicy, RetryPolicy } from '../types.js'
 import type { TaskDefinition, Workflow } from './builder.js'
-import { resolveRetryPolicy } from './backoff.js'
-import type { Packet } from './wire.js'
+import { resolveRetryPolicy } from '../runtime/backoff.js'
+import type { Packet } from '../runtime/wire.js'
 
 /** The stage plan of a workflow, for display. */
 export interface ExecutionPlan {
