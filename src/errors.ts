@@ -38,6 +38,7 @@ export const ErrorCodes = Object.freeze({
   STORAGE_UNAVAILABLE: 'STORAGE_UNAVAILABLE',
   SCHEMA_TOO_NEW: 'SCHEMA_TOO_NEW',
   RECORD_TOO_LARGE: 'RECORD_TOO_LARGE',
+  STORAGE_BACKLOG: 'STORAGE_BACKLOG',
   // Manual retry
   RETRY_NOT_ALLOWED: 'RETRY_NOT_ALLOWED',
   RETRY_CONFLICT: 'RETRY_CONFLICT',
@@ -116,6 +117,28 @@ export class StorageError extends EngineError {
   constructor (code: string, message: string, options?: { cause?: unknown }) {
     super(code, message, options)
     this.name = 'StorageError'
+  }
+}
+
+/**
+ * Storage has fallen behind: the records waiting to be written exceed the tracer's
+ * `maxBufferedBytes`, so new work is refused rather than letting memory grow
+ * without bound during an outage. Nothing already accepted is dropped; retry once
+ * storage has caught up.
+ */
+export class StorageBacklogError extends StorageError {
+  /** Bytes of records waiting to be written when the work was refused. */
+  readonly bufferedBytes: number
+  /** The limit (`tracer.maxBufferedBytes`). */
+  readonly limit: number
+
+  constructor (bufferedBytes: number, limit: number) {
+    super(ErrorCodes.STORAGE_BACKLOG,
+      `storage is behind: ${bufferedBytes} bytes of records wait to be written, over tracer.maxBufferedBytes (${limit}); ` +
+      'no new work is accepted until it catches up')
+    this.name = 'StorageBacklogError'
+    this.bufferedBytes = bufferedBytes
+    this.limit = limit
   }
 }
 

@@ -3,7 +3,7 @@ export { createWorkflow, WorkflowBuilder, isWorkflow } from './workflow/builder.
 export { defineHandler } from './handler.js'
 export {
   EngineError, WorkflowValidationError, HandlerError, InvalidOptionsError, NotFoundError, EngineClosedError,
-  QueueFullError, StorageError, RetryError, NonRetryableError, ErrorCodes
+  QueueFullError, StorageError, StorageBacklogError, RetryError, NonRetryableError, ErrorCodes
 } from './errors.js'
 export { MemoryStorage } from './storage/memory.js'
 export { MySQLStorage } from './storage/mysql.js'

@@ -199,6 +199,13 @@ export interface ExecutionQuery {
   retryOf?: string
 }
 
+/**
+ * The longest values storage keeps whole, in characters (UTF-16 units), checked where
+ * they are set: the workflow version and the instance id are VARCHAR(255) in MySQL;
+ * a task name is bounded like every free text (src/storage/mysql-text.ts).
+ */
+export const kValueLimits = Object.freeze({ version: 255, instanceId: 255, taskName: 65_536 })
+
 export const LOG_LEVEL_VALUES: Readonly<Record<LogLevel, number>> = Object.freeze({
   trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60
 })
@@ -217,7 +224,12 @@ export interface RetryRecord {
   workflowId: string
   definitionHash: string
   status: RetryRecordStatus
-  reason: 'failed' | 'interrupted'
+  /**
+   * `failed` after its automatic retries, `cancelled` (by the caller, a timeout of
+   * the caller's signal, or `close({ cancel: true })`), or `interrupted` (its
+   * instance stopped heartbeating while it ran).
+   */
+  reason: 'failed' | 'interrupted' | 'cancelled'
   failedTaskId?: string
   errorCode: string
   errorMessage: string
@@ -225,6 +237,10 @@ export interface RetryRecord {
   updatedAt: EpochMs
   /** The latest execution of this failure (the original or its latest retry): what a resume starts from. */
   lastExecutionId: string
+  /**
+   * Manual retries claimed so far. Also the fencing token of a claim: a write about
+   * a retry applies only while the stored case still has the count its claim made.
+   */
   manualAttempts: number
   claimedBy?: string
   claimedAt?: EpochMs

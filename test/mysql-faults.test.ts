@@ -119,8 +119,8 @@ describe('MySQL connection cut mid-run', () => {
     const stats = engine.stats().tracer
     expect(stats.lost).toBeGreaterThanOrEqual(results.length)
     expect(stats.pending).toBe(0)
-    const reported = (errorLines.get(engine) as Array<{ kind?: string, ids?: string[] }>)
-      .filter(l => l.kind === 'executions').flatMap(l => l.ids ?? [])
+    const reported = (errorLines.get(engine) as Array<{ kind?: string, executions?: string[] }>)
+      .filter(l => l.kind === 'records').flatMap(l => l.executions ?? [])
     expect([...new Set(reported)].sort()).toEqual(results.map(r => r.executionId).sort())
   })
 
@@ -146,9 +146,8 @@ describe('MySQL connection cut mid-run', () => {
   test('writeLogs and writeSpans sent again after a lost reply write each row once', async () => {
     const proxy = await proxied()
     const storage = db.storage({ host: '127.0.0.1', port: proxy.port, tablePrefix: 'idem_', queryTimeout: 300, connectTimeout: 1000 })
-    await storage.writeExecutions([execution(1)])
-    // two pooled connections, so that both INSERTs below go out while the proxy is muted
-    await Promise.all([storage.getLogs(executionId(1)), storage.getSpans(executionId(1))])
+    // two connections in the writer's pool, so that both INSERTs below go out while the proxy is muted
+    await Promise.all([storage.writeExecutions([execution(1)]), storage.writeExecutions([execution(2)])])
     const entries = Array.from({ length: 20 }, (_, i) => log(1, i))
     const spans = Array.from({ length: 20 }, (_, i) => span(1, i))
     proxy.mute()

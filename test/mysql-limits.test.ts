@@ -1,9 +1,9 @@
-import { Writable } from 'node:stream'
-import pino from 'pino'
+import v8 from 'node:v8'
 import { beforeEach, describe, expect, test } from 'vitest'
+import type { RowDataPacket } from 'mysql2/promise'
 import { createWorkflow, ErrorCodes, StorageError, type MySQLStorage } from '../dist/index.js'
-import { sharedHandler, startEngine } from './helpers/engine.js'
-import { execution, executionId, span, useTestDatabase } from './helpers/mysql.js'
+import { sharedHandler, startEngine, subject } from './helpers/engine.js'
+import { execution, executionId, span, task, useTestDatabase } from './helpers/mysql.js'
 
 const db = useTestDatabase()
 let storage: MySQLStorage
@@ -21,6 +21,10 @@ beforeEach(async () => {
   expect(packet, `the server's max_allowed_packet (${packet}) is too large to exceed in a test`).toBeLessThanOrEqual(256 * 1024 * 1024)
 })
 
+function same (a: Uint8Array, b: Uint8Array): boolean {
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength))
+}
+
 async function rejection (write: Promise<void>): Promise<StorageError & { rejected: Array<{ index: number, code: string }> }> {
   const err = await write.then(() => undefined, (e: unknown) => e)
   expect(err).toBeInstanceOf(StorageError)
@@ -37,15 +41,22 @@ describe('MySQLStorage and max_allowed_packet', () => {
     expect(await storage.getSpans(executionId(1))).toEqual(spans)
   })
 
-  test('a record larger than max_allowed_packet fails alone with RECORD_TOO_LARGE and the rest of its batch is written', async () => {
-    const huge = execution(3, { input: new Uint8Array(packet) })
-    const err = await rejection(storage.writeExecutions([execution(2), huge, execution(4)]))
-    expect(err.code).toBe(ErrorCodes.RECORD_TOO_LARGE)
-    expect(err.rejected).toMatchObject([{ index: 1, code: ErrorCodes.RECORD_TOO_LARGE }])
-    expect(err.message).toMatch(/max_allowed_packet/)
-    expect(await storage.getExecution(executionId(2))).toEqual(execution(2))
-    expect(await storage.getExecution(executionId(4))).toEqual(execution(4))
-    expect(await storage.getExecution(executionId(3))).toBeUndefined()
+  test('an input and an output larger than max_allowed_packet are stored in parts with their rows and read back exactly', async () => {
+    const input = new Uint8Array(packet + 12_345).map((_, i) => i % 251)
+    const output = new Uint8Array(Math.floor(packet * 2.5)).map((_, i) => (i * 7) % 253)
+    const big = execution(3, { input })
+    await storage.writeRecords({ executions: [execution(2), big, execution(4)], tasks: [task(3, 'a', { output }), task(3, 'b')], retries: [] })
+    const back = await storage.getExecution(executionId(3))
+    // compared as Buffers: a failed toEqual on 40 MB would print a diff too large for the test's memory
+    expect(same(back!.input, input)).toBe(true)
+    expect({ ...back, input: undefined }).toEqual({ ...big, input: undefined })
+    const tasks = await storage.getTaskResults(executionId(3))
+    expect(tasks.map(t => t.taskId)).toEqual(['a', 'b'])
+    expect(same(tasks[0].output!, output)).toBe(true)
+    expect(tasks[1]).toEqual(task(3, 'b'))
+    expect((await storage.listExecutions({ limit: 3 })).map(e => e.input.byteLength)).toEqual([execution(4).input.byteLength, input.byteLength, execution(2).input.byteLength])
+    const [{ parts }] = await db.query<RowDataPacket[]>('SELECT COUNT(*) AS parts FROM gt_blobs WHERE execution_id = ?', [executionId(3)])
+    expect(parts).toBeGreaterThan(3)
   })
 
   test('a value the server refuses (too long for its column) fails only its record', async () => {
@@ -58,23 +69,26 @@ describe('MySQLStorage and max_allowed_packet', () => {
     expect(await storage.getExecution(executionId(7))).toEqual(execution(7))
   })
 
-  test('an execution whose input exceeds max_allowed_packet is dropped and reported, and the engine goes on', async () => {
-    const lines: Array<{ msg: string, id?: string, code?: string }> = []
-    const logger = pino({ level: 'error' }, new Writable({ write (chunk, _enc, done) { lines.push(JSON.parse(String(chunk))); done() } }))
-    const engine = startEngine({ storage: db.storage({ tablePrefix: 'e2e_' }), logger })
-    await engine.publishWorkflow(createWorkflow('tiny').addTask('a', { handler: sharedHandler('noop') }).build())
-    const big = await engine.execute('tiny', new Uint8Array(packet))
-    const after = await Promise.all([engine.execute('tiny', 'small'), engine.execute('tiny', 'small')])
-    expect([big.status, ...after.map(r => r.status)]).toEqual(['success', 'success', 'success'])
-    await engine.close()
-
-    expect(engine.stats().tracer.lost).toBeGreaterThanOrEqual(1)
-    expect(lines.filter(l => l.id === big.executionId).map(l => l.code)).toContain(ErrorCodes.RECORD_TOO_LARGE)
+  test('an execution whose input exceeds max_allowed_packet keeps its row, its tasks and its case, and can be resumed', async () => {
+    const engine = startEngine({ storage: db.storage({ tablePrefix: 'e2e_' }) })
+    await engine.publishWorkflow(createWorkflow('tiny')
+      .addTask('a', { handler: sharedHandler('echo') })
+      .addTask('b', { handler: subject('fail.mjs'), dependsOn: ['a'], input: { code: 'E_ONCE' }, retry: { maxAutoRetries: 0 } })
+      .build())
+    const big = new Uint8Array(packet + 1024).fill(7)
+    const failed = await engine.execute('tiny', big)
+    expect(failed.status).toBe('failed')
+    await engine.flush()
+    expect(engine.stats().tracer).toMatchObject({ rejected: 0, lost: 0 })
     const reader = db.storage({ tablePrefix: 'e2e_' })
-    expect(await reader.getExecution(big.executionId)).toBeUndefined()
-    // its task rows, logs and spans are small, and written
-    expect((await reader.getTaskResults(big.executionId)).map(t => t.status)).toEqual(['success'])
-    expect(await reader.getSpans(big.executionId)).toHaveLength(2)
-    for (const r of after) expect((await reader.getExecution(r.executionId))?.status).toBe('success')
+    const stored = await reader.getExecution(failed.executionId)
+    expect(stored?.status).toBe('failed')
+    expect(same(v8.deserialize(stored!.input) as Uint8Array, big)).toBe(true)
+    expect((await reader.getTaskResults(failed.executionId)).map(t => t.status).sort()).toEqual(['failed', 'success'])
+    expect(await reader.getRetryRecord(failed.executionId)).toMatchObject({ status: 'pending', errorCode: 'E_ONCE' })
+    // the case finds its execution and its large input: the retry runs
+    const retried = await engine.manualRetry(failed.executionId)
+    expect(retried.retryOf).toBe(failed.executionId)
+    expect(retried.tasks.a).toMatchObject({ status: 'success', reusedFrom: failed.executionId })
   })
 })

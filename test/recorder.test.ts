@@ -1,20 +1,21 @@
 import { Writable } from 'node:stream'
 import pino from 'pino'
 import { describe, expect, onTestFinished, test, vi } from 'vitest'
-import { ErrorCodes, MemoryStorage, StorageError, type ExecutionRecord, type SpanRecord } from '../dist/index.js'
+import { ErrorCodes, MemoryStorage, StorageError, type SpanRecord } from '../dist/index.js'
 import { Recorder, kTracerDefaults, type TracerOptions } from '../src/telemetry/recorder.js'
+import type { RecordBatch, RefusedRecord } from '../src/storage/storage.js'
 import { execution, executionId, span } from './helpers/mysql.js'
 
 /**
  * MemoryStorage with a switch: while `failing` is set, writes reject with it; while
- * `hang` is set, they never settle; `slowFirstExecutionWrite` delays the first write
- * of executions. What it accepts is what it stores.
+ * `hang` is set, they never settle; `slowFirstRecordsWrite` delays the first write
+ * of records. What it accepts is what it stores.
  */
 class SwitchableStorage extends MemoryStorage {
   failing: Error | null = null
   hang = false
   calls = 0
-  slowFirstExecutionWrite = 0
+  slowFirstRecordsWrite = 0
 
   async #gate (): Promise<void> {
     this.calls++
@@ -22,14 +23,14 @@ class SwitchableStorage extends MemoryStorage {
     if (this.failing !== null) throw this.failing
   }
 
-  override async writeExecutions (records: readonly ExecutionRecord[]): Promise<void> {
+  override async writeRecords (batch: RecordBatch): Promise<RefusedRecord[]> {
     await this.#gate()
-    if (this.slowFirstExecutionWrite > 0) {
-      const ms = this.slowFirstExecutionWrite
-      this.slowFirstExecutionWrite = 0
+    if (this.slowFirstRecordsWrite > 0) {
+      const ms = this.slowFirstRecordsWrite
+      this.slowFirstRecordsWrite = 0
       await new Promise(resolve => setTimeout(resolve, ms))
     }
-    return super.writeExecutions(records)
+    return super.writeRecords(batch)
   }
 
   override async writeSpans (spans: readonly SpanRecord[]): Promise<void> {
@@ -69,24 +70,23 @@ describe('Recorder', () => {
     expect(r.stats().writeErrors).toBeGreaterThan(0)
   })
 
-  test('records storage refuses for good are dropped, counted lost and logged with their ids; the rest of the batch is written', async () => {
+  test('a record storage refuses for good is set aside, counted rejected and logged with its id; the rest of its batch is written', async () => {
     const storage = new SwitchableStorage()
     const { recorder: r, lines } = recorder(storage)
-    const refused = Object.assign(new StorageError(ErrorCodes.RECORD_TOO_LARGE, 'too large'),
-      { rejected: [{ index: 1, code: ErrorCodes.RECORD_TOO_LARGE, reason: 'row is 20000000 bytes' }] })
-    storage.writeExecutions = async function (records) {
-      await MemoryStorage.prototype.writeExecutions.call(this, records.filter((_, i) => i !== 1))
-      throw refused
+    storage.writeRecords = async function (batch) {
+      await MemoryStorage.prototype.writeRecords.call(this, { ...batch, executions: batch.executions.filter((_, i) => i !== 1) })
+      return [{ kind: 'executions', index: 1, code: ErrorCodes.RECORD_TOO_LARGE, reason: 'row is 20000000 bytes' }]
     }
     for (const n of [1, 2, 3]) r.recordExecution(execution(n))
     await r.flush()
-    expect(r.stats()).toMatchObject({ recordsWritten: 2, lost: 1, writeErrors: 0 })
-    expect(lines).toContainEqual(expect.objectContaining({ id: executionId(2), code: ErrorCodes.RECORD_TOO_LARGE, reason: 'row is 20000000 bytes' }))
+    expect(r.stats()).toMatchObject({ recordsWritten: 2, rejected: 1, lost: 0, writeErrors: 0, commits: 1 })
+    expect(lines).toContainEqual(expect.objectContaining({ kind: 'executions', id: executionId(2), code: ErrorCodes.RECORD_TOO_LARGE, reason: 'row is 20000000 bytes' }))
     expect((await storage.listExecutions()).map(e => e.id)).toEqual([executionId(3), executionId(1)])
   })
 
-  test('RECORD_TOO_LARGE without a list of records splits the batch to find the one at fault', async () => {
+  test('a storage without writeRecords is written kind by kind, and RECORD_TOO_LARGE without a list of records is narrowed down to the one at fault', async () => {
     const storage = new SwitchableStorage()
+    Object.assign(storage, { writeRecords: undefined })
     const { recorder: r } = recorder(storage)
     storage.writeExecutions = async function (records) {
       if (records.some(rec => rec.id === executionId(2))) throw new StorageError(ErrorCodes.RECORD_TOO_LARGE, 'too large')
@@ -94,13 +94,13 @@ describe('Recorder', () => {
     }
     for (const n of [1, 2, 3]) r.recordExecution(execution(n))
     await r.flush()
-    expect(r.stats()).toMatchObject({ recordsWritten: 2, lost: 1 })
+    expect(r.stats()).toMatchObject({ recordsWritten: 2, rejected: 1, lost: 0 })
     expect((await storage.listExecutions()).map(e => e.id)).toEqual([executionId(3), executionId(1)])
   })
 
   test('with concurrency above 1, the writes of one execution still land in the order they were recorded', async () => {
     const storage = new SwitchableStorage()
-    storage.slowFirstExecutionWrite = 50
+    storage.slowFirstRecordsWrite = 50
     const { recorder: r } = recorder(storage, { concurrency: 4 })
     r.recordExecution(execution(1, { status: 'running' }))
     const first = r.flush()
@@ -118,8 +118,8 @@ describe('Recorder', () => {
     await Promise.race([r.close(50), new Promise((_resolve, reject) => setTimeout(reject, 5000, new Error('close() hung')))])
     r.recordExecution(execution(2))
     await r.flush()
-    expect(r.stats()).toMatchObject({ lost: 3, pending: 0 })
-    const ids = lines.filter(l => l.kind === 'executions').flatMap(l => l.ids as string[])
+    expect(r.stats()).toMatchObject({ lost: 3, pending: 0, backlogBytes: 0 })
+    const ids = lines.filter(l => l.kind === 'records').flatMap(l => l.executions as string[])
     expect(ids).toEqual([executionId(1), executionId(2)])
   })
 })

@@ -81,9 +81,12 @@ export class RetryManager {
     await this.#storage.heartbeat({
       instanceId: this.#options.instanceId, hostname: hostname(), pid: process.pid, startedAt: this.#startedAt, heartbeatAt: at
     })
-    const interrupted = await this.#storage.interruptStale(at - this.#options.heartbeatTimeout, at)
+    const { interrupted, released } = await this.#storage.interruptStale(at - this.#options.heartbeatTimeout, at)
     if (interrupted.length > 0) {
       this.#logger.warn({ executions: interrupted }, 'executions of an instance whose heartbeat expired were marked interrupted')
+    }
+    if (released.length > 0) {
+      this.#logger.warn({ executions: released }, 'retries claimed by an instance whose heartbeat expired can be claimed again')
     }
   }
 
@@ -95,14 +98,15 @@ export class RetryManager {
       this.#closeAttempt(retried, exec)
       return
     }
-    if (exec.status !== 'failed') return
+    // A cancelled execution (also one stopped by close({ cancel: true })) can be resumed like a failed one.
+    if (exec.status !== 'failed' && exec.status !== 'cancelled') return
     const at = exec.endedAt
     this.#write({
       executionId: exec.id,
       workflowId: exec.workflowId,
       definitionHash: exec.plan.hash,
       status: 'pending',
-      reason: 'failed',
+      reason: exec.status,
       ...(exec.error?.taskId === undefined ? {} : { failedTaskId: exec.error.taskId }),
       errorCode: exec.error?.code ?? ErrorCodes.TASK_FAILED,
       errorMessage: exec.error?.message ?? 'execution failed',
@@ -168,11 +172,20 @@ export class RetryManager {
       throw new NotFoundError(ErrorCodes.EXECUTION_NOT_FOUND, `execution ${record.lastExecutionId} is no longer in storage`)
     }
     const reusable = mode === 'resume' ? await this.#storage.getTaskResults(record.lastExecutionId) : []
-    if (!await this.#storage.claimRetry(record.executionId, this.#options.instanceId, now())) {
+    const claimed: RetryRecord = { ...record, status: 'retrying', claimedBy: this.#options.instanceId, manualAttempts: record.manualAttempts + 1 }
+    let won: boolean
+    try {
+      won = await this.#storage.claimRetry(record.executionId, this.#options.instanceId, now())
+    } catch (err) {
+      // The claim may have been made and its answer lost: give it back (a fenced write,
+      // a no-op when it was not made) rather than leave the case held by a live instance.
+      this.release({ record: claimed, mode, input: source.input, prepare: () => {} })
+      throw err
+    }
+    if (!won) {
       throw new RetryError(ErrorCodes.RETRY_CONFLICT,
         `execution ${record.executionId} is being retried by another caller`)
     }
-    const claimed: RetryRecord = { ...record, status: 'retrying', claimedBy: this.#options.instanceId, manualAttempts: record.manualAttempts + 1 }
     return {
       record: claimed,
       mode,
@@ -187,7 +200,7 @@ export class RetryManager {
     }
   }
 
-  /** Gives a claim back when the retry could not start. */
+  /** Gives a claim back when the retry could not start (fenced by the claim's count of attempts). */
   release (launch: RetryLaunch): void {
     const record = { ...launch.record, status: 'pending' as const, updatedAt: now() }
     delete record.claimedBy
@@ -208,7 +221,7 @@ export class RetryManager {
       if (original !== undefined) return original
     }
     throw new RetryError(ErrorCodes.RETRY_NOT_ALLOWED,
-      `execution ${executionId} is ${execution.status}; only failed or interrupted executions can be retried`)
+      `execution ${executionId} is ${execution.status}; only failed, cancelled or interrupted executions can be retried`)
   }
 
   /** @throws {RetryError} RETRY_NOT_ALLOWED when the case is not pending */

@@ -1,4 +1,4 @@
-import type { ExecutionStorage, RetryStorage } from './storage.js'
+import type { ExecutionStorage, RecordBatch, RefusedRecord, RetryStorage, StaleReport } from './storage.js'
 import type {
   ExecutionQuery, ExecutionRecord, InstanceRecord, LogEntry, LogQuery, RetryQuery, RetryRecord, RetryStatistics,
   SpanRecord, TaskRecord
@@ -61,7 +61,22 @@ export class MemoryStorage implements ExecutionStorage, RetryStorage {
 
   async init (): Promise<void> {}
 
+  /**
+   * Applies one flush of records at once: nothing else runs between its first and
+   * its last change, which is what a transaction gives MySQL. Refuses nothing.
+   */
+  async writeRecords (batch: RecordBatch): Promise<RefusedRecord[]> {
+    this.#putExecutions(batch.executions)
+    this.#putTasks(batch.tasks)
+    this.#putRetries(batch.retries)
+    return []
+  }
+
   async writeExecutions (records: readonly ExecutionRecord[]): Promise<void> {
+    this.#putExecutions(records)
+  }
+
+  #putExecutions (records: readonly ExecutionRecord[]): void {
     for (let i = 0; i < records.length; i++) {
       const entry = this.#entry(records[i].id)
       if (entry !== undefined) entry.record = records[i]
@@ -83,6 +98,10 @@ export class MemoryStorage implements ExecutionStorage, RetryStorage {
   }
 
   async writeTaskResults (records: readonly TaskRecord[]): Promise<void> {
+    this.#putTasks(records)
+  }
+
+  #putTasks (records: readonly TaskRecord[]): void {
     for (let i = 0; i < records.length; i++) {
       const record = records[i]
       this.#entry(record.executionId)?.tasks.set(record.taskId, record)
@@ -154,8 +173,17 @@ export class MemoryStorage implements ExecutionStorage, RetryStorage {
 
   async close (): Promise<void> {}
 
+  /** Upserts failure cases, fenced as RetryStorage says: a late or repeated write changes nothing. */
   async writeRetryRecords (records: readonly RetryRecord[]): Promise<void> {
-    for (const record of records) this.#retries.set(record.executionId, { ...record })
+    this.#putRetries(records)
+  }
+
+  #putRetries (records: readonly RetryRecord[]): void {
+    for (const record of records) {
+      const current = this.#retries.get(record.executionId)
+      if (current === undefined || ((current.status === 'pending' || current.status === 'retrying') &&
+        current.manualAttempts === record.manualAttempts)) this.#retries.set(record.executionId, { ...record })
+    }
   }
 
   async getRetryRecord (executionId: string): Promise<RetryRecord | undefined> {
@@ -172,6 +200,9 @@ export class MemoryStorage implements ExecutionStorage, RetryStorage {
     return out.slice(offset, offset + (query.limit ?? 100)).map(r => ({ ...r }))
   }
 
+  // The check and the change run with no await between them, so of claims in flight
+  // together (Promise.all) exactly one sees the case pending: an await between the two
+  // would let every one of them through.
   async claimRetry (executionId: string, instanceId: string, at: number): Promise<boolean> {
     const record = this.#retries.get(executionId)
     if (record?.status !== 'pending') return false
@@ -196,14 +227,16 @@ export class MemoryStorage implements ExecutionStorage, RetryStorage {
     const stats: RetryStatistics = {
       totalFailed: 0, pending: 0, retrying: 0, recovered: 0, abandoned: 0, interrupted: 0, manualAttempts: 0, retried: 0, successRate: 0
     }
+    let recoveredByRetry = 0
     for (const r of this.#retries.values()) {
       stats.totalFailed++
       stats[r.status]++
       if (r.reason === 'interrupted') stats.interrupted++
       stats.manualAttempts += r.manualAttempts
       if (r.manualAttempts > 0) stats.retried++
+      if (r.manualAttempts > 0 && r.status === 'recovered') recoveredByRetry++
     }
-    stats.successRate = stats.retried === 0 ? 0 : stats.recovered / stats.retried
+    stats.successRate = stats.retried === 0 ? 0 : recoveredByRetry / stats.retried
     return stats
   }
 
@@ -211,8 +244,8 @@ export class MemoryStorage implements ExecutionStorage, RetryStorage {
   // with executions in it, so there is nothing to recover.
   async heartbeat (_instance: InstanceRecord): Promise<void> {}
   async removeInstance (_instanceId: string): Promise<void> {}
-  async interruptStale (_expiredBefore: number, _at: number): Promise<string[]> {
-    return []
+  async interruptStale (_expiredBefore: number, _at: number): Promise<StaleReport> {
+    return { interrupted: [], released: [] }
   }
 
   /** Number of executions held; for tests of retention. */

@@ -1,5 +1,10 @@
+/**
+ * Rows to statements: as few multi-row INSERTs as max_allowed_packet allows, and
+ * the one row the server refuses found and set aside, so that the others go in.
+ */
 import { ErrorCodes } from '../errors.js'
-import type { RejectedRecord } from './mysql-errors.js'
+import { isRowDataError, type RejectedRecord } from './mysql-errors.js'
+import type { Session } from './mysql-pool.js'
 
 /** A multi-row INSERT: `head` + `(..),(..)` + `tail`. */
 export interface InsertSql { head: string, tail: string }
@@ -11,16 +16,16 @@ export interface Statement { parts: string[], rows: number[] }
 const kPacketMargin = 1024
 
 /**
- * Splits a batch into as few statements as fit under `maxPacket` bytes. A row that
- * cannot be encoded, or that alone would exceed the limit, is left out and added to
- * `rejected`: the server would refuse the whole statement (and drop the connection),
- * and sending it again would never help.
+ * Splits a batch into as few statements as fit under `maxPacket` bytes, made one at
+ * a time as they are consumed (the parts of a value of a GB never sit in memory as
+ * SQL all at once). A row that cannot be encoded, or that alone would exceed the
+ * limit, is left out and added to `rejected`: the server would refuse the whole
+ * statement (and drop the connection), and sending it again would never help.
  */
-export function packRows (what: string, sql: InsertSql, n: number, tuple: (i: number) => string,
-  maxPacket: number, rejected: RejectedRecord[]): Statement[] {
+export function * packRows (what: string, sql: InsertSql, n: number, tuple: (i: number) => string,
+  maxPacket: number, rejected: RejectedRecord[]): Generator<Statement> {
   const limit = maxPacket - kPacketMargin
   const fixed = Buffer.byteLength(sql.head) + Buffer.byteLength(sql.tail)
-  const out: Statement[] = []
   let current: Statement = { parts: [], rows: [] }
   let size = fixed
   for (let i = 0; i < n; i++) {
@@ -43,7 +48,7 @@ export function packRows (what: string, sql: InsertSql, n: number, tuple: (i: nu
       continue
     }
     if (size + bytes + 1 > limit && current.parts.length > 0) {
-      out.push(current)
+      yield current
       current = { parts: [], rows: [] }
       size = fixed
     }
@@ -51,6 +56,43 @@ export function packRows (what: string, sql: InsertSql, n: number, tuple: (i: nu
     current.rows.push(i)
     size += bytes + 1
   }
-  if (current.parts.length > 0) out.push(current)
-  return out
+  if (current.parts.length > 0) yield current
+}
+
+/** The server's max_allowed_packet as this storage knows it; lowered when the server says it is lower. */
+export interface PacketLimit { bytes: number }
+
+/**
+ * Sends `n` rows as packed statements on `session` and resolves with the rows left
+ * out: too large for any statement, not encodable, or refused by the server for
+ * their values (strict mode). Inside a transaction a refused statement is rolled
+ * back alone, so its rows are then sent one by one to find the one at fault.
+ * Rejects on anything else (connection trouble, a lock wait), for the caller to retry.
+ */
+export async function sendRows (session: Session, what: string, sql: InsertSql, n: number, tuple: (i: number) => string,
+  limit: PacketLimit): Promise<RejectedRecord[]> {
+  const rejected: RejectedRecord[] = []
+  if (n === 0) return rejected
+  for (const batch of packRows(what, sql, n, tuple, limit.bytes, rejected)) {
+    try {
+      await session.run(sql.head + batch.parts.join(',') + sql.tail)
+    } catch (err) {
+      if ((err as { errno?: number }).errno === 1153) {
+        // ER_NET_PACKET_TOO_LARGE: the server's limit is lower than the one read at init
+        // (a global changed since). Halve ours, so that the retry sends smaller statements.
+        limit.bytes = Math.max(64 * 1024, Math.floor(limit.bytes / 2))
+        throw err
+      }
+      if (!isRowDataError(err)) throw err
+      for (let r = 0; r < batch.parts.length; r++) {
+        try {
+          await session.run(sql.head + batch.parts[r] + sql.tail)
+        } catch (rowErr) {
+          if (!isRowDataError(rowErr)) throw rowErr
+          rejected.push({ index: batch.rows[r], code: ErrorCodes.STORAGE_ERROR, reason: (rowErr as Error).message })
+        }
+      }
+    }
+  }
+  return rejected.sort((a, b) => a.index - b.index)
 }

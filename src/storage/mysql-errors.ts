@@ -31,11 +31,14 @@ const kUnavailableCodes = new Set([
 
 /**
  * Server errors about one row's values (strict mode): data too long (1406), incorrect
- * value (1366, 1292, 1367), out of range (1264), truncated (1265), NULL in a NOT NULL
- * column (1048), invalid JSON (3140), CHECK failed (4025 MariaDB, 3819 MySQL). The row
- * will never be accepted; the others of its batch can be.
+ * value (1366, 1292, 1367), out of range (1264, 1690), truncated (1265), NULL in a NOT
+ * NULL column (1048), invalid character string (1300), row size too large (1118),
+ * invalid JSON (3140), CHECK failed (4025 MariaDB, 3819 MySQL), a foreign key (1452).
+ * The row will never be accepted; the others of its batch can be. Errors about the
+ * schema or the server (a missing table, a read-only server, a full disk) are not
+ * here: they are retried, not blamed on the rows.
  */
-export const kRowDataErrnos: ReadonlySet<number> = new Set([1048, 1264, 1265, 1292, 1366, 1367, 1406, 3140, 3819, 4025])
+export const kRowDataErrnos: ReadonlySet<number> = new Set([1048, 1118, 1264, 1265, 1292, 1300, 1366, 1367, 1406, 1452, 1690, 3140, 3819, 4025])
 
 interface DriverError { code?: string, errno?: number, fatal?: boolean, message?: string, sqlMessage?: string }
 

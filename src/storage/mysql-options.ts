@@ -1,3 +1,4 @@
+import { constants } from 'node:buffer'
 import { InvalidOptionsError } from '../errors.js'
 
 /** Options of `new MySQLStorage()`. Give either `uri` or the separate connection fields. */
@@ -25,10 +26,31 @@ export interface MySQLStorageOptions {
    */
   tablePrefix?: string
   /**
-   * Connections in the pool. The tracer writes on one (its `concurrency`); reads use the others.
+   * Connections of the writer's pool: the recorder's transactions of records on one,
+   * spans and logs on as many as the tracer's `concurrency`.
    * @default 4
    */
   connectionLimit?: number
+  /**
+   * Connections of a second pool for reads and control statements (claims, heartbeats,
+   * the scan for dead instances), so that none of them waits behind the writer's backlog.
+   * @default 2
+   */
+  readConnectionLimit?: number
+  /**
+   * Deadline of a read or a control statement, in ms, from the call to its answer
+   * (connecting included): past it the call rejects with STORAGE_UNAVAILABLE instead of
+   * waiting for a server that does not answer. Also bounds `removeInstance()`.
+   * @default 5000
+   */
+  readTimeout?: number
+  /**
+   * Largest execution input or task output kept, in bytes. Values too large for a row
+   * are stored in parts (a side table), so the default is what one Buffer can hold when
+   * it is read back; an execution whose input exceeds it is refused before it runs.
+   * @default buffer.constants.MAX_LENGTH
+   */
+  maxValueBytes?: number
   /**
    * Time to establish a connection, in ms.
    * @default 10000
@@ -58,6 +80,9 @@ export interface ResolvedMySQLOptions {
   database: string
   tablePrefix: string
   connectionLimit: number
+  readConnectionLimit: number
+  readTimeout: number
+  maxValueBytes: number
   connectTimeout: number
   queryTimeout: number
   autoMigrate: boolean
@@ -70,6 +95,9 @@ const kDefaults = Object.freeze({
   password: '',
   tablePrefix: 'gt_',
   connectionLimit: 4,
+  readConnectionLimit: 2,
+  readTimeout: 5000,
+  maxValueBytes: constants.MAX_LENGTH,
   connectTimeout: 10_000,
   queryTimeout: 60_000,
   autoMigrate: true
@@ -129,7 +157,7 @@ function validate (o: ResolvedMySQLOptions): void {
   if (typeof o.tablePrefix !== 'string' || !kPrefixPattern.test(o.tablePrefix)) {
     throw new InvalidOptionsError(`MySQLStorage: tablePrefix must be an identifier (a letter or _, then up to 32 letters, digits or _); got ${JSON.stringify(o.tablePrefix)}`)
   }
-  for (const key of ['connectionLimit', 'connectTimeout', 'queryTimeout'] as const) {
+  for (const key of ['connectionLimit', 'readConnectionLimit', 'connectTimeout', 'queryTimeout', 'readTimeout', 'maxValueBytes'] as const) {
     if (!Number.isInteger(o[key]) || o[key] < 1) throw new InvalidOptionsError(`MySQLStorage: ${key} must be a positive integer`)
   }
   if (typeof o.autoMigrate !== 'boolean') throw new InvalidOptionsError('MySQLStorage: autoMigrate must be a boolean')

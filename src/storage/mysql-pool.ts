@@ -1,6 +1,9 @@
 /**
- * The connections of one MySQLStorage: a mysql2 pool whose every connection runs in
- * a known session mode, and whose statements cannot hang their caller.
+ * Connections of one MySQLStorage: a mysql2 pool whose every connection runs in a
+ * known session mode, whose statements cannot hang their caller, and whose close()
+ * returns within a bound whatever the server does. MySQLStorage keeps two: one for
+ * the recorder's writes, one for reads and control statements (claims, heartbeats),
+ * so that a read never waits behind the writer's backlog.
  */
 import mysql, { type Pool, type PoolConnection } from 'mysql2/promise'
 import { ErrorCodes, StorageError } from '../errors.js'
@@ -17,28 +20,44 @@ export interface Session {
 // report) instead of silent truncation. Leaving out NO_BACKSLASH_ESCAPES and ANSI_QUOTES
 // is what makes the escaping of mysql-codec right, whatever the server's global sql_mode.
 const kSessionSetup = "SET SESSION time_zone = '+00:00', sql_mode = 'STRICT_TRANS_TABLES,NO_ENGINE_SUBSTITUTION'"
-// How long close() lets running statements finish before it destroys their connections.
+// How long close() lets running statements finish before it destroys their connections,
+// and how long it then waits for the sockets to go. close() returns within their sum.
 const kCloseGrace = 2000
+const kCloseAfterDestroy = 500
+
+/** What differs between the writer's pool and the readers'. */
+export interface PoolLimits {
+  connectionLimit: number
+  connectTimeout: number
+  /** Per statement, in ms. */
+  queryTimeout: number
+  /** Named in the message of a statement that timed out. */
+  timeoutOption: string
+}
 
 export class ConnectionPool {
   readonly #options: ResolvedMySQLOptions
+  readonly #limits: PoolLimits
   readonly #target: string
   #pool: Pool | null = null
   #closed = false
   readonly #busy = new Set<PoolConnection>()
 
   /** Connects on first use. */
-  constructor (options: ResolvedMySQLOptions, target: string) {
+  constructor (options: ResolvedMySQLOptions, limits: PoolLimits, target: string) {
     this.#options = options
+    this.#limits = limits
     this.#target = target
   }
 
   /**
    * Lends `fn` one connection, released when it settles. Driver errors come out as
-   * StorageErrors naming `what` and the server.
+   * StorageErrors naming `what` and the server. When `signal` aborts (a caller's
+   * deadline), the connection is destroyed, so that a statement still running
+   * cannot hold it, and a connection obtained later is given back at once.
    * @throws {StorageError} STORAGE_UNAVAILABLE when the server cannot be reached, STORAGE_ERROR otherwise
    */
-  async use<T> (what: string, fn: (session: Session) => Promise<T>): Promise<T> {
+  async use<T> (what: string, fn: (session: Session) => Promise<T>, signal?: AbortSignal): Promise<T> {
     if (this.#closed) {
       throw new StorageError(ErrorCodes.STORAGE_ERROR, `MySQL storage for ${this.#target}/${this.#options.database} is closed`)
     }
@@ -49,32 +68,44 @@ export class ConnectionPool {
     } catch (err) {
       throw toStorageError(err, what, this.#target)
     }
+    if (signal?.aborted === true) {
+      conn.release()
+      throw toStorageError(signal.reason, what, this.#target)
+    }
+    const onAbort = (): void => destroy(conn)
+    signal?.addEventListener('abort', onAbort, { once: true })
     this.#busy.add(conn)
     try {
       return await fn({ run: (sql, params) => this.#run(conn, sql, params) })
     } catch (err) {
-      throw toStorageError(err, what, this.#target)
+      // The deadline's error, not the one of the destroyed connection.
+      throw toStorageError(isAborted(signal) ? signal!.reason : err, what, this.#target)
     } finally {
+      signal?.removeEventListener('abort', onAbort)
       this.#busy.delete(conn)
       conn.release()
     }
   }
 
-  /** Ends the pool; statements still running after a short grace lose their connections. Idempotent. */
+  /**
+   * Ends the pool: statements still running get a short grace, then every
+   * connection (also one still connecting) is destroyed. Returns within about
+   * 2.5 s whatever the server does. Idempotent.
+   */
   async close (): Promise<void> {
     if (this.#closed) return
     this.#closed = true
     const pool = this.#pool
     this.#pool = null
     if (pool === null) return
-    let timer: NodeJS.Timeout | undefined
     const ended = pool.end().then(() => true, () => true)
-    const done = await Promise.race([ended, new Promise<boolean>(resolve => { timer = setTimeout(resolve, kCloseGrace, false) })])
-    clearTimeout(timer)
-    if (!done) {
-      for (const conn of this.#busy) destroy(conn)
-      await ended
-    }
+    if (await settledWithin(ended, kCloseGrace)) return
+    for (const conn of this.#busy) destroy(conn)
+    // A graceful end sends QUIT and waits for the server's answer: one that hangs
+    // would hold close() forever. Every connection left goes without it.
+    const all = (pool as unknown as { pool?: { _allConnections?: { length: number, get (i: number): CoreConnection } } }).pool?._allConnections
+    for (let i = 0; all !== undefined && i < all.length; i++) destroyCore(all.get(i))
+    await settledWithin(ended, kCloseAfterDestroy)
   }
 
   #create (): Pool {
@@ -85,9 +116,9 @@ export class ConnectionPool {
       user: o.user,
       password: o.password,
       database: o.database,
-      connectionLimit: o.connectionLimit,
-      maxIdle: o.connectionLimit,
-      connectTimeout: o.connectTimeout,
+      connectionLimit: this.#limits.connectionLimit,
+      maxIdle: this.#limits.connectionLimit,
+      connectTimeout: this.#limits.connectTimeout,
       charset: 'UTF8MB4_BIN',
       // DATETIME(6) as strings, converted by hand: a JS Date would drop the microseconds.
       dateStrings: true,
@@ -115,11 +146,12 @@ export class ConnectionPool {
   // than refuses) must not hold the tracer or close() forever.
   #run (conn: PoolConnection, sql: string, params?: unknown[]): Promise<unknown> {
     return new Promise((resolve, reject) => {
+      const { queryTimeout, timeoutOption } = this.#limits
       const timer = setTimeout(() => {
         destroy(conn)
         reject(new StorageError(ErrorCodes.STORAGE_UNAVAILABLE,
-          `MySQL at ${this.#target} did not answer within queryTimeout (${this.#options.queryTimeout} ms); the connection was dropped`))
-      }, this.#options.queryTimeout)
+          `MySQL at ${this.#target} did not answer within ${timeoutOption} (${queryTimeout} ms); the connection was dropped`))
+      }, queryTimeout)
       conn.query(sql, params).then(([rows]) => {
         clearTimeout(timer)
         resolve(rows)
@@ -129,6 +161,18 @@ export class ConnectionPool {
       })
     })
   }
+}
+
+function isAborted (signal: AbortSignal | undefined): boolean {
+  return signal?.aborted === true
+}
+
+function settledWithin (promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined
+  return Promise.race([
+    promise.then(() => true),
+    new Promise<boolean>(resolve => { timer = setTimeout(resolve, ms, false) })
+  ]).finally(() => clearTimeout(timer))
 }
 
 function destroy (conn: PoolConnection): void {

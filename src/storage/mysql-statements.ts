@@ -1,13 +1,26 @@
-import { kExecutionColumns, kLogColumns, kSpanColumns, kTaskColumns } from './mysql-codec.js'
+import { kExecutionColumns, kTaskColumns } from './mysql-codec.js'
+import { kLogColumns, kSpanColumns } from './mysql-telemetry-codec.js'
+import { blobSql } from './mysql-blobs.js'
+import { retryUpsert } from './mysql-retry.js'
 import type { InsertSql } from './mysql-batch.js'
 
 /** Quoted table names of one storage, its prefix applied. */
-export interface Tables { executions: string, tasks: string, logs: string, spans: string }
+export interface Tables {
+  executions: string
+  tasks: string
+  logs: string
+  spans: string
+  blobs: string
+  retries: string
+  instances: string
+}
 
 /** The SQL text of every statement MySQLStorage sends, built once per storage. */
 export interface Statements {
   upsertExecutions: InsertSql
   upsertTasks: InsertSql
+  upsertBlobs: InsertSql
+  upsertRetries: InsertSql
   insertLogs: InsertSql
   insertSpans: InsertSql
   selectExecution: string
@@ -17,21 +30,43 @@ export interface Statements {
   selectSpans: string
 }
 
-/** Builds the statements of one storage from its table names (identifiers checked by the options). */
+/** The quoted tables of a prefix (an identifier, checked by the options). */
+export function tables (prefix: string): Tables {
+  const t = (name: string): string => `\`${prefix}${name}\``
+  return {
+    executions: t('executions'),
+    tasks: t('task_results'),
+    logs: t('logs'),
+    spans: t('spans'),
+    blobs: t('blobs'),
+    retries: t('retry_records'),
+    instances: t('instances')
+  }
+}
+
+/** Builds the statements of one storage from its table names. */
 export function statements (t: Tables): Statements {
   const update = (cols: readonly string[], key: readonly string[]): string =>
     ' ON DUPLICATE KEY UPDATE ' + cols.filter(c => !key.includes(c)).map(c => `${c} = VALUES(${c})`).join(', ')
+  // An execution the scan marked interrupted stays so until its instance (back from a
+  // partition) writes a terminal state: a late `running` update does not revive it.
+  const stale = "(status = 'interrupted' AND VALUES(status) = 'running')"
+  const executionUpdate = kExecutionColumns.filter(c => c !== 'id' && c !== 'input' && c !== 'input_parts' && c !== 'status')
   return {
     // VALUES(col) rather than MySQL 8.0.19's row alias: MariaDB has no row alias.
     upsertExecutions: {
       head: `INSERT INTO ${t.executions} (${kExecutionColumns.join(', ')}) VALUES `,
-      // The input never changes after the first write: keep the stored one.
-      tail: update(kExecutionColumns, ['id', 'input'])
+      // The input never changes after the first write: keep the stored one. Status last,
+      // since the assignments see the columns already updated.
+      tail: ' ON DUPLICATE KEY UPDATE ' + executionUpdate.map(c => `${c} = IF(${stale}, ${c}, VALUES(${c}))`).join(', ') +
+        `, status = IF(${stale}, status, VALUES(status))`
     },
     upsertTasks: {
       head: `INSERT INTO ${t.tasks} (${kTaskColumns.join(', ')}) VALUES `,
       tail: update(kTaskColumns, ['execution_id', 'task_id'])
     },
+    upsertBlobs: blobSql(t.blobs),
+    upsertRetries: retryUpsert(t.retries),
     // A retried batch whose first INSERT reached the server is a no-op on the key.
     insertLogs: { head: `INSERT INTO ${t.logs} (${kLogColumns.join(', ')}) VALUES `, tail: ' ON DUPLICATE KEY UPDATE seq = seq' },
     insertSpans: { head: `INSERT INTO ${t.spans} (${kSpanColumns.join(', ')}) VALUES `, tail: ' ON DUPLICATE KEY UPDATE span_id = span_id' },

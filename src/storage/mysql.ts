@@ -2,38 +2,40 @@
  * Execution history in MySQL 8 or MariaDB 10.11, shared by every engine instance
  * that points at the same database.
  *
- *   Recorder (fastq, one batch at a time)          MySQLStorage                     server
- *   writeSpans([...512]) ────────────────▶ escape rows, split at max_allowed_packet ─▶ INSERT ... VALUES (..),(..)
- *                                           refuse the one row that cannot fit        ON DUPLICATE KEY UPDATE
+ *   Recorder                                   MySQLStorage                                    server
+ *   writeRecords({ executions, tasks, retries }) ─▶ writer pool: one transaction (mysql-records) ─▶ InnoDB
+ *   writeSpans / writeLogs ([...512]) ───────────▶ writer pool: packed INSERTs (mysql-batch)
+ *   get* / list* / claims / heartbeats ──────────▶ reader pool, within readTimeout
  *
  * Every write is idempotent, so the recorder can retry a batch whose reply was
  * lost without duplicating rows: executions and task results are upserts, spans
- * are keyed by span id, and log lines by a sequence number that this storage
- * gives each entry the first time it sees it and keeps for the retries.
+ * are keyed by span id, log lines by a sequence number that this storage gives
+ * each entry the first time it sees it and keeps for the retries, and failure
+ * cases by a fenced upsert.
  */
 import type { RowDataPacket } from 'mysql2/promise'
-import type { ExecutionStorage, RetryStorage } from './storage.js'
+import type { ExecutionStorage, RecordBatch, RecordKind, RefusedRecord, RetryStorage, StaleReport } from './storage.js'
 import type {
   ExecutionQuery, ExecutionRecord, InstanceRecord, LogEntry, LogQuery, RetryQuery, RetryRecord, RetryStatistics, SpanRecord, TaskRecord
 } from '../types.js'
-import { RetrySql } from './mysql-retry.js'
-import { LOG_LEVEL_VALUES } from '../types.js'
-import { ErrorCodes, InvalidOptionsError, StorageError } from '../errors.js'
+import { ErrorCodes, StorageError } from '../errors.js'
 import { resolveMySQLOptions, type MySQLStorageOptions, type ResolvedMySQLOptions } from './mysql-options.js'
 import { checkSchema, runMigrations, type MigrationResult } from './mysql-migrate.js'
-import {
-  executionFromRow, executionTuple, logFromRow, logTuple, sqlDatetime, spanFromRow, spanTuple, taskFromRow, taskTuple
-} from './mysql-codec.js'
-import { isRowDataError, rejectionError, type RejectedRecord } from './mysql-errors.js'
+import { logFromRow, logTuple, spanFromRow, spanTuple } from './mysql-telemetry-codec.js'
+import { rejectionError } from './mysql-errors.js'
 import { ConnectionPool, type Session } from './mysql-pool.js'
-import { packRows, type InsertSql, type Statement } from './mysql-batch.js'
-import { statements, type Statements } from './mysql-statements.js'
+import { sendRows, type InsertSql, type PacketLimit } from './mysql-batch.js'
+import { statements, tables, type Statements, type Tables } from './mysql-statements.js'
+import { RetrySql } from './mysql-retry.js'
+import { RecoverySql } from './mysql-recovery.js'
+import { writeRecords, type RecordsContext } from './mysql-records.js'
+import { count, executionsOf, executionsQuery, logsQuery, tasksOf } from './mysql-reads.js'
 
 export type { MySQLStorageOptions } from './mysql-options.js'
 export type { MigrationResult } from './mysql-migrate.js'
 
 /**
- * Storage on MySQL (mysql2, a connection pool). Connects on first use; `init()`
+ * Storage on MySQL (mysql2, two connection pools). Connects on first use; `init()`
  * connects and applies pending migrations.
  *
  * ```ts
@@ -44,12 +46,18 @@ export class MySQLStorage implements ExecutionStorage, RetryStorage {
   readonly kind = 'mysql'
   readonly #options: ResolvedMySQLOptions
   readonly #target: string
+  readonly #tables: Tables
   readonly #sql: Statements
   readonly #retrySql: RetrySql
-  readonly #pool: ConnectionPool
+  readonly #recovery: RecoverySql
+  // The recorder's transactions on one pool; reads and control statements on another,
+  // so that they never queue behind a backlog of writes.
+  readonly #writes: ConnectionPool
+  readonly #reads: ConnectionPool
+  readonly #records: RecordsContext
+  readonly #limit: PacketLimit = { bytes: 16 * 1024 * 1024 }
   #ready: Promise<void> | null = null
   #closed = false
-  #maxPacket = 16 * 1024 * 1024
   // Sequence numbers of log entries already sent once, so that a retry re-sends the same keys.
   readonly #logSeqs = new WeakMap<LogEntry, number>()
   #lastSeq = 0
@@ -59,12 +67,22 @@ export class MySQLStorage implements ExecutionStorage, RetryStorage {
    * @throws {InvalidOptionsError} naming the option (a malformed URI, a bad tablePrefix, ...)
    */
   constructor (options: MySQLStorageOptions | string) {
-    this.#options = resolveMySQLOptions(options)
-    const { host, port, tablePrefix: p } = this.#options
-    this.#target = `${host.includes(':') ? `[${host}]` : host}:${port}`
-    this.#pool = new ConnectionPool(this.#options, this.#target)
-    this.#sql = statements({ executions: `\`${p}executions\``, tasks: `\`${p}task_results\``, logs: `\`${p}logs\``, spans: `\`${p}spans\`` })
-    this.#retrySql = new RetrySql({ retries: `\`${p}retry_records\``, instances: `\`${p}instances\``, executions: `\`${p}executions\`` })
+    const o = this.#options = resolveMySQLOptions(options)
+    this.#target = `${o.host.includes(':') ? `[${o.host}]` : o.host}:${o.port}`
+    this.#writes = new ConnectionPool(o, {
+      connectionLimit: o.connectionLimit, connectTimeout: o.connectTimeout, queryTimeout: o.queryTimeout, timeoutOption: 'queryTimeout'
+    }, this.#target)
+    this.#reads = new ConnectionPool(o, {
+      connectionLimit: o.readConnectionLimit,
+      connectTimeout: Math.min(o.connectTimeout, o.readTimeout),
+      queryTimeout: o.readTimeout,
+      timeoutOption: 'readTimeout'
+    }, this.#target)
+    this.#tables = tables(o.tablePrefix)
+    this.#sql = statements(this.#tables)
+    this.#retrySql = new RetrySql(this.#tables.retries)
+    this.#recovery = new RecoverySql(this.#tables)
+    this.#records = { tables: this.#tables, sql: this.#sql, recovery: this.#recovery, limit: this.#limit, storedInputs: new WeakSet() }
   }
 
   /** `host:port` of the server, for messages. */
@@ -84,7 +102,12 @@ export class MySQLStorage implements ExecutionStorage, RetryStorage {
 
   /** The server's `max_allowed_packet` in bytes, read by `init()`. */
   get maxAllowedPacket (): number {
-    return this.#maxPacket
+    return this.#limit.bytes
+  }
+
+  /** The largest input or output kept, in bytes (the `maxValueBytes` option). */
+  get maxValueBytes (): number {
+    return this.#options.maxValueBytes
   }
 
   /**
@@ -108,7 +131,7 @@ export class MySQLStorage implements ExecutionStorage, RetryStorage {
    * @throws {StorageError} SCHEMA_TOO_NEW when the database was migrated by a newer release
    */
   async migrate (): Promise<MigrationResult> {
-    return this.#pool.use('migrate', session => this.#migrate(session))
+    return this.#writes.use('migrate', session => this.#migrate(session))
   }
 
   #migrate (session: Session): Promise<MigrationResult> {
@@ -119,37 +142,55 @@ export class MySQLStorage implements ExecutionStorage, RetryStorage {
   }
 
   async #connect (): Promise<void> {
-    await this.#pool.use('connect', async session => {
+    await this.#writes.use('connect', async session => {
       const [row] = await session.run('SELECT @@max_allowed_packet AS packet') as RowDataPacket[]
-      this.#maxPacket = Number(row.packet)
+      this.#limit.bytes = Number(row.packet)
       const { database, tablePrefix, autoMigrate } = this.#options
       if (autoMigrate) await this.#migrate(session)
       else await checkSchema(session.run, database, tablePrefix)
     })
   }
 
-  /** Upserts executions by id, in as few statements as max_allowed_packet allows. @throws {StorageError} */
-  async writeExecutions (records: readonly ExecutionRecord[]): Promise<void> {
-    if (records.length === 0) return
-    await this.#write('executions', this.#sql.upsertExecutions, records.length, i => executionTuple(records[i]))
+  /**
+   * Writes one flush of records in one transaction (see mysql-records): all or none,
+   * inputs and outputs too large for a row stored in parts. Resolves with the records
+   * whose values the server refused, set aside; the others are committed.
+   * @throws {StorageError} when nothing was committed (the recorder retries the batch)
+   */
+  async writeRecords (batch: RecordBatch): Promise<RefusedRecord[]> {
+    await this.init()
+    return this.#writes.use('writing records', session => writeRecords(session, batch, this.#records))
   }
 
-  /** Upserts task results by (executionId, taskId). @throws {StorageError} */
+  /** Upserts executions by id, in one transaction. @throws {StorageError} with `rejected` for the records refused */
+  async writeExecutions (records: readonly ExecutionRecord[]): Promise<void> {
+    await this.#writeOne('executions', { executions: records, tasks: [], retries: [] }, records.length)
+  }
+
+  /** Upserts task results by (executionId, taskId), in one transaction. @throws {StorageError} with `rejected` */
   async writeTaskResults (records: readonly TaskRecord[]): Promise<void> {
-    if (records.length === 0) return
-    await this.#write('task results', this.#sql.upsertTasks, records.length, i => taskTuple(records[i]))
+    await this.#writeOne('tasks', { executions: [], tasks: records, retries: [] }, records.length)
+  }
+
+  /** Upserts failure cases, fenced (see RetryStorage.writeRetryRecords). @throws {StorageError} with `rejected` */
+  async writeRetryRecords (records: readonly RetryRecord[]): Promise<void> {
+    await this.#writeOne('retries', { executions: [], tasks: [], retries: records }, records.length)
+  }
+
+  async #writeOne (kind: RecordKind, batch: RecordBatch, n: number): Promise<void> {
+    if (n === 0) return
+    const refused = (await this.writeRecords(batch)).filter(r => r.kind === kind)
+    if (refused.length > 0) throw rejectionError(refused, n)
   }
 
   /** Inserts log lines; sending the same entries again (a retry) adds no duplicate. @throws {StorageError} */
   async writeLogs (entries: readonly LogEntry[]): Promise<void> {
-    if (entries.length === 0) return
-    await this.#write('logs', this.#sql.insertLogs, entries.length, i => logTuple(entries[i], this.#seqOf(entries[i])))
+    await this.#insert('logs', this.#sql.insertLogs, entries.length, i => logTuple(entries[i], this.#seqOf(entries[i])))
   }
 
   /** Inserts spans; a span id already stored is left as it is. @throws {StorageError} */
   async writeSpans (spans: readonly SpanRecord[]): Promise<void> {
-    if (spans.length === 0) return
-    await this.#write('spans', this.#sql.insertSpans, spans.length, i => spanTuple(spans[i]))
+    await this.#insert('spans', this.#sql.insertSpans, spans.length, i => spanTuple(spans[i]))
   }
 
   // Increasing within this process and close to the clock in µs, so that lines of one
@@ -163,81 +204,38 @@ export class MySQLStorage implements ExecutionStorage, RetryStorage {
     return seq
   }
 
-  /**
-   * Sends rows as few multi-row statements as max_allowed_packet allows, on one
-   * connection. A row that alone exceeds it, or whose values the server refuses,
-   * is skipped and reported in a rejection error once the others are written.
-   */
-  async #write (what: string, sql: InsertSql, n: number, tuple: (i: number) => string): Promise<void> {
+  // Spans and logs: packed statements, not a transaction (each row is keyed, so a retry
+  // of a batch cut half-way adds nothing twice); a refused row is set aside alone.
+  async #insert (what: string, sql: InsertSql, n: number, tuple: (i: number) => string): Promise<void> {
+    if (n === 0) return
     await this.init()
-    const rejected: RejectedRecord[] = []
-    const batches = packRows(what, sql, n, tuple, this.#maxPacket, rejected)
-    if (batches.length > 0) {
-      await this.#pool.use(`writing ${what}`, async session => {
-        for (const batch of batches) await this.#send(session, sql, batch, rejected)
-      })
-    }
-    if (rejected.length > 0) throw rejectionError(rejected.sort((a, b) => a.index - b.index), n)
+    const rejected = await this.#writes.use(`writing ${what}`, session => sendRows(session, what, sql, n, tuple, this.#limit))
+    if (rejected.length > 0) throw rejectionError(rejected, n)
   }
 
-  async #send (session: Session, sql: InsertSql, batch: Statement, rejected: RejectedRecord[]): Promise<void> {
-    try {
-      await session.run(sql.head + batch.parts.join(',') + sql.tail)
-    } catch (err) {
-      if ((err as { errno?: number }).errno === 1153) {
-        // ER_NET_PACKET_TOO_LARGE: the server's limit is lower than the one read at init
-        // (a global changed since). Halve ours, so that the retry sends smaller statements.
-        this.#maxPacket = Math.max(64 * 1024, Math.floor(this.#maxPacket / 2))
-        throw err
-      }
-      if (!isRowDataError(err)) throw err
-      // One row's value is refused (strict mode): find it by sending the rows one by one.
-      for (let r = 0; r < batch.parts.length; r++) {
-        try {
-          await session.run(sql.head + batch.parts[r] + sql.tail)
-        } catch (rowErr) {
-          if (!isRowDataError(rowErr)) throw rowErr
-          rejected.push({ index: batch.rows[r], code: ErrorCodes.STORAGE_ERROR, reason: (rowErr as Error).message })
-        }
-      }
-    }
-  }
-
-  /** One execution by id, or undefined. */
+  /** One execution by id, or undefined. @throws {StorageError} STORAGE_UNAVAILABLE past readTimeout */
   async getExecution (id: string): Promise<ExecutionRecord | undefined> {
-    const rows = await this.#select('reading an execution', this.#sql.selectExecution, [id])
-    return rows.length === 0 ? undefined : executionFromRow(rows[0])
+    const [record] = await this.#read('reading an execution', async session =>
+      executionsOf(session, this.#tables.blobs, await session.run(this.#sql.selectExecution, [id]) as RowDataPacket[]))
+    return record
   }
 
   /**
    * Executions newest first (by id, which sorts by start time), filtered and paged in one query.
    * @throws {InvalidOptionsError} for a negative or fractional limit or offset
+   * @throws {StorageError} STORAGE_UNAVAILABLE past readTimeout
    */
   async listExecutions (query: ExecutionQuery = {}): Promise<ExecutionRecord[]> {
-    const limit = count('limit', query.limit, 100)
-    const offset = count('offset', query.offset, 0)
-    if (limit === 0) return []
-    const where: string[] = []
-    const params: unknown[] = []
-    if (query.workflowId !== undefined) { where.push('workflow_id = ?'); params.push(query.workflowId) }
-    if (query.status !== undefined) {
-      const statuses = Array.isArray(query.status) ? query.status : [query.status]
-      if (statuses.length === 0) return []
-      where.push('status IN (?)')
-      params.push(statuses)
-    }
-    if (query.from !== undefined) { where.push('started_at >= ?'); params.push(sqlDatetime(time('from', query.from))) }
-    if (query.to !== undefined) { where.push('started_at < ?'); params.push(sqlDatetime(time('to', query.to))) }
-    if (query.after !== undefined) { where.push('id < ?'); params.push(query.after) }
-    if (query.retryOf !== undefined) { where.push('retry_of = ?'); params.push(query.retryOf) }
-    params.push(limit, offset)
-    const sql = `${this.#sql.selectExecutions} ${where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`} ORDER BY id DESC LIMIT ? OFFSET ?`
-    return (await this.#select('listing executions', sql, params)).map(executionFromRow)
+    const q = executionsQuery(this.#sql.selectExecutions, query)
+    if (q === undefined) return []
+    return this.#read('listing executions', async session =>
+      executionsOf(session, this.#tables.blobs, await session.run(q.sql, q.params) as RowDataPacket[]))
   }
 
   /** The task rows of an execution, in start order (tasks that never started last). */
   async getTaskResults (executionId: string): Promise<TaskRecord[]> {
-    return (await this.#select('reading task results', this.#sql.selectTasks, [executionId])).map(taskFromRow)
+    return this.#read('reading task results', async session =>
+      tasksOf(session, this.#tables.blobs, await session.run(this.#sql.selectTasks, [executionId]) as RowDataPacket[]))
   }
 
   /**
@@ -245,98 +243,89 @@ export class MySQLStorage implements ExecutionStorage, RetryStorage {
    * @throws {InvalidOptionsError} for an unknown level or a bad limit or offset
    */
   async getLogs (executionId: string, query: LogQuery = {}): Promise<LogEntry[]> {
-    const limit = count('limit', query.limit, 1000)
-    const offset = count('offset', query.offset, 0)
-    const params: unknown[] = [executionId]
-    let where = 'execution_id = ?'
-    if (query.taskId !== undefined) { where += ' AND task_id = ?'; params.push(query.taskId) }
-    if (query.level !== undefined) {
-      const min = LOG_LEVEL_VALUES[query.level]
-      if (min === undefined) throw new InvalidOptionsError(`level must be one of ${Object.keys(LOG_LEVEL_VALUES).join(', ')}`)
-      where += ' AND level_value >= ?'
-      params.push(min)
-    }
-    params.push(limit, offset)
-    const rows = await this.#select('reading logs', `${this.#sql.selectLogs} WHERE ${where} ORDER BY seq LIMIT ? OFFSET ?`, params)
-    return rows.map(logFromRow)
+    const q = logsQuery(this.#sql.selectLogs, executionId, query)
+    return (await this.#read('reading logs', session => session.run(q.sql, q.params) as Promise<RowDataPacket[]>)).map(logFromRow)
   }
 
   /** Spans of an execution, ordered by start time. */
   async getSpans (executionId: string): Promise<SpanRecord[]> {
-    return (await this.#select('reading spans', this.#sql.selectSpans, [executionId])).map(spanFromRow)
+    return (await this.#read('reading spans', session => session.run(this.#sql.selectSpans, [executionId]) as Promise<RowDataPacket[]>)).map(spanFromRow)
   }
 
   /**
-   * Ends the pool. Statements still running get a short grace, then their
-   * connections are destroyed. Idempotent.
+   * Ends both pools. Statements still running get a short grace, then their
+   * connections are destroyed: returns within about 2.5 s whatever the server does.
+   * Idempotent.
    */
   async close (): Promise<void> {
     this.#closed = true
-    await this.#pool.close()
-  }
-
-  /** Upserts failure cases (manual retry) with their full state. @throws {StorageError} */
-  async writeRetryRecords (records: readonly RetryRecord[]): Promise<void> {
-    await this.init()
-    await this.#pool.use('writing retry records', session => this.#retrySql.write(session, records))
+    await Promise.all([this.#writes.close(), this.#reads.close()])
   }
 
   async getRetryRecord (executionId: string): Promise<RetryRecord | undefined> {
-    await this.init()
-    return this.#pool.use('reading a retry record', session => this.#retrySql.get(session, executionId))
+    return this.#read('reading a retry record', session => this.#retrySql.get(session, executionId))
   }
 
   async listRetryRecords (query: RetryQuery = {}): Promise<RetryRecord[]> {
     count('limit', query.limit, 100)
     count('offset', query.offset, 0)
-    await this.init()
-    return this.#pool.use('listing retry records', session => this.#retrySql.list(session, query))
+    return this.#read('listing retry records', session => this.#retrySql.list(session, query))
   }
 
-  /** Atomic: one conditional UPDATE; true for the one caller whose update changed the row. */
+  /**
+   * Atomic: one conditional UPDATE; true for the one caller whose update changed the row.
+   * @throws {StorageError} STORAGE_UNAVAILABLE past readTimeout: the claim may or may not have been made
+   */
   async claimRetry (executionId: string, instanceId: string, at: number): Promise<boolean> {
-    await this.init()
-    return this.#pool.use('claiming a retry', session => this.#retrySql.claim(session, executionId, instanceId, at))
+    return this.#read('claiming a retry', session => this.#retrySql.claim(session, executionId, instanceId, at))
   }
 
   async abandonRetry (executionId: string, reason: string, at: number): Promise<boolean> {
-    await this.init()
-    return this.#pool.use('abandoning a retry', session => this.#retrySql.abandon(session, executionId, reason, at))
+    return this.#read('abandoning a retry', session => this.#retrySql.abandon(session, executionId, reason, at))
   }
 
   async retryStatistics (): Promise<RetryStatistics> {
-    await this.init()
-    return this.#pool.use('reading retry statistics', session => this.#retrySql.statistics(session))
+    return this.#read('reading retry statistics', session => this.#retrySql.statistics(session))
   }
 
   async heartbeat (instance: InstanceRecord): Promise<void> {
-    await this.init()
-    await this.#pool.use('writing a heartbeat', session => this.#retrySql.heartbeat(session, instance))
+    await this.#read('writing a heartbeat', session => this.#recovery.heartbeat(session, instance))
   }
 
+  /** Removes this instance's row; bounded by readTimeout whatever the server does. */
   async removeInstance (instanceId: string): Promise<void> {
-    await this.init()
-    await this.#pool.use('removing an instance', session => this.#retrySql.removeInstance(session, instanceId))
+    await this.#read('removing an instance', session => this.#recovery.removeInstance(session, instanceId))
   }
 
-  async interruptStale (expiredBefore: number, at: number): Promise<string[]> {
-    await this.init()
-    return this.#pool.use('marking interrupted executions', session => this.#retrySql.interruptStale(session, expiredBefore, at))
+  async interruptStale (expiredBefore: number, at: number): Promise<StaleReport> {
+    return this.#read('marking interrupted executions', session => this.#recovery.interruptStale(session, expiredBefore, at))
   }
 
-  async #select (what: string, sql: string, params: unknown[]): Promise<RowDataPacket[]> {
-    await this.init()
-    return this.#pool.use(what, session => session.run(sql, params) as Promise<RowDataPacket[]>)
+  /**
+   * Runs `fn` on the readers' pool within readTimeout from now, connecting and
+   * migrating included; past it the call rejects with STORAGE_UNAVAILABLE and the
+   * connection, if one was lent, is destroyed.
+   */
+  async #read<T> (what: string, fn: (session: Session) => Promise<T>): Promise<T> {
+    const { readTimeout } = this.#options
+    const controller = new AbortController()
+    let timer: NodeJS.Timeout | undefined
+    const expired = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => {
+        const err = new StorageError(ErrorCodes.STORAGE_UNAVAILABLE,
+          `${what}: MySQL at ${this.#target} did not answer within readTimeout (${readTimeout} ms)`)
+        controller.abort(err)
+        reject(err)
+      }, readTimeout)
+    })
+    const work = (async () => {
+      await this.init()
+      return this.#reads.use(what, fn, controller.signal)
+    })()
+    try {
+      return await Promise.race([work, expired])
+    } finally {
+      clearTimeout(timer)
+    }
   }
-}
-
-function count (name: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback
-  if (!Number.isInteger(value) || value < 0) throw new InvalidOptionsError(`${name} must be a non-negative integer`)
-  return value
-}
-
-function time (name: string, value: number): number {
-  if (!Number.isFinite(value)) throw new InvalidOptionsError(`${name} must be a time in epoch ms`)
-  return value
 }

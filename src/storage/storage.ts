@@ -4,6 +4,34 @@ import type {
 } from '../types.js'
 
 /**
+ * The records of one flush of the recorder, committed together: an execution is
+ * never terminal in storage without its task results, and a failure case never
+ * points at an execution that is not there.
+ */
+export interface RecordBatch {
+  executions: readonly ExecutionRecord[]
+  tasks: readonly TaskRecord[]
+  /** Failure cases (manual retry); empty unless the storage is a RetryStorage. */
+  retries: readonly RetryRecord[]
+}
+
+/** The kinds of record the recorder writes. */
+export type RecordKind = 'executions' | 'tasks' | 'retries' | 'spans' | 'logs'
+
+/**
+ * A record that storage refused for good (a value the server will never accept):
+ * it is set aside, the others are written.
+ */
+export interface RefusedRecord {
+  kind: RecordKind
+  /** Its index in the batch's list of that kind. */
+  index: number
+  /** RECORD_TOO_LARGE or STORAGE_ERROR. */
+  code: string
+  reason: string
+}
+
+/**
  * Where execution history lives. Workflow definitions never go here: they live
  * in memory, registered at start-up.
  *
@@ -19,6 +47,20 @@ export interface ExecutionStorage {
 
   /** Connects and prepares the schema where the backend needs it. Idempotent. */
   init (): Promise<void>
+
+  /**
+   * Writes the records of one flush in one transaction: all of them, or none (the
+   * recorder then retries the whole batch, so every write must be idempotent).
+   * A record whose values the server refuses is left out alone and returned; the
+   * others are committed. Optional: without it the recorder calls the three
+   * methods below one after the other, which is not atomic.
+   */
+  writeRecords? (batch: RecordBatch): Promise<RefusedRecord[]>
+  /**
+   * The largest input or output (bytes) this storage can keep, when it has a limit.
+   * The engine checks an execution's input against it before running anything.
+   */
+  readonly maxValueBytes?: number
 
   /** Inserts or updates executions by id. */
   writeExecutions (records: readonly ExecutionRecord[]): Promise<void>
@@ -48,7 +90,13 @@ export interface ExecutionStorage {
  * updates: exactly one caller wins, whatever the interleaving.
  */
 export interface RetryStorage {
-  /** Inserts or updates failure cases by execution id (the full state). */
+  /**
+   * Inserts or updates failure cases by execution id (the full state), fenced: an
+   * update applies only while the stored case is `pending` or `retrying` with the
+   * same `manualAttempts` (the count its claim made), so that a late write of an
+   * instance whose claim expired, or a repeat of a write already applied, cannot
+   * undo a newer claim or a closed case.
+   */
   writeRetryRecords (records: readonly RetryRecord[]): Promise<void>
   getRetryRecord (executionId: string): Promise<RetryRecord | undefined>
   /** Oldest failure first. */
@@ -66,11 +114,21 @@ export interface RetryStorage {
   /** Removes an instance that stops cleanly. */
   removeInstance (instanceId: string): Promise<void>
   /**
-   * Marks `interrupted` every execution still `running` whose instance's heartbeat is
-   * older than `expiredBefore` (or that has no instance row), opens a failure case for
-   * each, and returns their ids. Safe to call from several instances at once.
+   * In one transaction: marks `interrupted` every execution still `running` whose
+   * instance's heartbeat is older than `expiredBefore` (or that has no instance
+   * row), opens a failure case for each that is not itself a retry, and returns
+   * `retrying` cases claimed before `expiredBefore` by such an instance to
+   * `pending`. Safe to call from several instances at once.
    */
-  interruptStale (expiredBefore: number, at: number): Promise<string[]>
+  interruptStale (expiredBefore: number, at: number): Promise<StaleReport>
+}
+
+/** What one scan for dead instances changed. */
+export interface StaleReport {
+  /** Executions marked interrupted. */
+  interrupted: string[]
+  /** Failure cases whose claim expired, back to pending. */
+  released: string[]
 }
 
 export function isRetryStorage (storage: object): storage is RetryStorage {

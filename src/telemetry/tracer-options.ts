@@ -28,9 +28,18 @@ export interface TracerOptions {
    */
   retryDelay?: number
   /**
+   * Longest delay between two tries of a failed batch, in ms.
    * @default 5000
    */
   maxRetryDelay?: number
+  /**
+   * Execution, task and failure-case records waiting to be written (buffered or in
+   * flight), in estimated bytes, inputs and outputs included, past which the engine
+   * accepts no new execution (STORAGE_BACKLOG) until storage catches up. Records
+   * already accepted are never dropped: they coalesce by id while they wait.
+   * @default 268435456 (256 MiB)
+   */
+  maxBufferedBytes?: number
 }
 
 export type ResolvedTracerOptions = Required<TracerOptions>
@@ -41,7 +50,8 @@ export const kTracerDefaults: ResolvedTracerOptions = Object.freeze({
   maxQueueSize: 65_536,
   concurrency: 1,
   retryDelay: 100,
-  maxRetryDelay: 5000
+  maxRetryDelay: 5000,
+  maxBufferedBytes: 256 * 1024 * 1024
 })
 
 /** Counters of the recorder, exposed by `engine.stats()`. */
@@ -54,21 +64,28 @@ export interface TracerStats {
   logsWritten: number
   /** Log entries refused because the buffer was full. */
   logsDropped: number
-  /** Execution and task records written (a record rewritten on each transition counts each time). */
+  /** Execution, task and failure-case records written (a record rewritten on each transition counts each time). */
   recordsWritten: number
+  /** Transactions of records committed (one per group: see `Recorder.whenCommitted`). */
+  commits: number
+  /** Batches of spans or logs written. */
   batchesWritten: number
   /** Failed writes of a batch (each retry that fails counts). */
   writeErrors: number
   /** Spans and logs buffered or being written. */
   pending: number
+  /** Estimated bytes of records buffered or being written (bounded by `maxBufferedBytes`). */
+  backlogBytes: number
   /**
-   * Records, spans and logs that will never be written: refused by storage for good
-   * (RECORD_TOO_LARGE and the like), or still unwritten when close() gave up. Each is
-   * logged with its id.
+   * Records, spans and logs that storage refused for good (a value the server will
+   * never accept): each set aside alone and logged with its id, the others written.
    */
+  rejected: number
+  /** Records, spans and logs still unwritten when close() gave up; each logged with its id. */
   lost: number
 }
 
+/** @throws {InvalidOptionsError} naming the option and the rule */
 export function validateTracerOptions (o: ResolvedTracerOptions): void {
   for (const key of ['batchSize', 'maxQueueSize', 'concurrency'] as const) {
     if (!Number.isInteger(o[key]) || o[key] < 1) {
@@ -79,5 +96,8 @@ export function validateTracerOptions (o: ResolvedTracerOptions): void {
     if (!(o[key] > 0) || !Number.isFinite(o[key])) {
       throw new InvalidOptionsError(`tracer.${key} must be a positive number of ms`)
     }
+  }
+  if (!(o.maxBufferedBytes === Infinity || (Number.isInteger(o.maxBufferedBytes) && o.maxBufferedBytes > 0))) {
+    throw new InvalidOptionsError('tracer.maxBufferedBytes must be a positive integer (bytes) or Infinity')
   }
 }

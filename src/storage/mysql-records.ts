@@ -1,0 +1,102 @@
+/**
+ * One flush of records in one transaction (MySQLStorage.writeRecords):
+ *
+ *   START TRANSACTION
+ *     executions   upsert, packed under max_allowed_packet; a refused row alone set aside
+ *     task_results upsert, the same (rows of an execution refused and absent are set aside too)
+ *     blobs        the parts of inputs and outputs too large for their row
+ *     retry_records fenced upsert (mysql-retry)
+ *     reconcile    interrupted cases of executions that have now succeeded (mysql-recovery)
+ *   COMMIT
+ *
+ * A crash or a lost connection at any point leaves either all of it or none, so an
+ * execution is never terminal in storage without its task rows, a task row never
+ * lacks its execution, and a case never points at a missing execution. Every
+ * statement is idempotent, so the recorder may send the same batch again.
+ */
+import { ErrorCodes } from '../errors.js'
+import type { RecordBatch, RecordKind, RefusedRecord } from './storage.js'
+import type { RejectedRecord } from './mysql-errors.js'
+import type { Session } from './mysql-pool.js'
+import { sendRows, type PacketLimit } from './mysql-batch.js'
+import { kStoredValue, partSize, partTuple, placeValue, type Part } from './mysql-blobs.js'
+import { executionTuple, taskTuple } from './mysql-codec.js'
+import { retryTuple } from './mysql-retry.js'
+import type { RecoverySql } from './mysql-recovery.js'
+import type { Statements, Tables } from './mysql-statements.js'
+import type { Row } from './mysql-sql.js'
+
+/** What a records transaction needs from its storage. */
+export interface RecordsContext {
+  tables: Tables
+  sql: Statements
+  recovery: RecoverySql
+  limit: PacketLimit
+  /** Inputs already committed: later writes of their execution do not send them again. */
+  storedInputs: WeakSet<Uint8Array>
+}
+
+/** Writes `batch` in one transaction on `session`; resolves with the records set aside. */
+export async function writeRecords (session: Session, batch: RecordBatch, ctx: RecordsContext): Promise<RefusedRecord[]> {
+  const { executions, tasks, retries } = batch
+  const refused: RefusedRecord[] = []
+  const size = partSize(ctx.limit.bytes)
+  const note = (kind: RecordKind, list: RejectedRecord[], map: (i: number) => number = i => i): Set<number> => {
+    for (const r of list) refused.push({ kind, index: map(r.index), code: r.code, reason: r.reason })
+    return new Set(list.map(r => map(r.index)))
+  }
+  await session.run('START TRANSACTION')
+  try {
+    const inputParts: Part[][] = executions.map(() => [])
+    const refusedExecutions = note('executions', await sendRows(session, 'executions', ctx.sql.upsertExecutions, executions.length, i => {
+      const r = executions[i]
+      return executionTuple(r, ctx.storedInputs.has(r.input) ? kStoredValue : placeValue(r.input, r.id, '', size, inputParts[i]))
+    }, ctx.limit))
+    const absent = await absentExecutions(session, ctx.tables, [...refusedExecutions].map(i => executions[i].id))
+    // Records that would point at an execution refused and absent are set aside with it.
+    const cascade = (kind: RecordKind, ids: string[]): number[] => {
+      const kept: number[] = []
+      for (let i = 0; i < ids.length; i++) {
+        if (!absent.has(ids[i])) kept.push(i)
+        else refused.push({ kind, index: i, code: ErrorCodes.STORAGE_ERROR, reason: `its execution ${ids[i]} was refused and is not in storage` })
+      }
+      return kept
+    }
+
+    const keptTasks = cascade('tasks', tasks.map(t => t.executionId))
+    const outputParts: Part[][] = keptTasks.map(() => [])
+    const refusedTasks = note('tasks', await sendRows(session, 'task results', ctx.sql.upsertTasks, keptTasks.length, k => {
+      const t = tasks[keptTasks[k]]
+      return taskTuple(t, placeValue(t.output, t.executionId, t.taskId, size, outputParts[k]))
+    }, ctx.limit), k => keptTasks[k])
+
+    const parts: Part[] = []
+    for (let i = 0; i < executions.length; i++) if (!refusedExecutions.has(i)) parts.push(...inputParts[i])
+    for (let k = 0; k < keptTasks.length; k++) if (!refusedTasks.has(keptTasks[k])) parts.push(...outputParts[k])
+    const refusedParts = await sendRows(session, 'value parts', ctx.sql.upsertBlobs, parts.length, i => partTuple(parts[i]), ctx.limit)
+    // A part is a slice of bytes under the packet size: the server has no reason to refuse one.
+    if (refusedParts.length > 0) throw new Error(`the server refused a part of a stored value: ${refusedParts[0].reason}`)
+
+    const keptRetries = cascade('retries', retries.map(r => absent.has(r.executionId) ? r.executionId : r.lastExecutionId))
+    note('retries', await sendRows(session, 'retry records', ctx.sql.upsertRetries, keptRetries.length,
+      k => retryTuple(retries[keptRetries[k]]), ctx.limit), k => keptRetries[k])
+
+    const succeeded = executions.filter((r, i) => r.status === 'success' && r.retryOf === undefined && !refusedExecutions.has(i))
+    await ctx.recovery.reconcile(session, succeeded.map(r => r.id), Math.max(...succeeded.map(r => r.updatedAt)))
+    await session.run('COMMIT')
+    for (let i = 0; i < executions.length; i++) if (!refusedExecutions.has(i)) ctx.storedInputs.add(executions[i].input)
+    return refused
+  } catch (err) {
+    await session.run('ROLLBACK').catch(() => {})
+    throw err
+  }
+}
+
+// Of executions whose row was just refused, those with no row from an earlier write:
+// their tasks and cases would point at nothing.
+async function absentExecutions (session: Session, tables: Tables, ids: string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set()
+  const rows = await session.run(`SELECT id FROM ${tables.executions} WHERE id IN (?)`, [ids]) as Row[]
+  const present = new Set(rows.map(r => r.id as string))
+  return new Set(ids.filter(id => !present.has(id)))
+}

@@ -1,0 +1,109 @@
+/**
+ * Crash recovery on MySQL: heartbeats, the scan that finds what dead instances
+ * left behind, and the reconciliation of an instance that was only cut off.
+ *
+ *   instance A (alive)             MySQL                          instance B (silent)
+ *   heartbeat ──────────────▶ instances.heartbeat_at
+ *   scan: ── one transaction ──▶ B's running executions ─▶ interrupted + case (pending)
+ *                                B's claims (retrying)   ─▶ pending again
+ *                                                         ◀── B comes back, writes success:
+ *                                                             its interrupted case is closed
+ *                                                             as recovered (reconcile, in B's
+ *                                                             records transaction)
+ */
+import type { InstanceRecord } from '../types.js'
+import type { StaleReport } from './storage.js'
+import type { Session } from './mysql-pool.js'
+import { sqlDatetime, type Row } from './mysql-sql.js'
+import { kRetryColumns, retryTuple } from './mysql-retry.js'
+
+export interface RecoveryTables { retries: string, instances: string, executions: string }
+
+const kInterrupted = 'its engine instance stopped heartbeating while it ran'
+
+export class RecoverySql {
+  readonly #t: RecoveryTables
+
+  constructor (tables: RecoveryTables) {
+    this.#t = tables
+  }
+
+  async heartbeat (session: Session, i: InstanceRecord): Promise<void> {
+    await session.run(`INSERT INTO ${this.#t.instances} (instance_id, hostname, pid, started_at, heartbeat_at) VALUES (?, ?, ?, ?, ?) ` +
+      'ON DUPLICATE KEY UPDATE heartbeat_at = VALUES(heartbeat_at)',
+    // The instance id is checked where it is set (at most 255 characters); a host name is only informative.
+    [i.instanceId, i.hostname.slice(0, 255), i.pid, sqlDatetime(i.startedAt), sqlDatetime(i.heartbeatAt)])
+  }
+
+  async removeInstance (session: Session, instanceId: string): Promise<void> {
+    await session.run(`DELETE FROM ${this.#t.instances} WHERE instance_id = ?`, [instanceId])
+  }
+
+  /**
+   * In one transaction: lock the running executions whose instance is silent, mark
+   * them interrupted and open their failure cases (a retry's own case is its
+   * original's, released below); then release the claims of silent instances. An
+   * execution or a claim is also required to be older than the cut-off, so that
+   * one made before its instance's first heartbeat landed is left alone. Two
+   * instances scanning at once serialise on the row locks; the second finds
+   * nothing left to do.
+   */
+  async interruptStale (session: Session, expiredBefore: number, at: number): Promise<StaleReport> {
+    const { executions, instances, retries } = this.#t
+    const cutoff = sqlDatetime(expiredBefore)
+    const now = sqlDatetime(at)
+    await session.run('START TRANSACTION')
+    try {
+      const rows = await session.run(`SELECT e.id, e.workflow_id, e.definition_hash, e.retry_of FROM ${executions} e ` +
+        `LEFT JOIN ${instances} i ON i.instance_id = e.instance_id ` +
+        'WHERE e.status = \'running\' AND e.updated_at < ? AND (i.instance_id IS NULL OR i.heartbeat_at < ?) FOR UPDATE',
+      [cutoff, cutoff]) as Row[]
+      const interrupted = rows.map(r => r.id as string)
+      if (rows.length > 0) {
+        await session.run(`UPDATE ${executions} SET status = 'interrupted', updated_at = ?, ended_at = ?, error_code = 'INTERRUPTED', ` +
+          'error_message = ? WHERE id IN (?) AND status = \'running\'', [now, now, kInterrupted, interrupted])
+        const originals = rows.filter(r => r.retry_of === null)
+        if (originals.length > 0) {
+          await session.run(`INSERT INTO ${retries} (${kRetryColumns.join(', ')}) VALUES ${originals.map(r => retryTuple({
+            executionId: r.id as string,
+            workflowId: r.workflow_id as string,
+            definitionHash: r.definition_hash as string,
+            status: 'pending',
+            reason: 'interrupted',
+            errorCode: 'INTERRUPTED',
+            errorMessage: kInterrupted,
+            failedAt: at,
+            updatedAt: at,
+            lastExecutionId: r.id as string,
+            manualAttempts: 0
+          })).join(',')} ON DUPLICATE KEY UPDATE execution_id = execution_id`)
+        }
+      }
+      const claims = await session.run(`SELECT r.execution_id FROM ${retries} r LEFT JOIN ${instances} i ON i.instance_id = r.claimed_by ` +
+        'WHERE r.status = \'retrying\' AND r.claimed_at < ? AND (i.instance_id IS NULL OR i.heartbeat_at < ?) FOR UPDATE',
+      [cutoff, cutoff]) as Row[]
+      const released = claims.map(r => r.execution_id as string)
+      if (released.length > 0) {
+        await session.run(`UPDATE ${retries} SET status = 'pending', claimed_by = NULL, claimed_at = NULL, updated_at = ? ` +
+          'WHERE execution_id IN (?) AND status = \'retrying\'', [now, released])
+      }
+      await session.run('COMMIT')
+      return { interrupted, released }
+    } catch (err) {
+      await session.run('ROLLBACK').catch(() => {})
+      throw err
+    }
+  }
+
+  /**
+   * Closes as recovered the `interrupted` cases of executions that have now
+   * succeeded: their instance was cut off, not dead, and finished them. Runs in the
+   * transaction that writes the successes.
+   */
+  async reconcile (session: Session, succeeded: readonly string[], at: number): Promise<void> {
+    if (succeeded.length === 0) return
+    await session.run(`UPDATE ${this.#t.retries} SET status = 'recovered', recovered_by = execution_id, claimed_by = NULL, ` +
+      'claimed_at = NULL, updated_at = ? WHERE execution_id IN (?) AND status = \'pending\' AND reason = \'interrupted\'',
+    [sqlDatetime(at), succeeded])
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * Log lines and spans to SQL tuples and rows back, for MySQLStorage. Messages and
+ * names are bounded and escaped by `sqlText` (mysql-text); structured fields are
+ * JSON, whose text escapes every lone surrogate already.
+ */
+import type { LogEntry, LogLevel, SpanRecord } from '../types.js'
+import { LOG_LEVEL_VALUES } from '../types.js'
+import { jsonText, jsonValue, readTime, sqlText, sqlTime, sqlValue, type Row } from './mysql-sql.js'
+import { kTextLimits, readText } from './mysql-text.js'
+
+export const kLogColumns = [
+  'execution_id', 'seq', 'task_id', 'attempt', 'time', 'level', 'level_value', 'message', 'data'
+] as const
+
+export function logTuple (e: LogEntry, seq: number): string {
+  return '(' + sqlValue(e.executionId) + ',' + String(seq) + ',' + sqlValue(e.taskId) + ',' + sqlValue(e.attempt) + ',' +
+    sqlTime(e.time) + ',' + sqlValue(e.level) + ',' + sqlValue(LOG_LEVEL_VALUES[e.level]) + ',' +
+    sqlText(e.message, kTextLimits.message) + ',' + sqlValue(jsonText(e.data)) + ')'
+}
+
+export function logFromRow (row: Row): LogEntry {
+  const entry: LogEntry = {
+    executionId: row.execution_id as string,
+    time: readTime(row.time)!,
+    level: row.level as LogLevel,
+    message: readText(row.message)!
+  }
+  if (row.task_id !== null) entry.taskId = row.task_id as string
+  if (row.attempt !== null) entry.attempt = row.attempt as number
+  if (row.data !== null) entry.data = jsonValue(row.data) as Record<string, unknown>
+  return entry
+}
+
+// --- spans ---------------------------------------------------------------
+
+export const kSpanColumns = [
+  'execution_id', 'span_id', 'trace_id', 'parent_span_id', 'task_id', 'name', 'start_time', 'end_time',
+  'status_code', 'status_message', 'attributes', 'events'
+] as const
+
+export function spanTuple (s: SpanRecord): string {
+  return '(' + sqlValue(s.executionId) + ',' + sqlValue(s.spanId) + ',' + sqlValue(s.traceId) + ',' +
+    sqlValue(s.parentSpanId) + ',' + sqlValue(s.taskId) + ',' + sqlText(s.name, kTextLimits.name) + ',' +
+    sqlTime(s.startTime) + ',' + sqlTime(s.endTime) + ',' + sqlValue(s.statusCode) + ',' + sqlText(s.statusMessage, kTextLimits.message) + ',' +
+    sqlValue(jsonText(s.attributes ?? {})) + ',' + sqlValue(jsonText(s.events)) + ')'
+}
+
+export function spanFromRow (row: Row): SpanRecord {
+  const span: SpanRecord = {
+    traceId: row.trace_id as string,
+    spanId: row.span_id as string,
+    executionId: row.execution_id as string,
+    name: readText(row.name)!,
+    startTime: readTime(row.start_time)!,
+    endTime: readTime(row.end_time)!,
+    statusCode: row.status_code as SpanRecord['statusCode'],
+    attributes: jsonValue(row.attributes) as SpanRecord['attributes']
+  }
+  if (row.parent_span_id !== null) span.parentSpanId = row.parent_span_id as string
+  if (row.task_id !== null) span.taskId = row.task_id as string
+  if (row.status_message !== null) span.statusMessage = readText(row.status_message)!
+  if (row.events !== null) span.events = jsonValue(row.events) as SpanRecord['events']
+  return span
+}

@@ -1,0 +1,240 @@
+/**
+ * Spans and log lines on their way to storage: buffered by a push, written in
+ * batches of `batchSize` by a fastq queue of `concurrency` workers.
+ *
+ *   recordSpan / recordLog ──push──▶ buffer ──full batch or timer──▶ fastq ──▶ writeSpans / writeLogs([...512])
+ *
+ * Bounded: past `maxQueueSize` (buffered or in flight) new ones are dropped and
+ * counted, never blocking task execution (the policy of OpenTelemetry's
+ * BatchSpanProcessor). A failed batch is retried with backoff; one that storage
+ * refuses in part has its refused rows set aside and counted in `rejected`.
+ */
+import fastq from 'fastq'
+import type { Logger } from 'pino'
+import type { ExecutionStorage } from '../storage/storage.js'
+import type { LogEntry, SpanRecord } from '../types.js'
+import { ErrorCodes } from '../errors.js'
+import type { ResolvedTracerOptions } from './tracer-options.js'
+
+interface Job {
+  kind: 'spans' | 'logs'
+  items: Array<SpanRecord | LogEntry>
+  /** Set once the job is settled for good (written, set aside or lost), so a late outcome is ignored. */
+  settled?: boolean
+  /** Pending retry, cleared when close() gives up. */
+  retry?: { timer: NodeJS.Timeout, done: () => void }
+}
+
+/** The counters of the telemetry writer, part of the tracer's stats. */
+export interface TelemetryCounters {
+  spansRecorded: number
+  spansWritten: number
+  spansDropped: number
+  logsRecorded: number
+  logsWritten: number
+  logsDropped: number
+  batchesWritten: number
+  writeErrors: number
+  rejected: number
+  lost: number
+}
+
+export class TelemetryWriter {
+  readonly #storage: ExecutionStorage
+  readonly #options: ResolvedTracerOptions
+  readonly #logger: Logger
+  readonly #ready: () => Promise<void>
+  readonly #queue: fastq.queue<Job, void>
+  readonly #active = new Set<Job>()
+  #spans: SpanRecord[] = []
+  #logs: LogEntry[] = []
+  #pending = 0
+  #idleWaiters: Array<() => void> = []
+  #giveUp = false
+  readonly #counters: TelemetryCounters = {
+    spansRecorded: 0, spansWritten: 0, spansDropped: 0, logsRecorded: 0, logsWritten: 0, logsDropped: 0, batchesWritten: 0, writeErrors: 0, rejected: 0, lost: 0
+  }
+
+  constructor (storage: ExecutionStorage, options: ResolvedTracerOptions, logger: Logger, ready: () => Promise<void>) {
+    this.#storage = storage
+    this.#options = options
+    this.#logger = logger
+    this.#ready = ready
+    this.#queue = fastq(this, this.#work, options.concurrency)
+    this.#queue.drain = () => this.#wakeIfIdle()
+  }
+
+  /** Spans and logs buffered or being written. */
+  get pending (): number {
+    return this.#pending
+  }
+
+  get counters (): Readonly<TelemetryCounters> {
+    return this.#counters
+  }
+
+  recordSpan (span: SpanRecord): void {
+    if (this.#pending >= this.#options.maxQueueSize) {
+      this.#counters.spansDropped++
+      return
+    }
+    this.#counters.spansRecorded++
+    this.#pending++
+    if (this.#spans.push(span) >= this.#options.batchSize) this.cut()
+  }
+
+  recordLog (entry: LogEntry): void {
+    if (this.#pending >= this.#options.maxQueueSize) {
+      this.#counters.logsDropped++
+      return
+    }
+    this.#counters.logsRecorded++
+    this.#pending++
+    if (this.#logs.push(entry) >= this.#options.batchSize) this.cut()
+  }
+
+  /** Moves the buffers into batches for the queue. */
+  cut (): void {
+    const { batchSize } = this.#options
+    while (this.#spans.length > 0) {
+      const items = this.#spans.length <= batchSize ? this.#spans : this.#spans.splice(0, batchSize)
+      if (items === this.#spans) this.#spans = []
+      this.#push({ kind: 'spans', items })
+    }
+    while (this.#logs.length > 0) {
+      const items = this.#logs.length <= batchSize ? this.#logs : this.#logs.splice(0, batchSize)
+      if (items === this.#logs) this.#logs = []
+      this.#push({ kind: 'logs', items })
+    }
+  }
+
+  /** Resolves once everything buffered so far is written (or given up). */
+  flush (): Promise<void> {
+    this.cut()
+    if (this.#giveUp || this.#queue.idle()) return Promise.resolve()
+    return new Promise(resolve => { this.#idleWaiters.push(resolve) })
+  }
+
+  /** close() gave up: everything not written is counted lost; writes in flight are not waited for. */
+  abandon (): void {
+    this.#giveUp = true
+    this.cut()
+    for (const job of this.#queue.getQueue()) this.#lose(job)
+    this.#queue.kill()
+    this.#queue.drain = () => this.#wakeIfIdle()
+    for (const job of this.#active) {
+      this.#lose(job)
+      if (job.retry !== undefined) {
+        clearTimeout(job.retry.timer)
+        const { done } = job.retry
+        job.retry = undefined
+        done()
+      }
+    }
+    const waiters = this.#idleWaiters.splice(0)
+    for (let i = 0; i < waiters.length; i++) waiters[i]()
+  }
+
+  #push (job: Job): void {
+    if (this.#giveUp) this.#lose(job)
+    else this.#queue.push(job)
+  }
+
+  #wakeIfIdle (): void {
+    if (!this.#queue.idle()) return
+    const waiters = this.#idleWaiters.splice(0)
+    for (let i = 0; i < waiters.length; i++) waiters[i]()
+  }
+
+  #work (job: Job, done: (err: Error | null) => void): void {
+    this.#active.add(job)
+    this.#attempt(job, 0, () => {
+      this.#active.delete(job)
+      done(null)
+    })
+  }
+
+  #attempt (job: Job, failures: number, done: () => void): void {
+    if (job.settled === true) { done(); return }
+    if (this.#giveUp) {
+      this.#lose(job)
+      done()
+      return
+    }
+    this.#write(job).then(() => {
+      if (job.settled !== true) this.#written(job, job.items.length)
+      done()
+    }, (err: unknown) => {
+      if (job.settled === true || this.#rejected(job, err)) { done(); return }
+      this.#counters.writeErrors++
+      const delay = Math.min(this.#options.maxRetryDelay, this.#options.retryDelay * 2 ** failures)
+      if (failures === 0 || failures % 10 === 0) {
+        this.#logger.warn({ err, kind: job.kind, rows: job.items.length, retryIn: delay }, 'storage write failed; retrying')
+      }
+      const timer = setTimeout(() => {
+        job.retry = undefined
+        this.#attempt(job, failures + 1, done)
+      }, delay)
+      timer.unref()
+      job.retry = { timer, done }
+    })
+  }
+
+  /**
+   * A storage error that names rows it can never write: those are set aside and
+   * reported, the rest of the batch was written. RECORD_TOO_LARGE without the list
+   * splits a batch of several, so that the one at fault is found.
+   */
+  #rejected (job: Job, err: unknown): boolean {
+    const list = (err as { rejected?: ReadonlyArray<{ index: number, code?: string, reason?: string }> } | null)?.rejected
+    const n = job.items.length
+    const e = err as { code?: string, message?: string } | null
+    if (Array.isArray(list) && list.length > 0 && list.every(r => Number.isInteger(r?.index) && r.index >= 0 && r.index < n)) {
+      const indices = new Set(list.map(r => r.index))
+      for (const r of list) this.#reject(job, r.index, r.code ?? e?.code, r.reason ?? e?.message ?? '')
+      this.#written(job, n - indices.size)
+      return true
+    }
+    if (e?.code !== ErrorCodes.RECORD_TOO_LARGE) return false
+    if (n === 1) {
+      this.#reject(job, 0, ErrorCodes.RECORD_TOO_LARGE, e.message ?? '')
+      job.settled = true
+      return true
+    }
+    for (let i = n - 1; i >= 0; i--) this.#queue.unshift({ kind: job.kind, items: [job.items[i]] })
+    job.settled = true
+    return true
+  }
+
+  #reject (job: Job, index: number, code: string | undefined, reason: string): void {
+    this.#counters.rejected++
+    this.#pending--
+    const item = job.items[index]
+    const id = job.kind === 'spans'
+      ? `${item.executionId}/span:${(item as SpanRecord).spanId}`
+      : `${item.executionId}/log@${(item as LogEntry).time}`
+    this.#logger.error({ kind: job.kind, id, code, reason }, 'storage refused a record for good; it is set aside and the others are written')
+  }
+
+  #write (job: Job): Promise<void> {
+    return this.#ready().then(() => job.kind === 'spans'
+      ? this.#storage.writeSpans(job.items as SpanRecord[])
+      : this.#storage.writeLogs(job.items as LogEntry[]))
+  }
+
+  /** `n` of the job's items are in storage (the others, if any, were set aside and counted already). */
+  #written (job: Job, n: number): void {
+    job.settled = true
+    this.#counters.batchesWritten++
+    this.#pending -= n
+    if (job.kind === 'spans') this.#counters.spansWritten += n
+    else this.#counters.logsWritten += n
+  }
+
+  #lose (job: Job): void {
+    if (job.settled === true) return
+    job.settled = true
+    this.#counters.lost += job.items.length
+    this.#pending -= job.items.length
+  }
+}
