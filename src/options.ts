@@ -4,7 +4,8 @@ import pino, { type Logger } from 'pino'
 import { InvalidOptionsError } from './errors.js'
 import type { ExecutionStorage } from './storage/storage.js'
 import { MemoryStorage } from './storage/memory.js'
-import type { ResolvedRetryPolicy, RetryPolicy } from './types.js'
+import { kValueLimits, type ResolvedRetryPolicy, type RetryPolicy } from './types.js'
+import { checkStoredText } from './workflow/builder.js'
 import { kRetryDefaults, validateRetryPolicy } from './runtime/backoff.js'
 import { kTracerDefaults, validateTracerOptions, type ResolvedTracerOptions, type TracerOptions } from './telemetry/tracer-options.js'
 
@@ -98,7 +99,10 @@ export interface EngineOptions {
    * @default 10000
    */
   closeTimeout?: number
-  /** Name of this instance in execution records. @default host:pid:random */
+  /**
+   * Name of this instance in execution records: 1 to 255 characters.
+   * @default host:pid:random
+   */
   instanceId?: string
   /**
    * How often this instance renews its heartbeat in shared storage (MySQL), in ms.
@@ -195,6 +199,10 @@ export function resolveOptions (options: EngineOptions = {}): ResolvedEngineOpti
   }
   if (resolved.heartbeatTimeout <= resolved.heartbeatInterval) {
     throw new RangeError('heartbeatTimeout must be longer than heartbeatInterval')
+  }
+  if (resolved.instanceId !== undefined) {
+    if (typeof resolved.instanceId !== 'string' || resolved.instanceId.length === 0) throw new InvalidOptionsError('instanceId must be a non-empty string')
+    checkStoredText('instanceId', resolved.instanceId, kValueLimits.instanceId)
   }
   if (!kLogLevels.has(resolved.executionLogLevel)) {
     throw new InvalidOptionsError('executionLogLevel must be one of trace, debug, info, warn, error')

@@ -1,7 +1,7 @@
 import { isAbsolute } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { ErrorCodes, InvalidOptionsError, WorkflowValidationError } from '../errors.js'
-import type { RetryPolicy } from '../types.js'
+import { kValueLimits, type RetryPolicy } from '../types.js'
 import { validateRetryPolicy } from '../runtime/backoff.js'
 import { DependencyLinks, validateDefinition } from './planner.js'
 
@@ -62,6 +62,20 @@ export function validateId (kind: string, id: unknown): asserts id is string {
   if (typeof id !== 'string' || !kIdPattern.test(id)) {
     throw new InvalidOptionsError(
       `${kind} id must be 1 to 128 characters of letters, digits and _ . : - /; got ${JSON.stringify(id)}`)
+  }
+}
+
+/**
+ * A value kept in storage whole: at most `limit` characters, and no lone surrogate
+ * (MySQL's utf8mb4 has no form for one).
+ * @throws {InvalidOptionsError} naming the field and the limit
+ */
+export function checkStoredText (field: string, value: string, limit: number): void {
+  if (value.length > limit) {
+    throw new InvalidOptionsError(`${field} must be at most ${limit} characters (storage keeps no more); got ${value.length}`)
+  }
+  if (/[\uD800-\uDFFF]/.test(value) && /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(value)) {
+    throw new InvalidOptionsError(`${field} must be well-formed text: it has a lone surrogate (half of a UTF-16 pair)`)
   }
 }
 
@@ -133,10 +147,12 @@ export class WorkflowBuilder {
     return this
   }
 
+  /** @throws {InvalidOptionsError} unless 1 to 255 characters of well-formed text (stored in a column of 255) */
   setVersion (version: string): this {
     if (typeof version !== 'string' || version.length === 0) {
       throw new InvalidOptionsError('version must be a non-empty string')
     }
+    checkStoredText('version', version, kValueLimits.version)
     this.#version = version
     return this
   }
@@ -166,6 +182,7 @@ export class WorkflowBuilder {
     // slice() allocates exactly the length; push() would reserve 17 slots for 2 ids.
     const dependsOn = given.slice()
     this.#links.add(dependsOn, this.#index)
+    if (typeof options.name === 'string') checkStoredText(`task "${id}": name`, options.name, kValueLimits.taskName)
     const task: DraftTask = { id, name: options.name ?? id, handler: options.handler, dependsOn }
     if (options.timeout !== undefined) task.timeout = options.timeout
     if (options.retry !== undefined) task.retry = options.retry
