@@ -2,7 +2,7 @@ import { hostname } from 'node:os'
 import v8 from 'node:v8'
 import type { Logger } from 'pino'
 import {
-  EngineClosedError, EngineError, ErrorCodes, HandlerError, InvalidOptionsError, NotFoundError, QueueFullError
+  EngineClosedError, EngineError, ErrorCodes, HandlerError, InvalidOptionsError, NotFoundError, QueueFullError, StorageBacklogError
 } from './errors.js'
 import { createWorkflow, isWorkflow, validateId, type Workflow, type WorkflowBuilder } from './workflow/builder.js'
 import { compilePlan, type ExecutionPlan, type Plan } from './workflow/planner.js'
@@ -207,6 +207,7 @@ export class Engine {
     if (this.#scheduler.pendingTasks + plan.size > this.#options.maxQueuedTasks) {
       throw new QueueFullError(this.#options.maxQueuedTasks, plan.size)
     }
+    if (this.#recorder.backlogFull()) throw new StorageBacklogError(this.#recorder.stats().backlogBytes, this.#options.tracer.maxBufferedBytes)
     const packet: Packet = { bytes, oob: null }
     const exec = new Execution(newExecutionId(), plan, packet, bytes, this.#instanceId, now(),
       newTraceId(), newSpanId(), retryOf)
@@ -475,8 +476,9 @@ export class Engine {
       for (const exec of running) this.#scheduler.stop(exec, ErrorCodes.CANCELLED, 'cancelled by close()')
     }
     await Promise.all(running.map(e => e.done))
-    await this.#retries?.close()
+    // Records first, then the instance row: an instance without a row may be scanned as dead.
     await this.#recorder.close(this.#options.closeTimeout)
+    await this.#retries?.close()
     await this.#scheduler.close()
     await this.#storage.close()
   }
