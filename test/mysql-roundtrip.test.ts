@@ -56,6 +56,25 @@ describe('MySQLStorage round trips', () => {
     }
   })
 
+  test('text with lone surrogates, or that starts with the escape mark U+FDD0, comes back exactly, not as U+FFFD', async () => {
+    const texts = ['lone high \uD800 here', 'lone low \uDFFF', '\uDC00\uD800 reversed pair', 'ends with half \uD83D', '\uFDD0 starts with the mark', '\uFDD0"{}']
+    for (const [i, text] of texts.entries()) {
+      const n = 300 + i
+      const record = execution(n, { status: 'failed', error: { code: text, message: text, stack: text } })
+      const taskRecord = task(n, 'a', { name: text, status: 'failed', error: { code: text, message: text } })
+      const entry = log(n, 0, { message: text, data: { text } })
+      const spanRecord = span(n, 0, { name: text, statusMessage: text, attributes: { text } })
+      await storage.writeExecutions([record])
+      await storage.writeTaskResults([taskRecord])
+      await storage.writeLogs([entry])
+      await storage.writeSpans([spanRecord])
+      expect(await storage.getExecution(record.id)).toEqual(record)
+      expect(await storage.getTaskResults(record.id)).toEqual([taskRecord])
+      expect(await storage.getLogs(record.id)).toEqual([entry])
+      expect(await storage.getSpans(record.id)).toEqual([spanRecord])
+    }
+  })
+
   test('times with microseconds come back as the very same numbers', async () => {
     const base = 1_795_669_240_361
     const times = [
