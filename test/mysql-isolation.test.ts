@@ -3,19 +3,12 @@ import pino from 'pino'
 import { describe, expect, onTestFinished, test } from 'vitest'
 import type { RowDataPacket } from 'mysql2/promise'
 import { createWorkflow, type MySQLStorage } from '../dist/index.js'
-import type { RetryRecord } from '../src/types.js'
 import { Recorder, kTracerDefaults } from '../src/telemetry/recorder.js'
 import { sharedHandler, startEngine, subject } from './helpers/engine.js'
-import { execution, executionId, log, span, task, useTestDatabase } from './helpers/mysql.js'
+import { execution, executionId, failureCase, log, span, task, useTestDatabase } from './helpers/mysql.js'
 
 const db = useTestDatabase()
 
-function failureCase (n: number, fields: Partial<RetryRecord> = {}): RetryRecord {
-  return {
-    executionId: executionId(n), workflowId: 'wf', definitionHash: 'ab'.repeat(32), status: 'pending', reason: 'failed',
-    errorCode: 'E', errorMessage: 'boom', failedAt: 1_700_000_000_000.5, updatedAt: 1_700_000_000_000.5, lastExecutionId: executionId(n), manualAttempts: 0, ...fields
-  }
-}
 
 /** A recorder on its own tables, its error lines kept. */
 function recorderOn (prefix: string): { recorder: Recorder, storage: MySQLStorage, lines: Array<Record<string, unknown>> } {

@@ -56,7 +56,7 @@ export class RecoverySql {
     try {
       const rows = await session.run(`SELECT e.id, e.workflow_id, e.definition_hash, e.retry_of FROM ${executions} e ` +
         `LEFT JOIN ${instances} i ON i.instance_id = e.instance_id ` +
-        'WHERE e.status = \'running\' AND e.updated_at < ? AND (i.instance_id IS NULL OR i.heartbeat_at < ?) FOR UPDATE',
+        'WHERE e.status = \'running\' AND e.updated_at < ? AND (i.instance_id IS NULL OR i.heartbeat_at < ?) ORDER BY e.id FOR UPDATE',
       [cutoff, cutoff]) as Row[]
       const interrupted = rows.map(r => r.id as string)
       if (rows.length > 0) {
@@ -80,7 +80,7 @@ export class RecoverySql {
         }
       }
       const claims = await session.run(`SELECT r.execution_id FROM ${retries} r LEFT JOIN ${instances} i ON i.instance_id = r.claimed_by ` +
-        'WHERE r.status = \'retrying\' AND r.claimed_at < ? AND (i.instance_id IS NULL OR i.heartbeat_at < ?) FOR UPDATE',
+        'WHERE r.status = \'retrying\' AND r.claimed_at < ? AND (i.instance_id IS NULL OR i.heartbeat_at < ?) ORDER BY r.execution_id FOR UPDATE',
       [cutoff, cutoff]) as Row[]
       const released = claims.map(r => r.execution_id as string)
       if (released.length > 0) {

@@ -1,6 +1,7 @@
 // One graph-task instance in a process of its own, for tests of what instances share
-// through MySQL. Usage: node instance.mjs <action> [arg] with GT_DB (JSON storage
-// options) and GT_HEARTBEAT ("interval,timeout" ms). Publishes the workflows of
+// through MySQL. Usage: node instance.mjs <action> [arg] [dir] with GT_DB (JSON storage
+// options) and GT_HEARTBEAT ("interval,timeout" ms). Actions: run, retry,
+// retry-when-free, failed, abandon, stats, wait-interrupted. Publishes the workflows of
 // workflows/test-subjects/recoverable.mjs unless GT_PUBLISH=0, prints one JSON line
 // { ok, value } or { ok: false, code, message }, and exits.
 import pino from 'pino'
@@ -28,6 +29,17 @@ async function act () {
       engine.on('execution.started', e => { process.stdout.write(JSON.stringify({ started: e.executionId }) + '\n') })
       return engine.execute(arg, { dir })
     case 'retry': return engine.manualRetry(arg)
+    case 'retry-when-free': {
+      // Retries until the case is no longer claimed by another instance (its claim expired).
+      for (;;) {
+        try {
+          return await engine.manualRetry(arg)
+        } catch (err) {
+          if (err.code !== 'RETRY_CONFLICT') throw err
+        }
+        await new Promise(resolve => setTimeout(resolve, 100))
+      }
+    }
     case 'failed': return engine.getFailedExecutions({ status: ['pending', 'retrying', 'recovered', 'abandoned'] })
     case 'abandon': return engine.abandonRetry(arg, 'test')
     case 'stats': return engine.getRetryStatistics()

@@ -11,6 +11,7 @@ import mysql, { type RowDataPacket } from 'mysql2/promise'
 import {
   MySQLStorage, type ExecutionRecord, type LogEntry, type MySQLStorageOptions, type SpanRecord, type TaskRecord
 } from '../../dist/index.js'
+import type { RetryRecord } from '../../src/types.js'
 
 /** Connection settings of the test server: GRAPH_TASK_MYSQL_URL, else MYSQL_HOST / MYSQL_PORT / MYSQL_USER / MYSQL_PASSWORD, else root@127.0.0.1:3306. */
 export function serverSettings (): { host: string, port: number, user: string, password: string } {
@@ -193,5 +194,13 @@ export function span (n: number, i: number, fields: Partial<SpanRecord> = {}): S
     statusCode: 'OK',
     attributes: { 'task.attempt': 1, 'task.run_ms': 0.5, ok: true },
     ...fields
+  }
+}
+
+export function failureCase (n: number, fields: Partial<RetryRecord> = {}): RetryRecord {
+  return {
+    executionId: executionId(n), workflowId: 'wf', definitionHash: 'ab'.repeat(32), status: 'pending', reason: 'failed',
+    errorCode: 'E', errorMessage: 'boom', failedAt: micros(kBase + 363.25 + n * 1000), updatedAt: micros(kBase + 363.25 + n * 1000),
+    lastExecutionId: executionId(n), manualAttempts: 0, ...fields
   }
 }
