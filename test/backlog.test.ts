@@ -24,7 +24,7 @@ describe('records buffered during an outage are bounded by refusing new work, ne
     const recorder = new Recorder(storage, { ...kTracerDefaults, flushInterval: 10, retryDelay: 5, maxRetryDelay: 20, maxBufferedBytes: 64 * 1024 }, pino({ level: 'silent' }))
     onTestFinished(() => recorder.close(500))
     let n = 0
-    while (!recorder.backlogFull()) recorder.recordExecution(execution(++n, { status: 'running', input: new Uint8Array(16 * 1024) }))
+    while (!recorder.backlogFull() && n < 100) recorder.recordExecution(execution(++n, { status: 'running', input: new Uint8Array(16 * 1024) }))
     expect(n).toBe(4)
     const full = recorder.stats().backlogBytes
     for (let i = 1; i <= n; i++) recorder.recordExecution(execution(i, { input: new Uint8Array(16 * 1024) }))

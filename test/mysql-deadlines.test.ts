@@ -36,6 +36,15 @@ describe('storage calls have deadlines of their own', () => {
     expect(await Promise.all(reads.map(code))).toEqual(reads.map(() => ErrorCodes.STORAGE_UNAVAILABLE))
   })
 
+  test('the first read of a storage that never got to connect fails within readTimeout too', async () => {
+    const proxy = await TcpProxy.start(db.host, db.port)
+    onTestFinished(() => proxy.close())
+    proxy.stall()
+    const storage = db.storage({ host: '127.0.0.1', port: proxy.port, tablePrefix: 'cold_', readTimeout: 300, ...kNever })
+    // the read waits for init(), which waits for a handshake that never comes
+    expect(await code(storage.getExecution(executionId(1)))).toBe(ErrorCodes.STORAGE_UNAVAILABLE)
+  })
+
   test('a read is answered while every connection of the writer waits on a lock', async () => {
     const storage = db.storage({ tablePrefix: 'locked_', connectionLimit: 2 })
     await storage.writeExecutions([execution(1), execution(2)])

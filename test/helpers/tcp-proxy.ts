@@ -12,6 +12,7 @@ export class TcpProxy {
   readonly #target: { host: string, port: number }
   #cut = false
   #muted = false
+  #stalled = false
   /** Connections accepted so far (refused ones included). */
   accepted = 0
 
@@ -50,10 +51,19 @@ export class TcpProxy {
     this.#muted = true
   }
 
+  /**
+   * Accepts new connections and holds them open without reaching the server: a client
+   * waits for a handshake that never comes (a host that vanished without a reset).
+   */
+  stall (): void {
+    this.#stalled = true
+  }
+
   /** Accepts and forwards connections again, both ways. */
   restore (): void {
     this.#cut = false
     this.#muted = false
+    this.#stalled = false
   }
 
   /** Stops listening and drops every connection. */
@@ -66,6 +76,12 @@ export class TcpProxy {
     this.accepted++
     if (this.#cut) {
       client.destroy()
+      return
+    }
+    if (this.#stalled) {
+      this.#sockets.add(client)
+      client.on('error', () => {})
+      client.on('close', () => this.#sockets.delete(client))
       return
     }
     const upstream = net.connect(this.#target.port, this.#target.host)
