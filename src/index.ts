@@ -19,7 +19,7 @@ export type { TracerOptions, TracerStats } from './telemetry/tracer-options.js'
 export type { SchedulerStats } from './runtime/scheduler.js'
 export type { ExecutionStorage } from './storage/storage.js'
 export type { MemoryStorageOptions } from './storage/memory.js'
-export type { MySQLStorageOptions, MigrationResult } from './storage/mysql.js'
+export type { MySQLStorageOptions, MigrationResult, IntegrityReport } from './storage/mysql.js'
 export type {
   EpochMs, ExecutionStatus, TaskStatus, LogLevel, RetryPolicy, TaskResult, ExecutionResult, ExecutionStatusInfo,
   ExecutionRecord, TaskRecord, LogEntry, SpanRecord, SpanNode, SpanStatusCode, LogQuery, ExecutionQuery

@@ -17,7 +17,22 @@ import type { Session } from './mysql-pool.js'
 import { sqlDatetime, type Row } from './mysql-sql.js'
 import { kRetryColumns, retryTuple } from './mysql-retry.js'
 
-export interface RecoveryTables { retries: string, instances: string, executions: string }
+export interface RecoveryTables { retries: string, instances: string, executions: string, tasks: string }
+
+/**
+ * What a database holds half-written, each as the ids concerned (at most `limit` of
+ * each). Writes of this version commit a flush of records in one transaction, so
+ * these stay empty; a database written by an older release, which wrote executions
+ * and tasks apart, may have some.
+ */
+export interface IntegrityReport {
+  /** Terminal executions (success, failed, cancelled) with fewer task rows than their total_tasks. */
+  terminalWithoutTasks: string[]
+  /** Executions that have task rows but no execution row. */
+  tasksWithoutExecution: string[]
+  /** Failure cases whose execution, or latest attempt, has no row. */
+  casesWithoutExecution: string[]
+}
 
 const kInterrupted = 'its engine instance stopped heartbeating while it ran'
 
@@ -92,6 +107,19 @@ export class RecoverySql {
     } catch (err) {
       await session.run('ROLLBACK').catch(() => {})
       throw err
+    }
+  }
+
+  /** Reports what is half-written (see IntegrityReport); changes nothing. */
+  async integrity (session: Session, limit: number): Promise<IntegrityReport> {
+    const { executions, tasks, retries } = this.#t
+    const ids = async (sql: string): Promise<string[]> => (await session.run(`${sql} LIMIT ${limit}`) as Row[]).map(r => r.id as string)
+    return {
+      terminalWithoutTasks: await ids(`SELECT e.id FROM ${executions} e LEFT JOIN ${tasks} t ON t.execution_id = e.id ` +
+        'WHERE e.status IN (\'success\', \'failed\', \'cancelled\') GROUP BY e.id, e.total_tasks HAVING COUNT(t.task_id) < e.total_tasks'),
+      tasksWithoutExecution: await ids(`SELECT DISTINCT t.execution_id AS id FROM ${tasks} t LEFT JOIN ${executions} e ON e.id = t.execution_id WHERE e.id IS NULL`),
+      casesWithoutExecution: await ids(`SELECT r.execution_id AS id FROM ${retries} r LEFT JOIN ${executions} e ON e.id = r.execution_id ` +
+        `LEFT JOIN ${executions} l ON l.id = r.last_execution_id WHERE e.id IS NULL OR l.id IS NULL`)
     }
   }
 
