@@ -163,6 +163,28 @@ export class ConnectionPool {
   }
 }
 
+/**
+ * Runs `work` and rejects with STORAGE_UNAVAILABLE once `ms` have passed, aborting the
+ * signal it was given (ConnectionPool.use then destroys the connection it lent).
+ * @param what names the call and the server in the message
+ */
+export async function withDeadline<T> (ms: number, what: string, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController()
+  let timer: NodeJS.Timeout | undefined
+  const expired = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => {
+      const err = new StorageError(ErrorCodes.STORAGE_UNAVAILABLE, `${what} did not answer within readTimeout (${ms} ms)`)
+      controller.abort(err)
+      reject(err)
+    }, ms)
+  })
+  try {
+    return await Promise.race([work(controller.signal), expired])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
 function isAborted (signal: AbortSignal | undefined): boolean {
   return signal?.aborted === true
 }

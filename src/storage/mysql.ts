@@ -23,7 +23,7 @@ import { resolveMySQLOptions, type MySQLStorageOptions, type ResolvedMySQLOption
 import { checkSchema, runMigrations, type MigrationResult } from './mysql-migrate.js'
 import { logFromRow, logTuple, spanFromRow, spanTuple } from './mysql-telemetry-codec.js'
 import { rejectionError } from './mysql-errors.js'
-import { ConnectionPool, type Session } from './mysql-pool.js'
+import { ConnectionPool, withDeadline, type Session } from './mysql-pool.js'
 import { sendRows, type InsertSql, type PacketLimit } from './mysql-batch.js'
 import { statements, tables, type Statements, type Tables } from './mysql-statements.js'
 import { RetrySql } from './mysql-retry.js'
@@ -314,31 +314,12 @@ export class MySQLStorage implements ExecutionStorage, RetryStorage {
     return this.#writes.use('checking integrity', session => this.#recovery.integrity(session, Math.max(1, Math.floor(limit))))
   }
 
-  /**
-   * Runs `fn` on the readers' pool within readTimeout from now, connecting and
-   * migrating included; past it the call rejects with STORAGE_UNAVAILABLE and the
-   * connection, if one was lent, is destroyed.
-   */
-  async #read<T> (what: string, fn: (session: Session) => Promise<T>): Promise<T> {
-    const { readTimeout } = this.#options
-    const controller = new AbortController()
-    let timer: NodeJS.Timeout | undefined
-    const expired = new Promise<never>((_resolve, reject) => {
-      timer = setTimeout(() => {
-        const err = new StorageError(ErrorCodes.STORAGE_UNAVAILABLE,
-          `${what}: MySQL at ${this.#target} did not answer within readTimeout (${readTimeout} ms)`)
-        controller.abort(err)
-        reject(err)
-      }, readTimeout)
-    })
-    const work = (async () => {
+  // Reads and control statements: on the readers' pool, within readTimeout from the
+  // call, connecting and migrating included.
+  #read<T> (what: string, fn: (session: Session) => Promise<T>): Promise<T> {
+    return withDeadline(this.#options.readTimeout, `${what}: MySQL at ${this.#target}`, async signal => {
       await this.init()
-      return this.#reads.use(what, fn, controller.signal)
-    })()
-    try {
-      return await Promise.race([work, expired])
-    } finally {
-      clearTimeout(timer)
-    }
+      return this.#reads.use(what, fn, signal)
+    })
   }
 }
