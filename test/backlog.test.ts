@@ -1,7 +1,7 @@
 import pino from 'pino'
 import { describe, expect, onTestFinished, test, vi } from 'vitest'
 import type { RowDataPacket } from 'mysql2/promise'
-import { createWorkflow, ErrorCodes, StorageBacklogError, type ExecutionResult } from '../dist/index.js'
+import { createWorkflow, ErrorCodes, MemoryStorage, StorageBacklogError, type ExecutionResult } from '../dist/index.js'
 import { Recorder, kTracerDefaults } from '../src/telemetry/recorder.js'
 import { sharedHandler, startEngine } from './helpers/engine.js'
 import { execution, executionId, useTestDatabase } from './helpers/mysql.js'
@@ -65,5 +65,18 @@ describe('records buffered during an outage are bounded by refusing new work, ne
     expect(rows.map(r => r.id).sort()).toEqual(accepted.map(r => r.executionId).sort())
     expect(engine.stats().tracer).toMatchObject({ lost: 0, backlogBytes: 0 })
     expect((await engine.execute('w', 'small')).status).toBe('success')
+  })
+
+  test('checkValueSize refuses, synchronously and before anything runs, an input larger than storage can keep', () => {
+    const limited = new Recorder(db.storage({ tablePrefix: 'size_', maxValueBytes: 1024 }), kTracerDefaults, pino({ level: 'silent' }))
+    onTestFinished(() => limited.close(100))
+    expect(() => limited.checkValueSize(1024, 'input of workflow "w"')).not.toThrow()
+    let err: unknown
+    try { limited.checkValueSize(1025, 'input of workflow "w"') } catch (e) { err = e }
+    // the recorder comes from src/, its error classes too: compared by name and code
+    expect(err).toMatchObject({ name: 'StorageError', code: ErrorCodes.RECORD_TOO_LARGE, message: 'input of workflow "w" is 1025 bytes serialised; mysql storage keeps values of at most 1024 bytes (maxValueBytes)' })
+    const memory = new Recorder(new MemoryStorage(), kTracerDefaults, pino({ level: 'silent' }))
+    onTestFinished(() => memory.close(100))
+    expect(() => memory.checkValueSize(2 ** 40, 'input')).not.toThrow()
   })
 })

@@ -45,9 +45,10 @@ export interface MySQLStorageOptions {
    */
   readTimeout?: number
   /**
-   * Largest execution input or task output kept, in bytes. Values too large for a row
+   * Largest execution input accepted, in bytes: an execution whose input exceeds it is
+   * refused before it runs (the recorder's `checkValueSize`). Values too large for a row
    * are stored in parts (a side table), so the default is what one Buffer can hold when
-   * it is read back; an execution whose input exceeds it is refused before it runs.
+   * it is read back. Task outputs are kept whatever their size.
    * @default buffer.constants.MAX_LENGTH
    */
   maxValueBytes?: number
