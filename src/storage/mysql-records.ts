@@ -82,7 +82,11 @@ export async function writeRecords (session: Session, batch: RecordBatch, ctx: R
       k => retryTuple(retries[keptRetries[k]]), ctx.limit), k => keptRetries[k])
 
     const succeeded = executions.filter((r, i) => r.status === 'success' && r.retryOf === undefined && !refusedExecutions.has(i))
-    await ctx.recovery.reconcile(session, succeeded.map(r => r.id), Math.max(...succeeded.map(r => r.updatedAt)))
+    // In slices: one statement per thousand ids stays small under any max_allowed_packet.
+    for (let at = 0; at < succeeded.length; at += 1000) {
+      const slice = succeeded.slice(at, at + 1000)
+      await ctx.recovery.reconcile(session, slice.map(r => r.id), slice.reduce((t, r) => Math.max(t, r.updatedAt), 0))
+    }
     await session.run('COMMIT')
     for (let i = 0; i < executions.length; i++) if (!refusedExecutions.has(i)) ctx.storedInputs.add(executions[i].input)
     return refused
