@@ -46,6 +46,7 @@ export function placeValue (value: Uint8Array | undefined, executionId: string, 
 /** An input already in storage: the row keeps what it has (the upsert never updates `input`). */
 export const kStoredValue: InlineValue = kEmpty
 
+/** The upsert of parts: a part sent again (a retried transaction) replaces itself. */
 export function blobSql (table: string): InsertSql {
   return {
     head: `INSERT INTO ${table} (execution_id, task_id, part, bytes) VALUES `,
@@ -53,6 +54,7 @@ export function blobSql (table: string): InsertSql {
   }
 }
 
+/** A part as a SQL tuple (its bytes as a hex literal). */
 export function partTuple (p: Part): string {
   return '(' + sqlValue(p.executionId) + ',' + sqlValue(p.taskId) + ',' + p.part + ',' + sqlValue(p.bytes) + ')'
 }

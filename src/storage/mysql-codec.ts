@@ -17,6 +17,7 @@ export interface InlineValue {
   parts: number
 }
 
+/** Columns of `<prefix>executions`, in the order of `executionTuple`. */
 export const kExecutionColumns = [
   'id', 'workflow_id', 'workflow_version', 'definition_hash', 'status', 'instance_id', 'input', 'input_parts',
   'started_at', 'updated_at', 'ended_at', 'total_tasks', 'completed_tasks', 'failed_tasks',
@@ -37,6 +38,7 @@ function errorOf (row: Row): ErrorInfo | undefined {
   return error
 }
 
+/** An execution as a SQL tuple for the upsert; `input` says how its input goes in. */
 export function executionTuple (r: ExecutionRecord, input: InlineValue): string {
   return '(' + sqlValue(r.id) + ',' + sqlValue(r.workflowId) + ',' + sqlValue(r.workflowVersion) + ',' +
     sqlValue(r.definitionHash) + ',' + sqlValue(r.status) + ',' + sqlValue(r.instanceId) + ',' + input.literal + ',' + input.parts + ',' +
@@ -72,11 +74,13 @@ export function executionFromRow (row: Row): ExecutionRecord {
   return record
 }
 
+/** Columns of `<prefix>task_results`, in the order of `taskTuple`. */
 export const kTaskColumns = [
   'execution_id', 'task_id', 'name', 'status', 'attempts', 'started_at', 'ended_at', 'duration',
   'error_code', 'error_message', 'error_retryable', 'error_stack', 'output', 'output_parts', 'reused_from'
 ] as const
 
+/** A task result as a SQL tuple for the upsert; `output` says how its output goes in. */
 export function taskTuple (r: TaskRecord, output: InlineValue): string {
   return '(' + sqlValue(r.executionId) + ',' + sqlValue(r.taskId) + ',' + sqlText(r.name, kTextLimits.name) + ',' + sqlValue(r.status) + ',' +
     sqlValue(r.attempts) + ',' + sqlTime(r.startedAt) + ',' + sqlTime(r.endedAt) + ',' + sqlValue(r.duration) + ',' +

@@ -14,6 +14,7 @@ export interface RejectedRecord {
  */
 export type RejectionError = StorageError & { rejected: readonly RejectedRecord[] }
 
+/** The error of a write that stored all but `rejected`; the recorder sets those aside. */
 export function rejectionError (rejected: RejectedRecord[], total: number): RejectionError {
   const code = rejected.some(r => r.code === ErrorCodes.RECORD_TOO_LARGE) ? ErrorCodes.RECORD_TOO_LARGE : ErrorCodes.STORAGE_ERROR
   const first = rejected[0]

@@ -35,6 +35,7 @@ export interface PoolLimits {
   timeoutOption: string
 }
 
+/** One mysql2 pool with the session setup, statement timeouts and bounded close of this storage. */
 export class ConnectionPool {
   readonly #options: ResolvedMySQLOptions
   readonly #limits: PoolLimits

@@ -17,6 +17,7 @@ import type { Session } from './mysql-pool.js'
 import { sqlDatetime, type Row } from './mysql-sql.js'
 import { kRetryColumns, retryTuple } from './mysql-retry.js'
 
+/** Quoted tables the recovery statements touch. */
 export interface RecoveryTables { retries: string, instances: string, executions: string, tasks: string }
 
 /**
@@ -36,6 +37,7 @@ export interface IntegrityReport {
 
 const kInterrupted = 'its engine instance stopped heartbeating while it ran'
 
+/** Heartbeats, the scan for dead instances, reconciliation and the integrity report. */
 export class RecoverySql {
   readonly #t: RecoveryTables
 

@@ -10,11 +10,13 @@ import type { Session } from './mysql-pool.js'
 import { readTime, sqlDatetime, sqlText, sqlTime, sqlValue, type Row } from './mysql-sql.js'
 import { kTextLimits, readText } from './mysql-text.js'
 
+/** Columns of `<prefix>retry_records`, in the order of `retryTuple`. */
 export const kRetryColumns = [
   'execution_id', 'workflow_id', 'definition_hash', 'status', 'reason', 'failed_task_id', 'error_code', 'error_message',
   'failed_at', 'updated_at', 'last_execution_id', 'manual_attempts', 'claimed_by', 'claimed_at', 'recovered_by', 'abandoned_reason'
 ] as const
 
+/** A failure case as a SQL tuple; free text bounded and escaped. */
 export function retryTuple (r: RetryRecord): string {
   return '(' + [
     sqlValue(r.executionId), sqlValue(r.workflowId), sqlValue(r.definitionHash), sqlValue(r.status), sqlValue(r.reason),
@@ -67,6 +69,7 @@ export function retryUpsert (table: string): InsertSql {
   }
 }
 
+/** Reads, claims, abandons and statistics of failure cases, on a session of the readers' pool. */
 export class RetrySql {
   readonly #table: string
   readonly #select: string

@@ -115,6 +115,7 @@ export function bytes (value: unknown): Uint8Array | undefined {
   return new Uint8Array(value as Uint8Array)
 }
 
+/** A nullable boolean as 1, 0 or NULL. */
 export function bool (value: boolean | undefined): string {
   return value === undefined ? 'NULL' : value ? '1' : '0'
 }

@@ -8,16 +8,19 @@ import { LOG_LEVEL_VALUES } from '../types.js'
 import { jsonText, jsonValue, readTime, sqlText, sqlTime, sqlValue, type Row } from './mysql-sql.js'
 import { kTextLimits, readText } from './mysql-text.js'
 
+/** Columns of `<prefix>logs`, in the order of `logTuple`. */
 export const kLogColumns = [
   'execution_id', 'seq', 'task_id', 'attempt', 'time', 'level', 'level_value', 'message', 'data'
 ] as const
 
+/** A log line as a SQL tuple, with the sequence number that keys it. */
 export function logTuple (e: LogEntry, seq: number): string {
   return '(' + sqlValue(e.executionId) + ',' + String(seq) + ',' + sqlValue(e.taskId) + ',' + sqlValue(e.attempt) + ',' +
     sqlTime(e.time) + ',' + sqlValue(e.level) + ',' + sqlValue(LOG_LEVEL_VALUES[e.level]) + ',' +
     sqlText(e.message, kTextLimits.message) + ',' + sqlValue(jsonText(e.data)) + ')'
 }
 
+/** A log row back to its entry. */
 export function logFromRow (row: Row): LogEntry {
   const entry: LogEntry = {
     executionId: row.execution_id as string,
@@ -33,11 +36,13 @@ export function logFromRow (row: Row): LogEntry {
 
 // --- spans ---------------------------------------------------------------
 
+/** Columns of `<prefix>spans`, in the order of `spanTuple`. */
 export const kSpanColumns = [
   'execution_id', 'span_id', 'trace_id', 'parent_span_id', 'task_id', 'name', 'start_time', 'end_time',
   'status_code', 'status_message', 'attributes', 'events'
 ] as const
 
+/** A span as a SQL tuple. */
 export function spanTuple (s: SpanRecord): string {
   return '(' + sqlValue(s.executionId) + ',' + sqlValue(s.spanId) + ',' + sqlValue(s.traceId) + ',' +
     sqlValue(s.parentSpanId) + ',' + sqlValue(s.taskId) + ',' + sqlText(s.name, kTextLimits.name) + ',' +
@@ -45,6 +50,7 @@ export function spanTuple (s: SpanRecord): string {
     sqlValue(jsonText(s.attributes ?? {})) + ',' + sqlValue(jsonText(s.events)) + ')'
 }
 
+/** A span row back to its record. */
 export function spanFromRow (row: Row): SpanRecord {
   const span: SpanRecord = {
     traceId: row.trace_id as string,

@@ -30,6 +30,7 @@ function retryBytes (r: RetryRecord): number {
   return kRecordOverhead + 2 * r.errorMessage.length
 }
 
+/** One group of records: filled by the recorder, then written as one transaction. */
 export class RecordBuffer {
   readonly #executions = new Map<string, ExecutionRecord>()
   readonly #tasks = new Map<string, TaskRecord>()
@@ -48,16 +49,19 @@ export class RecordBuffer {
     return this.#bytes
   }
 
+  /** True when someone waits for this group's commit. */
   get hasWaiters (): boolean {
     return this.#waiters.length > 0
   }
 
+  /** Keeps `r` as the latest state of its execution. */
   setExecution (r: ExecutionRecord): void {
     const old = this.#executions.get(r.id)
     this.#bytes += executionBytes(r) - (old === undefined ? 0 : executionBytes(old))
     this.#executions.set(r.id, r)
   }
 
+  /** Keeps `r` as the latest state of its task. */
   setTask (r: TaskRecord): void {
     const key = r.executionId + '\0' + r.taskId
     const old = this.#tasks.get(key)
@@ -65,12 +69,14 @@ export class RecordBuffer {
     this.#tasks.set(key, r)
   }
 
+  /** Keeps `r` as the latest state of its failure case. */
   setRetry (r: RetryRecord): void {
     const old = this.#retries.get(r.executionId)
     this.#bytes += retryBytes(r) - (old === undefined ? 0 : retryBytes(old))
     this.#retries.set(r.executionId, r)
   }
 
+  /** Calls `callback(arg, committed)` when this group settles. */
   wait (callback: CommitCallback<unknown>, arg: unknown): void {
     this.#waiters.push(callback, arg)
   }

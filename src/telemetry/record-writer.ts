@@ -29,6 +29,7 @@ export interface RecordCounters {
   writeErrors: number
 }
 
+/** Writes execution, task and failure-case records by group commit (see the top of this file). */
 export class RecordWriter {
   readonly #storage: ExecutionStorage
   readonly #options: ResolvedTracerOptions
@@ -50,8 +51,11 @@ export class RecordWriter {
     this.#ready = ready
   }
 
+  /** Buffers the latest state of an execution. */
   recordExecution (r: ExecutionRecord): void { this.#buffer.setExecution(r) }
+  /** Buffers the latest state of a task. */
   recordTask (r: TaskRecord): void { this.#buffer.setTask(r) }
+  /** Buffers the latest state of a failure case. */
   recordRetry (r: RetryRecord): void { this.#buffer.setRetry(r) }
 
   /** Estimated bytes of records buffered or being written. */
@@ -59,6 +63,7 @@ export class RecordWriter {
     return this.#buffer.bytes + (this.#inflight?.bytes ?? 0)
   }
 
+  /** Its counters, for the tracer's stats. */
   get counters (): Readonly<RecordCounters> {
     return this.#counters
   }

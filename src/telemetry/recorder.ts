@@ -29,6 +29,10 @@ export { kTracerDefaults, validateTracerOptions } from './tracer-options.js'
 export type { ResolvedTracerOptions, TracerOptions, TracerStats } from './tracer-options.js'
 export type { CommitCallback } from './record-buffer.js'
 
+/**
+ * The engine's single way to storage: buffers what the engine records and writes it
+ * off the hot path (see the top of this file).
+ */
 export class Recorder {
   readonly #storage: ExecutionStorage
   readonly #options: ResolvedTracerOptions
@@ -143,6 +147,7 @@ export class Recorder {
     if (lost > 0) this.#logger.error({ lost }, 'tracer: records, spans and logs lost at close')
   }
 
+  /** Counters of both writers (see TracerStats). */
   stats (): TracerStats {
     const r = this.#records.counters
     const t = this.#telemetry.counters

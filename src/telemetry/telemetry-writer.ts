@@ -39,6 +39,7 @@ export interface TelemetryCounters {
   lost: number
 }
 
+/** Writes spans and log lines in bounded, droppable batches (see the top of this file). */
 export class TelemetryWriter {
   readonly #storage: ExecutionStorage
   readonly #options: ResolvedTracerOptions
@@ -69,10 +70,12 @@ export class TelemetryWriter {
     return this.#pending
   }
 
+  /** Its counters, for the tracer's stats. */
   get counters (): Readonly<TelemetryCounters> {
     return this.#counters
   }
 
+  /** Buffers a span, or drops and counts it past `maxQueueSize`. */
   recordSpan (span: SpanRecord): void {
     if (this.#pending >= this.#options.maxQueueSize) {
       this.#counters.spansDropped++
@@ -83,6 +86,7 @@ export class TelemetryWriter {
     if (this.#spans.push(span) >= this.#options.batchSize) this.cut()
   }
 
+  /** Buffers a log line, or drops and counts it past `maxQueueSize`. */
   recordLog (entry: LogEntry): void {
     if (this.#pending >= this.#options.maxQueueSize) {
       this.#counters.logsDropped++
