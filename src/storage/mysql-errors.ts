@@ -43,6 +43,7 @@ export const kRowDataErrnos: ReadonlySet<number> = new Set([1048, 1118, 1264, 12
 
 interface DriverError { code?: string, errno?: number, fatal?: boolean, message?: string, sqlMessage?: string }
 
+/** True for trouble with the connection or the server (worth retrying), not with the statement. */
 export function isUnavailable (err: unknown): boolean {
   const e = err as DriverError | null
   if (e === null || typeof e !== 'object') return false
@@ -50,6 +51,7 @@ export function isUnavailable (err: unknown): boolean {
   return e.fatal === true || (e.code !== undefined && kUnavailableCodes.has(e.code))
 }
 
+/** True for a server error about one row's values (kRowDataErrnos). */
 export function isRowDataError (err: unknown): boolean {
   const errno = (err as DriverError | null)?.errno
   return typeof errno === 'number' && kRowDataErrnos.has(errno)
