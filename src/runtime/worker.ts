@@ -20,6 +20,7 @@ import { performance } from 'node:perf_hooks'
 import { move, transferableSymbol, valueSymbol } from 'piscina'
 import { decode, encode, UNDEFINED_PACKET, type Packet } from './wire.js'
 import type { ErrorInfo } from '../errors.js'
+import { errorInfo, messageOf } from './error-info.js'
 import type { TaskLogger } from '../handler.js'
 import type { LogLevel } from '../types.js'
 import { journalWrite, sharedViews, type SharedViews } from './shared-state.js'
@@ -105,18 +106,6 @@ async function loadHandler (spec: string): Promise<Function> {
   }
   handlers.set(spec, fn as Function)
   return fn as Function
-}
-
-function errorInfo (err: unknown): ErrorInfo {
-  if (typeof err === 'object' && err !== null) {
-    const e = err as { code?: unknown, message?: unknown, retryable?: unknown, stack?: unknown, name?: unknown }
-    const code = typeof e.code === 'string' && e.code.length > 0 ? e.code : 'TASK_FAILED'
-    const info: ErrorInfo = { code, message: typeof e.message === 'string' ? e.message : String(err) }
-    if (e.retryable === false || code === 'NON_RETRYABLE') info.retryable = false
-    if (typeof e.stack === 'string') info.stack = e.stack
-    return info
-  }
-  return { code: 'TASK_FAILED', message: String(err) }
 }
 
 /** `ctx` of one task. The signal is created only when a handler asks for it. */
@@ -229,7 +218,7 @@ async function runTask (message: BatchMessage, task: BatchTask, outcomes: TaskOu
       return {
         status: Outcome.Failed,
         output: null,
-        error: { code: 'OUTPUT_NOT_CLONEABLE', message: `output of task "${task.taskId}" cannot be sent between threads: ${(err as Error).message}`, retryable: false },
+        error: { code: 'OUTPUT_NOT_CLONEABLE', message: `output of task "${task.taskId}" cannot be sent between threads: ${messageOf(err)}`, retryable: false },
         start,
         end,
         logs: ctx.logs
