@@ -16,6 +16,8 @@ export const ErrorCodes = Object.freeze({
   EMPTY_WORKFLOW: 'EMPTY_WORKFLOW',
   HANDLER_NOT_FOUND: 'HANDLER_NOT_FOUND',
   HANDLER_NOT_FUNCTION: 'HANDLER_NOT_FUNCTION',
+  /** The module exists but its own code failed to load: a syntax error, a top-level throw, a missing import. */
+  HANDLER_LOAD_FAILED: 'HANDLER_LOAD_FAILED',
   WORKFLOW_NOT_FOUND: 'WORKFLOW_NOT_FOUND',
   WORKFLOW_EXISTS: 'WORKFLOW_EXISTS',
   // Execution misuse
@@ -70,7 +72,7 @@ export class WorkflowValidationError extends EngineError {
   }
 }
 
-/** A handler module could not be loaded or its export is not a function. */
+/** A handler module is missing or fails to load, or its export is not a function. */
 export class HandlerError extends EngineError {
   constructor (code: string, message: string, options?: { cause?: unknown }) {
     super(code, message, options)

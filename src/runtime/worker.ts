@@ -21,6 +21,7 @@ import { move, transferableSymbol, valueSymbol } from 'piscina'
 import { decode, encode, UNDEFINED_PACKET, type Packet } from './wire.js'
 import type { ErrorInfo } from '../errors.js'
 import { errorInfo, messageOf } from './error-info.js'
+import { loadFailure } from './load-failure.js'
 import type { TaskLogger } from '../handler.js'
 import type { LogLevel } from '../types.js'
 import { journalWrite, sharedViews, type SharedViews } from './shared-state.js'
@@ -89,11 +90,7 @@ async function loadHandler (spec: string): Promise<Function> {
   try {
     mod = await import(url)
   } catch (err) {
-    const hint = !options.typescript && /\.[cm]?tsx?$/.test(url)
-      ? ' (TypeScript handlers need new Engine({ typescript: true }))'
-      : ''
-    throw Object.assign(new Error(`cannot load handler module ${url}: ${(err as Error).message}${hint}`),
-      { code: 'HANDLER_NOT_FOUND', retryable: false })
+    throw await loadFailure(url, err, options.typescript)
   }
   let fn = mod[name]
   // A CommonJS module compiled from ESM puts its default export at exports.default.
