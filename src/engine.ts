@@ -114,8 +114,8 @@ export class Engine {
   /**
    * Registers a workflow in memory. Handler modules are loaded in a worker now,
    * so a missing module or a non-function export fails here, not at the first run.
-   * @throws {HandlerError} HANDLER_NOT_FOUND, HANDLER_NOT_FUNCTION or HANDLER_LOAD_FAILED (with the
-   *   file, line and column where V8 gives them)
+   * @throws {HandlerError} HANDLER_NOT_FOUND, HANDLER_NOT_FUNCTION, HANDLER_LOAD_FAILED (with the
+   *   file, line and column where V8 gives them) or HANDLER_LOAD_TIMEOUT (past `handlerLoadTimeout`)
    * @throws {EngineError} WORKFLOW_EXISTS when another definition has the same id (use `{ replace: true }`)
    */
   async publishWorkflow (workflow: Workflow, options: { replace?: boolean } = {}): Promise<void> {

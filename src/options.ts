@@ -94,6 +94,14 @@ export interface EngineOptions {
    */
   storeOutputs?: boolean
   /**
+   * How long `publishWorkflow` waits for one handler module to load in a worker, in ms,
+   * counted from when the worker starts on it. A module that takes longer (a top-level
+   * await that never settles) fails the publication with HANDLER_LOAD_TIMEOUT, and its
+   * worker is replaced.
+   * @default 30000
+   */
+  handlerLoadTimeout?: number
+  /**
    * How long `close()` waits for storage to accept what is still buffered, in ms.
    * @default 10000
    */
@@ -132,6 +140,7 @@ export interface ResolvedEngineOptions {
   retainExecutions: number
   retainFor: number
   storeOutputs: boolean
+  handlerLoadTimeout: number
   closeTimeout: number
   instanceId: string | undefined
   heartbeatInterval: number
@@ -150,10 +159,13 @@ const kDefaults = Object.freeze({
   retainExecutions: 1000,
   retainFor: 600_000,
   storeOutputs: true,
+  handlerLoadTimeout: 30_000,
   closeTimeout: 10_000,
   heartbeatInterval: 5000,
   heartbeatTimeout: 30_000
 })
+
+const kMaxTimer = 2 ** 31 - 1
 
 const kLogLevels = new Set(['trace', 'debug', 'info', 'warn', 'error'])
 
@@ -192,6 +204,11 @@ export function resolveOptions (options: EngineOptions = {}): ResolvedEngineOpti
   for (const key of ['idleTimeout', 'cancelGracePeriod', 'batchTargetMs', 'retainFor', 'closeTimeout', 'heartbeatInterval', 'heartbeatTimeout'] as const) {
     const value = resolved[key]
     if (!Number.isFinite(value) || value < 0) throw new InvalidOptionsError(`${key} must be a non-negative number of ms`)
+  }
+  const { handlerLoadTimeout } = resolved
+  // setTimeout fires at once for delays past 2^31 - 1 ms, so larger values cannot be honoured.
+  if (!(handlerLoadTimeout > 0 && handlerLoadTimeout <= kMaxTimer)) {
+    throw new InvalidOptionsError(`handlerLoadTimeout must be a positive number of ms, at most ${kMaxTimer}`)
   }
   if (resolved.heartbeatTimeout <= resolved.heartbeatInterval) {
     throw new RangeError('heartbeatTimeout must be longer than heartbeatInterval')

@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, test } from 'vitest'
 import { createWorkflow, HandlerError, type Engine } from '../dist/index.js'
-import { startEngine, subject, tempDir } from './helpers/engine.js'
+import { sharedHandler, startEngine, subject, tempDir } from './helpers/engine.js'
 
 const slow = { timeout: 30_000 }
 
@@ -18,6 +18,12 @@ async function publishError (engine: Engine, handler: URL | string): Promise<Han
 /** The path of a fixture, as a load error names it. */
 function pathOf (file: string): string {
   return fileURLToPath(subject(file))
+}
+
+/** Publishes and runs a workflow on a shared handler: the engine still works. */
+async function expectUsable (engine: Engine): Promise<void> {
+  await engine.publishWorkflow(createWorkflow('fine').addTask('a', { handler: sharedHandler('echo'), input: 1 }).build())
+  expect(await engine.execute('fine')).toMatchObject({ status: 'success', tasks: { a: { output: { deps: {}, params: 1 } } } })
 }
 
 describe('handler modules that fail to load', () => {
@@ -45,6 +51,34 @@ describe('handler modules that fail to load', () => {
     expect(err.code).toBe('HANDLER_LOAD_FAILED')
     expect(err.message).toContain('no-such-helper.mjs')
     expect(err.message).toContain(pathOf('load-missing-import.mjs'))
+  })
+
+  test('a module that ends its worker while it loads is HANDLER_LOAD_FAILED and the pool heals', slow, async () => {
+    const engine = startEngine()
+    const err = await publishError(engine, subject('load-exit.mjs'))
+    expect(err.code).toBe('HANDLER_LOAD_FAILED')
+    expect(err.message).toContain('load-exit.mjs')
+    await expectUsable(engine)
+  })
+
+  test('a module that never finishes loading is HANDLER_LOAD_TIMEOUT, and the engine goes on', slow, async () => {
+    const engine = startEngine({ handlerLoadTimeout: 1000 })
+    const err = await publishError(engine, subject('load-never.mjs'))
+    expect(err.code).toBe('HANDLER_LOAD_TIMEOUT')
+    expect(err.message).toContain('load-never.mjs')
+    expect(err.message).toContain('1000 ms')
+    await expectUsable(engine)
+  })
+
+  test('the load time limit counts from when a worker starts on the module, not while the pool is busy', slow, async () => {
+    const engine = startEngine({ threads: 1, handlerLoadTimeout: 300 })
+    await engine.publishWorkflow(createWorkflow('busy').addTask('spin', { handler: sharedHandler('spin'), input: { us: 1_500_000 } }).build())
+    const started = new Promise(resolve => engine.on('task.started', resolve))
+    const busy = engine.execute('busy')
+    await started
+    // The only worker spins for longer than the limit: the publication waits for it, then loads in time.
+    await expectUsable(engine)
+    expect((await busy).status).toBe('success')
   })
 
   test('a module that fails to load at run time fails its task with HANDLER_LOAD_FAILED, not retried', slow, async () => {

@@ -30,7 +30,8 @@ import { createSharedState, journalRead, sharedViews, type SharedViews } from '.
 import { ExecutionTelemetry, now } from '../telemetry/execution-telemetry.js'
 import { Watchdog } from './watchdog.js'
 import { clonePacket, toStorageBytes, UNDEFINED_PACKET, type Packet } from './wire.js'
-import type { BatchMessage, BatchResponse, BatchTask, TaskOutcome } from './worker.js'
+import type { BatchMessage, BatchResponse, BatchTask, HandlerProblem, TaskOutcome } from './worker.js'
+import { validateHandlers } from './handler-validation.js'
 import type { ResolvedEngineOptions } from '../options.js'
 
 const kWorkerFile = new URL('./worker.js', import.meta.url)
@@ -114,8 +115,8 @@ export class Scheduler {
   }
 
   /** Loads every handler in a worker; resolves with the problems found. */
-  validateHandlers (specs: string[]): Promise<Array<{ handler: string, code: string, message: string }>> {
-    return this.pool.run(specs, { name: 'validate' })
+  validateHandlers (specs: string[]): Promise<HandlerProblem[]> {
+    return validateHandlers(this.pool, specs, this.#options.handlerLoadTimeout)
   }
 
   /** Starts an execution: its roots become ready (or, on resume, the tasks whose deps are done). */

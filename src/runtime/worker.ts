@@ -63,6 +63,20 @@ export interface BatchResponse {
   outcomes: TaskOutcome[]
 }
 
+/** What `validate` is sent: handler specs, and where it says which one it is loading. */
+export interface ValidateMessage {
+  specs: string[]
+  /** [0]: 0 until the worker starts, then the index + 1 of the spec it is loading. Shared with the main thread. */
+  progress: Int32Array
+}
+
+/** A handler that cannot be used, as `validate` answers. */
+export interface HandlerProblem {
+  handler: string
+  code: string
+  message: string
+}
+
 interface WorkerOptions { shared: SharedArrayBuffer, typescript: boolean }
 
 const options = workerData as WorkerOptions
@@ -81,7 +95,8 @@ async function enableTypeScript (): Promise<void> {
   api.register()
 }
 
-async function loadHandler (spec: string): Promise<Function> {
+/** @param failing called when the import has failed, before the (sometimes slow) description of why */
+async function loadHandler (spec: string, failing?: () => void): Promise<Function> {
   const hash = spec.indexOf('#')
   const url = hash === -1 ? spec : spec.slice(0, hash)
   const name = hash === -1 ? 'default' : decodeURIComponent(spec.slice(hash + 1))
@@ -90,6 +105,7 @@ async function loadHandler (spec: string): Promise<Function> {
   try {
     mod = await import(url)
   } catch (err) {
+    failing?.()
     throw await loadFailure(url, err, options.typescript)
   }
   let fn = mod[name]
@@ -271,12 +287,19 @@ export default async function runBatch (message: BatchMessage): Promise<unknown>
   } as never)
 }
 
-/** Loads each handler; answers with the problems found, for validation at publish time. */
-export async function validate (specs: string[]): Promise<Array<{ handler: string, code: string, message: string }>> {
-  const problems: Array<{ handler: string, code: string, message: string }> = []
-  for (const spec of specs) {
+/**
+ * Loads each handler; answers with the problems found, for validation at publish time.
+ * `progress[0]` says which one is loading (its index + 1): the main thread's time limit
+ * counts from there (see handler-validation.ts). It turns negative once that import has
+ * failed: finding where a syntax error is may take a child process, which has its own limit.
+ */
+export async function validate ({ specs, progress }: ValidateMessage): Promise<HandlerProblem[]> {
+  const problems: HandlerProblem[] = []
+  for (let i = 0; i < specs.length; i++) {
+    const spec = specs[i]
+    Atomics.store(progress, 0, i + 1)
     try {
-      if (!handlers.has(spec)) await loadHandler(spec)
+      if (!handlers.has(spec)) await loadHandler(spec, () => Atomics.store(progress, 0, -(i + 1)))
     } catch (err) {
       const info = errorInfo(err)
       problems.push({ handler: spec, code: info.code, message: info.message })
