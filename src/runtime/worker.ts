@@ -171,6 +171,26 @@ class TaskContextImpl {
       this.#poll = null
     }
   }
+
+  /**
+   * The log entries to send with the outcome. Data logged with them crosses to the main
+   * thread in the same message: one that cannot be cloned (a function, a Proxy) would make
+   * the whole answer fail to post, which ends the worker, so it is replaced by a note. Only
+   * tasks that logged data pay for the check, once, off `logger.info`'s path.
+   */
+  postableLogs (): unknown[] | null {
+    const logs = this.logs
+    if (logs === null) return null
+    for (let d = 3; d < logs.length; d += 4) {
+      if (logs[d] === null) continue
+      try {
+        structuredClone(logs[d])
+      } catch (err) {
+        logs[d] = { unsendable: `the data of this line cannot be sent between threads: ${messageOf(err)}` }
+      }
+    }
+    return logs
+  }
 }
 
 // Methods on a prototype, not closures per task: `ctx.logger.info` costs one object.
@@ -234,13 +254,13 @@ async function runTask (message: BatchMessage, task: BatchTask, outcomes: TaskOu
         error: { code: 'OUTPUT_NOT_CLONEABLE', message: `output of task "${task.taskId}" cannot be sent between threads: ${messageOf(err)}`, retryable: false },
         start,
         end,
-        logs: ctx.logs
+        logs: ctx.postableLogs()
       }
     }
-    return { status: Outcome.Success, output: packet, error: null, start, end, logs: ctx.logs }
+    return { status: Outcome.Success, output: packet, error: null, start, end, logs: ctx.postableLogs() }
   } catch (err) {
     ctx?.release()
-    return { status: Outcome.Failed, output: null, error: errorInfo(err), start, end: now(), logs: ctx?.logs ?? null }
+    return { status: Outcome.Failed, output: null, error: errorInfo(err), start, end: now(), logs: ctx?.postableLogs() ?? null }
   }
 }
 
