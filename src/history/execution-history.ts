@@ -5,6 +5,7 @@
  */
 import { ErrorCodes, NotFoundError } from '../errors.js'
 import type { Execution } from '../runtime/execution.js'
+import { statusInfoOf } from '../runtime/execution-records.js'
 import type { Recorder } from '../telemetry/recorder.js'
 import type { ExecutionStorage } from '../storage/storage.js'
 import type {
@@ -68,7 +69,7 @@ export class ExecutionHistory {
    */
   async status (executionId: string): Promise<ExecutionStatusInfo> {
     const exec = this.#live.get(executionId) ?? this.#finished.get(executionId)?.exec
-    if (exec !== undefined) return exec.statusInfo()
+    if (exec !== undefined) return statusInfoOf(exec)
     const record = await this.#record(executionId)
     const total = record.totalTasks
     const tasks = await this.#storage.getTaskResults(executionId)

@@ -15,12 +15,22 @@ import { BatchInts, encodeWorkerPlan, type BatchMessage } from './batch-format.j
 import type { Execution } from './execution.js'
 import type { Batch } from './worker-pool.js'
 import { clonePacket, type Packet } from './wire.js'
+import { kPacketOutput } from './task-outputs.js'
 
 // Inputs up to this size travel in each batch's bytes; larger ones are shared once per execution.
 const kInlineInput = 16 * 1024
-const kPacket = -2
+
+/** A batch as the encoder leaves it: the message, and its integers and bytes still to place. */
+export interface Encoded {
+  message: BatchMessage
+  ints: Int32Array
+  bytes: Uint8Array
+  /** Large buffers the message moves, or null. */
+  transfer: ArrayBuffer[] | null
+}
 
 export class BatchEncoder {
+  readonly #encoded: Encoded = { message: null as unknown as BatchMessage, ints: new Int32Array(0), bytes: new Uint8Array(0), transfer: null }
   #ints = new Int32Array(1024)
   #values = new Int32Array(256)
   #bytes = new Uint8Array(64 * 1024)
@@ -34,8 +44,12 @@ export class BatchEncoder {
   readonly #plans = new WeakMap<Plan, { key: number, data: SharedArrayBuffer }>()
   readonly #inputs = new WeakMap<Execution, SharedArrayBuffer>()
 
-  /** The message of a batch whose tasks were dispatched; `transfer` lists what it moves. */
-  encode (batch: Batch): { message: BatchMessage, transfer: ArrayBuffer[] } {
+  /**
+   * The message of a batch whose tasks were dispatched. Its integers and bytes are
+   * left in `ints` and `bytes` (views of this encoder's buffers, valid until the next
+   * call) for the pool to place; `transfer` lists the large buffers the message moves.
+   */
+  encode (batch: Batch): Encoded {
     const { exec, tasks } = batch
     const { plan } = exec
     const count = tasks.length
@@ -72,6 +86,7 @@ export class BatchEncoder {
     const { depStart, depList } = plan
     const valueStamp = this.#valueStamp
     const valueOf = this.#valueOf
+    const { outputs } = exec
     for (let b = 0; b < count; b++) {
       const i = tasks[b]
       ints[BatchInts.tasksAt + 2 * b] = i
@@ -82,8 +97,8 @@ export class BatchEncoder {
           ints[ref++] = -pos[dep] - 1
           continue
         }
-        const length = exec.outLen[dep]
-        if (length === kPacket) {
+        const length = outputs.len[dep]
+        if (length === kPacketOutput) {
           // Never shared between two consumers of this batch: each decodes its own buffers.
           const packet = this.#packetFor(exec, dep, i);
           (packets ??= []).push(packet)
@@ -101,7 +116,7 @@ export class BatchEncoder {
         valueOf[dep] = nValues
         values[2 * nValues] = used
         values[2 * nValues + 1] = length
-        if (length > 0) used = this.#append(exec.outBuf[dep] as Uint8Array, exec.outOff[dep], length, used)
+        if (length > 0) used = this.#append(outputs.buf[dep] as Uint8Array, outputs.off[dep], length, used)
         ints[ref++] = nValues++
       }
     }
@@ -112,25 +127,23 @@ export class BatchEncoder {
       ints = this.#ints = grown
     }
     ints.set(values.subarray(0, 2 * nValues), valuesAt)
-    const outInts = ints.slice(0, end)
-    const outBytes = this.#bytes.slice(0, used)
-    const list = [outInts.buffer, outBytes.buffer] as ArrayBuffer[]
-    if (transfer !== null) for (const t of transfer) list.push(t)
     const { key, data } = this.#planData(plan)
-    return {
-      message: {
-        slot: batch.slot,
-        executionId: exec.id,
-        workflowId: exec.workflowId,
-        plan: key,
-        planData: data,
-        input: shared,
-        ints: outInts,
-        bytes: outBytes,
-        packets
-      },
-      transfer: list
+    const encoded = this.#encoded
+    encoded.message = {
+      slot: batch.slot,
+      executionId: exec.id,
+      workflowId: exec.workflowId,
+      plan: key,
+      planData: data,
+      input: shared,
+      ints: null,
+      bytes: null,
+      packets
     }
+    encoded.ints = ints.subarray(0, end)
+    encoded.bytes = this.#bytes.subarray(0, used)
+    encoded.transfer = transfer
+    return encoded
   }
 
   #append (source: Uint8Array, offset: number, length: number, used: number): number {
@@ -145,12 +158,12 @@ export class BatchEncoder {
 
   // Transfer or copy of a large output, by the rules in the header comment.
   #packetFor (exec: Execution, dep: number, consumer: number): Packet {
-    const packet = exec.outBuf[dep] as Packet
-    const left = exec.consumersLeft(dep)
+    const packet = exec.outputs.buf[dep] as Packet
+    const left = exec.outputs.consumersLeft()
     if (--left[dep] > 0 || (!exec.storeOutputs && exec.plan.retry[consumer].maxAutoRetries > 0)) {
       return clonePacket(packet)
     }
-    const stored = exec.storedOf(dep)
+    const stored = exec.outputs.storedOf(dep)
     if (packet.oob![0].byteLength === 0 && stored !== undefined) {
       // Moved to an earlier attempt of this consumer: rebuilt from the stored copy.
       return { bytes: stored, oob: null }

@@ -8,7 +8,8 @@
  *   ints: count, base, input length | per task: plan index, attempt
  *         | per dependency: a value or a local position
  *         | per value: offset and length in `bytes`
- *   bytes: execution input, dependency outputs, one buffer (moved)
+ *   bytes: execution input, dependency outputs, one buffer
+ *   (ints and bytes are written into the slot's shared inbox when they fit, else moved)
  *   packets: outputs holding large buffers (moved)
  *
  * Everything a batch names per task is an integer; strings (task ids, handler
@@ -28,10 +29,10 @@ export interface BatchMessage {
   planData: SharedArrayBuffer
   /** The execution input, v8-serialised, when it is large: shared, not copied per batch. */
   input: SharedArrayBuffer | null
-  /** See {@link BatchInts}. */
-  ints: Int32Array
-  /** The execution input (when small), then the dependency outputs, concatenated. */
-  bytes: Uint8Array
+  /** See {@link BatchInts}; null when they are in the slot's inbox (shared-state.ts). */
+  ints: Int32Array | null
+  /** The execution input (when small), then the dependency outputs, concatenated; null when in the inbox. */
+  bytes: Uint8Array | null
   /** Dependency outputs that hold large typed arrays (moved, not copied). */
   packets: Packet[] | null
 }

@@ -5,7 +5,7 @@
  * workers measured) and touches no thread: it can be tested on its own.
  *
  * Independent ready tasks are capped at a fair share of the ready work, so that
- * every free slot gets some; chain successors are not, since nothing else could
+ * every free thread gets some; chain successors are not, since nothing else could
  * run them sooner. A task with a timeout goes alone, so that a batch has one
  * deadline.
  */
@@ -15,8 +15,11 @@ import { TaskState, type Execution } from './execution.js'
 export interface BatchLimits {
   /** Ready tasks of every execution, this one's included. */
   readyTotal: number
-  /** Slots free for a batch, this one's included. */
-  freeSlots: number
+  /**
+   * Threads that could take a batch now, this one's included. Each thread has two
+   * slots, one running and one queued behind it, so two free slots make one thread.
+   */
+  freeThreads: number
   /** Tasks that may still be sent before maxConcurrency is reached. */
   concurrencyLeft: number
 }
@@ -45,7 +48,7 @@ export class Batcher {
     out[0] = first
     let count = 1
     if (plan.timeouts[first] !== 0) return 1
-    let share = Math.ceil(limits.readyTotal / limits.freeSlots) - 1
+    let share = Math.ceil(limits.readyTotal / limits.freeThreads) - 1
     const limit = Math.min(this.#maxBatch, out.length, limits.concurrencyLeft)
     let budget = this.#targetMs - this.#estimate(numbers[first])
     let last = first

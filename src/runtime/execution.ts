@@ -1,21 +1,15 @@
 import { ErrorCodes, type ErrorInfo } from '../errors.js'
 import type { Plan } from '../workflow/planner.js'
-import type {
-  ExecutionRecord, ExecutionResult, ExecutionStatus, ExecutionStatusInfo, TaskRecord, TaskResult, TaskStatus
-} from '../types.js'
-import { decode, toStorageBytes, UNDEFINED_PACKET, type Packet } from './wire.js'
+import type { ExecutionRecord, ExecutionResult, ExecutionStatus, TaskRecord, TaskStatus } from '../types.js'
+import type { Packet } from './wire.js'
 import { Fifo } from './fifo.js'
-import { executionResultOf, taskResultOf } from '../history/results.js'
+import { TaskOutputs } from './task-outputs.js'
+import { executionRecordOf, resultOf } from './execution-records.js'
 
 /** Per-task state. */
 export const enum TaskState { Pending, Ready, InFlight, RetryWait, Success, Failed, Skipped, Cancelled }
 
 const kStatusOf: readonly TaskStatus[] = ['pending', 'pending', 'running', 'pending', 'success', 'failed', 'skipped', 'cancelled']
-
-/** `outLen` of a task without output (it has not succeeded). */
-const kNone = -1
-/** `outLen` of an output kept as a Packet (it holds large buffers moved out of band). */
-const kPacket = -2
 
 /**
  * The live state of one execution: what each task is doing, the outputs made so
@@ -36,6 +30,7 @@ export class Execution {
   readonly retryOf: string | undefined
   /** Keep output bytes in task records (history, resume). */
   readonly storeOutputs: boolean
+  readonly outputs: TaskOutputs
   #status: ExecutionStatus = 'running'
   #updatedAt: number
   #endedAt = 0
@@ -48,12 +43,6 @@ export class Execution {
   readonly readyAt: Float64Array
   readonly taskStart: Float64Array
   readonly taskEnd: Float64Array
-  /** Output of task i: `outLen[i]` bytes of `outBuf[i]` from `outOff[i]`, or a Packet (see kPacket). */
-  readonly outBuf: Array<Uint8Array | Packet | null>
-  readonly outOff: Int32Array
-  readonly outLen: Int32Array
-  #stored: Array<Uint8Array | undefined> | null = null
-  #consumersLeft: Int32Array | null = null
   #errors: Map<number, ErrorInfo> | null = null
   #reusedFrom: Map<number, string> | null = null
   readonly #ready = new Fifo<number>()
@@ -85,9 +74,7 @@ export class Execution {
     this.readyAt = new Float64Array(n)
     this.taskStart = new Float64Array(n)
     this.taskEnd = new Float64Array(n)
-    this.outBuf = new Array(n).fill(null)
-    this.outOff = new Int32Array(n)
-    this.outLen = new Int32Array(n).fill(kNone)
+    this.outputs = new TaskOutputs(plan, storeOutputs)
     this.done = new Promise(resolve => { this.#resolve = resolve })
   }
 
@@ -140,15 +127,12 @@ export class Execution {
   }
 
   /**
-   * A task succeeded with the output at `buf` (see outBuf). Its dependents whose
+   * A task succeeded with the output at `buf` (see TaskOutputs). Its dependents whose
    * dependencies are now all done become ready: returns how many.
    */
   succeed (i: number, start: number, end: number, buf: Uint8Array | Packet | null, offset: number, length: number): number {
     this.state[i] = TaskState.Success
-    this.outBuf[i] = buf
-    this.outOff[i] = offset
-    this.outLen[i] = length
-    if (length === kPacket && this.storeOutputs) (this.#stored ??= new Array(this.plan.size))[i] = toStorageBytes(buf as Packet)
+    this.outputs.set(i, buf, offset, length)
     this.#errors?.delete(i)
     this.taskStart[i] = start
     this.taskEnd[i] = end
@@ -276,7 +260,7 @@ export class Execution {
   /** Records the end and resolves the caller's promise with the result. */
   finish (at: number): ExecutionResult {
     this.#endedAt = this.#updatedAt = Math.max(this.#updatedAt, at)
-    const result = this.#result = executionResultOf(this.record(), () => this.#taskResults())
+    const result = this.#result = resultOf(this, true)
     this.#resolve(result)
     return result
   }
@@ -291,9 +275,7 @@ export class Execution {
       const i = plan.index.get(task.taskId)
       if (i === undefined || task.status !== 'success' || task.output === undefined || this.state[i] === TaskState.Success) continue
       this.state[i] = TaskState.Success
-      this.outBuf[i] = task.output
-      this.outOff[i] = 0
-      this.outLen[i] = task.output.length
+      this.outputs.set(i, task.output, 0, task.output.length)
       ;(this.#reusedFrom ??= new Map()).set(i, task.reusedFrom ?? sourceId)
       if (task.startedAt !== undefined) this.taskStart[i] = task.startedAt
       if (task.endedAt !== undefined) this.taskEnd[i] = task.endedAt
@@ -304,131 +286,13 @@ export class Execution {
     }
   }
 
-  // --- outputs -----------------------------------------------------------------------
-
-  /** Consumers of task i's large buffers still to be sent them: decides transfer versus copy. */
-  consumersLeft (i: number): Int32Array {
-    if (this.#consumersLeft === null) {
-      const left = this.#consumersLeft = new Int32Array(this.plan.size)
-      for (let t = 0; t < left.length; t++) left[t] = this.plan.dependents[t].length
-    }
-    return this.#consumersLeft
-  }
-
-  /** The self-contained bytes kept for history of an output held as a Packet, if any. */
-  storedOf (i: number): Uint8Array | undefined {
-    return this.#stored?.[i]
-  }
-
-  /** Self-contained bytes of task i's output, for storage; undefined when it has none. */
-  outputBytes (i: number): Uint8Array | undefined {
-    const length = this.outLen[i]
-    if (length === kNone) return undefined
-    if (length === kPacket) return this.#stored?.[i]
-    const buf = this.outBuf[i] as Uint8Array | null
-    return length === 0 || buf === null ? UNDEFINED_PACKET.bytes : buf.subarray(this.outOff[i], this.outOff[i] + length)
-  }
-
-  /** The output value of task i, decoded (undefined when it has none). */
-  outputValue (i: number): unknown {
-    const length = this.outLen[i]
-    if (length <= 0) {
-      if (length !== kPacket) return undefined
-      const packet = this.outBuf[i] as Packet
-      // Large buffers moved on to a consumer are detached here; the stored copy (kept
-      // for history unless storeOutputs is off) still holds the value.
-      const stored = this.#stored?.[i]
-      if (stored !== undefined && packet.oob!.some(b => b.byteLength === 0)) return decode({ bytes: stored, oob: null })
-      return decode(packet)
-    }
-    const buf = this.outBuf[i] as Uint8Array
-    return decode({ bytes: buf.subarray(this.outOff[i], this.outOff[i] + length), oob: null })
-  }
-
-  // --- views -------------------------------------------------------------------------
-
-  statusInfo (): ExecutionStatusInfo {
-    const total = this.plan.size
-    const info: ExecutionStatusInfo = {
-      executionId: this.id,
-      workflowId: this.workflowId,
-      status: this.#status,
-      progress: total === 0 ? 100 : Math.round((this.#settled / total) * 10000) / 100,
-      totalTasks: total,
-      completedTasks: this.#succeeded,
-      failedTasks: this.#failed,
-      runningTasks: this.#running,
-      skippedTasks: this.#skipped,
-      startedAt: this.startedAt,
-      updatedAt: this.#updatedAt
-    }
-    if (this.#status === 'running' && this.#settled > 0 && this.#settled < total) {
-      const elapsed = this.#updatedAt - this.startedAt
-      info.estimatedEndAt = this.startedAt + elapsed * total / this.#settled
-    }
-    return info
-  }
-
   /** The live result: made now, for a running execution. */
   liveResult (): ExecutionResult {
-    return this.#result ?? executionResultOf(this.record(), this.#taskResults())
+    return this.#result ?? resultOf(this, false)
   }
 
-  #taskResults (): Record<string, TaskResult> {
-    const tasks: Record<string, TaskResult> = {}
-    for (let i = 0; i < this.plan.size; i++) {
-      const output = this.state[i] === TaskState.Success ? this.outputValue(i) : undefined
-      tasks[this.plan.ids[i]] = taskResultOf(this.taskRecord(i, false), output)
-    }
-    return tasks
-  }
-
+  /** The record storage keeps of this execution, as it stands. */
   record (): ExecutionRecord {
-    const record: ExecutionRecord = {
-      id: this.id,
-      workflowId: this.workflowId,
-      workflowVersion: this.plan.workflow.version,
-      definitionHash: this.plan.hash,
-      status: this.#status,
-      instanceId: this.instanceId,
-      input: this.input,
-      startedAt: this.startedAt,
-      updatedAt: this.#updatedAt,
-      totalTasks: this.plan.size,
-      completedTasks: this.#succeeded,
-      failedTasks: this.#failed
-    }
-    if (this.#endedAt !== 0) record.endedAt = this.#endedAt
-    if (this.#error !== undefined) record.error = this.#error
-    if (this.retryOf !== undefined) record.retryOf = this.retryOf
-    return record
-  }
-
-  /** The record of task i, with its output bytes when it has one, outputs are kept and `withOutput`. */
-  taskRecord (i: number, withOutput = true): TaskRecord {
-    const record: TaskRecord = {
-      executionId: this.id,
-      taskId: this.plan.ids[i],
-      name: this.plan.workflow.tasks[i].name,
-      status: kStatusOf[this.state[i]],
-      attempts: this.attempts[i]
-    }
-    const start = this.taskStart[i]
-    const end = this.taskEnd[i]
-    if (start !== 0) record.startedAt = start
-    if (end !== 0) {
-      record.endedAt = end
-      if (start !== 0) record.duration = Math.round((end - start) * 1000) / 1000
-    }
-    const error = this.#errors?.get(i)
-    if (error !== undefined) record.error = error
-    const reused = this.#reusedFrom?.get(i)
-    if (reused !== undefined) record.reusedFrom = reused
-    if (withOutput && this.state[i] === TaskState.Success && (this.storeOutputs || reused !== undefined)) {
-      const output = this.outputBytes(i)
-      if (output !== undefined) record.output = output
-    }
-    return record
+    return executionRecordOf(this)
   }
 }
-

@@ -12,6 +12,7 @@ import type { Recorder } from '../telemetry/recorder.js'
 import { LOG_LEVEL_VALUES, type ExecutionResult, type LogLevel, type SpanRecord } from '../types.js'
 import { now } from './clock.js'
 import type { Execution } from './execution.js'
+import { taskRecordOf } from './execution-records.js'
 
 export class Lifecycle {
   readonly #recorder: Recorder
@@ -31,7 +32,7 @@ export class Lifecycle {
     // Outputs reused by a resume belong to this execution too: a later resume starts from here.
     if (exec.settled > 0) {
       for (let i = 0; i < exec.plan.size; i++) {
-        if (exec.reusedFromOf(i) !== undefined) this.#recorder.recordTask(exec.taskRecord(i))
+        if (exec.reusedFromOf(i) !== undefined) this.#recorder.recordTask(taskRecordOf(exec, i))
       }
     }
     const { retryOf } = exec
@@ -54,7 +55,7 @@ export class Lifecycle {
     const start = exec.taskStart[i]
     const end = exec.taskEnd[i]
     this.#span(exec, i, start, end, threadId, null)
-    this.#recorder.recordTask(exec.taskRecord(i))
+    this.#recorder.recordTask(taskRecordOf(exec, i))
     if (this.#events.has('task.completed')) {
       this.#events.emit('task.completed', {
         executionId: exec.id, workflowId: exec.workflowId, taskId: exec.plan.ids[i], attempt: exec.attempts[i], duration: end - start, time: end
@@ -80,7 +81,7 @@ export class Lifecycle {
     const attempt = exec.attempts[i]
     const taskId = exec.plan.ids[i]
     this.#span(exec, i, exec.taskStart[i], exec.taskEnd[i], threadId, error)
-    this.#recorder.recordTask(exec.taskRecord(i))
+    this.#recorder.recordTask(taskRecordOf(exec, i))
     this.log(exec, taskId, 'error', `failed after ${attempt} attempt${attempt === 1 ? '' : 's'}: ${error.code}: ${error.message}`, attempt)
     if (this.#events.has('task.failed')) {
       this.#events.emit('task.failed', {
@@ -93,7 +94,7 @@ export class Lifecycle {
   tasksSkipped (exec: Execution, skipped: readonly number[]): void {
     for (let s = 0; s < skipped.length; s++) {
       const j = skipped[s]
-      this.#recorder.recordTask(exec.taskRecord(j))
+      this.#recorder.recordTask(taskRecordOf(exec, j))
       if (this.#events.has('task.skipped')) {
         this.#events.emit('task.skipped', { executionId: exec.id, workflowId: exec.workflowId, taskId: exec.plan.ids[j], reason: exec.errorOf(j)!.message, time: exec.updatedAt })
       }
@@ -106,7 +107,7 @@ export class Lifecycle {
   }
 
   tasksCancelled (exec: Execution, cancelled: readonly number[]): void {
-    for (let c = 0; c < cancelled.length; c++) this.#recorder.recordTask(exec.taskRecord(cancelled[c]))
+    for (let c = 0; c < cancelled.length; c++) this.#recorder.recordTask(taskRecordOf(exec, cancelled[c]))
   }
 
   executionFinished (exec: Execution, result: ExecutionResult): void {

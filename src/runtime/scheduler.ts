@@ -26,6 +26,7 @@ import { Batcher, type BatchLimits } from './batcher.js'
 import { now } from './clock.js'
 import type { Execution } from './execution.js'
 import { Fifo } from './fifo.js'
+import { kPacketOutput } from './task-outputs.js'
 import type { Lifecycle } from './lifecycle.js'
 import { crashError, kOutputInAnswer, timeoutError, WorkerPool, type Batch, type PoolListener } from './worker-pool.js'
 
@@ -43,7 +44,6 @@ export interface SchedulerListener {
   executionFinished (exec: Execution): void
 }
 
-const kPacket = -2
 
 export class Scheduler implements PoolListener {
   readonly #options: ResolvedEngineOptions
@@ -58,7 +58,7 @@ export class Scheduler implements PoolListener {
   readonly #inFlight = new Set<Batch>()
   readonly #retryTimers = new Map<Execution, Map<number, NodeJS.Timeout>>()
   readonly #take: Int32Array
-  readonly #limits: BatchLimits = { readyTotal: 0, freeSlots: 0, concurrencyLeft: 0 }
+  readonly #limits: BatchLimits = { readyTotal: 0, freeThreads: 0, concurrencyLeft: 0 }
   readonly #skipped: number[] = []
   #readyTotal = 0
   #pendingTasks = 0
@@ -123,7 +123,7 @@ export class Scheduler implements PoolListener {
       if (exec.status !== 'running' || exec.readyLength === 0) continue
       const before = exec.readyLength
       limits.readyTotal = this.#readyTotal
-      limits.freeSlots = this.#pool.freeSlots
+      limits.freeThreads = (this.#pool.freeSlots + 1) >> 1
       limits.concurrencyLeft = maxConcurrency - this.#inFlightTasks
       const count = this.#batcher.take(exec, this.#take, limits)
       this.#readyTotal -= before - exec.readyLength
@@ -135,13 +135,13 @@ export class Scheduler implements PoolListener {
   #dispatch (exec: Execution, tasks: Int32Array): void {
     const batch = this.#pool.acquire(exec, tasks, exec.plan.timeouts[tasks[0]])
     for (let b = 0; b < tasks.length; b++) exec.dispatch(tasks[b])
-    const { message, transfer } = this.#encoder.encode(batch)
+    const encoded = this.#encoder.encode(batch)
     this.#inFlight.add(batch)
     this.#inFlightTasks += tasks.length
     this.#tasksDispatched += tasks.length
     this.#batchesDispatched++
     if (this.#inFlightTasks > this.#peakTasksInFlight) this.#peakTasksInFlight = this.#inFlightTasks
-    this.#pool.send(batch, message, transfer)
+    this.#pool.send(batch, encoded)
     // The first task of a batch starts as the batch is sent; the others are announced
     // with their outcome, when their start is known (and only if they ran).
     if (this.#lifecycle.startsWanted) this.#lifecycle.taskStarted(exec, tasks[0], batch.sentAt)
@@ -205,7 +205,7 @@ export class Scheduler implements PoolListener {
       const packet = answer!.packets![b]!
       ready = packet.oob === null
         ? exec.succeed(i, pool.start(batch, b), pool.end(batch, b), packet.bytes, 0, packet.bytes.length)
-        : exec.succeed(i, pool.start(batch, b), pool.end(batch, b), packet, 0, kPacket)
+        : exec.succeed(i, pool.start(batch, b), pool.end(batch, b), packet, 0, kPacketOutput)
     } else if (length === 0) {
       ready = exec.succeed(i, pool.start(batch, b), pool.end(batch, b), null, 0, 0)
     } else {
@@ -294,7 +294,11 @@ export class Scheduler implements PoolListener {
   /** @internal PoolListener: the worker died, or was terminated after a stop. */
   batchFailed (batch: Batch, err: unknown): void {
     const pool = this.#pool
-    const current = pool.current(batch)
+    // The task running when the worker died is to blame; if none was (it died between
+    // tasks, or the batch never reached a task), the first one without an outcome is, so
+    // that a batch failing again and again uses up that task's retries, not the pump.
+    let current = pool.current(batch)
+    if (current === -1 && batch.stopped === null) current = Math.min(pool.finished(batch), batch.tasks.length - 1)
     // Finished before the worker died: their outputs survived in the slot. The task it
     // died in is to blame even if it had published its outcome (a timer that threw after).
     if (batch.stopped === null) this.#settleFinished(batch, current)

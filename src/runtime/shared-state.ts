@@ -9,6 +9,8 @@
  *   then done[slot] = tasks finished            after its worker died (the tasks it finished)
  *                              main writes
  *   cancel[slot] ◀───────────────────────────── cancellation and timeouts (ctx.signal)
+ *   inbox: the batch's integers and bytes ◀──── the batch itself, when it fits (a typed
+ *                                               array in a postMessage costs microseconds)
  *
  * Every outcome of a batch goes through its slot's table, so the worker's answer
  * to a batch is empty unless a task failed, logged, or produced an output too
@@ -38,10 +40,18 @@ export interface SharedViews {
   /** Per slot and position: status (Outcome), output offset and output length (see kOutput*). */
   readonly info: Int32Array
   readonly data: Uint8Array
+  /** Per slot, the batch's integers (see batch-format.ts), kInboxInts each. */
+  readonly inboxInts: Int32Array
+  /** Per slot, the batch's bytes, kInboxBytes each. */
+  readonly inboxBytes: Uint8Array
 }
 
 /** Output bytes per slot: room for the outputs of a batch of small tasks. */
 export const kDataSize = 64 * 1024
+
+/** Integers and bytes of a batch that travel in the slot rather than in the message. */
+export const kInboxInts = 4096
+export const kInboxBytes = 64 * 1024
 
 /** `info` length of an output that did not fit the data region: it travels in the worker's answer. */
 export const kOutputInAnswer = -1
@@ -51,13 +61,15 @@ export const kOutputUndefined = 0
 // Per slot: current, cancel, done, dataUsed, thread (Int32) and started (Float64).
 const kFixedInts = 5
 
-function layout (slots: number, maxBatch: number, dataSize: number): { ints: number, floats: number, times: number, info: number, data: number, total: number } {
+function layout (slots: number, maxBatch: number, dataSize: number): Record<'ints' | 'floats' | 'times' | 'info' | 'inboxInts' | 'data' | 'inboxBytes' | 'total', number> {
   const ints = 0
   const floats = ints + slots * kFixedInts * 4 + (slots % 2) * 4
   const times = floats + slots * 8
   const info = times + slots * maxBatch * 16
-  const data = info + slots * maxBatch * 12
-  return { ints, floats, times, info, data, total: data + slots * dataSize }
+  const inboxInts = info + slots * maxBatch * 12
+  const data = inboxInts + slots * kInboxInts * 4
+  const inboxBytes = data + slots * dataSize
+  return { ints, floats, times, info, inboxInts, data, inboxBytes, total: inboxBytes + slots * kInboxBytes }
 }
 
 export function createSharedState (slots: number, maxBatch: number, dataSize = kDataSize): SharedArrayBuffer {
@@ -81,7 +93,9 @@ export function sharedViews (shared: SharedArrayBuffer, slots: number, maxBatch:
     started: new Float64Array(shared, l.floats, slots),
     times: new Float64Array(shared, l.times, slots * maxBatch * 2),
     info: new Int32Array(shared, l.info, slots * maxBatch * 3),
-    data: new Uint8Array(shared, l.data, slots * dataSize)
+    data: new Uint8Array(shared, l.data, slots * dataSize),
+    inboxInts: new Int32Array(shared, l.inboxInts, slots * kInboxInts),
+    inboxBytes: new Uint8Array(shared, l.inboxBytes, slots * kInboxBytes)
   }
 }
 

@@ -19,9 +19,10 @@ import { Piscina } from 'piscina'
 import type { Logger } from 'pino'
 import { ErrorCodes, type ErrorInfo } from '../errors.js'
 import type { ResolvedEngineOptions } from '../options.js'
-import type { BatchAnswer, BatchMessage } from './batch-format.js'
+import type { BatchAnswer } from './batch-format.js'
+import type { Encoded } from './batch-encoder.js'
 import type { Execution } from './execution.js'
-import { createSharedState, kOutputInAnswer, resetSlot, sharedViews, type SharedViews } from './shared-state.js'
+import { createSharedState, kInboxBytes, kInboxInts, kOutputInAnswer, resetSlot, sharedViews, type SharedViews } from './shared-state.js'
 import { now } from './clock.js'
 import { Watchdog } from './watchdog.js'
 
@@ -124,10 +125,23 @@ export class WorkerPool {
     return { exec, slot, tasks, controller, timeout, sentAt: 0, early: null, seen: 0, settled: false, stopped: null }
   }
 
-  send (batch: Batch, message: BatchMessage, transfer: ArrayBuffer[]): void {
-    resetSlot(this.#views, batch.slot)
+  /** Sends a batch: its integers and bytes go into the slot's inbox when they fit, else with the message. */
+  send (batch: Batch, encoded: Encoded): void {
+    const { message, ints, bytes } = encoded
+    const views = this.#views
+    const slot = batch.slot
+    resetSlot(views, slot)
+    let transfer = encoded.transfer
+    if (ints.length <= kInboxInts && bytes.length <= kInboxBytes) {
+      views.inboxInts.set(ints, slot * kInboxInts)
+      views.inboxBytes.set(bytes, slot * kInboxBytes)
+    } else {
+      message.ints = ints.slice()
+      message.bytes = bytes.slice()
+      ;(transfer ??= []).push(message.ints.buffer as ArrayBuffer, message.bytes.buffer as ArrayBuffer)
+    }
     batch.sentAt = now()
-    this.#piscina.run(message, { signal: batch.controller.signal, transferList: transfer as never })
+    this.#piscina.run(message, { signal: batch.controller.signal, transferList: (transfer ?? undefined) as never })
       .then((answer: BatchAnswer | null) => this.#done(batch, answer), (err: unknown) => this.#failed(batch, err))
     if (batch.timeout !== 0) this.#watchdog.add(batch)
     if (batch.tasks.length > 1) {

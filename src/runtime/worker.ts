@@ -19,7 +19,7 @@ import { threadId, workerData } from 'node:worker_threads'
 import { move, transferableSymbol, valueSymbol } from 'piscina'
 import { decode, encode, type Packet } from './wire.js'
 import type { ErrorInfo } from '../errors.js'
-import { publishOutcome, sharedViews, fitsData, type SharedViews } from './shared-state.js'
+import { fitsData, kInboxBytes, kInboxInts, publishOutcome, sharedViews, type SharedViews } from './shared-state.js'
 import { BatchInts, decodeWorkerPlan, Outcome, type BatchAnswer, type BatchMessage, type WorkerPlan } from './batch-format.js'
 import { TaskContextImpl } from './task-context.js'
 import { now } from './clock.js'
@@ -98,7 +98,9 @@ const kNoLogs = null
 /** Runs a batch; the default export Piscina calls. */
 export default async function runBatch (message: BatchMessage): Promise<unknown> {
   const plan = planOf(message)
-  const { slot, ints, bytes, packets } = message
+  const { slot, packets } = message
+  const ints = message.ints ?? views.inboxInts.subarray(slot * kInboxInts, (slot + 1) * kInboxInts)
+  const bytes = message.bytes ?? views.inboxBytes.subarray(slot * kInboxBytes, (slot + 1) * kInboxBytes)
   const count = ints[BatchInts.count]
   const valuesAt = ints[BatchInts.valuesAt]
   views.thread[slot] = threadId
