@@ -353,24 +353,60 @@ export class Engine {
   }
 
   /**
-   * Stops accepting work, lets running executions finish (or cancels them),
-   * writes what is buffered to storage, and destroys the pool. Idempotent.
+   * Stops accepting work, lets running executions finish (or cancels them), writes
+   * what is buffered to storage, and destroys the pool. Always returns within
+   * `closeTimeout` plus about two seconds, whatever hangs (a handler that never
+   * settles, the pool, the storage server): executions still running at the
+   * deadline are cancelled, and records storage has not taken by then are
+   * reported with their ids. Closing twice is harmless; a second call with
+   * `{ cancel: true }` cancels what a first call is still waiting for.
    */
   close (options: CloseOptions = {}): Promise<void> {
-    this.#closing ??= this.#close(options)
+    if (this.#closing !== null) {
+      if (options.cancel === true) this.#cancelAll('cancelled by close({ cancel: true })')
+      return this.#closing
+    }
+    this.#closing = this.#close(options)
     return this.#closing
+  }
+
+  #cancelAll (why: string): void {
+    for (const exec of this.#history.liveExecutions()) this.#scheduler.stop(exec, ErrorCodes.CANCELLED, why)
   }
 
   async #close (options: CloseOptions): Promise<void> {
     this.#closed = true
-    const running = this.#history.liveExecutions()
-    if (options.cancel === true) {
-      for (const exec of running) this.#scheduler.stop(exec, ErrorCodes.CANCELLED, 'cancelled by close()')
+    const { closeTimeout } = this.#options
+    const deadline = Date.now() + closeTimeout
+    if (options.cancel === true) this.#cancelAll('cancelled by close({ cancel: true })')
+    const running = this.#history.liveExecutions().map(e => e.done)
+    if (running.length > 0 && !await within(Promise.all(running), closeTimeout)) {
+      this.#logger.warn({ executions: this.#history.running, closeTimeout }, 'close(): executions still running at closeTimeout are cancelled')
+      this.#cancelAll(`cancelled by close(): still running after closeTimeout (${closeTimeout} ms)`)
     }
-    await Promise.all(running.map(e => e.done))
-    await this.#retries?.close()
-    await this.#recorder.close(this.#options.closeTimeout)
-    await this.#scheduler.close()
-    await this.#storage.close()
+    // Records get what is left of closeTimeout, and at least kCloseGrace even when the
+    // executions used it all: a cancelled execution's records are worth a last try.
+    await this.#recorder.close(Math.max(deadline - Date.now(), Math.min(kCloseGrace, closeTimeout)))
+    const stopped = await within(Promise.all([
+      this.#retries?.close(),
+      this.#scheduler.close(),
+      this.#storage.close()
+    ]), kCloseGrace)
+    if (!stopped) this.#logger.warn('close(): the worker pool or storage did not close in time; left to finish in the background')
+  }
+}
+
+// What close() adds to closeTimeout, at most, for the pool and storage to let go.
+const kCloseGrace = 1000
+
+/** Whether `promise` settles within `ms` (a rejection counts as settled). */
+async function within (promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined
+  const settled = promise.then(() => true, () => true)
+  const late = new Promise<boolean>(resolve => { timer = setTimeout(resolve, ms, false) })
+  try {
+    return await Promise.race([settled, late])
+  } finally {
+    clearTimeout(timer)
   }
 }

@@ -1,7 +1,9 @@
 /**
  * What ran: executions live on this instance, finished ones kept for a while
  * for queries, and everything older read back from storage. Reads see every
- * write recorded before them (the recorder is flushed first).
+ * write recorded before them (the recorder is flushed first), unless storage
+ * does not take them within `readWait`: then a read answers from what storage
+ * has rather than wait out an outage behind the writer.
  */
 import { ErrorCodes, NotFoundError } from '../errors.js'
 import type { Execution } from '../runtime/execution.js'
@@ -14,25 +16,27 @@ import type {
 import { fromStorageBytes } from '../runtime/wire.js'
 import { executionResultOf, taskResultOf } from './results.js'
 
-export interface RetentionOptions {
+export interface HistoryOptions {
   /** Finished executions kept in memory. */
   retainExecutions: number
   /** How long they are kept, in ms. */
   retainFor: number
+  /** How long a read waits for buffered writes, in ms. */
+  readWait: number
 }
 
 export class ExecutionHistory {
   readonly #storage: ExecutionStorage
   readonly #recorder: Recorder
-  readonly #retention: RetentionOptions
+  readonly #options: HistoryOptions
   readonly #live = new Map<string, Execution>()
   // Finished executions, oldest first, kept for queries until retention evicts them.
   readonly #finished = new Map<string, { exec: Execution, at: number }>()
 
-  constructor (storage: ExecutionStorage, recorder: Recorder, retention: RetentionOptions) {
+  constructor (storage: ExecutionStorage, recorder: Recorder, options: HistoryOptions) {
     this.#storage = storage
     this.#recorder = recorder
-    this.#retention = retention
+    this.#options = options
   }
 
   /** Executions running on this instance. */
@@ -56,7 +60,7 @@ export class ExecutionHistory {
     this.#live.delete(exec.id)
     const at = Date.now()
     this.#finished.set(exec.id, { exec, at })
-    const { retainExecutions, retainFor } = this.#retention
+    const { retainExecutions, retainFor } = this.#options
     for (const [id, entry] of this.#finished) {
       if (this.#finished.size <= retainExecutions && entry.at >= at - retainFor) break
       this.#finished.delete(id)
@@ -140,10 +144,13 @@ export class ExecutionHistory {
     return this.#storage.listExecutions(query)
   }
 
-  // Reads see every write recorded before them.
+  // Reads see every write recorded before them, if storage takes them within readWait.
   async #flushed (): Promise<void> {
-    await this.#recorder.ready()
-    await this.#recorder.flush()
+    let timer: NodeJS.Timeout | undefined
+    const waited = new Promise<void>(resolve => { timer = setTimeout(resolve, this.#options.readWait) })
+    const flushed = this.#recorder.ready().then(() => this.#recorder.flush(), () => {})
+    await Promise.race([flushed, waited])
+    clearTimeout(timer)
   }
 
   async #record (executionId: string): Promise<ExecutionRecord> {
