@@ -102,10 +102,19 @@ export interface EngineOptions {
    */
   handlerLoadTimeout?: number
   /**
-   * How long `close()` waits for storage to accept what is still buffered, in ms.
+   * How long `close()` waits for running executions to finish and for storage to
+   * accept what is still buffered, in ms. Executions still running then are
+   * cancelled; `close()` returns within about two seconds more, whatever hangs.
    * @default 10000
    */
   closeTimeout?: number
+  /**
+   * How long a read of history (logs, traces, listings, status from storage) waits
+   * for buffered writes to reach storage, in ms; after it, the read answers from
+   * what storage has. It does not bound the read itself (see the storage's options).
+   * @default 2000
+   */
+  readWait?: number
   /** Name of this instance in execution records. @default host:pid:random */
   instanceId?: string
   /**
@@ -142,6 +151,7 @@ export interface ResolvedEngineOptions {
   storeOutputs: boolean
   handlerLoadTimeout: number
   closeTimeout: number
+  readWait: number
   instanceId: string | undefined
   heartbeatInterval: number
   heartbeatTimeout: number
@@ -161,6 +171,7 @@ const kDefaults = Object.freeze({
   storeOutputs: true,
   handlerLoadTimeout: 30_000,
   closeTimeout: 10_000,
+  readWait: 2000,
   heartbeatInterval: 5000,
   heartbeatTimeout: 30_000
 })
@@ -201,7 +212,7 @@ export function resolveOptions (options: EngineOptions = {}): ResolvedEngineOpti
     ['retainExecutions', retainExecutions]] as const) {
     if (!Number.isInteger(value) || value < 1) throw new InvalidOptionsError(`${key} must be a positive integer`)
   }
-  for (const key of ['idleTimeout', 'cancelGracePeriod', 'batchTargetMs', 'retainFor', 'closeTimeout', 'heartbeatInterval', 'heartbeatTimeout'] as const) {
+  for (const key of ['idleTimeout', 'cancelGracePeriod', 'batchTargetMs', 'retainFor', 'closeTimeout', 'readWait', 'heartbeatInterval', 'heartbeatTimeout'] as const) {
     const value = resolved[key]
     if (!Number.isFinite(value) || value < 0) throw new InvalidOptionsError(`${key} must be a non-negative number of ms`)
   }

@@ -43,6 +43,11 @@ export interface Plan {
   readonly index: ReadonlyMap<string, number>
   readonly handlers: readonly string[]
   readonly deps: readonly Int32Array[]
+  /** Number of dependencies of each task. */
+  readonly depCounts: Int32Array
+  /** Dependencies as one flat list: those of task i are depList[depStart[i]] .. depList[depStart[i + 1] - 1]. */
+  readonly depStart: Int32Array
+  readonly depList: Int32Array
   readonly dependents: readonly Int32Array[]
   /** 0 for no timeout. */
   readonly timeouts: Float64Array
@@ -242,6 +247,8 @@ export function compilePlan (workflow: Workflow, defaultRetry: ResolvedRetryPoli
     const timeout = tasks[i].timeout
     if (timeout !== undefined) timeouts[i] = timeout
   }
+  const depCounts = new Int32Array(n)
+  for (let i = 0; i < n; i++) depCounts[i] = depStart[i + 1] - depStart[i]
   const chainNext = new Int32Array(n).fill(-1)
   for (let i = 0; i < n; i++) {
     if (timeouts[i] !== 0) continue
@@ -258,6 +265,9 @@ export function compilePlan (workflow: Workflow, defaultRetry: ResolvedRetryPoli
     index,
     handlers,
     deps: views(depStart, depList),
+    depCounts,
+    depStart,
+    depList,
     dependents: views(dependentStart, dependentList),
     timeouts,
     retry,
