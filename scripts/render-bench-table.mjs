@@ -4,6 +4,12 @@
  * table of ratios. Prints it; with --write, also replaces the block between
  * `<!-- bench:start -->` and `<!-- bench:end -->` in README.md.
  *
+ * Each row has up to two comparisons (bench/lib/report.ts): a baseline, marked
+ * naive, fair or reference, and a ceiling, the best the underlying parts do with no
+ * DAG and nothing recorded. The notes list, per scenario, which is which.
+ * bench/results/scaling.json (npm run bench:scaling) has a shape of its own and is
+ * not part of this table.
+ *
  *   node scripts/render-bench-table.mjs [--write] [--results dir] [--readme path]
  */
 import { readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs'
@@ -14,7 +20,7 @@ import { parseArgs } from 'node:util'
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)))
 
 /** The order of the issue; any other scenario comes after, by name. */
-export const ORDER = ['dispatch', 'cpu-efficiency', 'tracer', 'bullmq', 'planner', 'memory', 'big-data']
+export const ORDER = ['main-thread', 'dispatch', 'cpu-efficiency', 'durability', 'tracer', 'bullmq', 'planner', 'memory', 'big-data']
 const START = '<!-- bench:start -->'
 const END = '<!-- bench:end -->'
 
@@ -42,6 +48,7 @@ export function loadResults (dir) {
   const results = readdirSync(dir)
     .filter(f => f.endsWith('.json') && !f.endsWith('.tmp.json'))
     .map(f => JSON.parse(readFileSync(join(dir, f), 'utf8')))
+    .filter(r => Array.isArray(r.rows))
   const rank = s => { const i = ORDER.indexOf(s.scenario); return i === -1 ? ORDER.length : i }
   return results.sort((a, b) => rank(a) - rank(b) || a.scenario.localeCompare(b.scenario))
 }
@@ -55,21 +62,60 @@ export function renderTable (results) {
   const lines = [
     `Measured ${when} on ${machines.join('; ')}, with \`npm run bench\` ` +
       '(one scenario alone: `npx tsx bench/<scenario>.bench.ts`). Every ratio is graph-task\'s figure ' +
-      'over a baseline measured in the same process run; the target says which way is better.',
+      'over a comparison measured in the same process run: **Ratio** against a baseline (marked naive, fair or ' +
+      'reference), **Of ceiling** against the best the underlying parts do with no DAG to honour and nothing ' +
+      'recorded (hand-batched Piscina, a fused loop, a plain multi-row INSERT). The target says which way is better.',
     '',
-    '| Scenario | Measure | Value | Baseline | Ratio | Target | Met |',
-    '|---|---|---|---|---|---|---|'
+    '| Scenario | Measure | Value | Baseline | Ratio | Ceiling | Of ceiling | Target | Met |',
+    '|---|---|---|---|---|---|---|---|---|'
   ]
   for (const r of results) {
     for (const row of r.rows) {
-      const baseline = row.baseline === undefined ? '' : `${row.baseline.name}: ${num(row.baseline.value)} ${row.unit}`
+      const baseline = row.baseline === undefined ? '' : `${row.baseline.name}${row.baseline.kind === undefined ? '' : ` (${row.baseline.kind})`}: ${num(row.baseline.value)} ${row.unit}`
       const ratio = row.ratio === undefined ? '' : `${num(row.ratio)}x`
-      lines.push(`| ${r.scenario} | ${row.name} | ${num(row.value)} ${row.unit} | ${baseline} | ${ratio} | ${target(row)} | ${met(row)} |`)
+      const ceiling = row.ceiling === undefined ? '' : `${row.ceiling.name}: ${num(row.ceiling.value)} ${row.unit}`
+      const ofCeiling = row.ofCeiling === undefined ? '' : `${num(row.ofCeiling)}x`
+      lines.push(`| ${r.scenario} | ${row.name} | ${num(row.value)} ${row.unit} | ${baseline} | ${ratio} | ${ceiling} | ${ofCeiling} | ${target(row)} | ${met(row)} |`)
     }
   }
+  // Per-round samples live in `details` (older files kept them in notes, ending "..., N ms").
   const notes = results.flatMap(r => (r.notes ?? []).filter(n => !/: [\d.]+(, [\d.]+)+ ms$/.test(n)).map(n => `- ${r.scenario}: ${n}`))
-  if (notes.length > 0) lines.push('', '<details><summary>Notes</summary>', '', ...notes, '', '</details>')
+  const comparisons = results.map(comparisonsNote).filter(n => n !== null)
+  if (notes.length + comparisons.length > 0) {
+    lines.push('', '<details><summary>Notes</summary>', '')
+    if (comparisons.length > 0) lines.push('Baselines and ceilings, per scenario:', '', ...comparisons, '')
+    lines.push(...notes, '', '</details>')
+  }
   return lines.join('\n')
+}
+
+const KIND = {
+  naive: 'naive (what a user writes first, or a straw man kept for continuity)',
+  fair: 'fair (the same constraints as graph-task)',
+  reference: 'a reference (another configuration, another product)'
+}
+
+/** One line per scenario: each distinct baseline with its kind, each distinct ceiling, and the rows they serve. */
+function comparisonsNote (result) {
+  const baselines = new Map()
+  const ceilings = new Map()
+  for (const row of result.rows) {
+    if (row.baseline !== undefined) {
+      const key = `${row.baseline.name}|${row.baseline.kind ?? 'reference'}`
+      if (!baselines.has(key)) baselines.set(key, { name: row.baseline.name, kind: row.baseline.kind ?? 'reference', rows: [] })
+      baselines.get(key).rows.push(row.name)
+    }
+    if (row.ceiling !== undefined) {
+      if (!ceilings.has(row.ceiling.name)) ceilings.set(row.ceiling.name, [])
+      ceilings.get(row.ceiling.name).push(row.name)
+    }
+  }
+  if (baselines.size + ceilings.size === 0) return null
+  const parts = [
+    ...[...baselines.values()].map(b => `baseline "${b.name}" is ${KIND[b.kind] ?? b.kind} (${b.rows.length} row${b.rows.length === 1 ? '' : 's'})`),
+    ...[...ceilings.entries()].map(([name, rows]) => `ceiling "${name}" (${rows.length} row${rows.length === 1 ? '' : 's'})`)
+  ]
+  return `- ${result.scenario}: ${parts.join('; ')}`
 }
 
 export function writeReadme (path, table) {
