@@ -141,7 +141,7 @@ try {
   })
   report.note(`graph-task rows with a target include engine.flush(): the history is in ${storageName} when the clock stops, as a BullMQ job's state is in Redis when it completes`)
   report.note(`medians of ${rounds} interleaved rounds after one warm-up round; BullMQ Worker concurrency ${THREADS}, useWorkerThreads: true; graph-task ${THREADS} threads`)
-  for (const [name, v] of Object.entries(samples)) report.note(`${name}: ${v.map(x => x.toFixed(1)).join(', ')} ms`)
+  for (const [name, v] of Object.entries(samples)) report.detail(`${name}: ${v.map(x => x.toFixed(1)).join(', ')} ms`)
   report.write()
 } finally {
   await engine.close()
