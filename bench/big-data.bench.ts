@@ -15,7 +15,7 @@
  * Each engine keeps one finished execution (retainExecutions: 1, MemoryStorage
  * maxExecutions: 1): with the defaults (1000 and 10000) a 64 MB output per run would
  * be held by the history, which is not what this scenario measures.
- *   npx tsx bench/big-data.bench.ts [--rounds 9] [--mb 64]
+ *   npx tsx bench/big-data.bench.ts [--rounds 5] [--mb 64]
  */
 import { parseArgs } from 'node:util'
 import type { Piscina } from 'piscina'
@@ -23,7 +23,7 @@ import { Engine, MemoryStorage, createWorkflow, type Workflow } from '../dist/in
 import { rawPool, warmPool } from './lib/pool.js'
 import { interleave, median, Report, THREADS, timed } from './lib/report.js'
 
-const { values } = parseArgs({ options: { rounds: { type: 'string', default: '9' }, mb: { type: 'string', default: '64' } } })
+const { values } = parseArgs({ options: { rounds: { type: 'string', default: '5' }, mb: { type: 'string', default: '64' } } })
 const rounds = Number(values.rounds)
 const BYTES = Number(values.mb) * 1024 * 1024
 const STEPS = 4

@@ -18,7 +18,7 @@
  *                         batchTargetMs default, at most 64 tasks), knowing every
  *                         task's length exactly: the ceiling of batching
  *
- *   npx tsx bench/cpu-efficiency.bench.ts [--rounds 5] [--work 1200]
+ *   npx tsx bench/cpu-efficiency.bench.ts [--rounds 5] [--work 1000]
  */
 import { parseArgs } from 'node:util'
 import { Engine } from '../dist/index.js'
@@ -28,7 +28,7 @@ import { ENGINE_MAX_BATCH, handBatched, oneByOne, rawPool, warmPool, WORK } from
 import { interleave, median, Report, THREADS } from './lib/report.js'
 import { calibrate, inlineMs, iterationsFor } from './lib/work.js'
 
-const { values } = parseArgs({ options: { rounds: { type: 'string', default: '5' }, work: { type: 'string', default: '1200' } } })
+const { values } = parseArgs({ options: { rounds: { type: 'string', default: '5' }, work: { type: 'string', default: '1000' } } })
 const rounds = Number(values.rounds)
 const WORK_MS = Number(values.work)
 const SIZES_US = [100, 1000, 10_000]
