@@ -83,39 +83,28 @@ export function renderTable (results) {
   const comparisons = results.map(comparisonsNote).filter(n => n !== null)
   if (notes.length + comparisons.length > 0) {
     lines.push('', '<details><summary>Notes</summary>', '')
-    if (comparisons.length > 0) lines.push('Baselines and ceilings, per scenario:', '', ...comparisons, '')
+    if (comparisons.length > 0) {
+      lines.push('Baselines and ceilings, per scenario. Naive: what a user writes first, or a straw man kept ' +
+        'for continuity; fair: held to the same constraints as graph-task; reference: another configuration, ' +
+        'another product, an earlier reading; ceiling: the best the parts do with no DAG and nothing recorded.', '', ...comparisons, '')
+    }
     lines.push(...notes, '', '</details>')
   }
   return lines.join('\n')
 }
 
-const KIND = {
-  naive: 'naive (what a user writes first, or a straw man kept for continuity)',
-  fair: 'fair (the same constraints as graph-task)',
-  reference: 'a reference (another configuration, another product)'
-}
-
-/** One line per scenario: each distinct baseline with its kind, each distinct ceiling, and the rows they serve. */
+/** One line per scenario: its baselines grouped by kind, then its ceilings, each with how many rows use it. */
 function comparisonsNote (result) {
-  const baselines = new Map()
-  const ceilings = new Map()
+  const groups = { naive: new Map(), fair: new Map(), reference: new Map(), ceiling: new Map() }
+  const count = (map, name) => map.set(name, (map.get(name) ?? 0) + 1)
   for (const row of result.rows) {
-    if (row.baseline !== undefined) {
-      const key = `${row.baseline.name}|${row.baseline.kind ?? 'reference'}`
-      if (!baselines.has(key)) baselines.set(key, { name: row.baseline.name, kind: row.baseline.kind ?? 'reference', rows: [] })
-      baselines.get(key).rows.push(row.name)
-    }
-    if (row.ceiling !== undefined) {
-      if (!ceilings.has(row.ceiling.name)) ceilings.set(row.ceiling.name, [])
-      ceilings.get(row.ceiling.name).push(row.name)
-    }
+    if (row.baseline !== undefined) count(groups[row.baseline.kind ?? 'reference'] ?? groups.reference, row.baseline.name)
+    if (row.ceiling !== undefined) count(groups.ceiling, row.ceiling.name)
   }
-  if (baselines.size + ceilings.size === 0) return null
-  const parts = [
-    ...[...baselines.values()].map(b => `baseline "${b.name}" is ${KIND[b.kind] ?? b.kind} (${b.rows.length} row${b.rows.length === 1 ? '' : 's'})`),
-    ...[...ceilings.entries()].map(([name, rows]) => `ceiling "${name}" (${rows.length} row${rows.length === 1 ? '' : 's'})`)
-  ]
-  return `- ${result.scenario}: ${parts.join('; ')}`
+  const parts = Object.entries(groups)
+    .filter(([, map]) => map.size > 0)
+    .map(([kind, map]) => `${kind}: ${[...map.entries()].map(([name, n]) => `"${name}" (${n} row${n === 1 ? '' : 's'})`).join(', ')}`)
+  return parts.length === 0 ? null : `- ${result.scenario}: ${parts.join('; ')}`
 }
 
 export function writeReadme (path, table) {
