@@ -16,7 +16,7 @@
  *
  * The Recorder is internal (not exported by the package), so it is imported from src/
  * through tsx; MySQLStorage comes from dist/. Each run creates and drops its own database.
- *   npx tsx bench/tracer.bench.ts [--rounds 5] [--spans 50000] [--executions 100]
+ *   npx tsx bench/tracer.bench.ts [--rounds 5] [--spans 50000] [--executions 50]
  */
 import { randomBytes } from 'node:crypto'
 import { parseArgs } from 'node:util'
@@ -34,7 +34,7 @@ const { values } = parseArgs({
   options: {
     rounds: { type: 'string', default: '5' },
     spans: { type: 'string', default: '50000' },
-    executions: { type: 'string', default: '100' }
+    executions: { type: 'string', default: '50' }
   }
 })
 const rounds = Number(values.rounds)

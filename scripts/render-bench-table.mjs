@@ -55,16 +55,28 @@ export function loadResults (dir) {
 
 export function renderTable (results) {
   if (results.length === 0) return '_No benchmark results yet: run `npm run bench`._'
-  const machines = [...new Set(results.map(r => `${r.cpu}, ${r.cores} cores, ${r.threads} worker threads, Node ${r.node}`))]
+  const machines = [...new Set(results.map(r => `${r.cpu}, ${r.cores} cores, Node ${r.node}`))]
+  // Threads: the common count, and the scenarios that used another (main-thread uses one).
+  const byThreads = new Map()
+  for (const r of results) byThreads.set(r.threads, [...(byThreads.get(r.threads) ?? []), r.scenario])
+  const common = [...byThreads.entries()].sort((a, b) => b[1].length - a[1].length)[0][0]
+  const plural = n => `${n} worker thread${n === 1 ? '' : 's'}`
+  const others = [...byThreads.entries()].filter(([n]) => n !== common).map(([n, names]) => `${names.join(', ')}: ${n}`)
+  const threads = `${plural(common)}${others.length === 0 ? '' : ` (${others.join('; ')})`}`
+  const loads = results.flatMap(r => r.loadAverage === undefined ? [] : [r.loadAverage.start, r.loadAverage.end])
+  const load = loads.length === 0
+    ? ''
+    : ` The 1-minute load average ran from ${num(Math.min(...loads))} to ${num(Math.max(...loads))} on ${results[0].cores} cores` +
+      (Math.max(...loads) > results[0].cores ? ': other work shared the box, which lowers absolute figures more than ratios.' : '.')
   const dates = results.map(r => r.date).sort()
   const day = d => d.slice(0, 10)
   const when = day(dates[0]) === day(dates[dates.length - 1]) ? day(dates[0]) : `${day(dates[0])} to ${day(dates[dates.length - 1])}`
   const lines = [
-    `Measured ${when} on ${machines.join('; ')}, with \`npm run bench\` ` +
+    `Measured ${when} on ${machines.join('; ')}, ${threads}, with \`npm run bench\` ` +
       '(one scenario alone: `npx tsx bench/<scenario>.bench.ts`). Every ratio is graph-task\'s figure ' +
       'over a comparison measured in the same process run: **Ratio** against a baseline (marked naive, fair or ' +
       'reference), **Of ceiling** against the best the underlying parts do with no DAG to honour and nothing ' +
-      'recorded (hand-batched Piscina, a fused loop, a plain multi-row INSERT). The target says which way is better.',
+      'recorded (hand-batched Piscina, a fused loop, a plain multi-row INSERT). The target says which way is better.' + load,
     '',
     '| Scenario | Measure | Value | Baseline | Ratio | Ceiling | Of ceiling | Target | Met |',
     '|---|---|---|---|---|---|---|---|---|'
