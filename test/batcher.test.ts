@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import { createWorkflow } from '../dist/index.js'
+import { createWorkflow } from '../src/workflow/builder.js'
 import { Batcher } from '../src/runtime/batcher.js'
 import { Execution } from '../src/runtime/execution.js'
 import { compilePlan } from '../src/workflow/planner.js'
