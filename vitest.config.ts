@@ -4,6 +4,8 @@ import { defineConfig } from 'vitest/config'
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // Starts (or installs) MariaDB and Redis when they do not answer: see test/global-setup.ts.
+    globalSetup: ['test/global-setup.ts'],
     testTimeout: 15_000,
     hookTimeout: 30_000,
     teardownTimeout: 15_000

@@ -4,6 +4,12 @@
  * table of ratios. Prints it; with --write, also replaces the block between
  * `<!-- bench:start -->` and `<!-- bench:end -->` in README.md.
  *
+ * Each row has up to two comparisons (bench/lib/report.ts): a baseline, marked
+ * naive, fair or reference, and a ceiling, the best the underlying parts do with no
+ * DAG and nothing recorded. The notes list, per scenario, which is which.
+ * bench/results/scaling.json (npm run bench:scaling) has a shape of its own and is
+ * not part of this table.
+ *
  *   node scripts/render-bench-table.mjs [--write] [--results dir] [--readme path]
  */
 import { readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs'
@@ -14,7 +20,7 @@ import { parseArgs } from 'node:util'
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)))
 
 /** The order of the issue; any other scenario comes after, by name. */
-export const ORDER = ['dispatch', 'cpu-efficiency', 'tracer', 'bullmq', 'planner', 'memory', 'big-data']
+export const ORDER = ['main-thread', 'dispatch', 'cpu-efficiency', 'durability', 'tracer', 'bullmq', 'planner', 'memory', 'big-data']
 const START = '<!-- bench:start -->'
 const END = '<!-- bench:end -->'
 
@@ -42,34 +48,75 @@ export function loadResults (dir) {
   const results = readdirSync(dir)
     .filter(f => f.endsWith('.json') && !f.endsWith('.tmp.json'))
     .map(f => JSON.parse(readFileSync(join(dir, f), 'utf8')))
+    .filter(r => Array.isArray(r.rows))
   const rank = s => { const i = ORDER.indexOf(s.scenario); return i === -1 ? ORDER.length : i }
   return results.sort((a, b) => rank(a) - rank(b) || a.scenario.localeCompare(b.scenario))
 }
 
 export function renderTable (results) {
   if (results.length === 0) return '_No benchmark results yet: run `npm run bench`._'
-  const machines = [...new Set(results.map(r => `${r.cpu}, ${r.cores} cores, ${r.threads} worker threads, Node ${r.node}`))]
+  const machines = [...new Set(results.map(r => `${r.cpu}, ${r.cores} cores, Node ${r.node}`))]
+  // Threads: the common count, and the scenarios that used another (main-thread uses one).
+  const byThreads = new Map()
+  for (const r of results) byThreads.set(r.threads, [...(byThreads.get(r.threads) ?? []), r.scenario])
+  const common = [...byThreads.entries()].sort((a, b) => b[1].length - a[1].length)[0][0]
+  const plural = n => `${n} worker thread${n === 1 ? '' : 's'}`
+  const others = [...byThreads.entries()].filter(([n]) => n !== common).map(([n, names]) => `${names.join(', ')}: ${n}`)
+  const threads = `${plural(common)}${others.length === 0 ? '' : ` (${others.join('; ')})`}`
+  const loads = results.flatMap(r => r.loadAverage === undefined ? [] : [r.loadAverage.start, r.loadAverage.end])
+  const load = loads.length === 0
+    ? ''
+    : ` The 1-minute load average ran from ${num(Math.min(...loads))} to ${num(Math.max(...loads))} on ${results[0].cores} cores` +
+      (Math.max(...loads) > results[0].cores ? ': other work shared the box, which lowers absolute figures more than ratios.' : '.')
   const dates = results.map(r => r.date).sort()
   const day = d => d.slice(0, 10)
   const when = day(dates[0]) === day(dates[dates.length - 1]) ? day(dates[0]) : `${day(dates[0])} to ${day(dates[dates.length - 1])}`
   const lines = [
-    `Measured ${when} on ${machines.join('; ')}, with \`npm run bench\` ` +
+    `Measured ${when} on ${machines.join('; ')}, ${threads}, with \`npm run bench\` ` +
       '(one scenario alone: `npx tsx bench/<scenario>.bench.ts`). Every ratio is graph-task\'s figure ' +
-      'over a baseline measured in the same process run; the target says which way is better.',
+      'over a comparison measured in the same process run: **Ratio** against a baseline (marked naive, fair or ' +
+      'reference), **Of ceiling** against the best the underlying parts do with no DAG to honour and nothing ' +
+      'recorded (hand-batched Piscina, a fused loop, a plain multi-row INSERT). The target says which way is better.' + load,
     '',
-    '| Scenario | Measure | Value | Baseline | Ratio | Target | Met |',
-    '|---|---|---|---|---|---|---|'
+    '| Scenario | Measure | Value | Baseline | Ratio | Ceiling | Of ceiling | Target | Met |',
+    '|---|---|---|---|---|---|---|---|---|'
   ]
   for (const r of results) {
     for (const row of r.rows) {
-      const baseline = row.baseline === undefined ? '' : `${row.baseline.name}: ${num(row.baseline.value)} ${row.unit}`
+      const baseline = row.baseline === undefined ? '' : `${row.baseline.name}${row.baseline.kind === undefined ? '' : ` (${row.baseline.kind})`}: ${num(row.baseline.value)} ${row.unit}`
       const ratio = row.ratio === undefined ? '' : `${num(row.ratio)}x`
-      lines.push(`| ${r.scenario} | ${row.name} | ${num(row.value)} ${row.unit} | ${baseline} | ${ratio} | ${target(row)} | ${met(row)} |`)
+      const ceiling = row.ceiling === undefined ? '' : `${row.ceiling.name}: ${num(row.ceiling.value)} ${row.unit}`
+      const ofCeiling = row.ofCeiling === undefined ? '' : `${num(row.ofCeiling)}x`
+      lines.push(`| ${r.scenario} | ${row.name} | ${num(row.value)} ${row.unit} | ${baseline} | ${ratio} | ${ceiling} | ${ofCeiling} | ${target(row)} | ${met(row)} |`)
     }
   }
+  // Per-round samples live in `details` (older files kept them in notes, ending "..., N ms").
   const notes = results.flatMap(r => (r.notes ?? []).filter(n => !/: [\d.]+(, [\d.]+)+ ms$/.test(n)).map(n => `- ${r.scenario}: ${n}`))
-  if (notes.length > 0) lines.push('', '<details><summary>Notes</summary>', '', ...notes, '', '</details>')
+  const comparisons = results.map(comparisonsNote).filter(n => n !== null)
+  if (notes.length + comparisons.length > 0) {
+    lines.push('', '<details><summary>Notes</summary>', '')
+    if (comparisons.length > 0) {
+      lines.push('Baselines and ceilings, per scenario. Naive: what a user writes first, or a straw man kept ' +
+        'for continuity; fair: held to the same constraints as graph-task; reference: another configuration, ' +
+        'another product, an earlier reading; ceiling: the best the parts do with no DAG and nothing recorded.', '', ...comparisons, '')
+    }
+    lines.push(...notes, '', '</details>')
+  }
   return lines.join('\n')
+}
+
+/** One line per scenario: its baselines grouped by kind, then its ceilings, each with how many rows use it. */
+function comparisonsNote (result) {
+  const groups = { naive: new Map(), fair: new Map(), reference: new Map(), ceiling: new Map() }
+  const count = (map, name) => map.set(name, (map.get(name) ?? 0) + 1)
+  for (const row of result.rows) {
+    if (row.baseline !== undefined) count(groups[row.baseline.kind ?? 'reference'] ?? groups.reference, row.baseline.name)
+    if (row.ceiling !== undefined) count(groups.ceiling, row.ceiling.name)
+  }
+  const parts = Object.entries(groups)
+    .filter(([, map]) => map.size > 0)
+    .map(([kind, map]) => `${kind}: ${[...map.entries()].map(([name, n]) => `"${name}" (${n} row${n === 1 ? '' : 's'})`).join(', ')}`)
+  return parts.length === 0 ? null : `- ${result.scenario}: ${parts.join('; ')}`
 }
 
 export function writeReadme (path, table) {

@@ -8,8 +8,9 @@
  *   npm run bench                                   (builds first)
  *   node scripts/run-benches.mjs [--only dispatch,planner] [--no-write] [--timeout 300]
  *
- * Needs the local MariaDB/MySQL (tracer, bullmq) and Redis (bullmq); a scenario that
- * fails is reported and the others still run.
+ * Needs the local MariaDB/MySQL (tracer, bullmq, durability) and Redis (bullmq); a
+ * scenario that fails is reported and the others still run. The scaling study is
+ * separate: `npm run bench:scaling` (scripts/bench-scaling.ts).
  */
 import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
@@ -45,13 +46,14 @@ function run (scenario) {
   })
 }
 
+const startedAll = Date.now()
 const outcomes = []
 for (const scenario of scenarios) {
   process.stdout.write(`\n=== ${scenario} ===\n`)
   outcomes.push(await run(scenario))
 }
 
-process.stdout.write('\n=== summary ===\n')
+process.stdout.write(`\n=== summary: ${((Date.now() - startedAll) / 1000).toFixed(0)} s in all ===\n`)
 for (const o of outcomes) process.stdout.write(`${o.ok ? 'ok    ' : 'FAILED'} ${o.scenario}${o.seconds ? ` (${o.seconds} s)` : ''}${o.ok ? '' : `: ${o.why}`}\n`)
 const table = renderTable(loadResults(join(root, 'bench', 'results')))
 process.stdout.write(`\n${table}\n`)

@@ -1,24 +1,24 @@
 import { hostname } from 'node:os'
 import v8 from 'node:v8'
 import type { Logger } from 'pino'
-import {
-  EngineClosedError, EngineError, ErrorCodes, HandlerError, InvalidOptionsError, NotFoundError, QueueFullError, StorageBacklogError
-} from './errors.js'
-import { createWorkflow, isWorkflow, validateId, type Workflow, type WorkflowBuilder } from './workflow/builder.js'
-import { compilePlan, type ExecutionPlan, type Plan } from './workflow/planner.js'
+import { EngineClosedError, EngineError, ErrorCodes, InvalidOptionsError, QueueFullError, StorageBacklogError } from './errors.js'
+import { createWorkflow, type Workflow, type WorkflowBuilder } from './workflow/builder.js'
+import type { ExecutionPlan } from './workflow/planner.js'
+import { WorkflowRegistry } from './workflow/registry.js'
 import { EventBus, type EngineEventType, type EngineListener } from './event-bus.js'
-import { Execution, executionResultOf, taskResultOf } from './runtime/execution.js'
+import { Execution } from './runtime/execution.js'
+import { Lifecycle } from './runtime/lifecycle.js'
 import { Scheduler, type SchedulerStats } from './runtime/scheduler.js'
-import { now } from './telemetry/execution-telemetry.js'
+import { now } from './runtime/clock.js'
 import { Recorder } from './telemetry/recorder.js'
 import type { TracerStats } from './telemetry/tracer-options.js'
 import { resolveOptions, type EngineOptions, type ResolvedEngineOptions } from './options.js'
 import { newExecutionId, newInstanceId, newSpanId, newTraceId } from './ids.js'
 import type {
-  ExecutionQuery, ExecutionRecord, ExecutionResult, ExecutionStatusInfo, LogEntry, LogQuery, SpanNode, TaskResult
+  ExecutionQuery, ExecutionRecord, ExecutionResult, ExecutionStatusInfo, LogEntry, LogQuery, SpanNode
 } from './types.js'
 import { isRetryStorage, type ExecutionStorage } from './storage/storage.js'
-import { fromStorageBytes, type Packet } from './runtime/wire.js'
+import { ExecutionHistory } from './history/execution-history.js'
 import { RetryManager, type ManualRetryOptions } from './history/retry-manager.js'
 import type { FailedExecution, RetryQuery, RetryRecord, RetryStatistics } from './types.js'
 
@@ -64,14 +64,15 @@ export class Engine {
   readonly #logger: Logger
   readonly #events: EventBus
   readonly #recorder: Recorder
+  readonly #lifecycle: Lifecycle
   readonly #scheduler: Scheduler
   readonly #storage: ExecutionStorage
-  readonly #workflows = new Map<string, { workflow: Workflow, plan: Plan }>()
-  readonly #live = new Map<string, Execution>()
-  // Finished executions, oldest first, kept for queries until retention evicts them.
-  readonly #finished = new Map<string, { result: ExecutionResult, exec: Execution, at: number }>()
+  readonly #workflows: WorkflowRegistry
+  readonly #history: ExecutionHistory
   readonly #instanceId: string
   readonly #retries: RetryManager | null
+  // Caller signals and execution timeouts, by execution: undone when it finishes.
+  readonly #watchers = new Map<Execution, () => void>()
   #executionsStarted = 0
   #closed = false
   #closing: Promise<void> | null = null
@@ -86,8 +87,10 @@ export class Engine {
     this.#storage = this.#options.storage
     this.#events = new EventBus(this.#logger)
     this.#recorder = new Recorder(this.#storage, this.#options.tracer, this.#logger)
-    this.#scheduler = new Scheduler(this.#options, this.#recorder, this.#events, this.#logger)
-    this.#scheduler.onFinished = exec => this.#onFinished(exec)
+    this.#lifecycle = new Lifecycle(this.#recorder, this.#events, this.#logger, this.#options.executionLogLevel)
+    this.#scheduler = new Scheduler(this.#options, this.#lifecycle, { executionFinished: exec => this.#onFinished(exec) }, this.#logger)
+    this.#workflows = new WorkflowRegistry(this.#options.retry, specs => this.#scheduler.validateHandlers(specs))
+    this.#history = new ExecutionHistory(this.#storage, this.#recorder, this.#options)
     // Storage connects on first use; a server that is down delays writes, never executions.
     this.#recorder.ready().catch(err => this.#logger.warn({ err }, 'storage not available yet; writes will be retried'))
     const storage = this.#storage
@@ -114,39 +117,24 @@ export class Engine {
   /**
    * Registers a workflow in memory. Handler modules are loaded in a worker now,
    * so a missing module or a non-function export fails here, not at the first run.
-   * @throws {HandlerError} HANDLER_NOT_FOUND or HANDLER_NOT_FUNCTION
+   * @throws {HandlerError} HANDLER_NOT_FOUND, HANDLER_NOT_FUNCTION, HANDLER_LOAD_FAILED (with the
+   *   file, line and column where V8 gives them) or HANDLER_LOAD_TIMEOUT (past `handlerLoadTimeout`)
    * @throws {EngineError} WORKFLOW_EXISTS when another definition has the same id (use `{ replace: true }`)
    */
   async publishWorkflow (workflow: Workflow, options: { replace?: boolean } = {}): Promise<void> {
     if (this.#closed) throw new EngineClosedError()
-    if (!isWorkflow(workflow)) {
-      throw new InvalidOptionsError('publishWorkflow expects a workflow built with createWorkflow(id)...build()')
-    }
-    const plan = compilePlan(workflow, this.#options.retry)
-    const existing = this.#workflows.get(workflow.id)
-    if (existing !== undefined && existing.plan.hash !== plan.hash && options.replace !== true) {
-      throw new EngineError(ErrorCodes.WORKFLOW_EXISTS,
-        `workflow "${workflow.id}" is already published with another definition; pass { replace: true } to replace it`)
-    }
-    const problems = await this.#scheduler.validateHandlers([...new Set(plan.handlers)])
-    if (problems.length > 0) {
-      const first = problems[0]
-      const tasks = workflow.tasks.filter(t => t.handler === first.handler).map(t => `"${t.id}"`).join(', ')
-      throw new HandlerError(first.code, `workflow "${workflow.id}", task ${tasks}: ${first.message}` +
-        (problems.length > 1 ? ` (and ${problems.length - 1} more handler problem${problems.length > 2 ? 's' : ''})` : ''))
-    }
-    this.#workflows.set(workflow.id, { workflow, plan })
+    const plan = await this.#workflows.publish(workflow, options.replace === true)
     if (this.#events.has('workflow.published')) {
       this.#events.emit('workflow.published', { workflowId: workflow.id, version: workflow.version, tasks: plan.size, time: now() })
     }
   }
 
   getWorkflow (id: string): Workflow | undefined {
-    return this.#workflows.get(id)?.workflow
+    return this.#workflows.get(id)
   }
 
   listWorkflows (): Workflow[] {
-    return [...this.#workflows.values()].map(w => w.workflow)
+    return this.#workflows.list()
   }
 
   /** Removes a workflow; executions already running go on. Returns whether it existed. */
@@ -154,9 +142,12 @@ export class Engine {
     return this.#workflows.delete(id)
   }
 
-  /** The stage plan and critical path of a published workflow. */
+  /**
+   * The stage plan and critical path of a published workflow.
+   * @throws {NotFoundError} WORKFLOW_NOT_FOUND
+   */
   getExecutionPlan (workflowId: string): ExecutionPlan {
-    return this.#published(workflowId).plan.display
+    return this.#workflows.plan(workflowId).display
   }
 
   /**
@@ -176,19 +167,10 @@ export class Engine {
     return this.#start(workflowId, input, options).id
   }
 
-  #published (workflowId: string): { workflow: Workflow, plan: Plan } {
-    const entry = this.#workflows.get(workflowId)
-    if (entry === undefined) {
-      throw new NotFoundError(ErrorCodes.WORKFLOW_NOT_FOUND,
-        `workflow "${workflowId}" is not published on this engine (published: ${[...this.#workflows.keys()].join(', ') || 'none'})`)
-    }
-    return entry
-  }
-
   #start (workflowId: string, input: unknown, options: ExecuteOptions, retryOf?: string,
     prepare?: (exec: Execution) => void, inputBytes?: Uint8Array): Execution {
     if (this.#closed) throw new EngineClosedError()
-    const { plan } = this.#published(workflowId)
+    const plan = this.#workflows.plan(workflowId)
     if (typeof options !== 'object' || options === null) throw new InvalidOptionsError('execute options must be an object')
     const { signal, timeout } = options
     if (timeout !== undefined && (!Number.isFinite(timeout) || timeout <= 0)) {
@@ -208,24 +190,14 @@ export class Engine {
       throw new QueueFullError(this.#options.maxQueuedTasks, plan.size)
     }
     if (this.#recorder.backlogFull()) throw new StorageBacklogError(this.#recorder.stats().backlogBytes, this.#options.tracer.maxBufferedBytes)
-    const packet: Packet = { bytes, oob: null }
-    const exec = new Execution(newExecutionId(), plan, packet, bytes, this.#instanceId, now(),
+    const exec = new Execution(newExecutionId(), plan, bytes, this.#instanceId, this.#options.storeOutputs, now(),
       newTraceId(), newSpanId(), retryOf)
     prepare?.(exec)
-    this.#scheduler.pendingTasks += plan.size - exec.settled
-    this.#live.set(exec.id, exec)
+    this.#history.started(exec)
     this.#executionsStarted++
-    this.#recorder.recordExecution(exec.record())
-    // Outputs reused by a resume belong to this execution too: a later resume starts from here.
-    for (let i = 0; exec.settled > 0 && i < plan.size; i++) {
-      if (exec.reusedFrom[i] !== undefined) this.#recorder.recordTask(exec.taskRecord(i))
-    }
-    this.#scheduler.telemetry.log(exec, undefined, 'info', `execution of "${workflowId}" started${retryOf === undefined ? '' : ` (retry of ${retryOf})`}`)
-    if (this.#events.has('execution.started')) {
-      this.#events.emit('execution.started', { executionId: exec.id, workflowId, time: exec.startedAt, ...(retryOf === undefined ? {} : { retryOf }) })
-    }
+    this.#lifecycle.executionStarted(exec)
     if (timeout !== undefined || signal !== undefined) this.#watch(exec, signal, timeout)
-    if (exec.status === 'running') this.#scheduler.start(exec)
+    this.#scheduler.start(exec)
     return exec
   }
 
@@ -241,44 +213,20 @@ export class Engine {
       if (signal.aborted) queueMicrotask(onAbort)
       else signal.addEventListener('abort', onAbort, { once: true })
     }
-    exec.cleanup = () => {
+    this.#watchers.set(exec, () => {
       clearTimeout(timer)
       signal?.removeEventListener('abort', onAbort)
-    }
+    })
   }
 
   #onFinished (exec: Execution): void {
-    exec.cleanup?.()
-    const result = exec.buildResult()
-    exec.result = result
-    this.#live.delete(exec.id)
-    this.#recorder.recordExecution(exec.record())
-    this.#scheduler.telemetry.rootSpan(exec)
-    const level = exec.status === 'success' ? 'info' : exec.status === 'cancelled' ? 'warn' : 'error'
-    this.#scheduler.telemetry.log(exec, undefined, level, `execution ${exec.status} in ${result.duration} ms` +
-      (exec.error === undefined ? '' : `: ${exec.error.code}: ${exec.error.message}`))
-    const base = { executionId: exec.id, workflowId: exec.workflowId, time: exec.endedAt, status: exec.status, duration: result.duration }
-    if (exec.status === 'success') {
-      if (this.#events.has('execution.completed')) this.#events.emit('execution.completed', base)
-    } else if (exec.status === 'cancelled') {
-      if (this.#events.has('execution.cancelled')) this.#events.emit('execution.cancelled', { ...base, reason: exec.error?.message ?? 'cancelled' })
-    } else if (this.#events.has('execution.failed')) {
-      this.#events.emit('execution.failed', { ...base, error: exec.error! })
+    const unwatch = this.#watchers.get(exec)
+    if (unwatch !== undefined) {
+      this.#watchers.delete(exec)
+      unwatch()
     }
     this.#retries?.onFinished(exec)
-    exec.release()
-    this.#retain(exec, result)
-    exec.resolve(result)
-  }
-
-  #retain (exec: Execution, result: ExecutionResult): void {
-    const at = Date.now()
-    this.#finished.set(exec.id, { result, exec, at })
-    const { retainExecutions, retainFor } = this.#options
-    for (const [id, entry] of this.#finished) {
-      if (this.#finished.size <= retainExecutions && entry.at >= at - retainFor) break
-      this.#finished.delete(id)
-    }
+    this.#history.finished(exec)
   }
 
   /**
@@ -287,7 +235,7 @@ export class Engine {
    * Resolves false when the execution is not running on this instance.
    */
   async cancelExecution (executionId: string): Promise<boolean> {
-    const exec = this.#live.get(executionId)
+    const exec = this.#history.live(executionId)
     if (exec === undefined) return false
     this.#scheduler.stop(exec, ErrorCodes.CANCELLED, 'cancelled by cancelExecution()')
     return true
@@ -297,85 +245,31 @@ export class Engine {
    * Progress of an execution: live on this instance, or from storage.
    * @throws {NotFoundError} EXECUTION_NOT_FOUND
    */
-  async getExecutionStatus (executionId: string): Promise<ExecutionStatusInfo> {
-    const exec = this.#live.get(executionId) ?? this.#finished.get(executionId)?.exec
-    if (exec !== undefined) return exec.statusInfo()
-    const record = await this.#record(executionId)
-    const total = record.totalTasks
-    const tasks = await this.#storage.getTaskResults(executionId)
-    const settled = tasks.filter(t => t.status !== 'pending' && t.status !== 'running').length
-    return {
-      executionId,
-      workflowId: record.workflowId,
-      status: record.status,
-      progress: total === 0 ? 100 : Math.round((settled / total) * 10000) / 100,
-      totalTasks: total,
-      completedTasks: record.completedTasks,
-      failedTasks: record.failedTasks,
-      runningTasks: tasks.filter(t => t.status === 'running').length,
-      skippedTasks: tasks.filter(t => t.status === 'skipped').length,
-      startedAt: record.startedAt,
-      updatedAt: record.updatedAt
-    }
+  getExecutionStatus (executionId: string): Promise<ExecutionStatusInfo> {
+    return this.#history.status(executionId)
   }
 
   /**
    * The result of an execution: finished or running on this instance, or rebuilt from storage.
    * @throws {NotFoundError} EXECUTION_NOT_FOUND
    */
-  async getExecutionResult (executionId: string): Promise<ExecutionResult> {
-    const finished = this.#finished.get(executionId)
-    if (finished !== undefined) return finished.result
-    const exec = this.#live.get(executionId)
-    if (exec !== undefined) return exec.buildResult()
-    const record = await this.#record(executionId)
-    const tasks: Record<string, TaskResult> = {}
-    for (const t of await this.#storage.getTaskResults(executionId)) {
-      tasks[t.taskId] = taskResultOf(t, t.output !== undefined && t.status === 'success' ? fromStorageBytes(t.output) : undefined)
-    }
-    return executionResultOf(record, tasks)
+  getExecutionResult (executionId: string): Promise<ExecutionResult> {
+    return this.#history.result(executionId)
   }
 
   /** Log lines of an execution (the engine's and its handlers'), oldest first. */
-  async getExecutionLogs (executionId: string, query: LogQuery = {}): Promise<LogEntry[]> {
-    await this.#flushed()
-    return this.#storage.getLogs(executionId, query)
+  getExecutionLogs (executionId: string, query: LogQuery = {}): Promise<LogEntry[]> {
+    return this.#history.logs(executionId, query)
   }
 
   /** The spans of an execution as a tree: the execution's root span with one child per task attempt. */
-  async getExecutionTrace (executionId: string): Promise<SpanNode[]> {
-    await this.#flushed()
-    const spans = await this.#storage.getSpans(executionId)
-    const nodes = new Map<string, SpanNode>()
-    for (const span of spans) nodes.set(span.spanId, { ...span, children: [] })
-    const roots: SpanNode[] = []
-    for (const node of nodes.values()) {
-      const parent = node.parentSpanId === undefined ? undefined : nodes.get(node.parentSpanId)
-      if (parent === undefined) roots.push(node)
-      else parent.children.push(node)
-    }
-    return roots
+  getExecutionTrace (executionId: string): Promise<SpanNode[]> {
+    return this.#history.trace(executionId)
   }
 
   /** Execution records from storage, newest first. */
-  async listExecutions (query: ExecutionQuery = {}): Promise<ExecutionRecord[]> {
-    await this.#flushed()
-    return this.#storage.listExecutions(query)
-  }
-
-  // Reads see every write recorded before them.
-  async #flushed (): Promise<void> {
-    await this.#recorder.ready()
-    await this.#recorder.flush()
-  }
-
-  async #record (executionId: string): Promise<ExecutionRecord> {
-    await this.#flushed()
-    const record = await this.#storage.getExecution(executionId)
-    if (record === undefined) {
-      throw new NotFoundError(ErrorCodes.EXECUTION_NOT_FOUND, `no execution with id "${executionId}"`)
-    }
-    return record
+  listExecutions (query: ExecutionQuery = {}): Promise<ExecutionRecord[]> {
+    return this.#history.list(query)
   }
 
   #retryManager (): RetryManager {
@@ -391,7 +285,7 @@ export class Engine {
    */
   async getFailedExecutions (query: RetryQuery = {}): Promise<FailedExecution[]> {
     const retries = this.#retryManager()
-    await this.#flushed()
+    await this.#history.flushed()
     return retries.list(query)
   }
 
@@ -405,8 +299,8 @@ export class Engine {
   async manualRetry (executionId: string, options: ManualRetryOptions = {}): Promise<ExecutionResult> {
     if (this.#closed) throw new EngineClosedError()
     const retries = this.#retryManager()
-    await this.#flushed()
-    const launch = await retries.claim(executionId, options, id => this.#workflows.get(id)?.plan)
+    await this.#history.flushed()
+    const launch = await retries.claim(executionId, options, id => this.#workflows.planOf(id))
     let exec: Execution
     try {
       exec = this.#start(launch.record.workflowId, undefined, {}, launch.record.executionId, launch.prepare, launch.input)
@@ -423,14 +317,14 @@ export class Engine {
    */
   async abandonRetry (executionId: string, reason = 'abandoned'): Promise<RetryRecord> {
     const retries = this.#retryManager()
-    await this.#flushed()
+    await this.#history.flushed()
     return retries.abandon(executionId, reason)
   }
 
   /** Totals over every failure case in storage; zeros on an empty database. */
   async getRetryStatistics (): Promise<RetryStatistics> {
     const retries = this.#retryManager()
-    await this.#flushed()
+    await this.#history.flushed()
     return retries.statistics()
   }
 
@@ -453,7 +347,7 @@ export class Engine {
     return {
       instanceId: this.#instanceId,
       threads: this.#options.threads,
-      executionsRunning: this.#live.size,
+      executionsRunning: this.#history.running,
       executionsStarted: this.#executionsStarted,
       scheduler: this.#scheduler.stats(),
       tracer: this.#recorder.stats()
@@ -461,25 +355,60 @@ export class Engine {
   }
 
   /**
-   * Stops accepting work, lets running executions finish (or cancels them),
-   * writes what is buffered to storage, and destroys the pool. Idempotent.
+   * Stops accepting work, lets running executions finish (or cancels them), writes
+   * what is buffered to storage, and destroys the pool. Always returns within
+   * `closeTimeout` plus about two seconds, whatever hangs (a handler that never
+   * settles, the pool, the storage server): executions still running at the
+   * deadline are cancelled, and records storage has not taken by then are
+   * reported with their ids. Closing twice is harmless; a second call with
+   * `{ cancel: true }` cancels what a first call is still waiting for.
    */
   close (options: CloseOptions = {}): Promise<void> {
-    this.#closing ??= this.#close(options)
+    if (this.#closing !== null) {
+      if (options.cancel === true) this.#cancelAll('cancelled by close({ cancel: true })')
+      return this.#closing
+    }
+    this.#closing = this.#close(options)
     return this.#closing
+  }
+
+  #cancelAll (why: string): void {
+    for (const exec of this.#history.liveExecutions()) this.#scheduler.stop(exec, ErrorCodes.CANCELLED, why)
   }
 
   async #close (options: CloseOptions): Promise<void> {
     this.#closed = true
-    const running = [...this.#live.values()]
-    if (options.cancel === true) {
-      for (const exec of running) this.#scheduler.stop(exec, ErrorCodes.CANCELLED, 'cancelled by close()')
+    const { closeTimeout } = this.#options
+    const deadline = Date.now() + closeTimeout
+    if (options.cancel === true) this.#cancelAll('cancelled by close({ cancel: true })')
+    const running = this.#history.liveExecutions().map(e => e.done)
+    if (running.length > 0 && !await within(Promise.all(running), closeTimeout)) {
+      this.#logger.warn({ executions: this.#history.running, closeTimeout }, 'close(): executions still running at closeTimeout are cancelled')
+      this.#cancelAll(`cancelled by close(): still running after closeTimeout (${closeTimeout} ms)`)
     }
-    await Promise.all(running.map(e => e.done))
-    // Records first, then the instance row: an instance without a row may be scanned as dead.
-    await this.#recorder.close(this.#options.closeTimeout)
-    await this.#retries?.close()
-    await this.#scheduler.close()
-    await this.#storage.close()
+    // Records get what is left of closeTimeout, and at least kCloseGrace even when the
+    // executions used it all: a cancelled execution's records are worth a last try.
+    await this.#recorder.close(Math.max(deadline - Date.now(), Math.min(kCloseGrace, closeTimeout)))
+    const stopped = await within(Promise.all([
+      this.#retries?.close(),
+      this.#scheduler.close(),
+      this.#storage.close()
+    ]), kCloseGrace)
+    if (!stopped) this.#logger.warn('close(): the worker pool or storage did not close in time; left to finish in the background')
+  }
+}
+
+// What close() adds to closeTimeout, at most, for the pool and storage to let go.
+const kCloseGrace = 1000
+
+/** Whether `promise` settles within `ms` (a rejection counts as settled). */
+async function within (promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined
+  const settled = promise.then(() => true, () => true)
+  const late = new Promise<boolean>(resolve => { timer = setTimeout(resolve, ms, false) })
+  try {
+    return await Promise.race([settled, late])
+  } finally {
+    clearTimeout(timer)
   }
 }

@@ -16,6 +16,10 @@ export const ErrorCodes = Object.freeze({
   EMPTY_WORKFLOW: 'EMPTY_WORKFLOW',
   HANDLER_NOT_FOUND: 'HANDLER_NOT_FOUND',
   HANDLER_NOT_FUNCTION: 'HANDLER_NOT_FUNCTION',
+  /** The module exists but its own code failed to load: a syntax error, a top-level throw, a missing import. */
+  HANDLER_LOAD_FAILED: 'HANDLER_LOAD_FAILED',
+  /** The module did not finish loading within `handlerLoadTimeout` (publishWorkflow). */
+  HANDLER_LOAD_TIMEOUT: 'HANDLER_LOAD_TIMEOUT',
   WORKFLOW_NOT_FOUND: 'WORKFLOW_NOT_FOUND',
   WORKFLOW_EXISTS: 'WORKFLOW_EXISTS',
   // Execution misuse
@@ -71,7 +75,7 @@ export class WorkflowValidationError extends EngineError {
   }
 }
 
-/** A handler module could not be loaded or its export is not a function. */
+/** A handler module is missing, fails to load or does not load in time, or its export is not a function. */
 export class HandlerError extends EngineError {
   constructor (code: string, message: string, options?: { cause?: unknown }) {
     super(code, message, options)

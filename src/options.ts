@@ -95,10 +95,27 @@ export interface EngineOptions {
    */
   storeOutputs?: boolean
   /**
-   * How long `close()` waits for storage to accept what is still buffered, in ms.
+   * How long `publishWorkflow` waits for one handler module to load in a worker, in ms,
+   * counted from when the worker starts on it. A module that takes longer (a top-level
+   * await that never settles) fails the publication with HANDLER_LOAD_TIMEOUT, and its
+   * worker is replaced.
+   * @default 30000
+   */
+  handlerLoadTimeout?: number
+  /**
+   * How long `close()` waits for running executions to finish and for storage to
+   * accept what is still buffered, in ms. Executions still running then are
+   * cancelled; `close()` returns within about two seconds more, whatever hangs.
    * @default 10000
    */
   closeTimeout?: number
+  /**
+   * How long a read of history (logs, traces, listings, status from storage) waits
+   * for buffered writes to reach storage, in ms; after it, the read answers from
+   * what storage has. It does not bound the read itself (see the storage's options).
+   * @default 2000
+   */
+  readWait?: number
   /**
    * Name of this instance in execution records: 1 to 255 characters.
    * @default host:pid:random
@@ -136,7 +153,9 @@ export interface ResolvedEngineOptions {
   retainExecutions: number
   retainFor: number
   storeOutputs: boolean
+  handlerLoadTimeout: number
   closeTimeout: number
+  readWait: number
   instanceId: string | undefined
   heartbeatInterval: number
   heartbeatTimeout: number
@@ -154,10 +173,14 @@ const kDefaults = Object.freeze({
   retainExecutions: 1000,
   retainFor: 600_000,
   storeOutputs: true,
+  handlerLoadTimeout: 30_000,
   closeTimeout: 10_000,
+  readWait: 2000,
   heartbeatInterval: 5000,
   heartbeatTimeout: 30_000
 })
+
+const kMaxTimer = 2 ** 31 - 1
 
 const kLogLevels = new Set(['trace', 'debug', 'info', 'warn', 'error'])
 
@@ -193,9 +216,14 @@ export function resolveOptions (options: EngineOptions = {}): ResolvedEngineOpti
     ['retainExecutions', retainExecutions]] as const) {
     if (!Number.isInteger(value) || value < 1) throw new InvalidOptionsError(`${key} must be a positive integer`)
   }
-  for (const key of ['idleTimeout', 'cancelGracePeriod', 'batchTargetMs', 'retainFor', 'closeTimeout', 'heartbeatInterval', 'heartbeatTimeout'] as const) {
+  for (const key of ['idleTimeout', 'cancelGracePeriod', 'batchTargetMs', 'retainFor', 'closeTimeout', 'readWait', 'heartbeatInterval', 'heartbeatTimeout'] as const) {
     const value = resolved[key]
     if (!Number.isFinite(value) || value < 0) throw new InvalidOptionsError(`${key} must be a non-negative number of ms`)
+  }
+  const { handlerLoadTimeout } = resolved
+  // setTimeout fires at once for delays past 2^31 - 1 ms, so larger values cannot be honoured.
+  if (!(handlerLoadTimeout > 0 && handlerLoadTimeout <= kMaxTimer)) {
+    throw new InvalidOptionsError(`handlerLoadTimeout must be a positive number of ms, at most ${kMaxTimer}`)
   }
   if (resolved.heartbeatTimeout <= resolved.heartbeatInterval) {
     throw new RangeError('heartbeatTimeout must be longer than heartbeatInterval')

@@ -24,6 +24,8 @@ describe('engine options', () => {
     expect(optionError({ retainExecutions: 0 }).message).toMatch(/retainExecutions/)
     expect(optionError({ cancelGracePeriod: -1 }).message).toMatch(/cancelGracePeriod/)
     expect(optionError({ idleTimeout: Number.NaN }).message).toMatch(/idleTimeout/)
+    expect(optionError({ handlerLoadTimeout: 0 }).message).toMatch(/handlerLoadTimeout/)
+    expect(optionError({ handlerLoadTimeout: 2 ** 31 }).message).toMatch(/handlerLoadTimeout/)
   })
 
   test('an invalid default retry policy is refused naming the field', () => {

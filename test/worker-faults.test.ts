@@ -62,6 +62,21 @@ describe('worker faults', () => {
     await expectHealthy(engine)
   })
 
+  test('log data that cannot be sent between threads is replaced by a note, and the task keeps its worker', slow, async () => {
+    const engine = startEngine({ threads: 1 })
+    await engine.publishWorkflow(createWorkflow('logs')
+      .addTask('t', { handler: subject('log-unsendable.mjs'), retry: { maxAutoRetries: 0 } })
+      .build())
+    const result = await engine.execute('logs')
+    expect(result.tasks.t).toMatchObject({ status: 'success', attempts: 1, output: 'done' })
+    const logs = await engine.getExecutionLogs(result.executionId, { taskId: 't' })
+    expect(logs.map(l => [l.message, l.data])).toEqual([
+      ['with a callback', { unsendable: expect.stringContaining('cannot be sent between threads') }],
+      ['plain', { n: 1 }]
+    ])
+    expect(engine.stats().scheduler.workerRestarts).toBe(0)
+  })
+
   test('the other tasks of an execution still run after one crashes its worker', slow, async () => {
     const engine = startEngine({ threads: 1 })
     await engine.publishWorkflow(createWorkflow('mixed')

@@ -3,9 +3,18 @@
  * rows of figures each set against a baseline measured in the same process run.
  * scripts/render-bench-table.mjs turns the files into the README's table.
  *
- * A row's `ratio` is always `value / baseline.value`; whether higher or lower is
- * better is said by the row's target (`>=` or `<=`), so a reader never has to
- * guess which way round a ratio is.
+ * A row's `ratio` is always `value / baseline.value`, and its `ofCeiling` always
+ * `value / ceiling.value`; whether higher or lower is better is said by the row's
+ * target (`>=` or `<=`), so a reader never has to guess which way round a ratio is.
+ *
+ * Two kinds of comparison, kept apart so that a ratio against a weak baseline is
+ * never read as a ratio against the best one can do:
+ *   baseline  what a user would write without graph-task; `kind` says whether it is
+ *             naive (one task per message, everything at once, a straw man kept for
+ *             continuity), fair (the same constraints as graph-task) or a reference
+ *             (another configuration of graph-task, another product);
+ *   ceiling   the best the underlying parts can do with no DAG to honour and nothing
+ *             recorded (hand-batched Piscina, a fused loop, a plain multi-row INSERT).
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { availableParallelism, cpus, loadavg } from 'node:os'
@@ -18,17 +27,28 @@ export interface Target {
   of?: 'ratio' | 'value'
 }
 
+/** How a baseline was chosen: see the file's header. */
+export type BaselineKind = 'naive' | 'fair' | 'reference'
+
+export interface Comparison {
+  name: string
+  value: number
+}
+
 export interface RowInput {
   name: string
   value: number
   unit: string
-  baseline?: { name: string, value: number }
+  baseline?: Comparison & { kind?: BaselineKind }
+  ceiling?: Comparison
   target?: Target
   note?: string
 }
 
 export interface Row extends RowInput {
   ratio?: number
+  /** `value / ceiling.value`. */
+  ofCeiling?: number
   met?: boolean
   /** For a target not met: how far off, as a fraction of the target (0.25 = 25% below a `>=` target, or above a `<=` one). */
   missBy?: number
@@ -50,19 +70,22 @@ export interface ScenarioResult extends Machine {
   /** 1-minute load average when the scenario started and ended: other work on a shared box shows here. */
   loadAverage: { start: number, end: number }
   rows: Row[]
+  /** Rendered under the README's table. */
   notes: string[]
+  /** Kept in the JSON only: per-round samples and the like. */
+  details: string[]
 }
 
 /** Worker threads every scenario uses: the engine's default, one per core. */
 export const THREADS = availableParallelism()
 
-export function machine (): Machine {
+export function machine (threads = THREADS): Machine {
   return {
     date: new Date().toISOString(),
     node: process.version,
     cpu: cpus()[0]?.model.trim() ?? 'unknown',
     cores: availableParallelism(),
-    threads: THREADS
+    threads
   }
 }
 
@@ -82,7 +105,12 @@ export function finishRow (input: RowInput): Row {
   const row: Row = { ...input, value: sig(input.value) }
   if (input.baseline !== undefined) {
     row.baseline = { name: input.baseline.name, value: sig(input.baseline.value) }
+    if (input.baseline.kind !== undefined) row.baseline.kind = input.baseline.kind
     row.ratio = sig(input.value / input.baseline.value, 3)
+  }
+  if (input.ceiling !== undefined) {
+    row.ceiling = { name: input.ceiling.name, value: sig(input.ceiling.value) }
+    row.ofCeiling = sig(input.value / input.ceiling.value, 3)
   }
   const t = input.target
   if (t !== undefined) {
@@ -102,13 +130,17 @@ export class Report {
   readonly #title: string
   readonly #started = performance.now()
   readonly #load = loadavg()[0]
+  readonly #threads: number
   readonly rows: Row[] = []
   readonly notes: string[] = []
+  readonly details: string[] = []
 
-  constructor (scenario: string, title: string) {
+  /** `threads`: worker threads of the scenario's pools, when not the default of one per core. */
+  constructor (scenario: string, title: string, threads = THREADS) {
     this.#scenario = scenario
     this.#title = title
-    const m = machine()
+    this.#threads = threads
+    const m = machine(threads)
     console.log(`# ${scenario}: ${title}\n# ${m.node} on ${m.cpu}, ${m.cores} cores, ${m.threads} threads`)
   }
 
@@ -124,16 +156,23 @@ export class Report {
     console.log(`  note: ${text}`)
   }
 
+  /** A line kept in the JSON but not rendered in the README: per-round samples and the like. */
+  detail (text: string): void {
+    this.details.push(text)
+    console.log(`  detail: ${text}`)
+  }
+
   write (): ScenarioResult {
     const result: ScenarioResult = {
       scenario: this.#scenario,
       title: this.#title,
-      ...machine(),
+      ...machine(this.#threads),
       command: `npx tsx bench/${this.#scenario}.bench.ts`,
       durationMs: Math.round(performance.now() - this.#started),
       loadAverage: { start: sig(this.#load, 3), end: sig(loadavg()[0], 3) },
       rows: this.rows,
-      notes: this.notes
+      notes: this.notes,
+      details: this.details
     }
     const dir = new URL('../results/', import.meta.url)
     mkdirSync(dir, { recursive: true })
@@ -145,7 +184,8 @@ export class Report {
 
 export function formatRow (row: Row): string {
   let line = `  ${row.name}: ${row.value} ${row.unit}`
-  if (row.baseline !== undefined) line += ` | ${row.baseline.name}: ${row.baseline.value} ${row.unit} | ratio ${row.ratio}x`
+  if (row.baseline !== undefined) line += ` | ${row.baseline.kind ?? 'reference'} baseline ${row.baseline.name}: ${row.baseline.value} ${row.unit} | ratio ${row.ratio}x`
+  if (row.ceiling !== undefined) line += ` | ceiling ${row.ceiling.name}: ${row.ceiling.value} ${row.unit} | ${row.ofCeiling}x of ceiling`
   if (row.target !== undefined) {
     const t = row.target
     line += ` | target ${(t.of ?? 'ratio') === 'ratio' ? 'ratio' : 'value'} ${t.op} ${t.value}: ${row.met === true ? 'met' : `NOT met (missed by ${((row.missBy ?? 0) * 100).toFixed(1)}%)`}`
@@ -170,9 +210,9 @@ export async function timed (fn: () => Promise<unknown>): Promise<number> {
  * case's samples. On a shared, noisy box interleaving spreads a burst of noise over
  * every case instead of landing on whichever ran at that moment.
  */
-export async function interleave (cases: Record<string, () => Promise<number>>, rounds: number): Promise<Record<string, number[]>> {
+export async function interleave<T = number> (cases: Record<string, () => Promise<T>>, rounds: number): Promise<Record<string, T[]>> {
   const names = Object.keys(cases)
-  const samples: Record<string, number[]> = Object.fromEntries(names.map(n => [n, []]))
+  const samples: Record<string, T[]> = Object.fromEntries(names.map(n => [n, []]))
   for (let r = 0; r < rounds; r++) {
     for (let k = 0; k < names.length; k++) {
       const name = names[(r + k) % names.length]

@@ -14,11 +14,10 @@ import type { Logger } from 'pino'
 import { ErrorCodes, NotFoundError, RetryError } from '../errors.js'
 import type { EventBus } from '../event-bus.js'
 import type { Execution } from '../runtime/execution.js'
-import { TaskState } from '../runtime/execution.js'
 import type { Plan } from '../workflow/planner.js'
 import type { ExecutionStorage, RetryStorage } from '../storage/storage.js'
 import type { FailedExecution, RetryQuery, RetryRecord, RetryStatistics, TaskRecord } from '../types.js'
-import { now } from '../telemetry/execution-telemetry.js'
+import { now } from '../runtime/clock.js'
 
 /** Options of `manualRetry`. */
 export interface ManualRetryOptions {
@@ -192,7 +191,7 @@ export class RetryManager {
       input: source.input,
       prepare: exec => {
         this.#running.set(exec.id, claimed)
-        reuseOutputs(exec, reusable, record.lastExecutionId)
+        exec.reuseOutputs(reusable, record.lastExecutionId)
         if (this.#events.has('retry.started')) {
           this.#events.emit('retry.started', { executionId: exec.id, workflowId: exec.workflowId, retryOf: record.executionId, mode, time: exec.startedAt })
         }
@@ -262,24 +261,5 @@ export class RetryManager {
     this.#heartbeat = null
     await this.#storage.removeInstance(this.#options.instanceId)
       .catch(err => this.#logger.warn({ err }, 'could not remove this instance from storage'))
-  }
-}
-
-// Marks the tasks that succeeded in the source execution as done, with their outputs.
-function reuseOutputs (exec: Execution, tasks: readonly TaskRecord[], sourceId: string): void {
-  const { plan } = exec
-  for (const task of tasks) {
-    const i = plan.index.get(task.taskId)
-    if (i === undefined || task.status !== 'success' || task.output === undefined) continue
-    exec.state[i] = TaskState.Success
-    exec.outputs[i] = { bytes: task.output, oob: null }
-    exec.stored[i] = task.output
-    exec.reusedFrom[i] = task.reusedFrom ?? sourceId
-    if (task.startedAt !== undefined) exec.taskStart[i] = task.startedAt
-    if (task.endedAt !== undefined) exec.taskEnd[i] = task.endedAt
-    exec.succeeded++
-    exec.settled++
-    const dependents = plan.dependents[i]
-    for (let d = 0; d < dependents.length; d++) exec.remaining[dependents[d]]--
   }
 }

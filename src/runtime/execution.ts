@@ -1,237 +1,298 @@
-import type { ErrorInfo } from '../errors.js'
+import { ErrorCodes, type ErrorInfo } from '../errors.js'
 import type { Plan } from '../workflow/planner.js'
-import type {
-  ExecutionRecord, ExecutionResult, ExecutionStatus, ExecutionStatusInfo, TaskRecord, TaskResult, TaskStatus
-} from '../types.js'
-import { decode, UNDEFINED_PACKET, type Packet } from './wire.js'
+import type { ExecutionRecord, ExecutionResult, ExecutionStatus, TaskRecord, TaskStatus } from '../types.js'
+import type { Packet } from './wire.js'
 import { Fifo } from './fifo.js'
+import { TaskOutputs } from './task-outputs.js'
+import { executionRecordOf, resultOf } from './execution-records.js'
 
-/** Per-task state inside the scheduler. */
+/** Per-task state. */
 export const enum TaskState { Pending, Ready, InFlight, RetryWait, Success, Failed, Skipped, Cancelled }
 
 const kStatusOf: readonly TaskStatus[] = ['pending', 'pending', 'running', 'pending', 'success', 'failed', 'skipped', 'cancelled']
 
-/** A batch of tasks of one execution, sent to the pool as one message. */
-export interface Batch {
-  exec: Execution
-  slot: number
-  tasks: number[]
-  controller: AbortController
-  /** Per-task timeout of the batch's single task; 0 for none. */
-  timeout: number
-  /** When the batch was sent, epoch ms. */
-  sentAt: number
-  /** Journal bytes already read while the batch ran. */
-  journalSeen: number
-  /** Tasks of the batch already settled from the journal, by index in the batch. */
-  early: Uint8Array | null
-  /** Set once the pool answered (or failed) the batch. */
-  settled: boolean
-  /** Set when the watchdog or a cancellation stopped the batch. */
-  stopped: 'timeout' | 'cancel' | null
-}
-
 /**
- * The live context of one execution: what each task is doing, the outputs
- * produced so far, and the promise the caller waits on. Typed arrays keep the
- * per-task state compact for workflows of many thousand tasks.
+ * The live state of one execution: what each task is doing, the outputs made so
+ * far, and the promise the caller waits on. Per-task state lives in typed arrays
+ * (one entry per task, no object per task); it changes only through the
+ * transition methods below, which keep the counters that go with it. Other
+ * classes read the arrays, never write them.
  */
 export class Execution {
   readonly id: string
   readonly plan: Plan
-  readonly input: Packet
-  readonly inputBytes: Uint8Array
+  /** The execution input, v8-serialised. */
+  readonly input: Uint8Array
   readonly instanceId: string
   readonly startedAt: number
   readonly traceId: string
   readonly rootSpanId: string
   readonly retryOf: string | undefined
-  status: ExecutionStatus = 'running'
-  updatedAt: number
-  endedAt = 0
-  error: (ErrorInfo & { taskId?: string }) | undefined
+  /** Keep output bytes in task records (history, resume). */
+  readonly storeOutputs: boolean
+  readonly outputs: TaskOutputs
+  #status: ExecutionStatus = 'running'
+  #updatedAt: number
+  #endedAt = 0
+  #error: (ErrorInfo & { taskId?: string }) | undefined
 
   readonly state: Uint8Array
   /** Dependencies of each task not yet succeeded. */
   readonly remaining: Int32Array
-  /** Dependents of each task not yet sent the task's output; decides transfer versus copy. */
-  readonly consumersLeft: Int32Array
   readonly attempts: Uint16Array
   readonly readyAt: Float64Array
   readonly taskStart: Float64Array
   readonly taskEnd: Float64Array
-  readonly outputs: Array<Packet | null>
-  /** Self-contained output bytes kept for storage and resume. */
-  readonly stored: Array<Uint8Array | undefined>
-  readonly errors: Array<ErrorInfo | null>
-  readonly reusedFrom: Array<string | undefined>
-  readonly ready = new Fifo<number>()
-  readonly batches = new Set<Batch>()
-  readonly retryTimers = new Map<number, NodeJS.Timeout>()
-  /** True while the execution sits in the scheduler's queue of executions with ready tasks. */
-  queued = false
-  settled = 0
-  succeeded = 0
-  failed = 0
-  skipped = 0
-  running = 0
-  result: ExecutionResult | null = null
-  resolve: (result: ExecutionResult) => void = () => {}
+  #errors: Map<number, ErrorInfo> | null = null
+  #reusedFrom: Map<number, string> | null = null
+  readonly #ready = new Fifo<number>()
+  #settled = 0
+  #succeeded = 0
+  #failed = 0
+  #skipped = 0
+  #running = 0
   readonly done: Promise<ExecutionResult>
-  cleanup: (() => void) | null = null
+  #resolve!: (result: ExecutionResult) => void
+  #result: ExecutionResult | null = null
 
-  constructor (id: string, plan: Plan, input: Packet, inputBytes: Uint8Array, instanceId: string,
+  constructor (id: string, plan: Plan, input: Uint8Array, instanceId: string, storeOutputs: boolean,
     now: number, traceId: string, rootSpanId: string, retryOf?: string) {
     const n = plan.size
     this.id = id
     this.plan = plan
     this.input = input
-    this.inputBytes = inputBytes
     this.instanceId = instanceId
     this.startedAt = now
-    this.updatedAt = now
+    this.#updatedAt = now
     this.traceId = traceId
     this.rootSpanId = rootSpanId
     this.retryOf = retryOf
+    this.storeOutputs = storeOutputs
     this.state = new Uint8Array(n)
-    this.remaining = new Int32Array(n)
-    this.consumersLeft = new Int32Array(n)
-    for (let i = 0; i < n; i++) {
-      this.remaining[i] = plan.deps[i].length
-      this.consumersLeft[i] = plan.dependents[i].length
-    }
+    this.remaining = plan.depCounts.slice()
     this.attempts = new Uint16Array(n)
     this.readyAt = new Float64Array(n)
     this.taskStart = new Float64Array(n)
     this.taskEnd = new Float64Array(n)
-    this.outputs = new Array(n).fill(null)
-    this.stored = new Array(n).fill(undefined)
-    this.errors = new Array(n).fill(null)
-    this.reusedFrom = new Array(n).fill(undefined)
-    this.done = new Promise(resolve => { this.resolve = resolve })
+    this.outputs = new TaskOutputs(plan, storeOutputs)
+    this.done = new Promise(resolve => { this.#resolve = resolve })
   }
 
-  get workflowId (): string {
-    return this.plan.workflow.id
+  get workflowId (): string { return this.plan.workflow.id }
+  get status (): ExecutionStatus { return this.#status }
+  get updatedAt (): number { return this.#updatedAt }
+  get endedAt (): number { return this.#endedAt }
+  get error (): (ErrorInfo & { taskId?: string }) | undefined { return this.#error }
+  get settled (): number { return this.#settled }
+  get succeeded (): number { return this.#succeeded }
+  get failed (): number { return this.#failed }
+  get skipped (): number { return this.#skipped }
+  get running (): number { return this.#running }
+  /** Ready tasks not yet taken. */
+  get readyLength (): number { return this.#ready.length }
+  /** Every task has a final state. */
+  get complete (): boolean { return this.#settled === this.plan.size }
+  /** The result, once finished. */
+  get result (): ExecutionResult | null { return this.#result }
+
+  taskStatus (i: number): TaskStatus { return kStatusOf[this.state[i]] }
+  errorOf (i: number): ErrorInfo | null { return this.#errors?.get(i) ?? null }
+  reusedFromOf (i: number): string | undefined { return this.#reusedFrom?.get(i) }
+
+  // --- transitions -------------------------------------------------------------------
+
+  /** Pending (dependencies done) to Ready. */
+  markReady (i: number, at: number): void {
+    this.state[i] = TaskState.Ready
+    this.readyAt[i] = at
+    this.#ready.push(i)
   }
 
-  taskStatus (i: number): TaskStatus {
-    return kStatusOf[this.state[i]]
-  }
-
-  statusInfo (): ExecutionStatusInfo {
-    const total = this.plan.size
-    const info: ExecutionStatusInfo = {
-      executionId: this.id,
-      workflowId: this.workflowId,
-      status: this.status,
-      progress: total === 0 ? 100 : Math.round((this.settled / total) * 10000) / 100,
-      totalTasks: total,
-      completedTasks: this.succeeded,
-      failedTasks: this.failed,
-      runningTasks: this.running,
-      skippedTasks: this.skipped,
-      startedAt: this.startedAt,
-      updatedAt: this.updatedAt
+  /** Marks ready every pending task whose dependencies are done (a start or a resume). */
+  readyRoots (at: number): void {
+    for (let i = 0; i < this.plan.size; i++) {
+      if (this.state[i] === TaskState.Pending && this.remaining[i] === 0) this.markReady(i, at)
     }
-    if (this.status === 'running' && this.settled > 0 && this.settled < total) {
-      const elapsed = this.updatedAt - this.startedAt
-      info.estimatedEndAt = this.startedAt + elapsed * total / this.settled
+  }
+
+  /** The oldest ready task, or -1. */
+  peekReady (): number { return this.#ready.peek() ?? -1 }
+  takeReady (): number { return this.#ready.shift() ?? -1 }
+
+  /** A task is sent to a worker: its attempt number. */
+  dispatch (i: number): number {
+    this.state[i] = TaskState.InFlight
+    this.#running++
+    return ++this.attempts[i]
+  }
+
+  /**
+   * A task succeeded with the output at `buf` (see TaskOutputs). Its dependents whose
+   * dependencies are now all done become ready: returns how many.
+   */
+  succeed (i: number, start: number, end: number, buf: Uint8Array | Packet | null, offset: number, length: number): number {
+    this.state[i] = TaskState.Success
+    this.outputs.set(i, buf, offset, length)
+    this.#errors?.delete(i)
+    this.taskStart[i] = start
+    this.taskEnd[i] = end
+    this.#succeeded++
+    this.#settled++
+    this.#running--
+    if (end > this.#updatedAt) this.#updatedAt = end
+    let ready = 0
+    const dependents = this.plan.dependents[i]
+    for (let d = 0; d < dependents.length; d++) {
+      const j = dependents[d]
+      if (--this.remaining[j] === 0) {
+        if (this.state[j] === TaskState.Pending) { this.markReady(j, end); ready++ } else if (this.state[j] === TaskState.InFlight) this.readyAt[j] = end
+      }
     }
-    return info
+    return ready
   }
 
-  taskResult (i: number): TaskResult {
-    let packet = this.outputs[i]
-    // Large buffers moved on to a consumer are detached here; the stored copy (kept for
-    // history unless storeOutputs is off) still holds the value.
-    const stored = this.stored[i]
-    if (packet?.oob != null && stored !== undefined && packet.oob.some(b => b.byteLength === 0)) packet = { bytes: stored, oob: null }
-    const output = this.state[i] === TaskState.Success && packet !== null && packet !== UNDEFINED_PACKET ? decode(packet) : undefined
-    return taskResultOf(this.taskRecord(i), output)
+  /** An attempt failed (or was stopped): its times and error, before the retry decision. */
+  attemptFailed (i: number, start: number, end: number, error: ErrorInfo): void {
+    this.#running--
+    this.taskStart[i] = start
+    this.taskEnd[i] = end
+    ;(this.#errors ??= new Map()).set(i, error)
+    if (end > this.#updatedAt) this.#updatedAt = end
   }
 
-  buildResult (): ExecutionResult {
-    const tasks: Record<string, TaskResult> = {}
-    for (let i = 0; i < this.plan.size; i++) tasks[this.plan.ids[i]] = this.taskResult(i)
-    return executionResultOf(this.record(), tasks)
+  /** The failed attempt is retried later. */
+  waitRetry (i: number): void {
+    this.state[i] = TaskState.RetryWait
   }
 
+  /**
+   * The task failed for good: the execution fails, and every task that depends on
+   * it, transitively, is skipped. Returns the skipped tasks.
+   */
+  fail (i: number): number[] {
+    this.state[i] = TaskState.Failed
+    this.#failed++
+    this.#settled++
+    this.#error ??= { ...this.errorOf(i)!, taskId: this.plan.ids[i] }
+    return this.#skipDependents(i)
+  }
+
+  /**
+   * A task of a batch that did not run: ready again if its dependencies allow
+   * (true), pending otherwise; skipped with its dependents when one failed (they
+   * are returned in `skipped`).
+   */
+  requeue (i: number, at: number, attemptCounts: boolean, skipped: number[]): boolean {
+    this.#running--
+    if (!attemptCounts) this.attempts[i]--
+    const deps = this.plan.deps[i]
+    for (let d = 0; d < deps.length; d++) {
+      if (this.state[deps[d]] === TaskState.Failed) {
+        this.state[i] = TaskState.Pending
+        skipped.push(...this.#skipDependents(deps[d]))
+        return false
+      }
+    }
+    if (this.remaining[i] === 0) {
+      this.markReady(i, at)
+      return true
+    }
+    this.state[i] = TaskState.Pending
+    return false
+  }
+
+  // Dependents of a failed task can never run: skipped, transitively.
+  #skipDependents (failed: number): number[] {
+    const { plan } = this
+    const skipped: number[] = []
+    const stack = [failed]
+    const error = { code: ErrorCodes.DEPENDENCY_FAILED, message: `dependency "${plan.ids[failed]}" failed` }
+    while (stack.length > 0) {
+      const dependents = plan.dependents[stack.pop()!]
+      for (let d = 0; d < dependents.length; d++) {
+        const j = dependents[d]
+        if (this.state[j] !== TaskState.Pending) continue
+        this.state[j] = TaskState.Skipped
+        ;(this.#errors ??= new Map()).set(j, error)
+        this.#skipped++
+        this.#settled++
+        skipped.push(j)
+        stack.push(j)
+      }
+    }
+    return skipped
+  }
+
+  /**
+   * Ends a running execution early (cancellation, timeout): every task without a
+   * final state is cancelled. Returns those tasks.
+   */
+  stop (code: string, message: string, at: number): number[] {
+    this.#status = code === ErrorCodes.EXECUTION_TIMEOUT ? 'failed' : 'cancelled'
+    const error = { code, message }
+    this.#error = error
+    this.#ready.clear()
+    const cancelled: number[] = []
+    for (let i = 0; i < this.plan.size; i++) {
+      const s = this.state[i]
+      if (s === TaskState.Success || s === TaskState.Failed || s === TaskState.Skipped) continue
+      this.state[i] = TaskState.Cancelled
+      ;(this.#errors ??= new Map()).set(i, error)
+      if (s === TaskState.InFlight) this.taskEnd[i] = at
+      this.#settled++
+      cancelled.push(i)
+    }
+    this.#running = 0
+    this.#updatedAt = at
+    return cancelled
+  }
+
+  /** A stopped attempt's start, for its span. */
+  setStart (i: number, start: number): void {
+    this.taskStart[i] = start
+  }
+
+  /** Every task is final: success, or failed when one failed. */
+  conclude (): void {
+    this.#status = this.#failed > 0 ? 'failed' : 'success'
+  }
+
+  /** Records the end and resolves the caller's promise with the result. */
+  finish (at: number): ExecutionResult {
+    this.#endedAt = this.#updatedAt = Math.max(this.#updatedAt, at)
+    const result = this.#result = resultOf(this, true)
+    this.#resolve(result)
+    return result
+  }
+
+  /**
+   * Takes the outputs of the tasks that succeeded in an earlier execution (a
+   * resume): they count as done here, and their dependents wait only for the rest.
+   */
+  reuseOutputs (tasks: readonly TaskRecord[], sourceId: string): void {
+    const { plan } = this
+    for (const task of tasks) {
+      const i = plan.index.get(task.taskId)
+      if (i === undefined || task.status !== 'success' || task.output === undefined || this.state[i] === TaskState.Success) continue
+      this.state[i] = TaskState.Success
+      this.outputs.set(i, task.output, 0, task.output.length)
+      ;(this.#reusedFrom ??= new Map()).set(i, task.reusedFrom ?? sourceId)
+      if (task.startedAt !== undefined) this.taskStart[i] = task.startedAt
+      if (task.endedAt !== undefined) this.taskEnd[i] = task.endedAt
+      this.#succeeded++
+      this.#settled++
+      const dependents = plan.dependents[i]
+      for (let d = 0; d < dependents.length; d++) this.remaining[dependents[d]]--
+    }
+  }
+
+  /** The live result: made now, for a running execution. */
+  liveResult (): ExecutionResult {
+    return this.#result ?? resultOf(this, false)
+  }
+
+  /** The record storage keeps of this execution, as it stands. */
   record (): ExecutionRecord {
-    const record: ExecutionRecord = {
-      id: this.id,
-      workflowId: this.workflowId,
-      workflowVersion: this.plan.workflow.version,
-      definitionHash: this.plan.hash,
-      status: this.status,
-      instanceId: this.instanceId,
-      input: this.inputBytes,
-      startedAt: this.startedAt,
-      updatedAt: this.updatedAt,
-      totalTasks: this.plan.size,
-      completedTasks: this.succeeded,
-      failedTasks: this.failed
-    }
-    if (this.endedAt !== 0) record.endedAt = this.endedAt
-    if (this.error !== undefined) record.error = this.error
-    if (this.retryOf !== undefined) record.retryOf = this.retryOf
-    return record
+    return executionRecordOf(this)
   }
-
-  taskRecord (i: number): TaskRecord {
-    const record: TaskRecord = {
-      executionId: this.id,
-      taskId: this.plan.ids[i],
-      name: this.plan.workflow.tasks[i].name,
-      status: this.taskStatus(i),
-      attempts: this.attempts[i]
-    }
-    if (this.taskStart[i] !== 0) record.startedAt = this.taskStart[i]
-    if (this.taskEnd[i] !== 0) {
-      record.endedAt = this.taskEnd[i]
-      if (this.taskStart[i] !== 0) record.duration = Math.round((this.taskEnd[i] - this.taskStart[i]) * 1000) / 1000
-    }
-    const error = this.errors[i]
-    if (error !== null) record.error = error
-    const stored = this.stored[i]
-    if (stored !== undefined) record.output = stored
-    const reused = this.reusedFrom[i]
-    if (reused !== undefined) record.reusedFrom = reused
-    return record
-  }
-
-  /** Drops the per-task state once the result is built; the result stays for queries. */
-  release (): void {
-    this.outputs.fill(null)
-    this.stored.fill(undefined)
-  }
-}
-
-/** The result of a task as callers see it, from its record (live or read back from storage). */
-export function taskResultOf (record: TaskRecord, output: unknown): TaskResult {
-  const result: TaskResult = { taskId: record.taskId, name: record.name, status: record.status, attempts: record.attempts }
-  if (output !== undefined) result.output = output
-  if (record.error !== undefined) result.error = record.error
-  if (record.startedAt !== undefined) result.startedAt = record.startedAt
-  if (record.endedAt !== undefined) result.endedAt = record.endedAt
-  if (record.duration !== undefined) result.duration = record.duration
-  if (record.reusedFrom !== undefined) result.reusedFrom = record.reusedFrom
-  return result
-}
-
-/** The result of an execution, from its record and its tasks' results. */
-export function executionResultOf (record: ExecutionRecord, tasks: Record<string, TaskResult>): ExecutionResult {
-  const endedAt = record.endedAt ?? record.updatedAt
-  const result: ExecutionResult = {
-    executionId: record.id,
-    workflowId: record.workflowId,
-    status: record.status,
-    startedAt: record.startedAt,
-    endedAt,
-    duration: Math.round((endedAt - record.startedAt) * 1000) / 1000,
-    tasks
-  }
-  if (record.error !== undefined) result.error = record.error
-  if (record.retryOf !== undefined) result.retryOf = record.retryOf
-  return result
 }

@@ -1,92 +1,145 @@
 /**
  * Memory shared by the main thread and every worker, one slot per batch in
- * flight. A worker writes which task of its batch runs and since when; the main
- * thread writes the cancel flag. No message is needed for either.
+ * flight. No message is needed for what crosses here:
  *
- * Each slot also has a small journal where the worker copies the serialised
- * output of every task it finishes before the last of its batch. The main thread
- * reads it while a long batch runs, so that finished tasks are reported (and their
- * dependents started elsewhere) without waiting for the whole batch; and when a
- * worker dies mid-batch, the outputs it had finished are read back from there
- * instead of running those tasks again.
+ *   worker writes                               main thread reads
+ *   current[slot], started[slot] ─────────────▶ the watchdog (deadlines), crash blame
+ *   per finished task: status, start, end,      outcomes: when the batch answers, and
+ *   output bytes in the slot's data region, ──▶ while it still runs (the sweep), and
+ *   then done[slot] = tasks finished            after its worker died (the tasks it finished)
+ *                              main writes
+ *   cancel[slot] ◀───────────────────────────── cancellation and timeouts (ctx.signal)
+ *   inbox: the batch's integers and bytes ◀──── the batch itself, when it fits (a typed
+ *                                               array in a postMessage costs microseconds)
+ *
+ * Every outcome of a batch goes through its slot's table, so the worker's answer
+ * to a batch is empty unless a task failed, logged, or produced an output too
+ * large for the data region. A worker publishes an outcome only once it is
+ * complete (`done` is stored last), so the main thread may read while it writes.
  */
 export interface SharedViews {
-  /** Index in its batch of the task running in each slot, -1 when none. */
-  current: Int32Array
+  readonly slots: number
+  /** Tasks per batch, at most: the size of each slot's outcome table. */
+  readonly maxBatch: number
+  /** Bytes of output per slot. */
+  readonly dataSize: number
+  /** Position in its batch of the task running in each slot, -1 when none. */
+  readonly current: Int32Array
   /** Non-zero when the slot's batch is cancelled or timed out. */
-  cancel: Int32Array
-  /** Bytes used in each slot's journal. */
-  journalUsed: Int32Array
+  readonly cancel: Int32Array
+  /** Outcomes published in each slot's table (positions 0 .. done - 1). */
+  readonly done: Int32Array
+  /** Bytes used in each slot's data region. */
+  readonly dataUsed: Int32Array
   /** Thread id of the worker running each slot's batch. */
-  thread: Int32Array
+  readonly thread: Int32Array
   /** Epoch ms at which the slot's current task started. */
-  started: Float64Array
-  /** Journal bytes of every slot, `journalSize` each. */
-  journal: Uint8Array
-  journalSize: number
+  readonly started: Float64Array
+  /** Per slot and position: start and end (epoch ms) of the task. */
+  readonly times: Float64Array
+  /** Per slot and position: status (Outcome), output offset and output length (see kOutput*). */
+  readonly info: Int32Array
+  readonly data: Uint8Array
+  /** Per slot, the batch's integers (see batch-format.ts), kInboxInts each. */
+  readonly inboxInts: Int32Array
+  /** Per slot, the batch's bytes, kInboxBytes each. */
+  readonly inboxBytes: Uint8Array
 }
 
-/** Journal bytes per slot: room for the outputs of a batch of small tasks. */
-export const kJournalSize = 64 * 1024
+/** Output bytes per slot: room for the outputs of a batch of small tasks. */
+export const kDataSize = 64 * 1024
 
-export function createSharedState (slots: number): SharedArrayBuffer {
-  const shared = new SharedArrayBuffer(slots * (kFixed + kJournalSize))
+/** Integers and bytes of a batch that travel in the slot rather than in the message. */
+export const kInboxInts = 4096
+export const kInboxBytes = 64 * 1024
+
+/** `info` length of an output that did not fit the data region: it travels in the worker's answer. */
+export const kOutputInAnswer = -1
+/** `info` length of an output that is `undefined`: no bytes at all. */
+export const kOutputUndefined = 0
+
+// Per slot: current, cancel, done, dataUsed, thread (Int32) and started (Float64).
+const kFixedInts = 5
+
+function layout (slots: number, maxBatch: number, dataSize: number): Record<'ints' | 'floats' | 'times' | 'info' | 'inboxInts' | 'data' | 'inboxBytes' | 'total', number> {
+  const ints = 0
+  const floats = ints + slots * kFixedInts * 4 + (slots % 2) * 4
+  const times = floats + slots * 8
+  const info = times + slots * maxBatch * 16
+  const inboxInts = info + slots * maxBatch * 12
+  const data = inboxInts + slots * kInboxInts * 4
+  const inboxBytes = data + slots * dataSize
+  return { ints, floats, times, info, inboxInts, data, inboxBytes, total: inboxBytes + slots * kInboxBytes }
+}
+
+export function createSharedState (slots: number, maxBatch: number, dataSize = kDataSize): SharedArrayBuffer {
+  const shared = new SharedArrayBuffer(layout(slots, maxBatch, dataSize).total)
   new Int32Array(shared, 0, slots).fill(-1)
   return shared
 }
 
-// Per slot: current, cancel, journalUsed, thread (4 bytes each), started (8 bytes).
-const kFixed = 24
-
-export function sharedViews (shared: SharedArrayBuffer): SharedViews {
-  const slots = shared.byteLength / (kFixed + kJournalSize)
+export function sharedViews (shared: SharedArrayBuffer, slots: number, maxBatch: number, dataSize = kDataSize): SharedViews {
+  const l = layout(slots, maxBatch, dataSize)
+  const int = (k: number): Int32Array => new Int32Array(shared, l.ints + k * slots * 4, slots)
   return {
-    current: new Int32Array(shared, 0, slots),
-    cancel: new Int32Array(shared, slots * 4, slots),
-    journalUsed: new Int32Array(shared, slots * 8, slots),
-    thread: new Int32Array(shared, slots * 12, slots),
-    started: new Float64Array(shared, slots * 16, slots),
-    journal: new Uint8Array(shared, slots * kFixed, slots * kJournalSize),
-    journalSize: kJournalSize
+    slots,
+    maxBatch,
+    dataSize,
+    current: int(0),
+    cancel: int(1),
+    done: int(2),
+    dataUsed: int(3),
+    thread: int(4),
+    started: new Float64Array(shared, l.floats, slots),
+    times: new Float64Array(shared, l.times, slots * maxBatch * 2),
+    info: new Int32Array(shared, l.info, slots * maxBatch * 3),
+    data: new Uint8Array(shared, l.data, slots * dataSize),
+    inboxInts: new Int32Array(shared, l.inboxInts, slots * kInboxInts),
+    inboxBytes: new Uint8Array(shared, l.inboxBytes, slots * kInboxBytes)
   }
 }
 
-// Journal entry: index u32, start f64, end f64, length u32, then the output bytes.
-const kEntryHeader = 24
-
-/** Worker side: copies a finished task's output into the slot's journal if it fits. */
-export function journalWrite (views: SharedViews, slot: number, index: number, start: number, end: number, bytes: Uint8Array): void {
-  const used = views.journalUsed[slot]
-  if (used + kEntryHeader + bytes.length > views.journalSize) return
-  const base = slot * views.journalSize + used
-  const header = new DataView(views.journal.buffer, views.journal.byteOffset + base, kEntryHeader)
-  header.setUint32(0, index)
-  header.setFloat64(4, start)
-  header.setFloat64(12, end)
-  header.setUint32(20, bytes.length)
-  views.journal.set(bytes, base + kEntryHeader)
-  // Published last: the main thread reads only what `journalUsed` covers.
-  Atomics.store(views.journalUsed, slot, used + kEntryHeader + bytes.length)
+/** Main side: clears a slot for a new batch. */
+export function resetSlot (views: SharedViews, slot: number): void {
+  Atomics.store(views.cancel, slot, 0)
+  Atomics.store(views.current, slot, -1)
+  Atomics.store(views.done, slot, 0)
+  views.dataUsed[slot] = 0
+  views.started[slot] = 0
 }
-
-export interface JournalEntry { index: number, start: number, end: number, bytes: Uint8Array }
 
 /**
- * Main side: the journal entries of a slot from byte `from` on, and where they end.
- * Safe while the worker still writes: it publishes an entry only once it is complete.
+ * Worker side: publishes the outcome of position `b` of the slot's batch. Output
+ * bytes go into the data region when they fit (`bytes` null means `undefined`);
+ * otherwise the outcome says they travel in the worker's answer.
  */
-export function journalRead (views: SharedViews, slot: number, from = 0): { entries: JournalEntry[], end: number } {
-  const entries: JournalEntry[] = []
-  const used = Atomics.load(views.journalUsed, slot)
-  let offset = from
-  while (offset + kEntryHeader <= used) {
-    const base = slot * views.journalSize + offset
-    const header = new DataView(views.journal.buffer, views.journal.byteOffset + base, kEntryHeader)
-    const length = header.getUint32(20)
-    // Copied out: the slot's memory is reused by the next batch.
-    const bytes = Buffer.from(views.journal.slice(base + kEntryHeader, base + kEntryHeader + length))
-    entries.push({ index: header.getUint32(0), start: header.getFloat64(4), end: header.getFloat64(12), bytes })
-    offset += kEntryHeader + length
+export function publishOutcome (views: SharedViews, slot: number, b: number, status: number,
+  start: number, end: number, bytes: Uint8Array | null, inAnswer: boolean): void {
+  const t = (slot * views.maxBatch + b) * 2
+  views.times[t] = start
+  views.times[t + 1] = end
+  const k = (slot * views.maxBatch + b) * 3
+  views.info[k] = status
+  if (inAnswer) {
+    views.info[k + 2] = kOutputInAnswer
+  } else if (bytes === null) {
+    views.info[k + 2] = kOutputUndefined
+  } else {
+    const used = views.dataUsed[slot]
+    if (used + bytes.length <= views.dataSize) {
+      views.data.set(bytes, slot * views.dataSize + used)
+      views.info[k + 1] = used
+      views.info[k + 2] = bytes.length
+      views.dataUsed[slot] = used + bytes.length
+    } else {
+      views.info[k + 2] = kOutputInAnswer
+    }
   }
-  return { entries, end: offset }
+  // Published last: the main thread reads only the positions below `done`.
+  Atomics.store(views.done, slot, b + 1)
+}
+
+/** True when an output of `length` bytes still fits the slot's data region. */
+export function fitsData (views: SharedViews, slot: number, length: number): boolean {
+  return views.dataUsed[slot] + length <= views.dataSize
 }

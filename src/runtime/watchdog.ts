@@ -4,21 +4,21 @@
  * from when the batch was sent: a batch waiting in the pool's queue does not use
  * up its time. Tasks with a timeout travel alone, so a batch has one deadline.
  */
-import type { Batch } from './execution.js'
+import type { Batch } from './worker-pool.js'
 import type { SharedViews } from './shared-state.js'
-import { now } from '../telemetry/execution-telemetry.js'
+import { now } from './clock.js'
 
 export class Watchdog {
   readonly #views: SharedViews
-  readonly #onTimeout: (batch: Batch) => void
+  readonly #listener: { batchTimedOut (batch: Batch): void }
   readonly #batches = new Set<Batch>()
   #timer: NodeJS.Timeout | null = null
   #at = Infinity
 
-  /** `onTimeout` is called once for each batch whose task ran past its timeout. */
-  constructor (views: SharedViews, onTimeout: (batch: Batch) => void) {
+  /** `batchTimedOut` is called for each batch whose task ran past its timeout, until it is stopped. */
+  constructor (views: SharedViews, listener: { batchTimedOut (batch: Batch): void }) {
     this.#views = views
-    this.#onTimeout = onTimeout
+    this.#listener = listener
   }
 
   /** Watches a batch sent now; its deadline is at least `timeout` ms away. */
@@ -55,7 +55,7 @@ export class Watchdog {
       const started = this.#views.started[batch.slot]
       // Not started yet (waiting in the pool's queue): its deadline is still a whole timeout away.
       const deadline = (started === 0 ? t : started) + batch.timeout
-      if (deadline <= t) this.#onTimeout(batch)
+      if (deadline <= t) this.#listener.batchTimedOut(batch)
       else if (deadline < next) next = deadline
     }
     if (next !== Infinity) this.#arm(next)

@@ -1,77 +1,51 @@
 /**
  * The one entry point the Piscina pool runs. It receives a batch of tasks of
  * one execution, loads each handler module by URL (once per worker), runs the
- * tasks in order and answers with one outcome per task.
+ * tasks in order and publishes each outcome in the slot's shared memory.
  *
- *   main ──{ slot, input, tasks[] }──▶ worker: for each task
- *                                         cur[slot] = i; started[slot] = now   (shared memory)
- *                                         output = await handler(input, ctx)
- *                                         outcome = encode(output) | error
- *   main ◀──{ outcomes[] } (+ transferred buffers)
+ *   main ──{ slot, plan key, ints, bytes }──▶ worker: for each task
+ *                                               current[slot] = b; started[slot] = now
+ *                                               output = await handler(input, ctx)
+ *                                               status, times, output bytes ─▶ slot table
+ *   main ◀── null, or { packets, errors, logs } (+ moved buffers)
  *
- * `cur` and `started` live in a SharedArrayBuffer so that the main thread knows
- * which task of a batch is running and since when without a message per task:
- * that is what per-attempt timeouts count from, and what a crash is blamed on.
- * `cancel[slot]` is set by the main thread to abort `ctx.signal` before it
- * terminates the worker.
+ * The main thread learns which task of a batch runs, since when, and how each
+ * one ended without a message per task: that is what per-attempt timeouts
+ * count from, what a crash is blamed on, and what the sweep reports while a
+ * long batch still runs. `cancel[slot]` is set by the main thread to abort
+ * `ctx.signal` before it terminates the worker.
  */
 import { threadId, workerData } from 'node:worker_threads'
-import { performance } from 'node:perf_hooks'
 import { move, transferableSymbol, valueSymbol } from 'piscina'
-import { decode, encode, UNDEFINED_PACKET, type Packet } from './wire.js'
+import { decode, encode, type Packet } from './wire.js'
 import type { ErrorInfo } from '../errors.js'
-import type { TaskLogger } from '../handler.js'
-import type { LogLevel } from '../types.js'
-import { journalWrite, sharedViews, type SharedViews } from './shared-state.js'
+import { errorInfo, messageOf } from './error-info.js'
+import { loadFailure } from './load-failure.js'
+import { fitsData, kInboxBytes, kInboxInts, publishOutcome, sharedViews, type SharedViews } from './shared-state.js'
+import { BatchInts, decodeWorkerPlan, Outcome, type BatchAnswer, type BatchMessage, type WorkerPlan } from './batch-format.js'
+import { TaskContextImpl } from './task-context.js'
+import { now } from './clock.js'
 
-export interface BatchTask {
-  /** Index of the task in the workflow plan. */
-  index: number
-  taskId: string
+/** What `validate` is sent: handler specs, and where it says which one it is loading. */
+export interface ValidateMessage {
+  specs: string[]
+  /** [0]: 0 until the worker starts, then the index + 1 of the spec it is loading. Shared with the main thread. */
+  progress: Int32Array
+}
+
+/** A handler that cannot be used, as `validate` answers. */
+export interface HandlerProblem {
   handler: string
-  attempt: number
-  params: Packet | null
-  /** Dependency outputs: a packet from the main thread, or the index of an earlier task of this batch. */
-  deps: Array<[taskId: string, value: Packet | number]>
+  code: string
+  message: string
 }
 
-export interface BatchMessage {
-  slot: number
-  executionId: string
-  workflowId: string
-  input: Packet
-  tasks: BatchTask[]
-}
-
-export const enum Outcome { Success = 0, Failed = 1, NotRun = 2 }
-
-export interface TaskOutcome {
-  status: Outcome
-  output: Packet | null
-  error: ErrorInfo | null
-  /** Epoch ms when the handler was called and when it settled. */
-  start: number
-  end: number
-  /** Flat list of log entries: time, level, message, data, time, level, ... */
-  logs: unknown[] | null
-}
-
-export interface BatchResponse {
-  threadId: number
-  outcomes: TaskOutcome[]
-}
-
-interface WorkerOptions { shared: SharedArrayBuffer, typescript: boolean }
+interface WorkerOptions { shared: SharedArrayBuffer, slots: number, maxBatch: number, typescript: boolean }
 
 const options = workerData as WorkerOptions
-const views: SharedViews = sharedViews(options.shared)
-const origin = performance.timeOrigin
+const views: SharedViews = sharedViews(options.shared, options.slots, options.maxBatch)
 const handlers = new Map<string, Function>()
 let typescriptReady: Promise<void> | null = null
-
-function now (): number {
-  return Math.round((origin + performance.now()) * 1000) / 1000
-}
 
 async function enableTypeScript (): Promise<void> {
   // tsx registers module hooks for this worker: TypeScript handlers load with no build step.
@@ -79,7 +53,8 @@ async function enableTypeScript (): Promise<void> {
   api.register()
 }
 
-async function loadHandler (spec: string): Promise<Function> {
+/** @param failing called when the import has failed, before the (sometimes slow) description of why */
+async function loadHandler (spec: string, failing?: () => void): Promise<Function> {
   const hash = spec.indexOf('#')
   const url = hash === -1 ? spec : spec.slice(0, hash)
   const name = hash === -1 ? 'default' : decodeURIComponent(spec.slice(hash + 1))
@@ -88,11 +63,8 @@ async function loadHandler (spec: string): Promise<Function> {
   try {
     mod = await import(url)
   } catch (err) {
-    const hint = !options.typescript && /\.[cm]?tsx?$/.test(url)
-      ? ' (TypeScript handlers need new Engine({ typescript: true }))'
-      : ''
-    throw Object.assign(new Error(`cannot load handler module ${url}: ${(err as Error).message}${hint}`),
-      { code: 'HANDLER_NOT_FOUND', retryable: false })
+    failing?.()
+    throw await loadFailure(url, err, options.typescript)
   }
   let fn = mod[name]
   // A CommonJS module compiled from ESM puts its default export at exports.default.
@@ -107,190 +79,190 @@ async function loadHandler (spec: string): Promise<Function> {
   return fn as Function
 }
 
-function errorInfo (err: unknown): ErrorInfo {
-  if (typeof err === 'object' && err !== null) {
-    const e = err as { code?: unknown, message?: unknown, retryable?: unknown, stack?: unknown, name?: unknown }
-    const code = typeof e.code === 'string' && e.code.length > 0 ? e.code : 'TASK_FAILED'
-    const info: ErrorInfo = { code, message: typeof e.message === 'string' ? e.message : String(err) }
-    if (e.retryable === false || code === 'NON_RETRYABLE') info.retryable = false
-    if (typeof e.stack === 'string') info.stack = e.stack
-    return info
+// Plans this worker has seen, by key. Bounded: a long-lived service may publish and
+// replace workflows for ever; a plan evicted here is decoded again from its message.
+const plans = new Map<number, WorkerPlan>()
+const kPlanCache = 64
+
+function planOf (message: BatchMessage): WorkerPlan {
+  let plan = plans.get(message.plan)
+  if (plan === undefined) {
+    plan = decodeWorkerPlan(message.planData)
+    if (plans.size >= kPlanCache) plans.delete(plans.keys().next().value!)
+    plans.set(message.plan, plan)
   }
-  return { code: 'TASK_FAILED', message: String(err) }
+  return plan
 }
 
-/** `ctx` of one task. The signal is created only when a handler asks for it. */
-class TaskContextImpl {
-  readonly executionId: string
-  readonly workflowId: string
-  readonly taskId: string
-  readonly attempt: number
-  readonly params: unknown
-  readonly deps: Record<string, unknown>
-  #logger: TaskLogger | null = null
-  logs: unknown[] | null = null
-  #slot: number
-  #controller: AbortController | null = null
-  #poll: NodeJS.Timeout | null = null
-
-  constructor (message: BatchMessage, task: BatchTask, deps: Record<string, unknown>) {
-    this.executionId = message.executionId
-    this.workflowId = message.workflowId
-    this.taskId = task.taskId
-    this.attempt = task.attempt
-    this.params = task.params === null ? undefined : decode(task.params)
-    this.deps = deps
-    this.#slot = message.slot
-  }
-
-  /** Created on first use: most handlers never log. */
-  get logger (): TaskLogger {
-    return this.#logger ??= new TaskLoggerImpl(this)
-  }
-
-  get signal (): AbortSignal {
-    if (this.#controller === null) {
-      const controller = this.#controller = new AbortController()
-      const slot = this.#slot
-      // The main thread cannot post to a busy worker, so watch the shared flag.
-      this.#poll = setInterval(() => {
-        if (Atomics.load(views.cancel, slot) !== 0) {
-          controller.abort(new Error('task cancelled'))
-          this.release()
-        }
-      }, 10)
-    }
-    return this.#controller.signal
-  }
-
-  release (): void {
-    if (this.#poll !== null) {
-      clearInterval(this.#poll)
-      this.#poll = null
-    }
-  }
-}
-
-// Methods on a prototype, not closures per task: `ctx.logger.info` costs one object.
-class TaskLoggerImpl implements TaskLogger {
-  readonly #ctx: TaskContextImpl
-
-  constructor (ctx: TaskContextImpl) {
-    this.#ctx = ctx
-  }
-
-  #push (level: LogLevel, message: string, data: Record<string, unknown> | undefined): void {
-    (this.#ctx.logs ??= []).push(now(), level, String(message), data ?? null)
-  }
-
-  trace (message: string, data?: Record<string, unknown>): void { this.#push('trace', message, data) }
-  debug (message: string, data?: Record<string, unknown>): void { this.#push('debug', message, data) }
-  info (message: string, data?: Record<string, unknown>): void { this.#push('info', message, data) }
-  warn (message: string, data?: Record<string, unknown>): void { this.#push('warn', message, data) }
-  error (message: string, data?: Record<string, unknown>): void { this.#push('error', message, data) }
-}
-
-const kNotRun: TaskOutcome = Object.freeze({ status: Outcome.NotRun, output: null, error: null, start: 0, end: 0, logs: null }) as TaskOutcome
-
-async function runTask (message: BatchMessage, task: BatchTask, outcomes: TaskOutcome[], i: number): Promise<TaskOutcome> {
-  const slot = message.slot
-  // Blame a crash from here on (decoding, loading, running) on this task.
-  Atomics.store(views.current, slot, i)
-  let ctx: TaskContextImpl | null = null
-  let start = now()
-  try {
-    const deps: Record<string, unknown> = {}
-    for (let d = 0; d < task.deps.length; d++) {
-      const [id, value] = task.deps[d]
-      if (typeof value === 'number') {
-        // Produced earlier in this batch. Decoded from its packet like any input, so that
-        // a consumer changing it in place cannot change what the producer reported.
-        const produced = outcomes[value]
-        if (produced.status !== Outcome.Success) return kNotRun
-        deps[id] = produced.output === UNDEFINED_PACKET ? undefined : decode(produced.output!)
-      } else {
-        deps[id] = decode(value)
-      }
-    }
-    const fn = handlers.get(task.handler) ?? await loadHandler(task.handler)
-    ctx = new TaskContextImpl(message, task, deps)
-    const input = decode(message.input)
-    // The attempt's clock starts here: loading a module does not count against its timeout.
-    start = now()
-    views.started[slot] = start
-    let output = fn(input, ctx)
-    if (output !== null && typeof output === 'object' && typeof output.then === 'function') output = await output
-    const end = now()
-    ctx.release()
-    let packet: Packet
-    try {
-      packet = output === undefined ? UNDEFINED_PACKET : encode(output)
-    } catch (err) {
-      return {
-        status: Outcome.Failed,
-        output: null,
-        error: { code: 'OUTPUT_NOT_CLONEABLE', message: `output of task "${task.taskId}" cannot be sent between threads: ${(err as Error).message}`, retryable: false },
-        start,
-        end,
-        logs: ctx.logs
-      }
-    }
-    return { status: Outcome.Success, output: packet, error: null, start, end, logs: ctx.logs }
-  } catch (err) {
-    ctx?.release()
-    return { status: Outcome.Failed, output: null, error: errorInfo(err), start, end: now(), logs: ctx?.logs ?? null }
-  }
-}
-
-// True when a later task of the batch takes task `b`'s output inside this worker.
-function consumedLocally (tasks: BatchTask[], b: number): boolean {
-  for (let t = b + 1; t < tasks.length; t++) {
-    const deps = tasks[t].deps
-    for (let d = 0; d < deps.length; d++) if (deps[d][1] === b) return true
-  }
-  return false
-}
+const kNoLogs = null
 
 /** Runs a batch; the default export Piscina calls. */
 export default async function runBatch (message: BatchMessage): Promise<unknown> {
-  const { tasks } = message
-  views.thread[message.slot] = threadId
-  const outcomes: TaskOutcome[] = new Array(tasks.length)
+  const plan = planOf(message)
+  const { slot, packets } = message
+  const ints = message.ints ?? views.inboxInts.subarray(slot * kInboxInts, (slot + 1) * kInboxInts)
+  const bytes = message.bytes ?? views.inboxBytes.subarray(slot * kInboxBytes, (slot + 1) * kInboxBytes)
+  const count = ints[BatchInts.count]
+  const valuesAt = ints[BatchInts.valuesAt]
+  views.thread[slot] = threadId
+  const inputLength = ints[BatchInts.inputLength]
+  const input = message.input === null ? bytes.subarray(0, inputLength) : new Uint8Array(message.input)
+  // Outputs that a later task of this batch takes, and the refs that say so.
+  const refsAt = BatchInts.tasksAt + 2 * count
+  let localUse: Uint8Array | null = null
+  for (let r = refsAt; r < valuesAt; r++) {
+    if (ints[r] < 0) (localUse ??= new Uint8Array(count))[-ints[r] - 1] = 1
+  }
+  const locals: Array<Packet | null> | null = localUse === null ? null : new Array(count).fill(null)
+  const status = new Uint8Array(count)
+  let answer: BatchAnswer | null = null
   let transfer: ArrayBuffer[] | null = null
-  for (let i = 0; i < tasks.length; i++) {
-    const outcome = outcomes[i] = await runTask(message, tasks[i], outcomes, i)
-    // Journal what a later crash of this worker must not lose (see shared-state.ts).
-    if (outcome.status === Outcome.Success && outcome.output!.oob === null && i < tasks.length - 1) {
-      journalWrite(views, message.slot, i, outcome.start, outcome.end, outcome.output!.bytes)
+  let ref = refsAt
+  for (let b = 0; b < count; b++) {
+    const index = ints[BatchInts.tasksAt + 2 * b]
+    const attempt = ints[BatchInts.tasksAt + 2 * b + 1]
+    const first = plan.depStart[index]
+    const deps: Record<string, unknown> = {}
+    let runnable = true
+    for (let k = first; k < plan.depStart[index + 1]; k++, ref++) {
+      const r = ints[ref]
+      const id = plan.ids[plan.depList[k]]
+      if (r < 0) {
+        // Produced earlier in this batch. Decoded from its bytes like any input, so that
+        // a consumer changing it in place cannot change what the producer reported.
+        const p = -r - 1
+        if (status[p] !== Outcome.Success) { runnable = false; continue }
+        deps[id] = locals![p] ?? undefined
+      } else {
+        const offset = ints[valuesAt + 2 * r]
+        const length = ints[valuesAt + 2 * r + 1]
+        deps[id] = offset === -1
+          ? packets![length]
+          : length === 0 ? undefined : bytes.subarray(offset, offset + length)
+      }
     }
-    const oob = outcome.output?.oob
-    if (oob != null) {
+    if (!runnable) {
+      status[b] = Outcome.NotRun
+      publishOutcome(views, slot, b, Outcome.NotRun, 0, 0, null, false)
+      continue
+    }
+    Atomics.store(views.current, slot, b)
+    const result = await runTask(message, plan, index, attempt, input, deps)
+    status[b] = result.status
+    if (result.logs !== null) ((answer ??= emptyAnswer()).logs ??= new Array(count).fill(null))[b] = result.logs
+    if (result.status !== Outcome.Success) {
+      ((answer ??= emptyAnswer()).errors ??= new Array(count).fill(null))[b] = result.error
+      publishOutcome(views, slot, b, result.status, result.start, result.end, null, false)
+      continue
+    }
+    const packet = result.output
+    if (localUse?.[b] === 1) locals![b] = packet
+    if (packet === null) {
+      publishOutcome(views, slot, b, Outcome.Success, result.start, result.end, null, false)
+      continue
+    }
+    if (packet.oob === null && fitsData(views, slot, packet.bytes.length)) {
+      publishOutcome(views, slot, b, Outcome.Success, result.start, result.end, packet.bytes, false)
+      continue
+    }
+    ((answer ??= emptyAnswer()).packets ??= new Array(count).fill(null))[b] = packet
+    publishOutcome(views, slot, b, Outcome.Success, result.start, result.end, null, true)
+    const oob = packet.oob
+    if (oob !== null) {
       transfer ??= []
-      for (let b = 0; b < oob.length; b++) transfer.push(oob[b])
+      for (let o = 0; o < oob.length; o++) transfer.push(oob[o])
       // Large buffers go to the main thread and on to their consumer by transfer. Handing
       // them to a consumer here would mean a copy or a shared buffer: stop the batch, and
       // the main thread sends the rest on.
-      if (consumedLocally(tasks, i)) {
-        for (let rest = i + 1; rest < tasks.length; rest++) outcomes[rest] = kNotRun
+      if (localUse?.[b] === 1) {
+        for (let rest = b + 1; rest < count; rest++) publishOutcome(views, slot, rest, Outcome.NotRun, 0, 0, null, false)
         break
       }
     }
   }
-  Atomics.store(views.current, message.slot, -1)
-  const response: BatchResponse = { threadId, outcomes }
-  if (transfer === null) return response
+  Atomics.store(views.current, slot, -1)
+  if (transfer === null) return answer
+  const moved = answer
   return move({
     get [transferableSymbol] () { return transfer },
-    get [valueSymbol] () { return response }
+    get [valueSymbol] () { return moved }
   } as never)
 }
 
-/** Loads each handler; answers with the problems found, for validation at publish time. */
-export async function validate (specs: string[]): Promise<Array<{ handler: string, code: string, message: string }>> {
-  const problems: Array<{ handler: string, code: string, message: string }> = []
-  for (const spec of specs) {
+function emptyAnswer (): BatchAnswer {
+  return { packets: null, errors: null, logs: kNoLogs }
+}
+
+interface TaskResult {
+  status: Outcome
+  /** null for `undefined`. */
+  output: Packet | null
+  error: ErrorInfo | null
+  start: number
+  end: number
+  logs: unknown[] | null
+}
+
+async function runTask (message: BatchMessage, plan: WorkerPlan, index: number, attempt: number,
+  input: Uint8Array, rawDeps: Record<string, unknown>): Promise<TaskResult> {
+  const slot = message.slot
+  const taskId = plan.ids[index]
+  let ctx: TaskContextImpl | null = null
+  let start = now()
+  try {
+    // Dependencies arrive as bytes (or packets) and are decoded here, inside the
+    // task's own try: a value that fails to decode fails this task alone.
+    for (const id in rawDeps) {
+      const raw = rawDeps[id]
+      if (raw !== undefined) rawDeps[id] = raw instanceof Uint8Array ? decode({ bytes: raw, oob: null }) : decode(raw as Packet)
+    }
+    const spec = plan.handlers[plan.handlerOf[index]]
+    const fn = handlers.get(spec) ?? await loadHandler(spec)
+    const params = plan.params[index]
+    ctx = new TaskContextImpl(message.executionId, message.workflowId, taskId, attempt,
+      params === null ? undefined : decode({ bytes: params, oob: null }), rawDeps, views, slot)
+    const value = decode({ bytes: input, oob: null })
+    // The attempt's clock starts here: loading a module does not count against its timeout.
+    start = now()
+    views.started[slot] = start
+    let output = fn(value, ctx)
+    if (output !== null && typeof output === 'object' && typeof output.then === 'function') output = await output
+    const end = now()
+    ctx.release()
+    if (output === undefined) return { status: Outcome.Success, output: null, error: null, start, end, logs: ctx.postableLogs() }
+    let packet: Packet
     try {
-      if (!handlers.has(spec)) await loadHandler(spec)
+      packet = encode(output)
+    } catch (err) {
+      return {
+        status: Outcome.Failed,
+        output: null,
+        error: { code: 'OUTPUT_NOT_CLONEABLE', message: `output of task "${taskId}" cannot be sent between threads: ${messageOf(err)}`, retryable: false },
+        start,
+        end,
+        logs: ctx.postableLogs()
+      }
+    }
+    return { status: Outcome.Success, output: packet, error: null, start, end, logs: ctx.postableLogs() }
+  } catch (err) {
+    ctx?.release()
+    return { status: Outcome.Failed, output: null, error: errorInfo(err), start, end: now(), logs: ctx?.postableLogs() ?? null }
+  }
+}
+
+/**
+ * Loads each handler; answers with the problems found, for validation at publish time.
+ * `progress[0]` says which one is loading (its index + 1): the main thread's time limit
+ * counts from there (see handler-validation.ts). It turns negative once that import has
+ * failed: finding where a syntax error is may take a child process, which has its own limit.
+ */
+export async function validate ({ specs, progress }: ValidateMessage): Promise<HandlerProblem[]> {
+  const problems: HandlerProblem[] = []
+  for (let i = 0; i < specs.length; i++) {
+    const spec = specs[i]
+    Atomics.store(progress, 0, i + 1)
+    try {
+      if (!handlers.has(spec)) await loadHandler(spec, () => Atomics.store(progress, 0, -(i + 1)))
     } catch (err) {
       const info = errorInfo(err)
       problems.push({ handler: spec, code: info.code, message: info.message })

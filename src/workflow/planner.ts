@@ -14,13 +14,14 @@
  * about 550 bytes per task this way, against 5 KB when each step kept its own
  * string-keyed lists.
  */
-import { createHash } from 'node:crypto'
 import v8 from 'node:v8'
 import { ErrorCodes, InvalidOptionsError, WorkflowValidationError } from '../errors.js'
-import type { ResolvedRetryPolicy, RetryPolicy } from '../types.js'
+import type { ResolvedRetryPolicy } from '../types.js'
 import type { TaskDefinition, Workflow } from './builder.js'
 import { resolveRetryPolicy } from '../runtime/backoff.js'
 import type { Packet } from '../runtime/wire.js'
+import { definitionHash } from './definition-hash.js'
+import { stagePlan } from './stage-plan.js'
 
 /** The stage plan of a workflow, for display. */
 export interface ExecutionPlan {
@@ -43,6 +44,11 @@ export interface Plan {
   readonly index: ReadonlyMap<string, number>
   readonly handlers: readonly string[]
   readonly deps: readonly Int32Array[]
+  /** Number of dependencies of each task. */
+  readonly depCounts: Int32Array
+  /** Dependencies as one flat list: those of task i are depList[depStart[i]] .. depList[depStart[i + 1] - 1]. */
+  readonly depStart: Int32Array
+  readonly depList: Int32Array
   readonly dependents: readonly Int32Array[]
   /** 0 for no timeout. */
   readonly timeouts: Float64Array
@@ -242,6 +248,8 @@ export function compilePlan (workflow: Workflow, defaultRetry: ResolvedRetryPoli
     const timeout = tasks[i].timeout
     if (timeout !== undefined) timeouts[i] = timeout
   }
+  const depCounts = new Int32Array(n)
+  for (let i = 0; i < n; i++) depCounts[i] = depStart[i + 1] - depStart[i]
   const chainNext = new Int32Array(n).fill(-1)
   for (let i = 0; i < n; i++) {
     if (timeouts[i] !== 0) continue
@@ -258,6 +266,9 @@ export function compilePlan (workflow: Workflow, defaultRetry: ResolvedRetryPoli
     index,
     handlers,
     deps: views(depStart, depList),
+    depCounts,
+    depStart,
+    depList,
     dependents: views(dependentStart, dependentList),
     timeouts,
     retry,
@@ -286,101 +297,4 @@ function views (start: Int32Array, list: Int32Array): Int32Array[] {
     out[i] = length === 0 ? kNoTasks : new Int32Array(buffer, byteOffset + start[i] * 4, length)
   }
   return out
-}
-
-const kLittleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1
-
-/**
- * A stable hash of everything that decides what an execution does: per task its
- * id, handler, dependencies, timeout, retry policy and static input. Stored with
- * executions and compared on manual retry, so it depends on the definition only,
- * never on the process: numbers go in as little-endian bytes, whatever the CPU.
- * Tasks are hashed in their order, so a task's dependencies go in as their sorted
- * positions. Every section has its length fixed by the header or is self-delimiting
- * (ids cannot hold a newline; JSON), so different definitions give different text.
- * A few large updates: one update (and one string) per task costs more than SHA-256.
- */
-function definitionHash (workflow: Workflow, structure: Structure, timeouts: Float64Array,
-  params: ReadonlyArray<Packet | null>): string {
-  const { tasks } = workflow
-  const { ids, depStart, depList } = structure
-  const n = tasks.length
-  const handlerNames: string[] = []
-  const handlerNumbers = new Map<string, number>()
-  const retries: Array<[task: number, policy: string]> = []
-  // Per task: its handler's number in handlerNames, then the byte length of its input (-1 for none).
-  const perTask = new Int32Array(2 * n)
-  let last = ''
-  let lastNumber = -1
-  for (let i = 0; i < n; i++) {
-    const t = tasks[i]
-    if (t.handler !== last) {
-      last = t.handler
-      lastNumber = handlerNumbers.get(last) ?? -1
-      if (lastNumber === -1) {
-        lastNumber = handlerNames.push(last) - 1
-        handlerNumbers.set(last, lastNumber)
-      }
-    }
-    perTask[i] = lastNumber
-    perTask[n + i] = params[i]?.bytes.length ?? -1
-    if (t.retry !== undefined) retries.push([i, retryText(t.retry)])
-  }
-  const sortedDeps = depList.slice()
-  for (let i = 0; i < n; i++) {
-    const from = depStart[i]
-    const count = depStart[i + 1] - from
-    if (count === 2) {
-      if (sortedDeps[from] > sortedDeps[from + 1]) {
-        sortedDeps[from] = depList[from + 1]
-        sortedDeps[from + 1] = depList[from]
-      }
-    } else if (count > 2) sortedDeps.subarray(from, from + count).sort()
-  }
-  const hash = createHash('sha256')
-  hash.update(`graph-task definition 2\n${JSON.stringify([workflow.id, workflow.version, n, depStart[n]])}\n`)
-  hash.update(ids.join('\n'))
-  hash.update(`\n${JSON.stringify(handlerNames)}\n${JSON.stringify(retries)}\n`)
-  for (const numbers of [depStart, sortedDeps, perTask, timeouts]) hash.update(littleEndian(numbers))
-  for (const p of params) if (p !== null) hash.update(p.bytes)
-  return hash.digest('hex')
-}
-
-function littleEndian (numbers: Int32Array | Float64Array): Uint8Array {
-  const bytes = new Uint8Array(numbers.buffer, numbers.byteOffset, numbers.byteLength)
-  if (kLittleEndian) return bytes
-  const copy = Buffer.from(bytes)
-  return numbers.BYTES_PER_ELEMENT === 4 ? copy.swap32() : copy.swap64()
-}
-
-// Known fields in a fixed order: the same policy hashes the same whatever its key order.
-function retryText (r: Readonly<RetryPolicy>): string {
-  return `${r.maxAutoRetries ?? ''},${r.retryDelay ?? ''},${r.backoffMultiplier ?? ''},${r.maxRetryDelay ?? ''},${r.jitter ?? ''}`
-}
-
-function stagePlan (workflowId: string, structure: Structure): ExecutionPlan {
-  const { ids, depStart, depList, order } = structure
-  const n = ids.length
-  const level = new Int32Array(n)
-  const via = new Int32Array(n).fill(-1)
-  const stages: string[][] = []
-  for (let o = 0; o < n; o++) {
-    // Kahn's order puts every dependency first, so level[d] is final when read.
-    const i = order[o]
-    for (let k = depStart[i]; k < depStart[i + 1]; k++) {
-      const d = depList[k]
-      if (level[d] + 1 > level[i]) { level[i] = level[d] + 1; via[i] = d }
-    }
-    const stage = stages[level[i]]
-    if (stage === undefined) stages.push([ids[i]])
-    else stage.push(ids[i])
-  }
-  let end = 0
-  for (let i = 1; i < n; i++) if (level[i] > level[end]) end = i
-  const criticalPath: string[] = []
-  for (let i = end; i !== -1; i = via[i]) criticalPath.push(ids[i])
-  criticalPath.reverse()
-  let maxParallelism = 0
-  for (const stage of stages) if (stage.length > maxParallelism) maxParallelism = stage.length
-  return { workflowId, stages, criticalPath, maxParallelism, totalTasks: n }
 }

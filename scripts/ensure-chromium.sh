@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Makes sure Chromium is installed for browser tests, and says what it did:
+#   1. /usr/bin/chromium is there: nothing to do;
+#   2. it is not: install Debian's chromium package.
+# Browser tests call this through ensureChromium() (test/helpers/chromium.ts) in their own
+# set-up, so a plain `npm test` without browser tests never downloads a browser.
+set -euo pipefail
+
+say () { echo "ensure-chromium: $*"; }
+
+CHROMIUM=/usr/bin/chromium
+
+if [[ -x "$CHROMIUM" ]]; then
+  say "$CHROMIUM is installed; nothing to do"
+  exit 0
+fi
+
+say "$CHROMIUM is missing: installing chromium from Debian's packages"
+if [[ $(id -u) -ne 0 ]]; then
+  say "installing needs root: run this script with sudo"
+  exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update
+apt-get install -y chromium
+if [[ ! -x "$CHROMIUM" ]]; then
+  say "the chromium package is installed but $CHROMIUM is not there"
+  exit 1
+fi
+say "installed $("$CHROMIUM" --version 2>/dev/null || echo "$CHROMIUM")"

@@ -1,0 +1,169 @@
+/**
+ * What ran: executions live on this instance, finished ones kept for a while
+ * for queries, and everything older read back from storage. Reads see every
+ * write recorded before them (the recorder is flushed first), unless storage
+ * does not take them within `readWait`: then a read answers from what storage
+ * has rather than wait out an outage behind the writer.
+ */
+import { ErrorCodes, NotFoundError } from '../errors.js'
+import type { Execution } from '../runtime/execution.js'
+import { statusInfoOf } from '../runtime/execution-records.js'
+import type { Recorder } from '../telemetry/recorder.js'
+import type { ExecutionStorage } from '../storage/storage.js'
+import type {
+  ExecutionQuery, ExecutionRecord, ExecutionResult, ExecutionStatusInfo, LogEntry, LogQuery, SpanNode, TaskResult
+} from '../types.js'
+import { fromStorageBytes } from '../runtime/wire.js'
+import { executionResultOf, taskResultOf } from './results.js'
+
+export interface HistoryOptions {
+  /** Finished executions kept in memory. */
+  retainExecutions: number
+  /** How long they are kept, in ms. */
+  retainFor: number
+  /** How long a read waits for buffered writes, in ms. */
+  readWait: number
+}
+
+export class ExecutionHistory {
+  readonly #storage: ExecutionStorage
+  readonly #recorder: Recorder
+  readonly #options: HistoryOptions
+  readonly #live = new Map<string, Execution>()
+  // Finished executions, oldest first, kept for queries until retention evicts them.
+  readonly #finished = new Map<string, { exec: Execution, at: number }>()
+
+  constructor (storage: ExecutionStorage, recorder: Recorder, options: HistoryOptions) {
+    this.#storage = storage
+    this.#recorder = recorder
+    this.#options = options
+  }
+
+  /** Executions running on this instance. */
+  get running (): number { return this.#live.size }
+
+  started (exec: Execution): void {
+    this.#live.set(exec.id, exec)
+  }
+
+  /** A running execution of this instance, or undefined. */
+  live (executionId: string): Execution | undefined {
+    return this.#live.get(executionId)
+  }
+
+  /** Every execution running on this instance. */
+  liveExecutions (): Execution[] {
+    return [...this.#live.values()]
+  }
+
+  finished (exec: Execution): void {
+    this.#live.delete(exec.id)
+    const at = Date.now()
+    this.#finished.set(exec.id, { exec, at })
+    const { retainExecutions, retainFor } = this.#options
+    for (const [id, entry] of this.#finished) {
+      if (this.#finished.size <= retainExecutions && entry.at >= at - retainFor) break
+      this.#finished.delete(id)
+    }
+  }
+
+  /**
+   * Progress of an execution: live on this instance, or from storage.
+   * @throws {NotFoundError} EXECUTION_NOT_FOUND
+   */
+  async status (executionId: string): Promise<ExecutionStatusInfo> {
+    const exec = this.#live.get(executionId) ?? this.#finished.get(executionId)?.exec
+    if (exec !== undefined) return statusInfoOf(exec)
+    const record = await this.#record(executionId)
+    const total = record.totalTasks
+    const tasks = await this.#storage.getTaskResults(executionId)
+    let settled = 0
+    let running = 0
+    let skipped = 0
+    for (const t of tasks) {
+      if (t.status === 'running') running++
+      else if (t.status !== 'pending') settled++
+      if (t.status === 'skipped') skipped++
+    }
+    return {
+      executionId,
+      workflowId: record.workflowId,
+      status: record.status,
+      progress: total === 0 ? 100 : Math.round((settled / total) * 10000) / 100,
+      totalTasks: total,
+      completedTasks: record.completedTasks,
+      failedTasks: record.failedTasks,
+      runningTasks: running,
+      skippedTasks: skipped,
+      startedAt: record.startedAt,
+      updatedAt: record.updatedAt
+    }
+  }
+
+  /**
+   * The result of an execution: finished or running on this instance, or rebuilt from storage.
+   * @throws {NotFoundError} EXECUTION_NOT_FOUND
+   */
+  async result (executionId: string): Promise<ExecutionResult> {
+    const finished = this.#finished.get(executionId)
+    if (finished !== undefined) return finished.exec.result!
+    const exec = this.#live.get(executionId)
+    if (exec !== undefined) return exec.liveResult()
+    const record = await this.#record(executionId)
+    const tasks: Record<string, TaskResult> = {}
+    for (const t of await this.#storage.getTaskResults(executionId)) {
+      tasks[t.taskId] = taskResultOf(t, t.output !== undefined && t.status === 'success' ? fromStorageBytes(t.output) : undefined)
+    }
+    return executionResultOf(record, tasks)
+  }
+
+  /** Log lines of an execution (the engine's and its handlers'), oldest first. */
+  async logs (executionId: string, query: LogQuery): Promise<LogEntry[]> {
+    await this.#flushed()
+    return this.#storage.getLogs(executionId, query)
+  }
+
+  /** The spans of an execution as a tree: the execution's root span with one child per task attempt. */
+  async trace (executionId: string): Promise<SpanNode[]> {
+    await this.#flushed()
+    const spans = await this.#storage.getSpans(executionId)
+    const nodes = new Map<string, SpanNode>()
+    for (const span of spans) nodes.set(span.spanId, { ...span, children: [] })
+    const roots: SpanNode[] = []
+    for (const node of nodes.values()) {
+      const parent = node.parentSpanId === undefined ? undefined : nodes.get(node.parentSpanId)
+      if (parent === undefined) roots.push(node)
+      else parent.children.push(node)
+    }
+    return roots
+  }
+
+  /** Execution records from storage, newest first. */
+  async list (query: ExecutionQuery): Promise<ExecutionRecord[]> {
+    await this.#flushed()
+    return this.#storage.listExecutions(query)
+  }
+
+  // Reads see every write recorded before them, if storage takes them within readWait.
+  async #flushed (): Promise<void> {
+    let timer: NodeJS.Timeout | undefined
+    const waited = new Promise<void>(resolve => { timer = setTimeout(resolve, this.#options.readWait) })
+    const flushed = this.#recorder.ready().then(() => this.#recorder.flush(), () => {})
+    await Promise.race([flushed, waited])
+    clearTimeout(timer)
+  }
+
+  async #record (executionId: string): Promise<ExecutionRecord> {
+    await this.#flushed()
+    const record = await this.#storage.getExecution(executionId)
+    if (record === undefined) {
+      throw new NotFoundError(ErrorCodes.EXECUTION_NOT_FOUND, `no execution with id "${executionId}"`)
+    }
+    return record
+  }
+
+  /** Reads made by other parts (manual retry) see every write recorded before them. */
+  flushed (): Promise<void> {
+    return this.#flushed()
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * The message a worker receives for one batch, and the answer it sends back.
+ * Both sides import this file; it holds no main-thread state.
+ *
+ *   BatchMessage                                         worker
+ *   plan key (+ the plan in shared memory) ───────────▶ per task: id, handler, params,
+ *                                                        dependency ids (decoded once per plan)
+ *   ints: count, base, input length | per task: plan index, attempt
+ *         | per dependency: a value or a local position
+ *         | per value: offset and length in `bytes`
+ *   bytes: execution input, dependency outputs, one buffer
+ *   (ints and bytes are written into the slot's shared inbox when they fit, else moved)
+ *   packets: outputs holding large buffers (moved)
+ *
+ * Everything a batch names per task is an integer; strings (task ids, handler
+ * URLs) and static inputs cross once per plan and worker, not once per task.
+ */
+import v8 from 'node:v8'
+import type { ErrorInfo } from '../errors.js'
+import type { Packet } from './wire.js'
+
+export interface BatchMessage {
+  slot: number
+  executionId: string
+  workflowId: string
+  /** Key of the plan in the worker's cache. */
+  plan: number
+  /** The plan as {@link WorkerPlan} bytes, read on a cache miss. */
+  planData: SharedArrayBuffer
+  /** The execution input, v8-serialised, when it is large: shared, not copied per batch. */
+  input: SharedArrayBuffer | null
+  /** See {@link BatchInts}; null when they are in the slot's inbox (shared-state.ts). */
+  ints: Int32Array | null
+  /** The execution input (when small), then the dependency outputs, concatenated; null when in the inbox. */
+  bytes: Uint8Array | null
+  /** Dependency outputs that hold large typed arrays (moved, not copied). */
+  packets: Packet[] | null
+}
+
+/**
+ * Layout of `BatchMessage.ints`:
+ * - `[0]` tasks in the batch, `[1]` where the value table starts, `[2]` the byte length of
+ *   the execution input at the start of `bytes` (-1 when it comes in `input`, shared);
+ * - from 3, per task: its index in the plan and its attempt number;
+ * - then per task, per dependency in plan order: a value index (>= 0), or
+ *   `-(p + 1)` for the output of position `p` of this batch;
+ * - from `[1]`, per value: offset and length in `bytes`, or (-1, i) for `packets[i]`.
+ */
+export const BatchInts = Object.freeze({ count: 0, valuesAt: 1, inputLength: 2, tasksAt: 3 })
+
+/** What a worker answers besides the outcomes it published in shared memory; null when nothing. */
+export interface BatchAnswer {
+  /** Outputs that did not fit the slot's data region, by position. */
+  packets: Array<Packet | null> | null
+  /** Errors of failed tasks, by position. */
+  errors: Array<ErrorInfo | null> | null
+  /** Log entries of each position: flat (time, level, message, data) quadruples. */
+  logs: Array<unknown[] | null> | null
+}
+
+export const enum Outcome { Success = 0, Failed = 1, NotRun = 2 }
+
+/** The parts of a plan a worker needs, sent once through shared memory. */
+export interface WorkerPlan {
+  ids: string[]
+  /** Distinct handler specs, and the one of each task. */
+  handlers: string[]
+  handlerOf: Int32Array
+  /** Static input of each task, v8-serialised, or null. */
+  params: Array<Uint8Array | null>
+  depStart: Int32Array
+  depList: Int32Array
+}
+
+export function encodeWorkerPlan (plan: WorkerPlan): SharedArrayBuffer {
+  const bytes = v8.serialize(plan)
+  const shared = new SharedArrayBuffer(bytes.length)
+  new Uint8Array(shared).set(bytes)
+  return shared
+}
+
+export function decodeWorkerPlan (shared: SharedArrayBuffer): WorkerPlan {
+  return v8.deserialize(Buffer.from(new Uint8Array(shared))) as WorkerPlan
+}

@@ -1,0 +1,106 @@
+/**
+ * `ctx`, as a handler sees it in the worker: who it is, its inputs, a signal
+ * and a logger. The signal and the logger are made only when a handler asks.
+ */
+import type { TaskLogger } from '../handler.js'
+import type { LogLevel } from '../types.js'
+import { now } from './clock.js'
+import { messageOf } from './error-info.js'
+
+/** The flags a signal watches: set by the main thread on cancellation or timeout. */
+export interface CancelFlags { cancel: Int32Array }
+
+export class TaskContextImpl {
+  readonly executionId: string
+  readonly workflowId: string
+  readonly taskId: string
+  readonly attempt: number
+  readonly params: unknown
+  readonly deps: Record<string, unknown>
+  /** Log entries, flat: time, level, message, data, time, ... */
+  logs: unknown[] | null = null
+  #logger: TaskLogger | null = null
+  readonly #flags: CancelFlags
+  readonly #slot: number
+  #controller: AbortController | null = null
+  #poll: NodeJS.Timeout | null = null
+
+  constructor (executionId: string, workflowId: string, taskId: string, attempt: number, params: unknown,
+    deps: Record<string, unknown>, flags: CancelFlags, slot: number) {
+    this.executionId = executionId
+    this.workflowId = workflowId
+    this.taskId = taskId
+    this.attempt = attempt
+    this.params = params
+    this.deps = deps
+    this.#flags = flags
+    this.#slot = slot
+  }
+
+  /** Made on first use: most handlers never log. */
+  get logger (): TaskLogger {
+    return this.#logger ??= new TaskLoggerImpl(this)
+  }
+
+  get signal (): AbortSignal {
+    if (this.#controller === null) {
+      const controller = this.#controller = new AbortController()
+      const flags = this.#flags.cancel
+      const slot = this.#slot
+      // The main thread cannot post to a busy worker, so watch the shared flag.
+      this.#poll = setInterval(() => {
+        if (Atomics.load(flags, slot) !== 0) {
+          controller.abort(new Error('task cancelled'))
+          this.release()
+        }
+      }, 10)
+    }
+    return this.#controller.signal
+  }
+
+  release (): void {
+    if (this.#poll !== null) {
+      clearInterval(this.#poll)
+      this.#poll = null
+    }
+  }
+
+  /**
+   * The log entries to send with the outcome. Data logged with them crosses to the main
+   * thread in the same message: one that cannot be cloned (a function, a Proxy) would make
+   * the whole answer fail to post, which ends the worker, so it is replaced by a note. Only
+   * tasks that logged data pay for the check, once, off `logger.info`'s path.
+   */
+  postableLogs (): unknown[] | null {
+    const logs = this.logs
+    if (logs === null) return null
+    for (let d = 3; d < logs.length; d += 4) {
+      if (logs[d] === null) continue
+      try {
+        structuredClone(logs[d])
+      } catch (err) {
+        logs[d] = { unsendable: `the data of this line cannot be sent between threads: ${messageOf(err)}` }
+      }
+    }
+    return logs
+  }
+}
+
+// Methods on a prototype, not closures per task: `ctx.logger.info` costs one object.
+class TaskLoggerImpl implements TaskLogger {
+  readonly #ctx: TaskContextImpl
+
+  constructor (ctx: TaskContextImpl) {
+    this.#ctx = ctx
+  }
+
+  #push (level: LogLevel, message: string, data: Record<string, unknown> | undefined): void {
+    (this.#ctx.logs ??= []).push(now(), level, String(message), data ?? null)
+  }
+
+  trace (message: string, data?: Record<string, unknown>): void { this.#push('trace', message, data) }
+  debug (message: string, data?: Record<string, unknown>): void { this.#push('debug', message, data) }
+  info (message: string, data?: Record<string, unknown>): void { this.#push('info', message, data) }
+  warn (message: string, data?: Record<string, unknown>): void { this.#push('warn', message, data) }
+  error (message: string, data?: Record<string, unknown>): void { this.#push('error', message, data) }
+}

@@ -1,0 +1,41 @@
+/**
+ * The stage plan of a workflow, for people: tasks grouped by their longest
+ * distance from a root, and the critical path. The scheduler does not use it.
+ */
+import type { ExecutionPlan } from './planner.js'
+
+/** The parts of a checked definition the stage plan reads. */
+export interface StagedStructure {
+  readonly ids: readonly string[]
+  readonly depStart: Int32Array
+  readonly depList: Int32Array
+  /** Kahn's order: every task after all its dependencies. */
+  readonly order: Int32Array
+}
+
+export function stagePlan (workflowId: string, structure: StagedStructure): ExecutionPlan {
+  const { ids, depStart, depList, order } = structure
+  const n = ids.length
+  const level = new Int32Array(n)
+  const via = new Int32Array(n).fill(-1)
+  const stages: string[][] = []
+  for (let o = 0; o < n; o++) {
+    // Kahn's order puts every dependency first, so level[d] is final when read.
+    const i = order[o]
+    for (let k = depStart[i]; k < depStart[i + 1]; k++) {
+      const d = depList[k]
+      if (level[d] + 1 > level[i]) { level[i] = level[d] + 1; via[i] = d }
+    }
+    const stage = stages[level[i]]
+    if (stage === undefined) stages.push([ids[i]])
+    else stage.push(ids[i])
+  }
+  let end = 0
+  for (let i = 1; i < n; i++) if (level[i] > level[end]) end = i
+  const criticalPath: string[] = []
+  for (let i = end; i !== -1; i = via[i]) criticalPath.push(ids[i])
+  criticalPath.reverse()
+  let maxParallelism = 0
+  for (const stage of stages) if (stage.length > maxParallelism) maxParallelism = stage.length
+  return { workflowId, stages, criticalPath, maxParallelism, totalTasks: n }
+}
