@@ -88,7 +88,7 @@ export class Engine {
     this.#events = new EventBus(this.#logger)
     this.#recorder = new Recorder(this.#storage, this.#options.tracer, this.#logger)
     this.#lifecycle = new Lifecycle(this.#recorder, this.#events, this.#logger, this.#options.executionLogLevel)
-    this.#scheduler = new Scheduler(this.#options, this.#lifecycle, { executionFinished: exec => this.#onFinished(exec) }, this.#logger)
+    this.#scheduler = new Scheduler(this.#options, this.#lifecycle, { executionFinished: exec => this.#onFinished(exec) }, this.#logger, this.#recorder)
     this.#workflows = new WorkflowRegistry(this.#options.retry, specs => this.#scheduler.validateHandlers(specs))
     this.#history = new ExecutionHistory(this.#storage, this.#recorder, this.#options)
     // Storage connects on first use; a server that is down delays writes, never executions.
@@ -157,6 +157,8 @@ export class Engine {
    * @throws {EngineClosedError} after close()
    * @throws {EngineError} INVALID_INPUT when the input cannot be serialised
    * @throws {QueueFullError} beyond maxQueuedTasks
+   * @throws {StorageBacklogError} STORAGE_BACKLOG while storage lags behind by more than tracer.maxBufferedBytes
+   * @throws {StorageError} RECORD_TOO_LARGE for an input larger than the storage keeps (maxValueBytes)
    */
   async execute (workflowId: string, input?: unknown, options: ExecuteOptions = {}): Promise<ExecutionResult> {
     return this.#start(workflowId, input, options).done
@@ -190,8 +192,17 @@ export class Engine {
       throw new QueueFullError(this.#options.maxQueuedTasks, plan.size)
     }
     if (this.#recorder.backlogFull()) throw new StorageBacklogError(this.#recorder.stats().backlogBytes, this.#options.tracer.maxBufferedBytes)
-    const exec = new Execution(newExecutionId(), plan, bytes, this.#instanceId, this.#options.storeOutputs, now(),
-      newTraceId(), newSpanId(), retryOf)
+    // Refused now, before anything runs, rather than an execution that storage cannot keep.
+    if (inputBytes === undefined) this.#recorder.checkValueSize(bytes.length, `the input of workflow "${workflowId}"`)
+    const exec = new Execution(newExecutionId(), plan, bytes, {
+      instanceId: this.#instanceId,
+      storeOutputs: this.#options.storeOutputs,
+      gated: this.#options.durability === 'task',
+      now: now(),
+      traceId: newTraceId(),
+      rootSpanId: newSpanId(),
+      retryOf
+    })
     prepare?.(exec)
     this.#history.started(exec)
     this.#executionsStarted++

@@ -95,6 +95,17 @@ export interface EngineOptions {
    */
   storeOutputs?: boolean
   /**
+   * When task results reach storage.
+   * - `'batched'`: in batches, every `tracer.flushInterval` or `tracer.batchSize` records;
+   *   after a crash, a resume runs again the tasks that succeeded since the last batch.
+   * - `'task'`: a task's result is committed before any task that depends on it starts, and
+   *   before its execution reports its end (one transaction for all the results that
+   *   finished together); after a crash, a resume runs again no task whose dependents
+   *   had started or whose execution had ended. Chains are not run in one message then.
+   * @default 'batched'
+   */
+  durability?: 'batched' | 'task'
+  /**
    * How long `publishWorkflow` waits for one handler module to load in a worker, in ms,
    * counted from when the worker starts on it. A module that takes longer (a top-level
    * await that never settles) fails the publication with HANDLER_LOAD_TIMEOUT, and its
@@ -153,6 +164,7 @@ export interface ResolvedEngineOptions {
   retainExecutions: number
   retainFor: number
   storeOutputs: boolean
+  durability: 'batched' | 'task'
   handlerLoadTimeout: number
   closeTimeout: number
   readWait: number
@@ -173,6 +185,7 @@ const kDefaults = Object.freeze({
   retainExecutions: 1000,
   retainFor: 600_000,
   storeOutputs: true,
+  durability: 'batched' as const,
   handlerLoadTimeout: 30_000,
   closeTimeout: 10_000,
   readWait: 2000,
@@ -231,6 +244,9 @@ export function resolveOptions (options: EngineOptions = {}): ResolvedEngineOpti
   if (resolved.instanceId !== undefined) {
     if (typeof resolved.instanceId !== 'string' || resolved.instanceId.length === 0) throw new InvalidOptionsError('instanceId must be a non-empty string')
     checkStoredText('instanceId', resolved.instanceId, kValueLimits.instanceId)
+  }
+  if (resolved.durability !== 'batched' && resolved.durability !== 'task') {
+    throw new InvalidOptionsError(`durability must be 'batched' or 'task', got ${JSON.stringify(resolved.durability)}`)
   }
   if (!kLogLevels.has(resolved.executionLogLevel)) {
     throw new InvalidOptionsError('executionLogLevel must be one of trace, debug, info, warn, error')

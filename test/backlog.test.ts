@@ -79,4 +79,14 @@ describe('records buffered during an outage are bounded by refusing new work, ne
     onTestFinished(() => memory.close(100))
     expect(() => memory.checkValueSize(2 ** 40, 'input')).not.toThrow()
   })
+
+  test('execute() rejects an input larger than storage can keep, and nothing runs or is recorded', async () => {
+    const engine = startEngine({ storage: db.storage({ tablePrefix: 'big_', maxValueBytes: 1024 }) })
+    await engine.publishWorkflow(createWorkflow('w').addTask('a', { handler: sharedHandler('noop') }).build())
+    await expect(engine.execute('w', 'x'.repeat(2048))).rejects.toMatchObject({ name: 'StorageError', code: ErrorCodes.RECORD_TOO_LARGE })
+    expect(engine.stats().executionsStarted).toBe(0)
+    expect((await engine.execute('w', 'small')).status).toBe('success')
+    await engine.flush()
+    expect((await engine.listExecutions()).map(r => r.status)).toEqual(['success'])
+  })
 })

@@ -11,7 +11,7 @@ const slow = 'file:///slow.mjs'
 
 function execution (builder: ReturnType<typeof createWorkflow>): Execution {
   const plan = compilePlan(builder.build(), kRetryDefaults)
-  const exec = new Execution('e', plan, new Uint8Array(0), 'i', true, 0, 't', 's')
+  const exec = new Execution('e', plan, new Uint8Array(0), { instanceId: 'i', storeOutputs: true, gated: false, now: 0, traceId: 't', rootSpanId: 's' })
   exec.readyRoots(0)
   return exec
 }

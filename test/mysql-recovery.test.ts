@@ -1,47 +1,18 @@
-import { spawn, type ChildProcess } from 'node:child_process'
-import { readFile, writeFile } from 'node:fs/promises'
+import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { createTestDatabase, type TestDatabase } from './helpers/mysql.js'
 import { tempDir } from './helpers/engine.js'
+import { answer as answerOn, instance as instanceOn, runs } from './helpers/instances.js'
 
-// Separate Node processes are separate instances: they share only the database.
-const kInstance = new URL('./helpers/instance.mjs', import.meta.url).pathname
 const slow = { timeout: 60_000 }
 
 let db: TestDatabase
 beforeAll(async () => { db = await createTestDatabase() })
 afterAll(async () => { await db?.drop() })
 
-interface Instance { child: ChildProcess, lines: Promise<any[]>, started: Promise<string> }
-
-function instance (args: string[], env: Record<string, string> = {}): Instance {
-  const child = spawn(process.execPath, [kInstance, ...args], {
-    env: { ...process.env, GT_DB: JSON.stringify(db.options()), ...env },
-    stdio: ['ignore', 'pipe', 'inherit']
-  })
-  let text = ''
-  let onStarted: (id: string) => void
-  const started = new Promise<string>(resolve => { onStarted = resolve })
-  child.stdout!.on('data', chunk => {
-    text += chunk
-    const match = /\{"started":"(\w+)"\}/.exec(text)
-    if (match !== null) onStarted(match[1])
-  })
-  const lines = new Promise<any[]>(resolve => child.on('close', () => {
-    resolve(text.split('\n').filter(l => l.length > 0).map(l => JSON.parse(l)))
-  }))
-  return { child, lines, started }
-}
-
-async function answer (args: string[], env?: Record<string, string>): Promise<any> {
-  const all = await instance(args, env).lines
-  return all[all.length - 1]
-}
-
-async function runs (dir: string): Promise<string[]> {
-  return (await readFile(join(dir, 'runs.txt'), 'utf8')).split('\n').filter(l => l.length > 0)
-}
+const instance = (args: string[], env?: Record<string, string>) => instanceOn(db, args, env)
+const answer = (args: string[], env?: Record<string, string>) => answerOn(db, args, env)
 
 describe('manual retry across instances', () => {
   test('statistics are zeros on an empty database', slow, async () => {

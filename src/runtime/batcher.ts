@@ -6,8 +6,9 @@
  *
  * Independent ready tasks are capped at a fair share of the ready work, so that
  * every free thread gets some; chain successors are not, since nothing else could
- * run them sooner. A task with a timeout goes alone, so that a batch has one
- * deadline.
+ * run them sooner (unless strict durability is on: a dependent then waits for
+ * its dependency's result to be committed). A task with a timeout goes alone, so
+ * that a batch has one deadline.
  */
 import type { Plan } from '../workflow/planner.js'
 import { TaskState, type Execution } from './execution.js'
@@ -27,14 +28,17 @@ export interface BatchLimits {
 export class Batcher {
   readonly #targetMs: number
   readonly #maxBatch: number
+  readonly #chains: boolean
   // Run-time estimate per handler (ms), by handler number; -1 until measured.
   #estimates = new Float64Array(16).fill(-1)
   readonly #handlerNumbers = new Map<string, number>()
   readonly #planHandlers = new WeakMap<Plan, Int32Array>()
 
-  constructor (targetMs: number, maxBatch: number) {
+  /** `chains`: whether chain successors may follow their dependency in the same batch. */
+  constructor (targetMs: number, maxBatch: number, chains = true) {
     this.#targetMs = targetMs
     this.#maxBatch = maxBatch
+    this.#chains = chains
   }
 
   /**
@@ -54,7 +58,7 @@ export class Batcher {
     let last = first
     while (count < limit && budget > 0) {
       // A chain successor first: it needs only the task just added.
-      const next = plan.chainNext[last]
+      const next = this.#chains ? plan.chainNext[last] : -1
       if (next !== -1 && exec.state[next] === TaskState.Pending && exec.remaining[next] === 1) {
         out[count++] = next
         budget -= this.#estimate(numbers[next])

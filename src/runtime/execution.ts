@@ -6,6 +6,20 @@ import { Fifo } from './fifo.js'
 import { TaskOutputs } from './task-outputs.js'
 import { executionRecordOf, resultOf } from './execution-records.js'
 
+/** Who runs an execution and how, fixed when it starts. */
+export interface ExecutionContext {
+  instanceId: string
+  /** Keep output bytes in task records. */
+  storeOutputs: boolean
+  /** Strict durability: dependents wait for the results they need to be committed. */
+  gated: boolean
+  /** Start time, epoch ms. */
+  now: number
+  traceId: string
+  rootSpanId: string
+  retryOf?: string
+}
+
 /** Per-task state. */
 export const enum TaskState { Pending, Ready, InFlight, RetryWait, Success, Failed, Skipped, Cancelled }
 
@@ -46,6 +60,8 @@ export class Execution {
   #errors: Map<number, ErrorInfo> | null = null
   #reusedFrom: Map<number, string> | null = null
   readonly #ready = new Fifo<number>()
+  // With strict durability: tasks whose dependencies succeeded, waiting for those results to be committed.
+  readonly #held: Fifo<number> | null
   #settled = 0
   #succeeded = 0
   #failed = 0
@@ -55,26 +71,26 @@ export class Execution {
   #resolve!: (result: ExecutionResult) => void
   #result: ExecutionResult | null = null
 
-  constructor (id: string, plan: Plan, input: Uint8Array, instanceId: string, storeOutputs: boolean,
-    now: number, traceId: string, rootSpanId: string, retryOf?: string) {
+  constructor (id: string, plan: Plan, input: Uint8Array, context: ExecutionContext) {
     const n = plan.size
     this.id = id
     this.plan = plan
     this.input = input
-    this.instanceId = instanceId
-    this.startedAt = now
-    this.#updatedAt = now
-    this.traceId = traceId
-    this.rootSpanId = rootSpanId
-    this.retryOf = retryOf
-    this.storeOutputs = storeOutputs
+    this.instanceId = context.instanceId
+    this.startedAt = context.now
+    this.#updatedAt = context.now
+    this.traceId = context.traceId
+    this.rootSpanId = context.rootSpanId
+    this.retryOf = context.retryOf
+    this.storeOutputs = context.storeOutputs
+    this.#held = context.gated ? new Fifo<number>() : null
     this.state = new Uint8Array(n)
     this.remaining = plan.depCounts.slice()
     this.attempts = new Uint16Array(n)
     this.readyAt = new Float64Array(n)
     this.taskStart = new Float64Array(n)
     this.taskEnd = new Float64Array(n)
-    this.outputs = new TaskOutputs(plan, storeOutputs)
+    this.outputs = new TaskOutputs(plan, context.storeOutputs)
     this.done = new Promise(resolve => { this.#resolve = resolve })
   }
 
@@ -90,6 +106,8 @@ export class Execution {
   get running (): number { return this.#running }
   /** Ready tasks not yet taken. */
   get readyLength (): number { return this.#ready.length }
+  /** Tasks held until the results they depend on are committed (strict durability). */
+  get heldLength (): number { return this.#held?.length ?? 0 }
   /** Every task has a final state. */
   get complete (): boolean { return this.#settled === this.plan.size }
   /** The result, once finished. */
@@ -115,6 +133,19 @@ export class Execution {
     }
   }
 
+  /** The first `count` held tasks become ready (the results they wait for are committed): returns how many. */
+  releaseHeld (count: number): number {
+    let released = 0
+    for (let c = 0; c < count; c++) {
+      const i = this.#held!.shift()
+      if (i === undefined) break
+      if (this.state[i] !== TaskState.Ready) continue
+      this.#ready.push(i)
+      released++
+    }
+    return released
+  }
+
   /** The oldest ready task, or -1. */
   peekReady (): number { return this.#ready.peek() ?? -1 }
   takeReady (): number { return this.#ready.shift() ?? -1 }
@@ -128,7 +159,8 @@ export class Execution {
 
   /**
    * A task succeeded with the output at `buf` (see TaskOutputs). Its dependents whose
-   * dependencies are now all done become ready: returns how many.
+   * dependencies are now all done become ready: returns how many. With strict
+   * durability they are held instead (see releaseHeld), and 0 is returned.
    */
   succeed (i: number, start: number, end: number, buf: Uint8Array | Packet | null, offset: number, length: number): number {
     this.state[i] = TaskState.Success
@@ -145,7 +177,16 @@ export class Execution {
     for (let d = 0; d < dependents.length; d++) {
       const j = dependents[d]
       if (--this.remaining[j] === 0) {
-        if (this.state[j] === TaskState.Pending) { this.markReady(j, end); ready++ } else if (this.state[j] === TaskState.InFlight) this.readyAt[j] = end
+        if (this.state[j] === TaskState.Pending) {
+          if (this.#held === null) {
+            this.markReady(j, end)
+            ready++
+          } else {
+            this.state[j] = TaskState.Ready
+            this.readyAt[j] = end
+            this.#held.push(j)
+          }
+        } else if (this.state[j] === TaskState.InFlight) this.readyAt[j] = end
       }
     }
     return ready
@@ -232,6 +273,7 @@ export class Execution {
     const error = { code, message }
     this.#error = error
     this.#ready.clear()
+    this.#held?.clear()
     const cancelled: number[] = []
     for (let i = 0; i < this.plan.size; i++) {
       const s = this.state[i]

@@ -29,6 +29,7 @@ import { Fifo } from './fifo.js'
 import { kPacketOutput } from './task-outputs.js'
 import type { Lifecycle } from './lifecycle.js'
 import { crashError, kOutputInAnswer, timeoutError, WorkerPool, type Batch, type PoolListener } from './worker-pool.js'
+import { CommitGate, type GateListener, type GroupCommit } from './commit-gate.js'
 
 export interface SchedulerStats {
   tasksDispatched: number
@@ -45,12 +46,14 @@ export interface SchedulerListener {
 }
 
 
-export class Scheduler implements PoolListener {
+export class Scheduler implements PoolListener, GateListener {
   readonly #options: ResolvedEngineOptions
   readonly #lifecycle: Lifecycle
   readonly #listener: SchedulerListener
   readonly #pool: WorkerPool
   readonly #batcher: Batcher
+  // Strict durability only: dependents wait for the results they need to be committed.
+  readonly #gate: CommitGate | null
   readonly #encoder = new BatchEncoder()
   // Executions with ready tasks, each at most once (round robin).
   readonly #execs = new Fifo<Execution>()
@@ -67,11 +70,14 @@ export class Scheduler implements PoolListener {
   #batchesDispatched = 0
   #peakTasksInFlight = 0
 
-  constructor (options: ResolvedEngineOptions, lifecycle: Lifecycle, listener: SchedulerListener, logger: Logger) {
+  /** `commit`: the recorder's group commit, for strict durability (`durability: 'task'`). */
+  constructor (options: ResolvedEngineOptions, lifecycle: Lifecycle, listener: SchedulerListener, logger: Logger, commit: GroupCommit) {
     this.#options = options
     this.#lifecycle = lifecycle
     this.#listener = listener
-    this.#batcher = new Batcher(options.batchTargetMs, options.maxBatchSize)
+    const strict = options.durability === 'task'
+    this.#gate = strict ? new CommitGate(commit, this) : null
+    this.#batcher = new Batcher(options.batchTargetMs, options.maxBatchSize, !strict)
     this.#take = new Int32Array(options.maxBatchSize)
     this.#pool = new WorkerPool(options, this, logger)
   }
@@ -114,6 +120,9 @@ export class Scheduler implements PoolListener {
 
   /** Sends batches while a slot is free and tasks are ready. */
   pump (): void {
+    // Called after every round of outcomes: with strict durability, what they made
+    // ready (or ended) waits for one commit of everything recorded so far.
+    this.#gate?.seal()
     const maxConcurrency = this.#options.maxConcurrency
     const limits = this.#limits
     while (this.#pool.freeSlots > 0 && this.#inFlightTasks < maxConcurrency) {
@@ -200,6 +209,7 @@ export class Scheduler implements PoolListener {
     const { exec } = batch
     const i = batch.tasks[b]
     const length = pool.outputLength(batch, b)
+    const held = exec.heldLength
     let ready: number
     if (length === kOutputInAnswer) {
       const packet = answer!.packets![b]!
@@ -216,6 +226,7 @@ export class Scheduler implements PoolListener {
       this.#enqueue(exec)
     }
     this.#lifecycle.taskSucceeded(exec, i, thread)
+    if (exec.heldLength > held) this.#gate!.hold(exec, exec.heldLength - held)
   }
 
   #failed (exec: Execution, i: number, start: number, end: number, error: ErrorInfo, thread: number): void {
@@ -342,6 +353,26 @@ export class Scheduler implements PoolListener {
 
   #maybeFinish (exec: Execution): void {
     if (exec.status !== 'running' || !exec.complete) return
+    if (this.#gate !== null) {
+      // It ends once the records of its last tasks are committed (see concluded).
+      if (!this.#gate.ending(exec)) this.#gate.conclude(exec)
+      return
+    }
+    exec.conclude()
+    this.#finish(exec)
+  }
+
+  /** @internal GateListener: results were committed; the tasks that waited for them are ready. */
+  released (exec: Execution, count: number): void {
+    if (count === 0) return
+    this.#readyTotal += count
+    this.#enqueue(exec)
+    this.pump()
+  }
+
+  /** @internal GateListener: every task of `exec` is final and committed. */
+  concluded (exec: Execution): void {
+    if (exec.status !== 'running') return
     exec.conclude()
     this.#finish(exec)
   }

@@ -1,6 +1,7 @@
 // One graph-task instance in a process of its own, for tests of what instances share
 // through MySQL. Usage: node instance.mjs <action> [arg] [dir] with GT_DB (JSON storage
-// options) and GT_HEARTBEAT ("interval,timeout" ms). Actions: run, retry,
+// options), GT_HEARTBEAT ("interval,timeout" ms), GT_DURABILITY ('batched' or 'task') and
+// GT_FLUSH (the tracer's flushInterval, ms). Actions: run, retry,
 // retry-when-free, failed, abandon, stats, wait-interrupted. Publishes the workflows of
 // workflows/test-subjects/recoverable.mjs unless GT_PUBLISH=0, prints one JSON line
 // { ok, value } or { ok: false, code, message }, and exits.
@@ -14,7 +15,8 @@ const engine = new Engine({
   threads: 1,
   storage: new MySQLStorage(JSON.parse(process.env.GT_DB)),
   logger: pino({ level: 'silent' }),
-  tracer: { flushInterval: 50 },
+  tracer: { flushInterval: Number(process.env.GT_FLUSH ?? 50) },
+  durability: process.env.GT_DURABILITY ?? 'batched',
   heartbeatInterval,
   heartbeatTimeout
 })
