@@ -3,7 +3,7 @@ import { describe, expect, onTestFinished, test, vi } from 'vitest'
 import { MemoryStorage, type MySQLStorage } from '../dist/index.js'
 import { Recorder, kTracerDefaults } from '../src/telemetry/recorder.js'
 import type { RecordBatch, RefusedRecord } from '../src/storage/storage.js'
-import { execution, executionId, task, useTestDatabase } from './helpers/mysql.js'
+import { execution, executionId, source, task, useTestDatabase } from './helpers/mysql.js'
 import { TcpProxy } from './helpers/tcp-proxy.js'
 
 const db = useTestDatabase()
@@ -45,7 +45,7 @@ describe.each(storages)('Recorder.whenCommitted on %s', (_name, make) => {
     const { storage } = watched(make('seen_'))
     const recorder = recorderOn(storage)
     recorder.recordExecution(execution(1))
-    for (const id of ['a', 'b', 'c']) recorder.recordTask(task(1, id))
+    for (const id of ['a', 'b', 'c']) recorder.recordTask(source(task(1, id)), 0)
     const outcome = await new Promise<[string, boolean]>(resolve => recorder.whenCommitted((arg, ok) => resolve([arg, ok]), 'x'))
     expect(outcome).toEqual(['x', true])
     expect((await storage.getExecution(executionId(1)))?.status).toBe('success')
@@ -58,7 +58,7 @@ describe.each(storages)('Recorder.whenCommitted on %s', (_name, make) => {
     const called: number[] = []
     recorder.recordExecution(execution(2, { totalTasks: 32 }))
     for (let i = 0; i < 32; i++) {
-      recorder.recordTask(task(2, `t${i}`))
+      recorder.recordTask(source(task(2, `t${i}`)), 0)
       recorder.whenCommitted((n, ok) => { if (ok) called.push(n) }, i)
     }
     await vi.waitFor(() => { expect(called).toHaveLength(32) })
@@ -71,17 +71,17 @@ describe.each(storages)('Recorder.whenCommitted on %s', (_name, make) => {
     const recorder = recorderOn(storage)
     const called: string[] = []
     const release = hold()
-    recorder.recordTask(task(3, 'first'))
+    recorder.recordTask(source(task(3, 'first')), 0)
     recorder.whenCommitted(arg => called.push(arg), 'first')
     await vi.waitFor(() => { expect(batches).toHaveLength(1) })
-    recorder.recordTask(task(3, 'second'))
-    recorder.recordTask(task(3, 'third'))
+    recorder.recordTask(source(task(3, 'second')), 0)
+    recorder.recordTask(source(task(3, 'third')), 0)
     recorder.whenCommitted(arg => called.push(arg), 'second')
     recorder.whenCommitted(arg => called.push(arg), 'third')
     expect(called).toEqual([])
     release()
     await vi.waitFor(() => { expect(called).toEqual(['first', 'second', 'third']) })
-    expect(batches.map(b => b.tasks.map(t => t.taskId))).toEqual([['first'], ['second', 'third']])
+    expect(batches.map(b => Array.from(b.tasks, t => t.taskId))).toEqual([['first'], ['second', 'third']])
   })
 
   test('with nothing to commit the callback still runs, but never synchronously', async () => {
@@ -108,7 +108,7 @@ describe('Recorder.whenCommitted through an outage', () => {
     proxy.cut()
     const called: boolean[] = []
     recorder.recordExecution(execution(4))
-    recorder.recordTask(task(4, 'a'))
+    recorder.recordTask(source(task(4, 'a')), 0)
     recorder.whenCommitted((_arg, ok) => called.push(ok), null)
     await vi.waitFor(() => { expect(recorder.stats().writeErrors).toBeGreaterThan(1) })
     expect(called).toEqual([])

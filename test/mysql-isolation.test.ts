@@ -5,7 +5,7 @@ import type { RowDataPacket } from 'mysql2/promise'
 import { createWorkflow, type MySQLStorage } from '../dist/index.js'
 import { Recorder, kTracerDefaults } from '../src/telemetry/recorder.js'
 import { sharedHandler, startEngine, subject } from './helpers/engine.js'
-import { execution, executionId, failureCase, log, span, task, useTestDatabase } from './helpers/mysql.js'
+import { execution, executionId, failureCase, log, source, span, task, useTestDatabase } from './helpers/mysql.js'
 
 const db = useTestDatabase()
 
@@ -46,9 +46,9 @@ describe('a record the server refuses is set aside alone', () => {
     recorder.recordExecution(execution(1))
     recorder.recordExecution(execution(2, { completedTasks: -1 }))
     recorder.recordExecution(execution(3))
-    recorder.recordTask(task(1, 'a'))
-    recorder.recordTask(task(1, 'b', { attempts: -1 }))
-    recorder.recordTask(task(3, 'a'))
+    recorder.recordTask(source(task(1, 'a')), 0)
+    recorder.recordTask(source(task(1, 'b', { attempts: -1 })), 0)
+    recorder.recordTask(source(task(3, 'a')), 0)
     recorder.recordRetry(failureCase(1, { manualAttempts: -1 }))
     recorder.recordRetry(failureCase(3))
     recorder.recordLog(log(1, 0))
@@ -72,10 +72,10 @@ describe('a record the server refuses is set aside alone', () => {
   test('the tasks and case of an execution whose row is refused are set aside with it, so that none points at nothing', async () => {
     const { recorder, lines } = recorderOn('cascade_')
     recorder.recordExecution(execution(1, { totalTasks: -1, status: 'failed' }))
-    recorder.recordTask(task(1, 'a'))
+    recorder.recordTask(source(task(1, 'a')), 0)
     recorder.recordRetry(failureCase(1))
     recorder.recordExecution(execution(2))
-    recorder.recordTask(task(2, 'a'))
+    recorder.recordTask(source(task(2, 'a')), 0)
     await recorder.flush()
     expect(recorder.stats()).toMatchObject({ rejected: 3, recordsWritten: 2 })
     expect(lines.filter(l => /refused/.test(String(l.msg))).map(l => l.kind).sort()).toEqual(['executions', 'retries', 'tasks'])

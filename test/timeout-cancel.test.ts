@@ -1,3 +1,4 @@
+import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, test } from 'vitest'
 import { createWorkflow, type Engine } from '../dist/index.js'
@@ -104,11 +105,12 @@ describe('timeouts and cancellation', () => {
     const file = join(await tempDir(), 'aborted.txt')
     const engine = startEngine({ threads: 1, cancelGracePeriod: 5_000 })
     await engine.publishWorkflow(createWorkflow('wait').addTask('wait', { handler: subject('abortable.mjs'), input: { file } }).build())
-    const running = started(engine)
     const id = await engine.executeAsync('wait')
-    await running
+    // Cancelled once the handler runs (task.started fires when its batch is sent, and a
+    // task of a stopped batch that has not started yet does not start at all).
+    await expect.poll(() => lines(file), { timeout: 4_000 }).toEqual(['waiting'])
     await engine.cancelExecution(id)
-    await expect.poll(() => lines(file), { timeout: 4_000 }).toEqual(['aborted'])
+    await expect.poll(() => lines(file), { timeout: 4_000 }).toEqual(['waiting', 'aborted'])
   })
 
   test('a sleeping handler that honours ctx.signal keeps its worker', slow, async () => {
@@ -124,5 +126,27 @@ describe('timeouts and cancellation', () => {
     await new Promise(resolve => setTimeout(resolve, 1_000))
     const after = (await engine.execute('where')).tasks.where.output as { threadId: number }
     expect(after.threadId).toBe(before.threadId)
+  })
+
+  test('a task of a cancelled execution that had not started yet does not start', slow, async () => {
+    const dir = await tempDir()
+    const engine = startEngine({ threads: 1 })
+    const step = subject('step.mjs')
+    await engine.publishWorkflow(createWorkflow('hold').addTask('hold', { handler: step, input: { gate: 'wait' } }).build())
+    await engine.publishWorkflow(createWorkflow('victim').addTask('victim', { handler: step }).build())
+    await engine.publishWorkflow(createWorkflow('after').addTask('after', { handler: step }).build())
+    // The only worker holds 'hold' until the marker exists; 'victim' waits behind it.
+    const holding = engine.execute('hold', { dir })
+    await expect.poll(() => lines(join(dir, 'runs.txt')), { timeout: 10_000 }).toEqual(['hold'])
+    const queued = new Promise<void>(resolve => engine.on('task.started', e => { if (e.taskId === 'victim') resolve() }))
+    const victim = await engine.executeAsync('victim', { dir })
+    await queued
+    expect(await engine.cancelExecution(victim)).toBe(true)
+    await writeFile(join(dir, 'marker'), '')
+    expect((await holding).status).toBe('success')
+    // 'after' goes to the worker behind the victim's batch: once it ran, that batch was seen.
+    expect((await engine.execute('after', { dir })).status).toBe('success')
+    expect((await engine.getExecutionResult(victim)).status).toBe('cancelled')
+    expect(await lines(join(dir, 'runs.txt'))).toEqual(['hold', 'after'])
   })
 })

@@ -4,7 +4,8 @@ import type { ExecutionRecord, ExecutionResult, ExecutionStatus, TaskRecord, Tas
 import type { Packet } from './wire.js'
 import { Fifo } from './fifo.js'
 import { TaskOutputs } from './task-outputs.js'
-import { executionRecordOf, resultOf } from './execution-records.js'
+import { executionRecordOf, resultOf, taskRecordOf } from './execution-records.js'
+import type { TaskSource } from '../storage/storage.js'
 
 /** Who runs an execution and how, fixed when it starts. */
 export interface ExecutionContext {
@@ -32,7 +33,7 @@ const kStatusOf: readonly TaskStatus[] = ['pending', 'pending', 'running', 'pend
  * transition methods below, which keep the counters that go with it. Other
  * classes read the arrays, never write them.
  */
-export class Execution {
+export class Execution implements TaskSource {
   readonly id: string
   readonly plan: Plan
   /** The execution input, v8-serialised. */
@@ -331,6 +332,24 @@ export class Execution {
   /** The live result: made now, for a running execution. */
   liveResult (): ExecutionResult {
     return this.#result ?? resultOf(this, false)
+  }
+
+  // --- TaskSource: storage reads the records of tasks from here -----------------------
+
+  get executionId (): string { return this.id }
+  /** Task id of task i (SpanOwner). */
+  taskIdOf (i: number): string { return this.plan.ids[i] }
+  get taskCount (): number { return this.plan.size }
+
+  /** The record of task i as it stands: what storage keeps. */
+  taskRecord (i: number): TaskRecord {
+    return taskRecordOf(this, i)
+  }
+
+  recordSize (i: number): number {
+    const error = this.#errors?.get(i)
+    const text = error === undefined ? 0 : 2 * (error.message.length + (error.stack?.length ?? 0))
+    return text + (this.storeOutputs ? Math.max(0, this.outputs.len[i]) : 0)
   }
 
   /** The record storage keeps of this execution, as it stands. */

@@ -7,12 +7,10 @@
 import type { Logger } from 'pino'
 import type { ErrorInfo } from '../errors.js'
 import type { EventBus } from '../event-bus.js'
-import { newSpanId } from '../ids.js'
 import type { Recorder } from '../telemetry/recorder.js'
 import { LOG_LEVEL_VALUES, type ExecutionResult, type LogLevel, type SpanRecord } from '../types.js'
 import { now } from './clock.js'
 import type { Execution } from './execution.js'
-import { taskRecordOf } from './execution-records.js'
 
 export class Lifecycle {
   readonly #recorder: Recorder
@@ -32,7 +30,7 @@ export class Lifecycle {
     // Outputs reused by a resume belong to this execution too: a later resume starts from here.
     if (exec.settled > 0) {
       for (let i = 0; i < exec.plan.size; i++) {
-        if (exec.reusedFromOf(i) !== undefined) this.#recorder.recordTask(taskRecordOf(exec, i))
+        if (exec.reusedFromOf(i) !== undefined) this.#recorder.recordTask(exec, i)
       }
     }
     const { retryOf } = exec
@@ -55,7 +53,7 @@ export class Lifecycle {
     const start = exec.taskStart[i]
     const end = exec.taskEnd[i]
     this.#span(exec, i, start, end, threadId, null)
-    this.#recorder.recordTask(taskRecordOf(exec, i))
+    this.#recorder.recordTask(exec, i)
     if (this.#events.has('task.completed')) {
       this.#events.emit('task.completed', {
         executionId: exec.id, workflowId: exec.workflowId, taskId: exec.plan.ids[i], attempt: exec.attempts[i], duration: end - start, time: end
@@ -81,7 +79,7 @@ export class Lifecycle {
     const attempt = exec.attempts[i]
     const taskId = exec.plan.ids[i]
     this.#span(exec, i, exec.taskStart[i], exec.taskEnd[i], threadId, error)
-    this.#recorder.recordTask(taskRecordOf(exec, i))
+    this.#recorder.recordTask(exec, i)
     this.log(exec, taskId, 'error', `failed after ${attempt} attempt${attempt === 1 ? '' : 's'}: ${error.code}: ${error.message}`, attempt)
     if (this.#events.has('task.failed')) {
       this.#events.emit('task.failed', {
@@ -94,7 +92,7 @@ export class Lifecycle {
   tasksSkipped (exec: Execution, skipped: readonly number[]): void {
     for (let s = 0; s < skipped.length; s++) {
       const j = skipped[s]
-      this.#recorder.recordTask(taskRecordOf(exec, j))
+      this.#recorder.recordTask(exec, j)
       if (this.#events.has('task.skipped')) {
         this.#events.emit('task.skipped', { executionId: exec.id, workflowId: exec.workflowId, taskId: exec.plan.ids[j], reason: exec.errorOf(j)!.message, time: exec.updatedAt })
       }
@@ -107,7 +105,7 @@ export class Lifecycle {
   }
 
   tasksCancelled (exec: Execution, cancelled: readonly number[]): void {
-    for (let c = 0; c < cancelled.length; c++) this.#recorder.recordTask(taskRecordOf(exec, cancelled[c]))
+    for (let c = 0; c < cancelled.length; c++) this.#recorder.recordTask(exec, cancelled[c])
   }
 
   executionFinished (exec: Execution, result: ExecutionResult): void {
@@ -150,32 +148,9 @@ export class Lifecycle {
     if (this.#logger.isLevelEnabled('debug')) this.#logger.debug({ executionId: exec.id, taskId, level }, message)
   }
 
-  /** The span of one attempt of task `i`, ended at `end`. */
+  /** The span of one attempt of task `i`, ended at `end`: columns in the recorder, no object. */
   #span (exec: Execution, i: number, start: number, end: number, threadId: number, error: ErrorInfo | null): void {
-    const taskId = exec.plan.ids[i]
-    const span: SpanRecord = {
-      traceId: exec.traceId,
-      spanId: newSpanId(),
-      parentSpanId: exec.rootSpanId,
-      executionId: exec.id,
-      taskId,
-      name: taskId,
-      startTime: start,
-      endTime: end,
-      statusCode: error === null ? 'OK' : 'ERROR',
-      attributes: {
-        'task.attempt': exec.attempts[i],
-        'task.queue_wait_ms': Math.max(0, Math.round((start - exec.readyAt[i]) * 1000) / 1000),
-        'task.run_ms': Math.round((end - start) * 1000) / 1000,
-        'worker.thread_id': threadId,
-        'task.status': error === null ? 'success' : 'failed'
-      }
-    }
-    if (error !== null) {
-      span.statusMessage = error.message
-      span.attributes['error.code'] = error.code
-    }
-    this.#recorder.recordSpan(span)
+    this.#recorder.recordTaskSpan(exec, i, exec.attempts[i], exec.readyAt[i], start, end, threadId, error)
   }
 
   /** The root span of a finished execution: its id is the parent of every task span. */

@@ -104,6 +104,7 @@ export function resetSlot (views: SharedViews, slot: number): void {
   Atomics.store(views.cancel, slot, 0)
   Atomics.store(views.current, slot, -1)
   Atomics.store(views.done, slot, 0)
+  views.thread[slot] = 0
   views.dataUsed[slot] = 0
   views.started[slot] = 0
 }

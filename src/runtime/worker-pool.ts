@@ -1,8 +1,9 @@
 /**
  * The Piscina pool and everything that speaks to it: slots of shared memory
- * (one per batch in flight), their abort controllers and cancel flags, the
- * timeout watchdog, reading the outcomes workers publish, and the errors of a
- * worker that died or was stopped.
+ * (one per batch in flight) and their cancel flags, the timeout watchdog,
+ * reading the outcomes workers publish, stopping a batch (its worker terminated
+ * when it does not stop by itself), and the errors of a worker that died or was
+ * stopped.
  *
  *   scheduler ─acquire(exec, tasks)─▶ Batch (a free slot) ─send(message)─▶ Piscina ─▶ worker
  *        ▲                                                                    │
@@ -38,7 +39,6 @@ export interface Batch {
   readonly slot: number
   /** Task index by position. */
   readonly tasks: Int32Array
-  readonly controller: AbortController
   /** Per-task timeout of the batch's single task; 0 for none. */
   readonly timeout: number
   /** When the batch was sent, epoch ms. */
@@ -75,7 +75,6 @@ export class WorkerPool {
   readonly #grace: number
   readonly #loadTimeout: number
   readonly #free: number[] = []
-  readonly #controllers: Array<AbortController | undefined> = []
   readonly #watchdog: Watchdog
   // Batches of several tasks in flight: the sweep looks at them.
   readonly #multi = new Set<Batch>()
@@ -122,11 +121,7 @@ export class WorkerPool {
   /** Takes a free slot for a batch of `tasks` (there must be one: see freeSlots). */
   acquire (exec: Execution, tasks: Int32Array, timeout: number): Batch {
     const slot = this.#free.pop()!
-    // One controller per slot, replaced only once it has aborted: a batch is the slot's
-    // only user while it is in flight, and Piscina removes its listener when it settles.
-    let controller = this.#controllers[slot]
-    if (controller === undefined || controller.signal.aborted) controller = this.#controllers[slot] = new AbortController()
-    return { exec, slot, tasks, controller, timeout, sentAt: 0, early: null, seen: 0, settled: false, stopped: null }
+    return { exec, slot, tasks, timeout, sentAt: 0, early: null, seen: 0, settled: false, stopped: null }
   }
 
   /** Sends a batch: its integers and bytes go into the slot's inbox when they fit, else with the message. */
@@ -145,7 +140,9 @@ export class WorkerPool {
       ;(transfer ??= []).push(message.ints.buffer as ArrayBuffer, message.bytes.buffer as ArrayBuffer)
     }
     batch.sentAt = now()
-    this.#piscina.run(message, { signal: batch.controller.signal, transferList: (transfer ?? undefined) as never })
+    // No AbortSignal: Piscina's listener on it costs more per batch than the rest of the
+    // send, and stop() terminates the worker itself (see below).
+    this.#piscina.run(message, transfer === null ? undefined : { transferList: transfer as never })
       .then((answer: BatchAnswer | null) => this.#done(batch, answer), (err: unknown) => this.#failed(batch, err))
     if (batch.timeout !== 0) this.#watchdog.add(batch)
     if (batch.tasks.length > 1) {
@@ -230,14 +227,28 @@ export class WorkerPool {
   }
 
   /**
-   * Stops a batch: `ctx.signal` aborts now, and a worker still running it after the
-   * grace period is terminated (Piscina terminates the worker of an aborted task).
+   * Stops a batch: `ctx.signal` aborts now, the worker skips the tasks it has not
+   * started, and one still running a task of the batch after the grace period is
+   * terminated (Piscina then fails the batch and starts a new worker).
    */
   stop (batch: Batch, why: 'timeout' | 'cancel'): void {
     if (batch.stopped !== null) return
     batch.stopped = why
     Atomics.store(this.#views.cancel, batch.slot, 1)
-    setTimeout(abortBatch, this.#grace, batch).unref()
+    setTimeout(terminateStopped, this.#grace, this, batch).unref()
+  }
+
+  /** @internal the grace period of a stopped batch ended */
+  terminateIfRunning (batch: Batch): void {
+    // Answered meanwhile, or between two tasks: the worker has let go of it (or soon will).
+    if (batch.settled || Atomics.load(this.#views.current, batch.slot) === -1) return
+    const threadId = this.#views.thread[batch.slot]
+    for (const worker of this.#piscina.threads) {
+      if (worker.threadId === threadId) {
+        void worker.terminate()
+        return
+      }
+    }
   }
 
   async close (): Promise<void> {
@@ -251,9 +262,8 @@ function sweep (pool: WorkerPool): void {
   pool.sweepNow()
 }
 
-function abortBatch (batch: Batch): void {
-  // A batch that has answered meanwhile must not abort its slot's controller: the slot may carry another batch now.
-  if (!batch.settled) batch.controller.abort()
+function terminateStopped (pool: WorkerPool, batch: Batch): void {
+  pool.terminateIfRunning(batch)
 }
 
 export { kOutputInAnswer }

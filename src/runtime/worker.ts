@@ -119,6 +119,11 @@ export default async function runBatch (message: BatchMessage): Promise<unknown>
   let transfer: ArrayBuffer[] | null = null
   let ref = refsAt
   for (let b = 0; b < count; b++) {
+    if (Atomics.load(views.cancel, slot) !== 0) {
+      // Stopped (cancelled, or timed out) before this task: the rest of the batch does not run.
+      for (let rest = b; rest < count; rest++) publishOutcome(views, slot, rest, Outcome.NotRun, 0, 0, null, false)
+      break
+    }
     const index = ints[BatchInts.tasksAt + 2 * b]
     const attempt = ints[BatchInts.tasksAt + 2 * b + 1]
     const first = plan.depStart[index]

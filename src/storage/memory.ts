@@ -1,4 +1,5 @@
-import type { ExecutionStorage, RecordBatch, RefusedRecord, RetryStorage, StaleReport } from './storage.js'
+import { isSpanRows, isTaskRows, type ExecutionStorage, type RecordBatch, type RefusedRecord, type RetryStorage, type RowList, type StaleReport, type TaskSource } from './storage.js'
+import { MemoryEntry } from './memory-entry.js'
 import type {
   ExecutionQuery, ExecutionRecord, InstanceRecord, LogEntry, LogQuery, RetryQuery, RetryRecord, RetryStatistics,
   SpanRecord, TaskRecord
@@ -26,13 +27,6 @@ const kDefaults: Required<MemoryStorageOptions> = Object.freeze({
 
 const kEvictedIds = 10_000
 
-interface Entry {
-  /** Undefined while only the execution's tasks, logs or spans have arrived. */
-  record: ExecutionRecord | undefined
-  tasks: Map<string, TaskRecord>
-  logs: LogEntry[]
-  spans: SpanRecord[]
-}
 
 /**
  * The embedded default: history in process memory, bounded by count and age so
@@ -43,7 +37,7 @@ export class MemoryStorage implements ExecutionStorage, RetryStorage {
   readonly kind = 'memory'
   readonly #options: Required<MemoryStorageOptions>
   // Map keeps insertion order, and ids sort by start time, so the first key is the oldest.
-  readonly #executions = new Map<string, Entry>()
+  readonly #executions = new Map<string, MemoryEntry>()
   // Ids evicted lately, so that their late writes stay out: a batch of writes may
   // name many more executions than the bound holds.
   readonly #evicted = new Set<string>()
@@ -87,24 +81,38 @@ export class MemoryStorage implements ExecutionStorage, RetryStorage {
   // Spans and logs travel in another queue than records, so they may arrive before
   // the execution they belong to: they wait in an entry without a record. Writes for
   // an execution evicted a moment ago are ignored rather than bringing it back.
-  #entry (id: string): Entry | undefined {
+  #entry (id: string): MemoryEntry | undefined {
     let entry = this.#executions.get(id)
     if (entry === undefined) {
       if (this.#evicted.has(id)) return undefined
-      entry = { record: undefined, tasks: new Map(), logs: [], spans: [] }
+      entry = new MemoryEntry()
       this.#executions.set(id, entry)
     }
     return entry
   }
 
-  async writeTaskResults (records: readonly TaskRecord[]): Promise<void> {
+  async writeTaskResults (records: RowList<TaskRecord>): Promise<void> {
     this.#putTasks(records)
   }
 
-  #putTasks (records: readonly TaskRecord[]): void {
-    for (let i = 0; i < records.length; i++) {
-      const record = records[i]
-      this.#entry(record.executionId)?.tasks.set(record.taskId, record)
+  // Rows from the engine keep a reference to its state; anything else is kept as records.
+  #putTasks (records: RowList<TaskRecord>): void {
+    if (isTaskRows(records)) {
+      let last: TaskSource | null = null
+      let entry: MemoryEntry | undefined
+      for (let k = 0; k < records.length; k++) {
+        const source = records.sourceOf(k)
+        if (source !== last) {
+          last = source
+          entry = this.#entry(source.executionId)
+        }
+        entry?.putTaskOf(source, records.indexOf(k))
+      }
+      return
+    }
+    for (let k = 0; k < records.length; k++) {
+      const record = records.at(k)!
+      this.#entry(record.executionId)?.putTask(record)
     }
   }
 
@@ -112,8 +120,24 @@ export class MemoryStorage implements ExecutionStorage, RetryStorage {
     for (let i = 0; i < entries.length; i++) this.#entry(entries[i].executionId)?.logs.push(entries[i])
   }
 
-  async writeSpans (spans: readonly SpanRecord[]): Promise<void> {
-    for (let i = 0; i < spans.length; i++) this.#entry(spans[i].executionId)?.spans.push(spans[i])
+  async writeSpans (spans: RowList<SpanRecord>): Promise<void> {
+    if (isSpanRows(spans)) {
+      let last = ''
+      let entry: MemoryEntry | undefined
+      for (let k = 0; k < spans.length; k++) {
+        const id = spans.executionIdOf(k)
+        if (id !== last) {
+          last = id
+          entry = this.#entry(id)
+        }
+        entry?.putSpanRow(spans, k)
+      }
+      return
+    }
+    for (let k = 0; k < spans.length; k++) {
+      const span = spans.at(k)!
+      this.#entry(span.executionId)?.putSpan(span)
+    }
   }
 
   async getExecution (id: string): Promise<ExecutionRecord | undefined> {
@@ -145,8 +169,7 @@ export class MemoryStorage implements ExecutionStorage, RetryStorage {
   }
 
   async getTaskResults (executionId: string): Promise<TaskRecord[]> {
-    const entry = this.#executions.get(executionId)
-    return entry === undefined ? [] : [...entry.tasks.values()]
+    return this.#executions.get(executionId)?.tasks() ?? []
   }
 
   async getLogs (executionId: string, query: LogQuery = {}): Promise<LogEntry[]> {
@@ -167,8 +190,7 @@ export class MemoryStorage implements ExecutionStorage, RetryStorage {
   }
 
   async getSpans (executionId: string): Promise<SpanRecord[]> {
-    const spans = this.#executions.get(executionId)?.spans ?? []
-    return [...spans].sort((a, b) => a.startTime - b.startTime)
+    return this.#executions.get(executionId)?.spans() ?? []
   }
 
   async close (): Promise<void> {}

@@ -15,7 +15,7 @@
  * statement is idempotent, so the recorder may send the same batch again.
  */
 import { ErrorCodes } from '../errors.js'
-import type { RecordBatch, RecordKind, RefusedRecord } from './storage.js'
+import { rowsOf, type RecordBatch, type RecordKind, type RefusedRecord } from './storage.js'
 import type { RejectedRecord } from './mysql-errors.js'
 import type { Session } from './mysql-pool.js'
 import { sendRows, type PacketLimit } from './mysql-batch.js'
@@ -38,7 +38,9 @@ export interface RecordsContext {
 
 /** Writes `batch` in one transaction on `session`; resolves with the records set aside. */
 export async function writeRecords (session: Session, batch: RecordBatch, ctx: RecordsContext): Promise<RefusedRecord[]> {
-  const { executions, tasks, retries } = batch
+  const { executions, retries } = batch
+  // Made here, once per attempt of the transaction: the engine hands task records over as rows to make.
+  const tasks = rowsOf(batch.tasks)
   const refused: RefusedRecord[] = []
   const size = partSize(ctx.limit.bytes)
   const note = (kind: RecordKind, list: RejectedRecord[], map: (i: number) => number = i => i): Set<number> => {

@@ -14,7 +14,7 @@
  * cases by a fenced upsert.
  */
 import type { RowDataPacket } from 'mysql2/promise'
-import type { ExecutionStorage, RecordBatch, RecordKind, RefusedRecord, RetryStorage, StaleReport } from './storage.js'
+import type { ExecutionStorage, RecordBatch, RecordKind, RefusedRecord, RetryStorage, RowList, StaleReport } from './storage.js'
 import type {
   ExecutionQuery, ExecutionRecord, InstanceRecord, LogEntry, LogQuery, RetryQuery, RetryRecord, RetryStatistics, SpanRecord, TaskRecord
 } from '../types.js'
@@ -169,7 +169,7 @@ export class MySQLStorage implements ExecutionStorage, RetryStorage {
   }
 
   /** Upserts task results by (executionId, taskId), in one transaction. @throws {StorageError} with `rejected` */
-  async writeTaskResults (records: readonly TaskRecord[]): Promise<void> {
+  async writeTaskResults (records: RowList<TaskRecord>): Promise<void> {
     await this.#writeOne('tasks', { executions: [], tasks: records, retries: [] }, records.length)
   }
 
@@ -190,8 +190,8 @@ export class MySQLStorage implements ExecutionStorage, RetryStorage {
   }
 
   /** Inserts spans; a span id already stored is left as it is. @throws {StorageError} */
-  async writeSpans (spans: readonly SpanRecord[]): Promise<void> {
-    await this.#insert('spans', this.#sql.insertSpans, spans.length, i => spanTuple(spans[i]))
+  async writeSpans (spans: RowList<SpanRecord>): Promise<void> {
+    await this.#insert('spans', this.#sql.insertSpans, spans.length, i => spanTuple(spans.at(i)!))
   }
 
   // Increasing within this process and close to the clock in µs, so that lines of one

@@ -4,13 +4,71 @@ import type {
 } from '../types.js'
 
 /**
+ * Rows a storage reads by position. A plain array is one; the engine hands over
+ * task records and spans as lists that make each row only when `at(k)` asks for
+ * it, from state it keeps anyway (see TaskRows, SpanRows), so that recording a
+ * task costs no object per task on the main thread.
+ */
+export interface RowList<T> extends Iterable<T> {
+  readonly length: number
+  at (index: number): T | undefined
+}
+
+/** Where the engine's task records come from: an execution's live state, read when asked. */
+export interface TaskSource {
+  readonly executionId: string
+  /** Tasks of the execution. */
+  readonly taskCount: number
+  /** The record of task i as it stands now. */
+  taskRecord (i: number): TaskRecord
+  /** Estimated bytes of task i's record (its output and error text), to bound what is buffered. */
+  recordSize (i: number): number
+}
+
+/**
+ * Task records as the engine writes them: row k is task `indexOf(k)` of `sourceOf(k)`.
+ * A storage in the same process may keep the source instead of the records (its
+ * state only moves forward); one elsewhere calls `at(k)`.
+ */
+export interface TaskRows extends RowList<TaskRecord> {
+  sourceOf (k: number): TaskSource
+  indexOf (k: number): number
+}
+
+/** Spans as the engine writes them: columns, made into SpanRecords by `at(k)`. */
+export interface SpanRows extends RowList<SpanRecord> {
+  /** The execution of row k, without making the row. */
+  executionIdOf (k: number): string
+  /** The start of row k, without making the row. */
+  startOf (k: number): number
+}
+
+/** True for the engine's TaskRows (any list without them is read with `at`). */
+export function isTaskRows (list: RowList<TaskRecord>): list is TaskRows {
+  return typeof (list as Partial<TaskRows>).sourceOf === 'function'
+}
+
+/** True for the engine's SpanRows. */
+export function isSpanRows (list: RowList<SpanRecord>): list is SpanRows {
+  return typeof (list as Partial<SpanRows>).executionIdOf === 'function'
+}
+
+/** Every row of a list as an array: the list itself when it is one. */
+export function rowsOf<T> (list: RowList<T>): readonly T[] {
+  if (Array.isArray(list)) return list
+  const out = new Array<T>(list.length)
+  for (let k = 0; k < out.length; k++) out[k] = list.at(k)!
+  return out
+}
+
+/**
  * The records of one flush of the recorder, committed together: an execution is
  * never terminal in storage without its task results, and a failure case never
  * points at an execution that is not there.
  */
 export interface RecordBatch {
   executions: readonly ExecutionRecord[]
-  tasks: readonly TaskRecord[]
+  tasks: RowList<TaskRecord>
   /** Failure cases (manual retry); empty unless the storage is a RetryStorage. */
   retries: readonly RetryRecord[]
 }
@@ -65,11 +123,11 @@ export interface ExecutionStorage {
   /** Inserts or updates executions by id. */
   writeExecutions (records: readonly ExecutionRecord[]): Promise<void>
   /** Inserts or updates task results by (executionId, taskId). */
-  writeTaskResults (records: readonly TaskRecord[]): Promise<void>
+  writeTaskResults (records: RowList<TaskRecord>): Promise<void>
   /** Appends log entries. */
   writeLogs (entries: readonly LogEntry[]): Promise<void>
   /** Appends spans. */
-  writeSpans (spans: readonly SpanRecord[]): Promise<void>
+  writeSpans (spans: RowList<SpanRecord>): Promise<void>
 
   getExecution (id: string): Promise<ExecutionRecord | undefined>
   /** Newest first by default ordering of ids (which sort by start time). */

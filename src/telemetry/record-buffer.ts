@@ -5,8 +5,9 @@
  * memory they hold, and the callbacks waiting for their commit.
  */
 import type { Logger } from 'pino'
-import type { ExecutionRecord, RetryRecord, TaskRecord } from '../types.js'
-import type { RecordBatch } from '../storage/storage.js'
+import type { ExecutionRecord, RetryRecord } from '../types.js'
+import type { RecordBatch, TaskSource } from '../storage/storage.js'
+import { TaskRowList } from './task-rows.js'
 
 /** Called once the records recorded before `whenCommitted` are committed (`true`), or never will be (`false`). */
 export type CommitCallback<T> = (arg: T, committed: boolean) => void
@@ -22,10 +23,6 @@ function executionBytes (r: ExecutionRecord): number {
   return kRecordOverhead + r.input.byteLength + textBytes(r.error)
 }
 
-function taskBytes (r: TaskRecord): number {
-  return kRecordOverhead + (r.output?.byteLength ?? 0) + textBytes(r.error)
-}
-
 function retryBytes (r: RetryRecord): number {
   return kRecordOverhead + 2 * r.errorMessage.length
 }
@@ -33,7 +30,9 @@ function retryBytes (r: RetryRecord): number {
 /** One group of records: filled by the recorder, then written as one transaction. */
 export class RecordBuffer {
   readonly #executions = new Map<string, ExecutionRecord>()
-  readonly #tasks = new Map<string, TaskRecord>()
+  // Tasks as (live state, index): the record is read from the execution when written.
+  // A task's record is final when it is recorded, so a task is here at most once.
+  readonly #tasks = new TaskRowList()
   readonly #retries = new Map<string, RetryRecord>()
   // Callbacks and their arguments, flat: [callback, arg, callback, arg, ...]. No closure per waiter.
   readonly #waiters: unknown[] = []
@@ -41,7 +40,7 @@ export class RecordBuffer {
 
   /** Records held. */
   get size (): number {
-    return this.#executions.size + this.#tasks.size + this.#retries.size
+    return this.#executions.size + this.#tasks.length + this.#retries.size
   }
 
   /** Estimated memory of the records held, inputs and outputs included. */
@@ -61,12 +60,10 @@ export class RecordBuffer {
     this.#executions.set(r.id, r)
   }
 
-  /** Keeps `r` as the latest state of its task. */
-  setTask (r: TaskRecord): void {
-    const key = r.executionId + '\0' + r.taskId
-    const old = this.#tasks.get(key)
-    this.#bytes += taskBytes(r) - (old === undefined ? 0 : taskBytes(old))
-    this.#tasks.set(key, r)
+  /** Keeps task i of `source`: its record is read from the source when it is written. */
+  setTask (source: TaskSource, i: number): void {
+    this.#bytes += kRecordOverhead + source.recordSize(i)
+    this.#tasks.push(source, i)
   }
 
   /** Keeps `r` as the latest state of its failure case. */
@@ -84,21 +81,21 @@ export class RecordBuffer {
   /** Takes `newer`'s records (each replacing this buffer's state of the same key) and its waiters. */
   absorb (newer: RecordBuffer): void {
     for (const r of newer.#executions.values()) this.setExecution(r)
-    for (const r of newer.#tasks.values()) this.setTask(r)
+    for (let k = 0; k < newer.#tasks.length; k++) this.setTask(newer.#tasks.sourceOf(k), newer.#tasks.indexOf(k))
     for (const r of newer.#retries.values()) this.setRetry(r)
     for (let i = 0; i < newer.#waiters.length; i++) this.#waiters.push(newer.#waiters[i])
   }
 
   /** The records as storage takes them. */
   batch (): RecordBatch {
-    return { executions: [...this.#executions.values()], tasks: [...this.#tasks.values()], retries: [...this.#retries.values()] }
+    return { executions: [...this.#executions.values()], tasks: this.#tasks, retries: [...this.#retries.values()] }
   }
 
   /** Ids of the records held, for a report of what was lost. */
   ids (): { executions: string[], tasks: string[], retries: string[] } {
     return {
       executions: [...this.#executions.keys()],
-      tasks: [...this.#tasks.values()].map(t => `${t.executionId}/${t.taskId}`),
+      tasks: Array.from(this.#tasks, t => `${t.executionId}/${t.taskId}`),
       retries: [...this.#retries.keys()]
     }
   }

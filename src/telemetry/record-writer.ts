@@ -14,8 +14,8 @@
  * set aside alone, logged with its id and counted in `rejected`.
  */
 import type { Logger } from 'pino'
-import type { ExecutionStorage, RecordBatch, RecordKind, RefusedRecord, RetryStorage } from '../storage/storage.js'
-import type { ExecutionRecord, RetryRecord, TaskRecord } from '../types.js'
+import { rowsOf, type ExecutionStorage, type RecordBatch, type RecordKind, type RefusedRecord, type RetryStorage, type TaskSource } from '../storage/storage.js'
+import type { ExecutionRecord, RetryRecord } from '../types.js'
 import { ErrorCodes } from '../errors.js'
 import { RecordBuffer, type CommitCallback } from './record-buffer.js'
 import type { ResolvedTracerOptions } from './tracer-options.js'
@@ -54,7 +54,7 @@ export class RecordWriter {
   /** Buffers the latest state of an execution. */
   recordExecution (r: ExecutionRecord): void { this.#buffer.setExecution(r) }
   /** Buffers the latest state of a task. */
-  recordTask (r: TaskRecord): void { this.#buffer.setTask(r) }
+  recordTask (source: TaskSource, i: number): void { this.#buffer.setTask(source, i) }
   /** Buffers the latest state of a failure case. */
   recordRetry (r: RetryRecord): void { this.#buffer.setRetry(r) }
 
@@ -188,7 +188,7 @@ export class RecordWriter {
 function idOf (batch: RecordBatch, r: RefusedRecord): string {
   switch (r.kind) {
     case 'executions': return batch.executions[r.index]?.id ?? `#${r.index}`
-    case 'tasks': { const t = batch.tasks[r.index]; return t === undefined ? `#${r.index}` : `${t.executionId}/${t.taskId}` }
+    case 'tasks': { const t = batch.tasks.at(r.index); return t === undefined ? `#${r.index}` : `${t.executionId}/${t.taskId}` }
     case 'retries': return `${batch.retries[r.index]?.executionId ?? `#${r.index}`}/retry`
     default: return `#${r.index}`
   }
@@ -205,7 +205,7 @@ async function writeOneByOne (storage: ExecutionStorage, batch: RecordBatch): Pr
   const refused: RefusedRecord[] = []
   const kinds: Array<[RecordKind, readonly unknown[], (items: never[]) => Promise<void>]> = [
     ['executions', batch.executions, items => storage.writeExecutions(items)],
-    ['tasks', batch.tasks, items => storage.writeTaskResults(items)],
+    ['tasks', rowsOf(batch.tasks), items => storage.writeTaskResults(items)],
     ['retries', batch.retries, items => (storage as ExecutionStorage & RetryStorage).writeRetryRecords(items)]
   ]
   for (const [kind, items, write] of kinds) {

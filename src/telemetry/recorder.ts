@@ -17,12 +17,13 @@
  * bounded by refusing new work (`backlogFull()`), not by dropping.
  */
 import type { Logger } from 'pino'
-import type { ExecutionStorage } from '../storage/storage.js'
-import type { ExecutionRecord, LogEntry, RetryRecord, SpanRecord, TaskRecord } from '../types.js'
-import { ErrorCodes, StorageError } from '../errors.js'
+import type { ExecutionStorage, TaskSource } from '../storage/storage.js'
+import type { ExecutionRecord, LogEntry, RetryRecord, SpanRecord } from '../types.js'
+import { ErrorCodes, StorageError, type ErrorInfo } from '../errors.js'
 import type { CommitCallback } from './record-buffer.js'
 import { RecordWriter } from './record-writer.js'
 import { TelemetryWriter } from './telemetry-writer.js'
+import type { SpanOwner } from './span-rows.js'
 import type { ResolvedTracerOptions, TracerStats } from './tracer-options.js'
 
 export { kTracerDefaults, validateTracerOptions } from './tracer-options.js'
@@ -59,6 +60,15 @@ export class Recorder {
     this.#telemetry.recordSpan(span)
   }
 
+  /**
+   * Buffers the span of one attempt of task `task` of `owner` as columns (no object);
+   * drops and counts it when the bound is reached.
+   */
+  recordTaskSpan (owner: SpanOwner, task: number, attempt: number, readyAt: number, start: number, end: number,
+    threadId: number, error: ErrorInfo | null): void {
+    this.#telemetry.recordTaskSpan(owner, task, attempt, readyAt, start, end, threadId, error)
+  }
+
   /** Buffers a log entry; drops and counts it when the bound is reached. */
   recordLog (entry: LogEntry): void {
     this.#telemetry.recordLog(entry)
@@ -69,9 +79,9 @@ export class Recorder {
     this.#records.recordExecution(record)
   }
 
-  /** Records the latest state of a task; never dropped. */
-  recordTask (record: TaskRecord): void {
-    this.#records.recordTask(record)
+  /** Records task i of `source` in its final state (read from the source when written); never dropped. */
+  recordTask (source: TaskSource, i: number): void {
+    this.#records.recordTask(source, i)
   }
 
   /** Records the latest state of a failure case (manual retry); never dropped. */

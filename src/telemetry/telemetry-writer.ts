@@ -11,14 +11,15 @@
  */
 import fastq from 'fastq'
 import type { Logger } from 'pino'
-import type { ExecutionStorage } from '../storage/storage.js'
+import type { ExecutionStorage, RowList } from '../storage/storage.js'
+import { SpanColumns, type SpanOwner } from './span-rows.js'
 import type { LogEntry, SpanRecord } from '../types.js'
-import { ErrorCodes } from '../errors.js'
+import { ErrorCodes, type ErrorInfo } from '../errors.js'
 import type { ResolvedTracerOptions } from './tracer-options.js'
 
 interface Job {
   kind: 'spans' | 'logs'
-  items: Array<SpanRecord | LogEntry>
+  items: RowList<SpanRecord> | LogEntry[]
   /** Set once the job is settled for good (written, set aside or lost), so a late outcome is ignored. */
   settled?: boolean
   /** Pending retry, cleared when close() gives up. */
@@ -47,7 +48,7 @@ export class TelemetryWriter {
   readonly #ready: () => Promise<void>
   readonly #queue: fastq.queue<Job, void>
   readonly #active = new Set<Job>()
-  #spans: SpanRecord[] = []
+  #spans: SpanColumns
   #logs: LogEntry[] = []
   #pending = 0
   #idleWaiters: Array<() => void> = []
@@ -61,6 +62,7 @@ export class TelemetryWriter {
     this.#options = options
     this.#logger = logger
     this.#ready = ready
+    this.#spans = new SpanColumns(options.batchSize)
     this.#queue = fastq(this, this.#work, options.concurrency)
     this.#queue.drain = () => this.#wakeIfIdle()
   }
@@ -83,10 +85,23 @@ export class TelemetryWriter {
     }
     this.#counters.spansRecorded++
     this.#pending++
-    if (this.#spans.push(span) >= this.#options.batchSize) this.cut()
+    this.#spans.push(span)
+    if (this.#spans.full) this.cut()
   }
 
-  /** Buffers a log line, or drops and counts it past `maxQueueSize`. */
+  /** The span of one attempt of task `task` of `owner`, as columns (see SpanColumns). */
+  recordTaskSpan (owner: SpanOwner, task: number, attempt: number, readyAt: number, start: number, end: number,
+    threadId: number, error: ErrorInfo | null): void {
+    if (this.#pending >= this.#options.maxQueueSize) {
+      this.#counters.spansDropped++
+      return
+    }
+    this.#counters.spansRecorded++
+    this.#pending++
+    this.#spans.pushTask(owner, task, attempt, readyAt, start, end, threadId, error)
+    if (this.#spans.full) this.cut()
+  }
+
   recordLog (entry: LogEntry): void {
     if (this.#pending >= this.#options.maxQueueSize) {
       this.#counters.logsDropped++
@@ -100,10 +115,9 @@ export class TelemetryWriter {
   /** Moves the buffers into batches for the queue. */
   cut (): void {
     const { batchSize } = this.#options
-    while (this.#spans.length > 0) {
-      const items = this.#spans.length <= batchSize ? this.#spans : this.#spans.splice(0, batchSize)
-      if (items === this.#spans) this.#spans = []
-      this.#push({ kind: 'spans', items })
+    if (this.#spans.length > 0) {
+      this.#push({ kind: 'spans', items: this.#spans })
+      this.#spans = new SpanColumns(batchSize)
     }
     while (this.#logs.length > 0) {
       const items = this.#logs.length <= batchSize ? this.#logs : this.#logs.splice(0, batchSize)
@@ -205,7 +219,7 @@ export class TelemetryWriter {
       job.settled = true
       return true
     }
-    for (let i = n - 1; i >= 0; i--) this.#queue.unshift({ kind: job.kind, items: [job.items[i]] })
+    for (let i = n - 1; i >= 0; i--) this.#queue.unshift(job.kind === 'spans' ? { kind: 'spans', items: [job.items.at(i) as SpanRecord] } : { kind: 'logs', items: [job.items.at(i) as LogEntry] })
     job.settled = true
     return true
   }
@@ -213,7 +227,7 @@ export class TelemetryWriter {
   #reject (job: Job, index: number, code: string | undefined, reason: string): void {
     this.#counters.rejected++
     this.#pending--
-    const item = job.items[index]
+    const item = job.items.at(index)!
     const id = job.kind === 'spans'
       ? `${item.executionId}/span:${(item as SpanRecord).spanId}`
       : `${item.executionId}/log@${(item as LogEntry).time}`
@@ -222,7 +236,7 @@ export class TelemetryWriter {
 
   #write (job: Job): Promise<void> {
     return this.#ready().then(() => job.kind === 'spans'
-      ? this.#storage.writeSpans(job.items as SpanRecord[])
+      ? this.#storage.writeSpans(job.items as RowList<SpanRecord>)
       : this.#storage.writeLogs(job.items as LogEntry[]))
   }
 

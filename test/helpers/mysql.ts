@@ -12,6 +12,7 @@ import {
   MySQLStorage, type ExecutionRecord, type LogEntry, type MySQLStorageOptions, type SpanRecord, type TaskRecord
 } from '../../dist/index.js'
 import type { RetryRecord } from '../../src/types.js'
+import type { TaskSource } from '../../src/storage/storage.js'
 
 /** Connection settings of the test server: GRAPH_TASK_MYSQL_URL, else MYSQL_HOST / MYSQL_PORT / MYSQL_USER / MYSQL_PASSWORD, else root@127.0.0.1:3306. */
 export function serverSettings (): { host: string, port: number, user: string, password: string } {
@@ -175,6 +176,14 @@ export function task (n: number, taskId: string, fields: Partial<TaskRecord> = {
     output: serialized(taskId),
     ...fields
   }
+}
+
+/**
+ * A task record as the recorder takes it: a TaskSource of one task. The engine
+ * hands over its executions' live state; a test hands over a fixed record.
+ */
+export function source (record: TaskRecord): TaskSource {
+  return { executionId: record.executionId, taskCount: 1, taskRecord: () => record, recordSize: () => record.output?.byteLength ?? 0 }
 }
 
 export function log (n: number, i: number, fields: Partial<LogEntry> = {}): LogEntry {

@@ -1,7 +1,11 @@
 import { appendFileSync } from 'node:fs'
 
-/** Waits until ctx.signal aborts, then appends "aborted" to `params.file` and rejects. */
+/**
+ * Appends "waiting" to `params.file` once it runs, waits until ctx.signal aborts, then
+ * appends "aborted" and rejects.
+ */
 export default function abortable (input, ctx) {
+  appendFileSync(ctx.params.file, 'waiting\n')
   return new Promise((resolve, reject) => {
     ctx.signal.addEventListener('abort', () => {
       appendFileSync(ctx.params.file, 'aborted\n')

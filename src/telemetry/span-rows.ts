@@ -1,0 +1,115 @@
+/**
+ * Spans of task attempts as columns, a batch at a time: recording a span writes
+ * one reference and a few numbers (no object, no id string); the SpanRecord is
+ * made only when storage asks for row k (`at`). Span ids are 8 random bytes per
+ * row, drawn for the whole batch the first time a row is made, and the same on
+ * every later read or retried write. Spans that are not task attempts (an
+ * execution's root span, one per execution) ride along as objects after the
+ * columns.
+ */
+import { randomFillSync } from 'node:crypto'
+import type { ErrorInfo } from '../errors.js'
+import type { SpanRows } from '../storage/storage.js'
+import type { SpanRecord } from '../types.js'
+
+/** Who a task span belongs to: an execution, by its ids, and its tasks by index. */
+export interface SpanOwner {
+  readonly id: string
+  readonly traceId: string
+  /** The execution's root span: the parent of its task spans. */
+  readonly rootSpanId: string
+  taskIdOf (i: number): string
+}
+
+export class SpanColumns implements SpanRows {
+  readonly capacity: number
+  #count = 0
+  readonly #owners: SpanOwner[] = []
+  // Errors are rare: kept by row, only where there is one.
+  #errors: Map<number, ErrorInfo> | null = null
+  // Per row: start, end, ready (when the task could start).
+  readonly #times: Float64Array
+  // Per row: task index, attempt, worker thread id.
+  readonly #ints: Int32Array
+  #ids: Uint8Array | null = null
+  readonly #others: SpanRecord[] = []
+
+  constructor (capacity: number) {
+    this.capacity = capacity
+    this.#times = new Float64Array(3 * capacity)
+    this.#ints = new Int32Array(3 * capacity)
+  }
+
+  /** Rows held: columns and others. */
+  get length (): number { return this.#count + this.#others.length }
+  get full (): boolean { return this.length >= this.capacity }
+
+  /** The span of one attempt of task `task` of `owner`. */
+  pushTask (owner: SpanOwner, task: number, attempt: number, readyAt: number, start: number, end: number,
+    threadId: number, error: ErrorInfo | null): void {
+    const k = this.#count++
+    this.#owners.push(owner)
+    if (error !== null) (this.#errors ??= new Map()).set(k, error)
+    this.#times[3 * k] = start
+    this.#times[3 * k + 1] = end
+    this.#times[3 * k + 2] = readyAt
+    this.#ints[3 * k] = task
+    this.#ints[3 * k + 1] = attempt
+    this.#ints[3 * k + 2] = threadId
+  }
+
+  /** Any other span, as an object. */
+  push (span: SpanRecord): void {
+    this.#others.push(span)
+  }
+
+  // The ids of every row, drawn once, when the first row is made.
+  #idsOf (): Uint8Array {
+    return this.#ids ??= randomFillSync(new Uint8Array(8 * this.capacity))
+  }
+
+  executionIdOf (k: number): string {
+    return k < this.#count ? this.#owners[k].id : this.#others[k - this.#count].executionId
+  }
+
+  startOf (k: number): number {
+    return k < this.#count ? this.#times[3 * k] : this.#others[k - this.#count].startTime
+  }
+
+  at (k: number): SpanRecord | undefined {
+    if (k < 0 || k >= this.length) return undefined
+    if (k >= this.#count) return this.#others[k - this.#count]
+    const owner = this.#owners[k]
+    const start = this.#times[3 * k]
+    const end = this.#times[3 * k + 1]
+    const error = this.#errors?.get(k) ?? null
+    const taskId = owner.taskIdOf(this.#ints[3 * k])
+    const span: SpanRecord = {
+      traceId: owner.traceId,
+      spanId: Buffer.from(this.#idsOf().buffer, 8 * k, 8).toString('hex'),
+      parentSpanId: owner.rootSpanId,
+      executionId: owner.id,
+      taskId,
+      name: taskId,
+      startTime: start,
+      endTime: end,
+      statusCode: error === null ? 'OK' : 'ERROR',
+      attributes: {
+        'task.attempt': this.#ints[3 * k + 1],
+        'task.queue_wait_ms': Math.max(0, Math.round((start - this.#times[3 * k + 2]) * 1000) / 1000),
+        'task.run_ms': Math.round((end - start) * 1000) / 1000,
+        'worker.thread_id': this.#ints[3 * k + 2],
+        'task.status': error === null ? 'success' : 'failed'
+      }
+    }
+    if (error !== null) {
+      span.statusMessage = error.message
+      span.attributes['error.code'] = error.code
+    }
+    return span
+  }
+
+  * [Symbol.iterator] (): Iterator<SpanRecord> {
+    for (let k = 0; k < this.length; k++) yield this.at(k)!
+  }
+}
