@@ -75,8 +75,9 @@ export interface EngineOptions {
    */
   batchTargetMs?: number
   /**
-   * Most tasks in one worker message.
-   * @default 64
+   * Most tasks in one worker message (the time budget, batchTargetMs, usually ends a
+   * batch first; this bounds it for tasks of a few microseconds).
+   * @default 512
    */
   maxBatchSize?: number
   /**
@@ -181,7 +182,7 @@ const kDefaults = Object.freeze({
   idleTimeout: 60_000,
   cancelGracePeriod: 100,
   batchTargetMs: 5,
-  maxBatchSize: 64,
+  maxBatchSize: 512,
   retainExecutions: 1000,
   retainFor: 600_000,
   storeOutputs: true,

@@ -1,14 +1,16 @@
 /**
- * Decides what goes into one worker message: ready tasks of one execution,
- * plus chain successors, until their measured run time adds up to the target.
+ * Decides what goes into one worker message: ready tasks of one execution, and
+ * the tasks whose every unfinished dependency is in the batch already (they run
+ * after them in the same worker), until their measured run time adds up to the
+ * target.
  * It keeps a run-time estimate per handler (an exponential average of what the
  * workers measured) and touches no thread: it can be tested on its own.
  *
  * Independent ready tasks are capped at a fair share of the ready work, so that
- * every free thread gets some; chain successors are not, since nothing else could
- * run them sooner (unless strict durability is on: a dependent then waits for
- * its dependency's result to be committed). A task with a timeout goes alone, so
- * that a batch has one deadline.
+ * every free thread gets some; the tasks that follow their dependencies are not,
+ * since nothing else could run them sooner (unless strict durability is on: a
+ * dependent then waits for its dependencies' results to be committed). A task
+ * with a timeout goes alone, so that a batch has one deadline.
  */
 import type { Plan } from '../workflow/planner.js'
 import { TaskState, type Execution } from './execution.js'
@@ -28,22 +30,30 @@ export interface BatchLimits {
 export class Batcher {
   readonly #targetMs: number
   readonly #maxBatch: number
-  readonly #chains: boolean
+  readonly #fuse: boolean
+  // Per task index, reused across batches (a batch's serial marks what it wrote):
+  // how many of a task's dependencies are in the batch being built.
+  #stamp = new Int32Array(0)
+  #inBatch = new Int32Array(0)
+  #serial = 0
   // Run-time estimate per handler (ms), by handler number; -1 until measured.
   #estimates = new Float64Array(16).fill(-1)
   readonly #handlerNumbers = new Map<string, number>()
   readonly #planHandlers = new WeakMap<Plan, Int32Array>()
+  #lastPlan: Plan | null = null
+  #lastNumbers: Int32Array | null = null
 
-  /** `chains`: whether chain successors may follow their dependency in the same batch. */
-  constructor (targetMs: number, maxBatch: number, chains = true) {
+  /** `fuse`: whether a task may follow its dependencies in the same batch (not with strict durability). */
+  constructor (targetMs: number, maxBatch: number, fuse = true) {
     this.#targetMs = targetMs
     this.#maxBatch = maxBatch
-    this.#chains = chains
+    this.#fuse = fuse
   }
 
   /**
    * Takes the next batch of `exec` (which has a ready task) into `out`; returns
-   * how many tasks it holds. Ready tasks are taken off the execution's queue.
+   * how many tasks it holds. Ready tasks are taken off the execution's queue. Every
+   * task comes after the tasks of the batch it depends on.
    */
   take (exec: Execution, out: Int32Array, limits: BatchLimits): number {
     const { plan } = exec
@@ -55,14 +65,25 @@ export class Batcher {
     let share = Math.ceil(limits.readyTotal / limits.freeThreads) - 1
     const limit = Math.min(this.#maxBatch, out.length, limits.concurrencyLeft)
     let budget = this.#targetMs - this.#estimate(numbers[first])
-    let last = first
+    const serial = this.#fuse ? this.#nextSerial(plan.size) : 0
+    const stamp = this.#stamp
+    const inBatch = this.#inBatch
+    const { dependentStart, dependentList } = plan
+    // Tasks of the batch whose dependents are still to look at.
+    let scan = 0
     while (count < limit && budget > 0) {
-      // A chain successor first: it needs only the task just added.
-      const next = this.#chains ? plan.chainNext[last] : -1
-      if (next !== -1 && exec.state[next] === TaskState.Pending && exec.remaining[next] === 1) {
-        out[count++] = next
-        budget -= this.#estimate(numbers[next])
-        last = next
+      if (scan < count) {
+        // Dependents first: one whose unfinished dependencies are all in this batch can
+        // run right after them, in the same worker, with no round trip.
+        if (!this.#fuse) { scan = count; continue }
+        const i = out[scan++]
+        for (let k = dependentStart[i]; k < dependentStart[i + 1] && count < limit && budget > 0; k++) {
+          const j = dependentList[k]
+          if (stamp[j] !== serial) { stamp[j] = serial; inBatch[j] = 0 }
+          if (++inBatch[j] !== exec.remaining[j] || exec.state[j] !== TaskState.Pending || plan.timeouts[j] !== 0) continue
+          out[count++] = j
+          budget -= this.#estimate(numbers[j])
+        }
         continue
       }
       const candidate = exec.peekReady()
@@ -71,9 +92,21 @@ export class Batcher {
       share--
       out[count++] = candidate
       budget -= this.#estimate(numbers[candidate])
-      last = candidate
     }
     return count
+  }
+
+  #nextSerial (size: number): number {
+    if (this.#stamp.length < size) {
+      this.#stamp = new Int32Array(Math.max(size, this.#stamp.length * 2))
+      this.#inBatch = new Int32Array(this.#stamp.length)
+      this.#serial = 0
+    }
+    if (this.#serial === 0x7fffffff) {
+      this.#stamp.fill(0)
+      this.#serial = 0
+    }
+    return ++this.#serial
   }
 
   /** A worker measured `ms` of run time for task `i` of `plan`. */
@@ -95,6 +128,8 @@ export class Batcher {
   }
 
   #numbersOf (plan: Plan): Int32Array {
+    // Outcomes come a batch at a time, of one execution: the last plan is nearly always the one.
+    if (plan === this.#lastPlan) return this.#lastNumbers!
     let numbers = this.#planHandlers.get(plan)
     if (numbers === undefined) {
       numbers = new Int32Array(plan.size)
@@ -113,6 +148,8 @@ export class Batcher {
       }
       this.#planHandlers.set(plan, numbers)
     }
+    this.#lastPlan = plan
+    this.#lastNumbers = numbers
     return numbers
   }
 }

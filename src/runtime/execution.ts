@@ -174,10 +174,11 @@ export class Execution implements TaskSource {
     this.#running--
     if (end > this.#updatedAt) this.#updatedAt = end
     let ready = 0
-    const dependents = this.plan.dependents[i]
-    for (let d = 0; d < dependents.length; d++) {
-      const j = dependents[d]
-      if (--this.remaining[j] === 0) {
+    const { dependentStart, dependentList } = this.plan
+    const remaining = this.remaining
+    for (let d = dependentStart[i]; d < dependentStart[i + 1]; d++) {
+      const j = dependentList[d]
+      if (--remaining[j] === 0) {
         if (this.state[j] === TaskState.Pending) {
           if (this.#held === null) {
             this.markReady(j, end)

@@ -49,16 +49,22 @@ export class Lifecycle {
     this.#events.emit('task.started', { executionId: exec.id, workflowId: exec.workflowId, taskId: exec.plan.ids[i], attempt: exec.attempts[i], time })
   }
 
-  taskSucceeded (exec: Execution, i: number, threadId: number): void {
+  /** Whether anyone listens for task.completed. */
+  get completionsWanted (): boolean {
+    return this.#events.has('task.completed')
+  }
+
+  taskCompleted (exec: Execution, i: number): void {
     const start = exec.taskStart[i]
     const end = exec.taskEnd[i]
-    this.#span(exec, i, start, end, threadId, null)
-    this.#recorder.recordTask(exec, i)
-    if (this.#events.has('task.completed')) {
-      this.#events.emit('task.completed', {
-        executionId: exec.id, workflowId: exec.workflowId, taskId: exec.plan.ids[i], attempt: exec.attempts[i], duration: end - start, time: end
-      })
-    }
+    this.#events.emit('task.completed', {
+      executionId: exec.id, workflowId: exec.workflowId, taskId: exec.plan.ids[i], attempt: exec.attempts[i], duration: end - start, time: end
+    })
+  }
+
+  /** `count` tasks of `exec` succeeded on thread `threadId`: their spans and records, for a batch at once. */
+  tasksSucceeded (exec: Execution, tasks: Int32Array, count: number, threadId: number): void {
+    if (count > 0) this.#recorder.recordSuccesses(exec, tasks, count, threadId)
   }
 
   /** A failed attempt that will be retried after `delay` ms. */

@@ -4,7 +4,7 @@
  *   start(exec) ─▶ roots ready ─▶ executions with ready tasks (round robin)
  *                                   │ pump(): while a slot is free
  *                                   ▼
- *                 Batcher: ready tasks of one execution (+ chain successors)
+ *                 Batcher: ready tasks of one execution (+ what follows them)
  *                 BatchEncoder: one message ─▶ WorkerPool ─▶ worker
  *                                   │
  *   batchDone / sweep ◀─────────────┘ outcomes read from the slot
@@ -63,6 +63,9 @@ export class Scheduler implements PoolListener, GateListener {
   readonly #take: Int32Array
   readonly #limits: BatchLimits = { readyTotal: 0, freeThreads: 0, concurrencyLeft: 0 }
   readonly #skipped: number[] = []
+  // Tasks that succeeded in the batch being read: recorded together at its end.
+  readonly #won: Int32Array
+  #wonCount = 0
   #readyTotal = 0
   #pendingTasks = 0
   #inFlightTasks = 0
@@ -79,6 +82,7 @@ export class Scheduler implements PoolListener, GateListener {
     this.#gate = strict ? new CommitGate(commit, this) : null
     this.#batcher = new Batcher(options.batchTargetMs, options.maxBatchSize, !strict)
     this.#take = new Int32Array(options.maxBatchSize)
+    this.#won = new Int32Array(options.maxBatchSize)
     this.#pool = new WorkerPool(options, this, logger)
   }
 
@@ -174,37 +178,43 @@ export class Scheduler implements PoolListener, GateListener {
       const finished = pool.finished(batch)
       const copy = pool.copyOutputs(batch, batch.seen, finished)
       const thread = pool.thread(batch)
+      this.#wonCount = 0
+      const info = pool.outcomeInfo
+      const times = pool.outcomeTimes
+      const base = pool.outcomeBase(batch)
+      const logs = answer?.logs ?? null
+      const early = batch.early
       for (let b = 0; b < tasks.length; b++) {
         const i = tasks[b]
-        const logs = answer?.logs?.[b] ?? null
-        if (logs !== null) this.#lifecycle.workerLogs(exec, i, logs)
-        if (batch.early?.[b] === 1) continue
-        const status = b < finished ? pool.status(batch, b) : Outcome.NotRun
+        if (logs !== null && logs[b] !== null) this.#lifecycle.workerLogs(exec, i, logs[b]!)
+        if (early !== null && early[b] === 1) continue
+        const status = b < finished ? info[(base + b) * 3] : Outcome.NotRun
         if (status === Outcome.NotRun) {
-          // The worker stopped the batch before it, or the task before it in the chain
+          // The worker stopped the batch before it, or a dependency of it in the batch
           // failed. It goes again when its dependency allows; its attempt is given back.
           this.#requeue(exec, i, false)
           continue
         }
-        const start = pool.start(batch, b)
-        const end = pool.end(batch, b)
+        const start = times[(base + b) * 2]
+        const end = times[(base + b) * 2 + 1]
         if (b > 0 && this.#lifecycle.startsWanted) this.#lifecycle.taskStarted(exec, i, start)
         this.#batcher.measured(exec.plan, i, end - start)
         if (batch.stopped === 'timeout') {
           this.#failed(exec, i, start, end, timeoutError(exec.plan.timeouts[i]), thread)
         } else if (status === Outcome.Success) {
-          this.#succeeded(batch, b, copy, answer, thread)
+          this.#succeeded(batch, b, start, end, copy, answer)
         } else {
           this.#failed(exec, i, start, end, answer!.errors![b]!, thread)
         }
       }
+      this.#recordWon(exec, thread)
       this.#pendingTasks -= exec.settled - before
       this.#maybeFinish(exec)
     }
     this.pump()
   }
 
-  #succeeded (batch: Batch, b: number, copy: { bytes: Uint8Array, base: number } | null, answer: BatchAnswer | null, thread: number): void {
+  #succeeded (batch: Batch, b: number, start: number, end: number, copy: { bytes: Uint8Array, base: number } | null, answer: BatchAnswer | null): void {
     const pool = this.#pool
     const { exec } = batch
     const i = batch.tasks[b]
@@ -214,19 +224,26 @@ export class Scheduler implements PoolListener, GateListener {
     if (length === kOutputInAnswer) {
       const packet = answer!.packets![b]!
       ready = packet.oob === null
-        ? exec.succeed(i, pool.start(batch, b), pool.end(batch, b), packet.bytes, 0, packet.bytes.length)
-        : exec.succeed(i, pool.start(batch, b), pool.end(batch, b), packet, 0, kPacketOutput)
+        ? exec.succeed(i, start, end, packet.bytes, 0, packet.bytes.length)
+        : exec.succeed(i, start, end, packet, 0, kPacketOutput)
     } else if (length === 0) {
-      ready = exec.succeed(i, pool.start(batch, b), pool.end(batch, b), null, 0, 0)
+      ready = exec.succeed(i, start, end, null, 0, 0)
     } else {
-      ready = exec.succeed(i, pool.start(batch, b), pool.end(batch, b), copy!.bytes, pool.outputOffset(batch, b) - copy!.base, length)
+      ready = exec.succeed(i, start, end, copy!.bytes, pool.outputOffset(batch, b) - copy!.base, length)
     }
     if (ready > 0) {
       this.#readyTotal += ready
       this.#enqueue(exec)
     }
-    this.#lifecycle.taskSucceeded(exec, i, thread)
+    // Spans and records of a batch's successes go to the recorder in one call (#recordWon).
+    this.#won[this.#wonCount++] = i
+    if (this.#lifecycle.completionsWanted) this.#lifecycle.taskCompleted(exec, i)
     if (exec.heldLength > held) this.#gate!.hold(exec, exec.heldLength - held)
+  }
+
+  #recordWon (exec: Execution, thread: number): void {
+    this.#lifecycle.tasksSucceeded(exec, this.#won, this.#wonCount, thread)
+    this.#wonCount = 0
   }
 
   #failed (exec: Execution, i: number, start: number, end: number, error: ErrorInfo, thread: number): void {
@@ -283,14 +300,18 @@ export class Scheduler implements PoolListener, GateListener {
     const copy = pool.copyOutputs(batch, from, finished)
     const thread = pool.thread(batch)
     const before = exec.settled
+    this.#wonCount = 0
     for (let b = from; b < finished; b++) {
       if (b === skip || pool.status(batch, b) !== Outcome.Success || pool.outputLength(batch, b) === kOutputInAnswer) continue
       ;(batch.early ??= new Uint8Array(batch.tasks.length))[b] = 1
       this.#inFlightTasks--
-      if (b > 0 && this.#lifecycle.startsWanted) this.#lifecycle.taskStarted(exec, batch.tasks[b], pool.start(batch, b))
-      this.#batcher.measured(exec.plan, batch.tasks[b], pool.end(batch, b) - pool.start(batch, b))
-      this.#succeeded(batch, b, copy, null, thread)
+      const start = pool.start(batch, b)
+      const end = pool.end(batch, b)
+      if (b > 0 && this.#lifecycle.startsWanted) this.#lifecycle.taskStarted(exec, batch.tasks[b], start)
+      this.#batcher.measured(exec.plan, batch.tasks[b], end - start)
+      this.#succeeded(batch, b, start, end, copy, null)
     }
+    this.#recordWon(exec, thread)
     batch.seen = finished
     this.#pendingTasks -= exec.settled - before
     this.#maybeFinish(exec)

@@ -50,7 +50,7 @@ export interface SharedViews {
 export const kDataSize = 64 * 1024
 
 /** Integers and bytes of a batch that travel in the slot rather than in the message. */
-export const kInboxInts = 4096
+export const kInboxInts = 8192
 export const kInboxBytes = 64 * 1024
 
 /** `info` length of an output that did not fit the data region: it travels in the worker's answer. */

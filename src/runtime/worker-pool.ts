@@ -191,6 +191,15 @@ export class WorkerPool {
 
   // --- outcomes in the slot ---------------------------------------------------------
 
+  /**
+   * The slot's outcome table, to read many positions without a call each: position b
+   * is at `info[(base + b) * 3]` (status, output offset, output length) and
+   * `times[(base + b) * 2]` (start, end), with `base` from outcomeBase(batch).
+   */
+  get outcomeInfo (): Int32Array { return this.#views.info }
+  get outcomeTimes (): Float64Array { return this.#views.times }
+  outcomeBase (batch: Batch): number { return batch.slot * this.#views.maxBatch }
+
   /** Positions of the batch whose outcome is published. */
   finished (batch: Batch): number { return Atomics.load(this.#views.done, batch.slot) }
   status (batch: Batch, b: number): number { return this.#views.info[(batch.slot * this.#views.maxBatch + b) * 3] }

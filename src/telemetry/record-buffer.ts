@@ -60,6 +60,11 @@ export class RecordBuffer {
     this.#executions.set(r.id, r)
   }
 
+  /** Keeps `count` tasks of `source`, by index. */
+  setTasks (source: TaskSource, tasks: Int32Array, count: number): void {
+    for (let k = 0; k < count; k++) this.setTask(source, tasks[k])
+  }
+
   /** Keeps task i of `source`: its record is read from the source when it is written. */
   setTask (source: TaskSource, i: number): void {
     this.#bytes += kRecordOverhead + source.recordSize(i)

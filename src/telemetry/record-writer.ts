@@ -55,6 +55,7 @@ export class RecordWriter {
   recordExecution (r: ExecutionRecord): void { this.#buffer.setExecution(r) }
   /** Buffers the latest state of a task. */
   recordTask (source: TaskSource, i: number): void { this.#buffer.setTask(source, i) }
+  recordTasks (source: TaskSource, tasks: Int32Array, count: number): void { this.#buffer.setTasks(source, tasks, count) }
   /** Buffers the latest state of a failure case. */
   recordRetry (r: RetryRecord): void { this.#buffer.setRetry(r) }
 

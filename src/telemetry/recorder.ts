@@ -69,6 +69,15 @@ export class Recorder {
     this.#telemetry.recordTaskSpan(owner, task, attempt, readyAt, start, end, threadId, error)
   }
 
+  /**
+   * `count` tasks of `source` succeeded, on worker thread `threadId`: their spans and
+   * their records, in one call for a batch.
+   */
+  recordSuccesses (source: TaskSource & SpanOwner, tasks: Int32Array, count: number, threadId: number): void {
+    this.#telemetry.recordSuccessSpans(source, tasks, count, threadId)
+    this.#records.recordTasks(source, tasks, count)
+  }
+
   /** Buffers a log entry; drops and counts it when the bound is reached. */
   recordLog (entry: LogEntry): void {
     this.#telemetry.recordLog(entry)

@@ -12,12 +12,19 @@ import type { ErrorInfo } from '../errors.js'
 import type { SpanRows } from '../storage/storage.js'
 import type { SpanRecord } from '../types.js'
 
-/** Who a task span belongs to: an execution, by its ids, and its tasks by index. */
+/**
+ * Who a task span belongs to: an execution, by its ids, and its tasks by index,
+ * with the times of each task's last attempt (final once the task succeeded).
+ */
 export interface SpanOwner {
   readonly id: string
   readonly traceId: string
   /** The execution's root span: the parent of its task spans. */
   readonly rootSpanId: string
+  readonly attempts: Uint16Array
+  readonly readyAt: Float64Array
+  readonly taskStart: Float64Array
+  readonly taskEnd: Float64Array
   taskIdOf (i: number): string
 }
 
@@ -58,6 +65,18 @@ export class SpanColumns implements SpanRows {
     this.#ints[3 * k + 2] = threadId
   }
 
+  /**
+   * The span of the attempt in which task `task` of `owner` succeeded: its times are
+   * read from the owner when the row is made (a success is final, they do not change).
+   */
+  pushSuccess (owner: SpanOwner, task: number, threadId: number): void {
+    const k = this.#count++
+    this.#owners.push(owner)
+    this.#times[3 * k] = NaN
+    this.#ints[3 * k] = task
+    this.#ints[3 * k + 2] = threadId
+  }
+
   /** Any other span, as an object. */
   push (span: SpanRecord): void {
     this.#others.push(span)
@@ -73,17 +92,23 @@ export class SpanColumns implements SpanRows {
   }
 
   startOf (k: number): number {
-    return k < this.#count ? this.#times[3 * k] : this.#others[k - this.#count].startTime
+    if (k >= this.#count) return this.#others[k - this.#count].startTime
+    const start = this.#times[3 * k]
+    return start === start ? start : this.#owners[k].taskStart[this.#ints[3 * k]]
   }
 
   at (k: number): SpanRecord | undefined {
     if (k < 0 || k >= this.length) return undefined
     if (k >= this.#count) return this.#others[k - this.#count]
     const owner = this.#owners[k]
-    const start = this.#times[3 * k]
-    const end = this.#times[3 * k + 1]
+    const task = this.#ints[3 * k]
+    const success = this.#times[3 * k] !== this.#times[3 * k] // NaN: a success, read from the owner
+    const start = success ? owner.taskStart[task] : this.#times[3 * k]
+    const end = success ? owner.taskEnd[task] : this.#times[3 * k + 1]
+    const ready = success ? owner.readyAt[task] : this.#times[3 * k + 2]
+    const attempt = success ? owner.attempts[task] : this.#ints[3 * k + 1]
     const error = this.#errors?.get(k) ?? null
-    const taskId = owner.taskIdOf(this.#ints[3 * k])
+    const taskId = owner.taskIdOf(task)
     const span: SpanRecord = {
       traceId: owner.traceId,
       spanId: Buffer.from(this.#idsOf().buffer, 8 * k, 8).toString('hex'),
@@ -95,8 +120,8 @@ export class SpanColumns implements SpanRows {
       endTime: end,
       statusCode: error === null ? 'OK' : 'ERROR',
       attributes: {
-        'task.attempt': this.#ints[3 * k + 1],
-        'task.queue_wait_ms': Math.max(0, Math.round((start - this.#times[3 * k + 2]) * 1000) / 1000),
+        'task.attempt': attempt,
+        'task.queue_wait_ms': Math.max(0, Math.round((start - ready) * 1000) / 1000),
         'task.run_ms': Math.round((end - start) * 1000) / 1000,
         'worker.thread_id': this.#ints[3 * k + 2],
         'task.status': error === null ? 'success' : 'failed'

@@ -102,6 +102,20 @@ export class TelemetryWriter {
     if (this.#spans.full) this.cut()
   }
 
+  /** The spans of the attempts in which `count` tasks of `owner` succeeded (see SpanColumns.pushSuccess). */
+  recordSuccessSpans (owner: SpanOwner, tasks: Int32Array, count: number, threadId: number): void {
+    for (let k = 0; k < count; k++) {
+      if (this.#pending >= this.#options.maxQueueSize) {
+        this.#counters.spansDropped += count - k
+        return
+      }
+      this.#pending++
+      this.#counters.spansRecorded++
+      this.#spans.pushSuccess(owner, tasks[k], threadId)
+      if (this.#spans.full) this.cut()
+    }
+  }
+
   recordLog (entry: LogEntry): void {
     if (this.#pending >= this.#options.maxQueueSize) {
       this.#counters.logsDropped++

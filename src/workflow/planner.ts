@@ -49,17 +49,15 @@ export interface Plan {
   /** Dependencies as one flat list: those of task i are depList[depStart[i]] .. depList[depStart[i + 1] - 1]. */
   readonly depStart: Int32Array
   readonly depList: Int32Array
+  /** Dependents as one flat list, laid out as the dependencies. */
+  readonly dependentStart: Int32Array
+  readonly dependentList: Int32Array
   readonly dependents: readonly Int32Array[]
   /** 0 for no timeout. */
   readonly timeouts: Float64Array
   readonly retry: readonly ResolvedRetryPolicy[]
   readonly params: ReadonlyArray<Packet | null>
   readonly roots: Int32Array
-  /**
-   * For task i, the dependent that can run right after it in the same worker
-   * message: its only dependency is i, and neither has a timeout. -1 otherwise.
-   */
-  readonly chainNext: Int32Array
   readonly display: ExecutionPlan
 }
 
@@ -250,14 +248,6 @@ export function compilePlan (workflow: Workflow, defaultRetry: ResolvedRetryPoli
   }
   const depCounts = new Int32Array(n)
   for (let i = 0; i < n; i++) depCounts[i] = depStart[i + 1] - depStart[i]
-  const chainNext = new Int32Array(n).fill(-1)
-  for (let i = 0; i < n; i++) {
-    if (timeouts[i] !== 0) continue
-    for (let k = dependentStart[i]; k < dependentStart[i + 1]; k++) {
-      const j = dependentList[k]
-      if (depStart[j + 1] - depStart[j] === 1 && timeouts[j] === 0) { chainNext[i] = j; break }
-    }
-  }
   return {
     workflow,
     hash: definitionHash(workflow, structure, timeouts, params),
@@ -269,12 +259,13 @@ export function compilePlan (workflow: Workflow, defaultRetry: ResolvedRetryPoli
     depCounts,
     depStart,
     depList,
+    dependentStart,
+    dependentList,
     dependents: views(dependentStart, dependentList),
     timeouts,
     retry,
     params,
     roots: structure.order.slice(0, structure.rootCount),
-    chainNext,
     display: stagePlan(workflow.id, structure)
   }
 }
