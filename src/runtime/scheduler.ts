@@ -1,5 +1,5 @@
 /**
- * The scheduler: the ready queue, the pump, and what each outcome changes.
+ * The scheduler: the ready queue, the pump, and where each outcome goes.
  *
  *   start(exec) ─▶ roots ready ─▶ executions with ready tasks (round robin)
  *                                   │ pump(): while a slot is free
@@ -7,9 +7,9 @@
  *                 Batcher: ready tasks of one execution (+ what follows them)
  *                 BatchEncoder: one message ─▶ WorkerPool ─▶ worker
  *                                   │
- *   batchDone / sweep ◀─────────────┘ outcomes read from the slot
+ *   batchDone / sweep ◀─────────────┘ outcomes read from the slot (Settler)
  *     success ─▶ dependents whose dependencies all succeeded become ready
- *     failure ─▶ retry after backoff, or fail and skip the dependents
+ *     failure ─▶ retry after backoff (RetryTimers), or fail and skip the dependents
  *
  * At most two batches per thread are in flight (the pool's slots); everything
  * else waits here, so the scheduler, not the pool, decides the order of work.
@@ -17,18 +17,17 @@
  * (events, spans, records) goes through Lifecycle.
  */
 import type { Logger } from 'pino'
-import type { ErrorInfo } from '../errors.js'
 import type { ResolvedEngineOptions } from '../options.js'
-import { retryDelay } from './backoff.js'
-import { Outcome, type BatchAnswer } from './batch-format.js'
+import type { BatchAnswer } from './batch-format.js'
 import { BatchEncoder } from './batch-encoder.js'
 import { Batcher, type BatchLimits } from './batcher.js'
 import { now } from './clock.js'
 import type { Execution } from './execution.js'
 import { Fifo } from './fifo.js'
-import { kPacketOutput } from './task-outputs.js'
 import type { Lifecycle } from './lifecycle.js'
-import { crashError, kOutputInAnswer, timeoutError, WorkerPool, type Batch, type PoolListener } from './worker-pool.js'
+import { RetryTimers, type RetryListener } from './retry-timers.js'
+import { Settler } from './settler.js'
+import { WorkerPool, type Batch, type PoolListener } from './worker-pool.js'
 import { CommitGate, type GateListener, type GroupCommit } from './commit-gate.js'
 
 export interface SchedulerStats {
@@ -46,7 +45,7 @@ export interface SchedulerListener {
 }
 
 
-export class Scheduler implements PoolListener, GateListener {
+export class Scheduler implements PoolListener, GateListener, RetryListener {
   readonly #options: ResolvedEngineOptions
   readonly #lifecycle: Lifecycle
   readonly #listener: SchedulerListener
@@ -59,13 +58,12 @@ export class Scheduler implements PoolListener, GateListener {
   readonly #execs = new Fifo<Execution>()
   readonly #queued = new Set<Execution>()
   readonly #inFlight = new Set<Batch>()
-  readonly #retryTimers = new Map<Execution, Map<number, NodeJS.Timeout>>()
+  readonly #retries: RetryTimers
+  readonly #settler: Settler
   readonly #take: Int32Array
   readonly #limits: BatchLimits = { readyTotal: 0, freeThreads: 0, concurrencyLeft: 0 }
-  readonly #skipped: number[] = []
-  // Tasks that succeeded in the batch being read: recorded together at its end.
-  readonly #won: Int32Array
-  #wonCount = 0
+  #readyBefore = 0
+  #settledBefore = 0
   #readyTotal = 0
   #pendingTasks = 0
   #inFlightTasks = 0
@@ -82,8 +80,9 @@ export class Scheduler implements PoolListener, GateListener {
     this.#gate = strict ? new CommitGate(commit, this) : null
     this.#batcher = new Batcher(options.batchTargetMs, options.maxBatchSize, !strict)
     this.#take = new Int32Array(options.maxBatchSize)
-    this.#won = new Int32Array(options.maxBatchSize)
     this.#pool = new WorkerPool(options, this, logger)
+    this.#retries = new RetryTimers(this)
+    this.#settler = new Settler(this.#pool, this.#batcher, lifecycle, this.#retries, this.#gate, options.maxBatchSize)
   }
 
   /** Tasks accepted and not finished, across executions (the bound of maxQueuedTasks). */
@@ -168,154 +167,40 @@ export class Scheduler implements PoolListener, GateListener {
     this.#inFlightTasks -= left
   }
 
+  // What the settler changed in an execution, taken into the scheduler's counts.
+  #before (exec: Execution): void {
+    this.#readyBefore = exec.readyLength
+    this.#settledBefore = exec.settled
+  }
+
+  #after (exec: Execution): void {
+    this.#readyTotal += exec.readyLength - this.#readyBefore
+    this.#pendingTasks -= exec.settled - this.#settledBefore
+    this.#enqueue(exec)
+    this.#maybeFinish(exec)
+  }
+
   /** @internal PoolListener: the worker answered. */
   batchDone (batch: Batch, answer: BatchAnswer | null): void {
     this.#landed(batch)
-    const { exec, tasks } = batch
-    if (exec.status === 'running') {
-      const before = exec.settled
-      const pool = this.#pool
-      const finished = pool.finished(batch)
-      const copy = pool.copyOutputs(batch, batch.seen, finished)
-      const thread = pool.thread(batch)
-      this.#wonCount = 0
-      const info = pool.outcomeInfo
-      const times = pool.outcomeTimes
-      const base = pool.outcomeBase(batch)
-      const logs = answer?.logs ?? null
-      const early = batch.early
-      for (let b = 0; b < tasks.length; b++) {
-        const i = tasks[b]
-        if (logs !== null && logs[b] !== null) this.#lifecycle.workerLogs(exec, i, logs[b]!)
-        if (early !== null && early[b] === 1) continue
-        const status = b < finished ? info[(base + b) * 3] : Outcome.NotRun
-        if (status === Outcome.NotRun) {
-          // The worker stopped the batch before it, or a dependency of it in the batch
-          // failed. It goes again when its dependency allows; its attempt is given back.
-          this.#requeue(exec, i, false)
-          continue
-        }
-        const start = times[(base + b) * 2]
-        const end = times[(base + b) * 2 + 1]
-        if (b > 0 && this.#lifecycle.startsWanted) this.#lifecycle.taskStarted(exec, i, start)
-        this.#batcher.measured(exec.plan, i, end - start)
-        if (batch.stopped === 'timeout') {
-          this.#failed(exec, i, start, end, timeoutError(exec.plan.timeouts[i]), thread)
-        } else if (status === Outcome.Success) {
-          this.#succeeded(batch, b, start, end, copy, answer)
-        } else {
-          this.#failed(exec, i, start, end, answer!.errors![b]!, thread)
-        }
-      }
-      this.#recordWon(exec, thread)
-      this.#pendingTasks -= exec.settled - before
-      this.#maybeFinish(exec)
-    }
-    this.pump()
-  }
-
-  #succeeded (batch: Batch, b: number, start: number, end: number, copy: { bytes: Uint8Array, base: number } | null, answer: BatchAnswer | null): void {
-    const pool = this.#pool
     const { exec } = batch
-    const i = batch.tasks[b]
-    const length = pool.outputLength(batch, b)
-    const held = exec.heldLength
-    let ready: number
-    if (length === kOutputInAnswer) {
-      const packet = answer!.packets![b]!
-      ready = packet.oob === null
-        ? exec.succeed(i, start, end, packet.bytes, 0, packet.bytes.length)
-        : exec.succeed(i, start, end, packet, 0, kPacketOutput)
-    } else if (length === 0) {
-      ready = exec.succeed(i, start, end, null, 0, 0)
-    } else {
-      ready = exec.succeed(i, start, end, copy!.bytes, pool.outputOffset(batch, b) - copy!.base, length)
+    if (exec.status === 'running') {
+      this.#before(exec)
+      this.#settler.done(batch, answer)
+      this.#after(exec)
     }
-    if (ready > 0) {
-      this.#readyTotal += ready
-      this.#enqueue(exec)
-    }
-    // Spans and records of a batch's successes go to the recorder in one call (#recordWon).
-    this.#won[this.#wonCount++] = i
-    if (this.#lifecycle.completionsWanted) this.#lifecycle.taskCompleted(exec, i)
-    if (exec.heldLength > held) this.#gate!.hold(exec, exec.heldLength - held)
-  }
-
-  #recordWon (exec: Execution, thread: number): void {
-    this.#lifecycle.tasksSucceeded(exec, this.#won, this.#wonCount, thread)
-    this.#wonCount = 0
-  }
-
-  #failed (exec: Execution, i: number, start: number, end: number, error: ErrorInfo, thread: number): void {
-    exec.attemptFailed(i, start, end, error)
-    const policy = exec.plan.retry[i]
-    const attempt = exec.attempts[i]
-    if (error.retryable !== false && attempt <= policy.maxAutoRetries) {
-      const delay = retryDelay(policy, attempt)
-      exec.waitRetry(i)
-      let timers = this.#retryTimers.get(exec)
-      if (timers === undefined) this.#retryTimers.set(exec, timers = new Map())
-      // setTimeout passes (scheduler, exec, task) as arguments: no closure per retry.
-      timers.set(i, setTimeout(retryTask, delay, this, exec, i))
-      this.#lifecycle.taskRetrying(exec, i, thread, delay)
-      return
-    }
-    this.#lifecycle.taskFailed(exec, i, thread, exec.fail(i))
-  }
-
-  /** @internal the retry timer of task i */
-  retryNow (exec: Execution, i: number): void {
-    this.#retryTimers.get(exec)?.delete(i)
-    if (exec.status !== 'running') return
-    exec.markReady(i, now())
-    this.#readyTotal++
-    this.#enqueue(exec)
     this.pump()
-  }
-
-  // A task of a batch that did not run: ready again, pending, or skipped (a dependency failed).
-  #requeue (exec: Execution, i: number, attemptCounts: boolean): void {
-    const skipped = this.#skipped
-    skipped.length = 0
-    if (exec.requeue(i, now(), attemptCounts, skipped)) {
-      this.#readyTotal++
-      this.#enqueue(exec)
-    }
-    if (skipped.length > 0) this.#lifecycle.tasksSkipped(exec, skipped)
   }
 
   /** @internal PoolListener: a batch that runs long must not hold back what it finished. */
   sweep (batch: Batch): boolean {
-    return this.#settleFinished(batch, -1)
-  }
-
-  // Settles the successes the worker published since `batch.seen` (but `skip`), before
-  // the batch ends: their dependents start on other threads, their records reach storage.
-  #settleFinished (batch: Batch, skip: number): boolean {
     const { exec } = batch
     if (exec.status !== 'running') return false
-    const pool = this.#pool
-    const from = batch.seen
-    const finished = pool.finished(batch)
-    const copy = pool.copyOutputs(batch, from, finished)
-    const thread = pool.thread(batch)
-    const before = exec.settled
-    this.#wonCount = 0
-    for (let b = from; b < finished; b++) {
-      if (b === skip || pool.status(batch, b) !== Outcome.Success || pool.outputLength(batch, b) === kOutputInAnswer) continue
-      ;(batch.early ??= new Uint8Array(batch.tasks.length))[b] = 1
-      this.#inFlightTasks--
-      const start = pool.start(batch, b)
-      const end = pool.end(batch, b)
-      if (b > 0 && this.#lifecycle.startsWanted) this.#lifecycle.taskStarted(exec, batch.tasks[b], start)
-      this.#batcher.measured(exec.plan, batch.tasks[b], end - start)
-      this.#succeeded(batch, b, start, end, copy, null)
-    }
-    this.#recordWon(exec, thread)
-    batch.seen = finished
-    this.#pendingTasks -= exec.settled - before
-    this.#maybeFinish(exec)
-    return exec.settled > before
+    this.#before(exec)
+    const settled = this.#settler.finished(batch, -1)
+    this.#inFlightTasks -= settled
+    this.#after(exec)
+    return settled > 0
   }
 
   /** @internal PoolListener */
@@ -325,43 +210,24 @@ export class Scheduler implements PoolListener, GateListener {
 
   /** @internal PoolListener: the worker died, or was terminated after a stop. */
   batchFailed (batch: Batch, err: unknown): void {
-    const pool = this.#pool
-    // The task running when the worker died is to blame; if none was (it died between
-    // tasks, or the batch never reached a task), the first one without an outcome is, so
-    // that a batch failing again and again uses up that task's retries, not the pump.
-    let current = pool.current(batch)
-    if (current === -1 && batch.stopped === null) current = Math.min(pool.finished(batch), batch.tasks.length - 1)
-    // Finished before the worker died: their outputs survived in the slot. The task it
-    // died in is to blame even if it had published its outcome (a timer that threw after).
-    if (batch.stopped === null) this.#settleFinished(batch, current)
-    this.#landed(batch)
-    const { exec, tasks } = batch
+    const { exec } = batch
     if (exec.status === 'running') {
-      const before = exec.settled
-      const at = now()
-      const started = pool.startedAt(batch)
-      const finished = pool.finished(batch)
-      for (let b = 0; b < tasks.length; b++) {
-        const i = tasks[b]
-        if (batch.early?.[b] === 1) continue
-        if (b !== current && batch.stopped !== 'timeout') {
-          // Not to blame, but lost with the worker. A task after the culprit (or one that
-          // did not run) is given its attempt back; one before it ran and its outcome died
-          // with the worker, so it runs again and the attempt counts (see README, Limits).
-          const ran = b < finished ? pool.status(batch, b) !== Outcome.NotRun : current !== -1 && b < current
-          if (ran) this.#lifecycle.log(exec, exec.plan.ids[i], 'warn', 'ran in a batch whose worker died afterwards; its output was lost and it runs again', exec.attempts[i])
-          this.#requeue(exec, i, ran)
-          continue
-        }
-        const error = batch.stopped === 'timeout' ? timeoutError(exec.plan.timeouts[i]) : crashError(err)
-        this.#failed(exec, i, started || at, at, error, -1)
-      }
-      if (batch.stopped !== 'timeout') {
-        this.#lifecycle.log(exec, undefined, 'warn', `worker thread died: ${(err as Error)?.message ?? String(err)}`)
-      }
-      this.#pendingTasks -= exec.settled - before
-      this.#maybeFinish(exec)
+      this.#before(exec)
+      this.#inFlightTasks -= this.#settler.failed(batch, err)
+      this.#landed(batch)
+      this.#after(exec)
+    } else {
+      this.#landed(batch)
     }
+    this.pump()
+  }
+
+  /** @internal RetryListener: task i waited out its retry delay. */
+  retryDue (exec: Execution, i: number): void {
+    if (exec.status !== 'running') return
+    exec.markReady(i, now())
+    this.#readyTotal++
+    this.#enqueue(exec)
     this.pump()
   }
 
@@ -428,11 +294,7 @@ export class Scheduler implements PoolListener, GateListener {
   }
 
   #finish (exec: Execution): void {
-    const timers = this.#retryTimers.get(exec)
-    if (timers !== undefined) {
-      for (const timer of timers.values()) clearTimeout(timer)
-      this.#retryTimers.delete(exec)
-    }
+    this.#retries.clear(exec)
     const result = exec.finish(now())
     this.#lifecycle.executionFinished(exec, result)
     this.#listener.executionFinished(exec)
@@ -441,9 +303,5 @@ export class Scheduler implements PoolListener, GateListener {
   async close (): Promise<void> {
     await this.#pool.close()
   }
-}
-
-function retryTask (scheduler: Scheduler, exec: Execution, i: number): void {
-  scheduler.retryNow(exec, i)
 }
 
