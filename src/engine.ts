@@ -1,17 +1,18 @@
 import { hostname } from 'node:os'
-import v8 from 'node:v8'
 import type { Logger } from 'pino'
-import { EngineClosedError, EngineError, ErrorCodes, InvalidOptionsError, QueueFullError, StorageBacklogError } from './errors.js'
+import { EngineClosedError, EngineError, ErrorCodes, QueueFullError, StorageBacklogError } from './errors.js'
+import { checkExecuteOptions, serialiseInput, type CloseOptions, type EngineStats, type ExecuteOptions } from './execute-options.js'
+import { ExecutionWatchers } from './runtime/watchers.js'
+import { shutDown } from './shutdown.js'
 import { createWorkflow, type Workflow, type WorkflowBuilder } from './workflow/builder.js'
 import type { ExecutionPlan } from './workflow/planner.js'
 import { WorkflowRegistry } from './workflow/registry.js'
 import { EventBus, type EngineEventType, type EngineListener } from './event-bus.js'
 import { Execution } from './runtime/execution.js'
 import { Lifecycle } from './runtime/lifecycle.js'
-import { Scheduler, type SchedulerStats } from './runtime/scheduler.js'
+import { Scheduler } from './runtime/scheduler.js'
 import { now } from './runtime/clock.js'
 import { Recorder } from './telemetry/recorder.js'
-import type { TracerStats } from './telemetry/tracer-options.js'
 import { resolveOptions, type EngineOptions, type ResolvedEngineOptions } from './options.js'
 import { newExecutionId, newInstanceId, newSpanId, newTraceId } from './ids.js'
 import type {
@@ -21,33 +22,6 @@ import { isRetryStorage, type ExecutionStorage } from './storage/storage.js'
 import { ExecutionHistory } from './history/execution-history.js'
 import { RetryManager, type ManualRetryOptions } from './history/retry-manager.js'
 import type { FailedExecution, RetryQuery, RetryRecord, RetryStatistics } from './types.js'
-
-/** Options of one execution. */
-export interface ExecuteOptions {
-  /** Aborting it cancels the execution. */
-  signal?: AbortSignal
-  /** Time limit of the whole execution in ms; the execution fails with EXECUTION_TIMEOUT. */
-  timeout?: number
-}
-
-/** Options of `close()`. */
-export interface CloseOptions {
-  /**
-   * Cancel running executions instead of letting them finish.
-   * @default false
-   */
-  cancel?: boolean
-}
-
-/** Counters for monitoring. */
-export interface EngineStats {
-  instanceId: string
-  threads: number
-  executionsRunning: number
-  executionsStarted: number
-  scheduler: SchedulerStats
-  tracer: TracerStats
-}
 
 /**
  * Runs DAG workflows of CPU-heavy tasks on a pool of worker threads.
@@ -71,8 +45,7 @@ export class Engine {
   readonly #history: ExecutionHistory
   readonly #instanceId: string
   readonly #retries: RetryManager | null
-  // Caller signals and execution timeouts, by execution: undone when it finishes.
-  readonly #watchers = new Map<Execution, () => void>()
+  readonly #watchers: ExecutionWatchers
   #executionsStarted = 0
   #closed = false
   #closing: Promise<void> | null = null
@@ -89,6 +62,7 @@ export class Engine {
     this.#recorder = new Recorder(this.#storage, this.#options.tracer, this.#logger)
     this.#lifecycle = new Lifecycle(this.#recorder, this.#events, this.#logger, this.#options.executionLogLevel)
     this.#scheduler = new Scheduler(this.#options, this.#lifecycle, { executionFinished: exec => this.#onFinished(exec) }, this.#logger, this.#recorder)
+    this.#watchers = new ExecutionWatchers((exec, code, message) => this.#scheduler.stop(exec, code, message))
     this.#workflows = new WorkflowRegistry(this.#options.retry, specs => this.#scheduler.validateHandlers(specs))
     this.#history = new ExecutionHistory(this.#storage, this.#recorder, this.#options)
     // Storage connects on first use; a server that is down delays writes, never executions.
@@ -173,21 +147,8 @@ export class Engine {
     prepare?: (exec: Execution) => void, inputBytes?: Uint8Array): Execution {
     if (this.#closed) throw new EngineClosedError()
     const plan = this.#workflows.plan(workflowId)
-    if (typeof options !== 'object' || options === null) throw new InvalidOptionsError('execute options must be an object')
-    const { signal, timeout } = options
-    if (timeout !== undefined && (!Number.isFinite(timeout) || timeout <= 0)) {
-      throw new InvalidOptionsError('timeout must be a positive number of ms')
-    }
-    if (signal !== undefined && (typeof signal !== 'object' || typeof signal.addEventListener !== 'function')) {
-      throw new InvalidOptionsError('signal must be an AbortSignal')
-    }
-    let bytes: Uint8Array
-    try {
-      bytes = inputBytes ?? v8.serialize(input)
-    } catch (err) {
-      throw new EngineError(ErrorCodes.INVALID_INPUT,
-        `input of workflow "${workflowId}" cannot be serialised: ${(err as Error).message}`, { cause: err })
-    }
+    checkExecuteOptions(options)
+    const bytes = inputBytes ?? serialiseInput(workflowId, input)
     if (this.#scheduler.pendingTasks + plan.size > this.#options.maxQueuedTasks) {
       throw new QueueFullError(this.#options.maxQueuedTasks, plan.size)
     }
@@ -207,35 +168,13 @@ export class Engine {
     this.#history.started(exec)
     this.#executionsStarted++
     this.#lifecycle.executionStarted(exec)
-    if (timeout !== undefined || signal !== undefined) this.#watch(exec, signal, timeout)
+    this.#watchers.watch(exec, options.signal, options.timeout)
     this.#scheduler.start(exec)
     return exec
   }
 
-  #watch (exec: Execution, signal: AbortSignal | undefined, timeout: number | undefined): void {
-    let timer: NodeJS.Timeout | undefined
-    const onAbort = (): void => this.#scheduler.stop(exec, ErrorCodes.CANCELLED,
-      `cancelled by the caller's signal${signal?.reason instanceof Error ? `: ${signal.reason.message}` : ''}`)
-    if (timeout !== undefined) {
-      timer = setTimeout(() => this.#scheduler.stop(exec, ErrorCodes.EXECUTION_TIMEOUT,
-        `execution timed out after ${timeout} ms`), timeout)
-    }
-    if (signal !== undefined) {
-      if (signal.aborted) queueMicrotask(onAbort)
-      else signal.addEventListener('abort', onAbort, { once: true })
-    }
-    this.#watchers.set(exec, () => {
-      clearTimeout(timer)
-      signal?.removeEventListener('abort', onAbort)
-    })
-  }
-
   #onFinished (exec: Execution): void {
-    const unwatch = this.#watchers.get(exec)
-    if (unwatch !== undefined) {
-      this.#watchers.delete(exec)
-      unwatch()
-    }
+    this.#watchers.finished(exec)
     this.#retries?.onFinished(exec)
     this.#history.finished(exec)
   }
@@ -389,37 +328,14 @@ export class Engine {
 
   async #close (options: CloseOptions): Promise<void> {
     this.#closed = true
-    const { closeTimeout } = this.#options
-    const deadline = Date.now() + closeTimeout
     if (options.cancel === true) this.#cancelAll('cancelled by close({ cancel: true })')
-    const running = this.#history.liveExecutions().map(e => e.done)
-    if (running.length > 0 && !await within(Promise.all(running), closeTimeout)) {
-      this.#logger.warn({ executions: this.#history.running, closeTimeout }, 'close(): executions still running at closeTimeout are cancelled')
-      this.#cancelAll(`cancelled by close(): still running after closeTimeout (${closeTimeout} ms)`)
-    }
-    // Records get what is left of closeTimeout, and at least kCloseGrace even when the
-    // executions used it all: a cancelled execution's records are worth a last try.
-    await this.#recorder.close(Math.max(deadline - Date.now(), Math.min(kCloseGrace, closeTimeout)))
-    const stopped = await within(Promise.all([
-      this.#retries?.close(),
-      this.#scheduler.close(),
-      this.#storage.close()
-    ]), kCloseGrace)
-    if (!stopped) this.#logger.warn('close(): the worker pool or storage did not close in time; left to finish in the background')
-  }
-}
-
-// What close() adds to closeTimeout, at most, for the pool and storage to let go.
-const kCloseGrace = 1000
-
-/** Whether `promise` settles within `ms` (a rejection counts as settled). */
-async function within (promise: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined
-  const settled = promise.then(() => true, () => true)
-  const late = new Promise<boolean>(resolve => { timer = setTimeout(resolve, ms, false) })
-  try {
-    return await Promise.race([settled, late])
-  } finally {
-    clearTimeout(timer)
+    await shutDown({
+      running: this.#history.liveExecutions().map(e => e.done),
+      cancelAll: why => this.#cancelAll(why),
+      recorder: this.#recorder,
+      stoppers: [() => this.#retries?.close(), () => this.#scheduler.close(), () => this.#storage.close()],
+      logger: this.#logger,
+      closeTimeout: this.#options.closeTimeout
+    })
   }
 }

@@ -9,7 +9,7 @@ export { MemoryStorage } from './storage/memory.js'
 export { MySQLStorage } from './storage/mysql.js'
 
 export type { EngineOptions } from './options.js'
-export type { ExecuteOptions, CloseOptions, EngineStats } from './engine.js'
+export type { ExecuteOptions, CloseOptions, EngineStats } from './execute-options.js'
 export type { TaskOptions, TaskDefinition, Workflow } from './workflow/builder.js'
 export type { TaskContext, TaskHandler, TaskLogger } from './handler.js'
 export type { ErrorCode, ErrorInfo } from './errors.js'
