@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { describe, expect, test } from 'vitest'
+import { describe, expect, test, vi } from 'vitest'
 import { createWorkflow, type Engine } from '../dist/index.js'
 import { lines, sharedHandler, startEngine, subject, tempDir } from './helpers/engine.js'
 
@@ -148,5 +148,26 @@ describe('timeouts and cancellation', () => {
     expect((await engine.execute('after', { dir })).status).toBe('success')
     expect((await engine.getExecutionResult(victim)).status).toBe('cancelled')
     expect(await lines(join(dir, 'runs.txt'))).toEqual(['hold', 'after'])
+  })
+
+  test('cancelling keeps the tasks a worker finished in the batch it was running', slow, async () => {
+    const dir = await tempDir()
+    // batchTargetMs 50: once the step handler is known to be quick, a and b travel in one message.
+    const engine = startEngine({ threads: 1, batchTargetMs: 50 })
+    const step = subject('step.mjs')
+    await engine.publishWorkflow(createWorkflow('warm').addTask('warm', { handler: step }).build())
+    await engine.execute('warm', { dir })
+    await engine.publishWorkflow(createWorkflow('pair')
+      .addTask('a', { handler: step })
+      .addTask('b', { handler: step, dependsOn: ['a'], input: { gate: 'wait' } })
+      .build())
+    const id = await engine.executeAsync('pair', { dir })
+    // Cancelled as soon as b runs: a finished a moment before, in the same batch.
+    await vi.waitFor(async () => { expect(await lines(join(dir, 'runs.txt'))).toContain('b') }, { timeout: 10_000, interval: 1 })
+    await engine.cancelExecution(id)
+    const result = await engine.getExecutionResult(id)
+    expect(result.status).toBe('cancelled')
+    expect(result.tasks.a).toMatchObject({ status: 'success', output: { task: 'a', deps: [] } })
+    expect(result.tasks.b.status).toBe('cancelled')
   })
 })

@@ -271,6 +271,18 @@ export class Scheduler implements PoolListener, GateListener, RetryListener {
    */
   stop (exec: Execution, code: string, message: string): void {
     if (exec.status !== 'running') return
+    // What the workers finished already is kept (a resume then skips it): settled first.
+    this.#before(exec)
+    for (const batch of this.#inFlight) {
+      if (batch.exec === exec) this.#inFlightTasks -= this.#settler.finished(batch, this.#pool.current(batch))
+    }
+    this.#readyTotal += exec.readyLength - this.#readyBefore
+    this.#pendingTasks -= exec.settled - this.#settledBefore
+    if (exec.complete) {
+      // Everything had finished: it ends as it would have, not cancelled.
+      this.#maybeFinish(exec)
+      return
+    }
     this.#readyTotal -= exec.readyLength
     const at = now()
     const error = { code, message }
