@@ -15,7 +15,7 @@
  *   graph-task            one workflow of n independent tasks, engine.flush() inside the clock
  *   raw Piscina           n `pool.run` at once, one task per message (naive)
  *   hand-batched Piscina  the caller packs ~5 ms of work per message (graph-task's
- *                         batchTargetMs default, at most 64 tasks), knowing every
+ *                         batchTargetMs default, at most maxBatchSize tasks), knowing every
  *                         task's length exactly: the ceiling of batching
  *
  *   npx tsx bench/cpu-efficiency.bench.ts [--rounds 5] [--work 1000]

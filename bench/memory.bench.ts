@@ -7,7 +7,7 @@
  *                     (naive: graph-task never has more than 2 messages per thread
  *                     in flight, the rest waits in its scheduler)
  *   piscina-window    raw Piscina, 100k no-op `pool.run` calls, at most as many in
- *                     flight as graph-task can have (2 messages per thread x 64
+ *                     flight as graph-task can have (2 messages per thread x 512
  *                     tasks, bench/lib/pool.ts engineInFlightCap), the next one
  *                     submitted as one settles: the same cap on work in flight (fair)
  *   engine-100x1k     graph-task, 100 executions of a 1000-task no-op workflow at once
@@ -29,7 +29,7 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { Engine } from '../dist/index.js'
 import { independent, toWorkflow } from './lib/graphs.js'
-import { engineInFlightCap, NOOP, rawPool, warmPool, windowed } from './lib/pool.js'
+import { ENGINE_MAX_BATCH, engineInFlightCap, NOOP, rawPool, warmPool, windowed } from './lib/pool.js'
 import { pause, Report, THREADS } from './lib/report.js'
 
 const { values } = parseArgs({
@@ -158,7 +158,7 @@ if (values.child !== undefined) {
   report.add({ name: `raw Piscina, at most ${cap} in flight: peak RSS`, value: window.peakRssMb, unit: 'MB', baseline: atOnce })
   report.note(`idle RSS before submitting: raw Piscina ${piscina.idleRssMb.toFixed(0)} MB, engine ${many.idleRssMb.toFixed(0)} MB; ` +
     `time: raw Piscina at once ${piscina.ms.toFixed(0)} ms, windowed ${window.ms.toFixed(0)} ms, 100 x 1k ${many.ms.toFixed(0)} ms, 1 x 100k ${one.ms.toFixed(0)} ms (build + plan + run + flush)`)
-  report.note(`the cap: graph-task keeps at most 2 messages per thread in flight of at most 64 tasks (${cap} tasks on ${THREADS} threads); measured peak in flight: 100 x 1k ${many.peakInFlight ?? '?'}, 1 x 100k ${one.peakInFlight ?? '?'} tasks. ` +
+  report.note(`the cap: graph-task keeps at most 2 messages per thread in flight of at most ${ENGINE_MAX_BATCH} tasks (${cap} tasks on ${THREADS} threads); measured peak in flight: 100 x 1k ${many.peakInFlight ?? '?'}, 1 x 100k ${one.peakInFlight ?? '?'} tasks. ` +
     'The targets (ratio ≤ 1) are against the naive baseline; "of ceiling" is against raw Piscina held to the same cap, which keeps no DAG, no results and no history')
 
   const row = runChild('engine-in-a-row')

@@ -23,7 +23,7 @@ export const WORK = new URL('../handlers/work.mjs#work', import.meta.url)
 /** The engine's `idleTimeout` default (src/options.ts). */
 export const ENGINE_IDLE_TIMEOUT = 60_000
 /** The engine's `maxBatchSize` default (src/options.ts): most tasks in one worker message. */
-export const ENGINE_MAX_BATCH = 64
+export const ENGINE_MAX_BATCH = 512
 /**
  * Most tasks the engine has in flight: two messages per thread (one running, one
  * queued in Piscina) of at most maxBatchSize tasks (README, "How it works").
