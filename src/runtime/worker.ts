@@ -96,6 +96,13 @@ function planOf (message: BatchMessage): WorkerPlan {
 
 const kNoLogs = null
 
+// The execution input is decoded for each task (its own copy), unless it is a primitive,
+// which no task can change: then once per batch, and the same value goes to every task.
+function primitiveInput (bytes: Uint8Array): { value: unknown } | null {
+  const value = decode({ bytes, oob: null })
+  return value !== null && typeof value === 'object' ? null : { value }
+}
+
 /** Runs a batch; the default export Piscina calls. */
 export default async function runBatch (message: BatchMessage): Promise<unknown> {
   const plan = planOf(message)
@@ -115,6 +122,7 @@ export default async function runBatch (message: BatchMessage): Promise<unknown>
   }
   const locals: Array<Packet | null> | null = localUse === null ? null : new Array(count).fill(null)
   const status = new Uint8Array(count)
+  const primitive = primitiveInput(input)
   let answer: BatchAnswer | null = null
   let transfer: ArrayBuffer[] | null = null
   let ref = refsAt
@@ -152,7 +160,7 @@ export default async function runBatch (message: BatchMessage): Promise<unknown>
       continue
     }
     Atomics.store(views.current, slot, b)
-    const result = await runTask(message, plan, index, attempt, input, deps)
+    const result = await runTask(message, plan, index, attempt, input, primitive, deps)
     status[b] = result.status
     if (result.logs !== null) ((answer ??= emptyAnswer()).logs ??= new Array(count).fill(null))[b] = result.logs
     if (result.status !== Outcome.Success) {
@@ -209,7 +217,7 @@ interface TaskResult {
 }
 
 async function runTask (message: BatchMessage, plan: WorkerPlan, index: number, attempt: number,
-  input: Uint8Array, rawDeps: Record<string, unknown>): Promise<TaskResult> {
+  input: Uint8Array, primitive: { value: unknown } | null, rawDeps: Record<string, unknown>): Promise<TaskResult> {
   const slot = message.slot
   const taskId = plan.ids[index]
   let ctx: TaskContextImpl | null = null
@@ -226,7 +234,7 @@ async function runTask (message: BatchMessage, plan: WorkerPlan, index: number, 
     const params = plan.params[index]
     ctx = new TaskContextImpl(message.executionId, message.workflowId, taskId, attempt,
       params === null ? undefined : decode({ bytes: params, oob: null }), rawDeps, views, slot)
-    const value = decode({ bytes: input, oob: null })
+    const value = primitive !== null ? primitive.value : decode({ bytes: input, oob: null })
     // The attempt's clock starts here: loading a module does not count against its timeout.
     start = now()
     views.started[slot] = start
