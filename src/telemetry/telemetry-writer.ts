@@ -15,7 +15,7 @@ import type { ExecutionStorage, RowList } from '../storage/storage.js'
 import { SpanColumns, type SpanOwner } from './span-rows.js'
 import type { LogEntry, SpanRecord } from '../types.js'
 import { ErrorCodes, type ErrorInfo } from '../errors.js'
-import type { ResolvedTracerOptions } from './tracer-options.js'
+import type { ResolvedTracerOptions, TracerStats } from './tracer-options.js'
 
 interface Job {
   kind: 'spans' | 'logs'
@@ -27,20 +27,9 @@ interface Job {
 }
 
 /** The counters of the telemetry writer, part of the tracer's stats. */
-export interface TelemetryCounters {
-  spansRecorded: number
-  spansWritten: number
-  spansDropped: number
-  logsRecorded: number
-  logsWritten: number
-  logsDropped: number
-  batchesWritten: number
-  writeErrors: number
-  rejected: number
-  lost: number
-}
+export type TelemetryCounters = Pick<TracerStats, 'spansRecorded' | 'spansWritten' | 'spansDropped' | 'logsRecorded' |
+'logsWritten' | 'logsDropped' | 'batchesWritten' | 'writeErrors' | 'rejected' | 'lost'>
 
-/** Writes spans and log lines in bounded, droppable batches (see the top of this file). */
 export class TelemetryWriter {
   readonly #storage: ExecutionStorage
   readonly #options: ResolvedTracerOptions
@@ -79,12 +68,7 @@ export class TelemetryWriter {
 
   /** Buffers a span, or drops and counts it past `maxQueueSize`. */
   recordSpan (span: SpanRecord): void {
-    if (this.#pending >= this.#options.maxQueueSize) {
-      this.#counters.spansDropped++
-      return
-    }
-    this.#counters.spansRecorded++
-    this.#pending++
+    if (!this.#admitSpan()) return
     this.#spans.push(span)
     if (this.#spans.full) this.cut()
   }
@@ -92,25 +76,26 @@ export class TelemetryWriter {
   /** The span of one attempt of task `task` of `owner`, as columns (see SpanColumns). */
   recordTaskSpan (owner: SpanOwner, task: number, attempt: number, readyAt: number, start: number, end: number,
     threadId: number, error: ErrorInfo | null): void {
+    if (!this.#admitSpan()) return
+    this.#spans.pushTask(owner, task, attempt, readyAt, start, end, threadId, error)
+    if (this.#spans.full) this.cut()
+  }
+
+  // Counts a span in, or drops and counts it past the bound.
+  #admitSpan (): boolean {
     if (this.#pending >= this.#options.maxQueueSize) {
       this.#counters.spansDropped++
-      return
+      return false
     }
     this.#counters.spansRecorded++
     this.#pending++
-    this.#spans.pushTask(owner, task, attempt, readyAt, start, end, threadId, error)
-    if (this.#spans.full) this.cut()
+    return true
   }
 
   /** The spans of the attempts in which `count` tasks of `owner` succeeded (see SpanColumns.pushSuccess). */
   recordSuccessSpans (owner: SpanOwner, tasks: Int32Array, count: number, threadId: number): void {
     for (let k = 0; k < count; k++) {
-      if (this.#pending >= this.#options.maxQueueSize) {
-        this.#counters.spansDropped += count - k
-        return
-      }
-      this.#pending++
-      this.#counters.spansRecorded++
+      if (!this.#admitSpan()) continue
       this.#spans.pushSuccess(owner, tasks[k], threadId)
       if (this.#spans.full) this.cut()
     }
