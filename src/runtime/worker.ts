@@ -94,8 +94,6 @@ function planOf (message: BatchMessage): WorkerPlan {
   return plan
 }
 
-const kNoLogs = null
-
 // The execution input is decoded for each task (its own copy), unless it is a primitive,
 // which no task can change: then once per batch, and the same value goes to every task.
 function primitiveInput (bytes: Uint8Array): { value: unknown } | null {
@@ -203,7 +201,7 @@ export default async function runBatch (message: BatchMessage): Promise<unknown>
 }
 
 function emptyAnswer (): BatchAnswer {
-  return { packets: null, errors: null, logs: kNoLogs }
+  return { packets: null, errors: null, logs: null }
 }
 
 interface TaskResult {
