@@ -7,6 +7,7 @@
 set -euo pipefail
 
 say () { echo "ensure-chromium: $*"; }
+source "$(dirname "$0")/ensure-lib.sh"
 
 CHROMIUM=/usr/bin/chromium
 
@@ -16,13 +17,7 @@ if [[ -x "$CHROMIUM" ]]; then
 fi
 
 say "$CHROMIUM is missing: installing chromium from Debian's packages"
-if [[ $(id -u) -ne 0 ]]; then
-  say "installing needs root: run this script with sudo"
-  exit 1
-fi
-export DEBIAN_FRONTEND=noninteractive
-apt-get update
-apt-get install -y chromium
+apt_install chromium
 if [[ ! -x "$CHROMIUM" ]]; then
   say "the chromium package is installed but $CHROMIUM is not there"
   exit 1

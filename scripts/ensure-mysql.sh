@@ -11,6 +11,7 @@
 set -euo pipefail
 
 say () { echo "ensure-mysql: $*"; }
+source "$(dirname "$0")/ensure-lib.sh"
 
 if [[ -n "${GRAPH_TASK_MYSQL_URL:-}" ]]; then
   # host, port, user, password of the URL, one a line (node is there: the project needs it)
@@ -40,14 +41,6 @@ answers () {
   fi
 }
 
-wait_for_server () {
-  for _ in $(seq 1 60); do
-    if answers; then return 0; fi
-    sleep 0.5
-  done
-  return 1
-}
-
 start_mariadb () {
   if [[ $(id -u) -ne 0 ]]; then
     say "MariaDB is installed but not running, and starting it needs root: run this script with sudo"
@@ -60,7 +53,7 @@ start_mariadb () {
   fi
   say "starting /usr/sbin/mariadbd"
   start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd -- --user=mysql
-  if ! wait_for_server; then
+  if ! wait_for_server 60; then
     say "MariaDB did not answer at $TARGET within 30 s; the end of its log:"
     tail -n 30 /var/log/mysql/error.log 2>/dev/null || true
     exit 1
@@ -89,13 +82,7 @@ if [[ -x /usr/sbin/mariadbd ]]; then
 fi
 
 say "no server answers at $TARGET and MariaDB is not installed: installing mariadb-server from Debian's packages"
-if [[ $(id -u) -ne 0 ]]; then
-  say "installing needs root: run this script with sudo"
-  exit 1
-fi
-export DEBIAN_FRONTEND=noninteractive
-apt-get update
-apt-get install -y --no-install-recommends mariadb-server mariadb-client
+apt_install --no-install-recommends mariadb-server mariadb-client
 start_mariadb
 # A fresh Debian MariaDB lets root in through the Unix socket only; the tests connect
 # over TCP as root without a password. This is the server installed just now.

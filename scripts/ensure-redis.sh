@@ -11,6 +11,7 @@
 set -euo pipefail
 
 say () { echo "ensure-redis: $*"; }
+source "$(dirname "$0")/ensure-lib.sh"
 
 if [[ -n "${GRAPH_TASK_REDIS_URL:-}" ]]; then
   # host and port of the URL, one a line (node is there: the project needs it)
@@ -36,19 +37,11 @@ answers () {
     s.once("error", () => process.exit(1))' "$HOST" "$PORT"
 }
 
-wait_for_server () {
-  for _ in $(seq 1 30); do
-    if answers; then return 0; fi
-    sleep 0.5
-  done
-  return 1
-}
-
 start_redis () {
   say "starting redis-server on $TARGET (in memory: no snapshots, no append-only file)"
   # -::1: bind IPv6 loopback when the machine has it, and go on without it when not.
   redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no
-  if ! wait_for_server; then
+  if ! wait_for_server 30; then
     say "redis-server did not answer at $TARGET within 15 s"
     exit 1
   fi
@@ -76,13 +69,7 @@ if command -v redis-server >/dev/null 2>&1; then
 fi
 
 say "no server answers at $TARGET and redis-server is not installed: installing redis-server from Debian's packages"
-if [[ $(id -u) -ne 0 ]]; then
-  say "installing needs root: run this script with sudo"
-  exit 1
-fi
-export DEBIAN_FRONTEND=noninteractive
-apt-get update
-apt-get install -y --no-install-recommends redis-server
+apt_install --no-install-recommends redis-server
 # The package may have started its own service (where there is an init system): then it answers.
 if answers; then
   say "redis-server installed and answering at $TARGET"
