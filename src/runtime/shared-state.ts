@@ -110,9 +110,9 @@ export function resetSlot (views: SharedViews, slot: number): void {
 }
 
 /**
- * Worker side: publishes the outcome of position `b` of the slot's batch. Output
- * bytes go into the data region when they fit (`bytes` null means `undefined`);
- * otherwise the outcome says they travel in the worker's answer.
+ * Worker side: publishes the outcome of position `b` of the slot's batch: output
+ * `bytes` go into the data region (the caller checked they fit: fitsData), null
+ * means `undefined`, `inAnswer` that they travel in the worker's answer.
  */
 export function publishOutcome (views: SharedViews, slot: number, b: number, status: number,
   start: number, end: number, bytes: Uint8Array | null, inAnswer: boolean): void {
@@ -127,14 +127,10 @@ export function publishOutcome (views: SharedViews, slot: number, b: number, sta
     views.info[k + 2] = kOutputUndefined
   } else {
     const used = views.dataUsed[slot]
-    if (used + bytes.length <= views.dataSize) {
-      views.data.set(bytes, slot * views.dataSize + used)
-      views.info[k + 1] = used
-      views.info[k + 2] = bytes.length
-      views.dataUsed[slot] = used + bytes.length
-    } else {
-      views.info[k + 2] = kOutputInAnswer
-    }
+    views.data.set(bytes, slot * views.dataSize + used)
+    views.info[k + 1] = used
+    views.info[k + 2] = bytes.length
+    views.dataUsed[slot] = used + bytes.length
   }
   // Published last: the main thread reads only the positions below `done`.
   Atomics.store(views.done, slot, b + 1)

@@ -39,8 +39,6 @@ export interface TaskRows extends RowList<TaskRecord> {
 export interface SpanRows extends RowList<SpanRecord> {
   /** The execution of row k, without making the row. */
   executionIdOf (k: number): string
-  /** The start of row k, without making the row. */
-  startOf (k: number): number
 }
 
 /** True for the engine's TaskRows (any list without them is read with `at`). */

@@ -91,12 +91,6 @@ export class SpanColumns implements SpanRows {
     return k < this.#count ? this.#owners[k].id : this.#others[k - this.#count].executionId
   }
 
-  startOf (k: number): number {
-    if (k >= this.#count) return this.#others[k - this.#count].startTime
-    const start = this.#times[3 * k]
-    return start === start ? start : this.#owners[k].taskStart[this.#ints[3 * k]]
-  }
-
   at (k: number): SpanRecord | undefined {
     if (k < 0 || k >= this.length) return undefined
     if (k >= this.#count) return this.#others[k - this.#count]

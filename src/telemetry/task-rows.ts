@@ -23,11 +23,6 @@ export class TaskRowList implements TaskRows {
     this.#indices.push(i)
   }
 
-  /** Appends the rows of `other`. */
-  append (other: TaskRowList): void {
-    for (let k = 0; k < other.length; k++) this.push(other.#sources[k], other.#indices[k])
-  }
-
   sourceOf (k: number): TaskSource { return this.#sources[k] }
   indexOf (k: number): number { return this.#indices[k] }
 
