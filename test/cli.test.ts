@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
 import { describe, expect, test } from 'vitest'
-import { createTestDatabase } from './helpers/mysql.js'
+import { databaseOfThisTest } from './helpers/mysql.js'
 
 const run = promisify(execFile)
 const kCli = new URL('../dist/cli.js', import.meta.url).pathname
@@ -55,23 +55,19 @@ describe('graph-task command line', () => {
   })
 
   test('the history commands read, retry and count failures in MySQL', slow, async () => {
-    const db = await createTestDatabase()
-    try {
-      const o = db.options()
-      const env = { GRAPH_TASK_MYSQL_URL: `mysql://${o.user}@${o.host}:${o.port}/${o.database}` }
-      expect((await cli(['db', 'migrate'], env)).code).toBe(0)
-      const failed = await cli(['run', 'workflows/test-subjects/failing-workflow.mjs', '--json'], env)
-      const id = JSON.parse(failed.stdout).executionId as string
-      const list = await cli(['executions', '--status', 'failed'], env)
-      expect(list.stdout).toContain(id)
-      expect((await cli(['show', id], env)).stdout).toMatch(/^boom\s+failed/m)
-      const retry = await cli(['retry', id, '--workflows', 'workflows/test-subjects/failing-workflow.mjs'], env)
-      expect(retry).toMatchObject({ code: 1, stdout: expect.stringContaining(`of ${id}: failed`) })
-      expect((await cli(['abandon', id], env)).stdout).toContain('abandoned')
-      const stats = JSON.parse((await cli(['stats', '--json'], env)).stdout)
-      expect(stats.stats).toMatchObject({ totalFailed: 1, abandoned: 1, manualAttempts: 1 })
-    } finally {
-      await db.drop()
-    }
+    const db = await databaseOfThisTest()
+    const o = db.options()
+    const env = { GRAPH_TASK_MYSQL_URL: `mysql://${o.user}@${o.host}:${o.port}/${o.database}` }
+    expect((await cli(['db', 'migrate'], env)).code).toBe(0)
+    const failed = await cli(['run', 'workflows/test-subjects/failing-workflow.mjs', '--json'], env)
+    const id = JSON.parse(failed.stdout).executionId as string
+    const list = await cli(['executions', '--status', 'failed'], env)
+    expect(list.stdout).toContain(id)
+    expect((await cli(['show', id], env)).stdout).toMatch(/^boom\s+failed/m)
+    const retry = await cli(['retry', id, '--workflows', 'workflows/test-subjects/failing-workflow.mjs'], env)
+    expect(retry).toMatchObject({ code: 1, stdout: expect.stringContaining(`of ${id}: failed`) })
+    expect((await cli(['abandon', id], env)).stdout).toContain('abandoned')
+    const stats = JSON.parse((await cli(['stats', '--json'], env)).stdout)
+    expect(stats.stats).toMatchObject({ totalFailed: 1, abandoned: 1, manualAttempts: 1 })
   })
 })

@@ -15,8 +15,9 @@ describe('close', () => {
     await engine.execute('w')
     const first = engine.close()
     const second = engine.close()
-    await Promise.all([first, second])
-    await engine.close()
+    await expect(Promise.all([first, second, engine.close()])).resolves.toEqual([undefined, undefined, undefined])
+    await expect(engine.execute('w')).rejects.toBeInstanceOf(EngineClosedError)
+    await expect(engine.close()).resolves.toBeUndefined()
   })
 
   test('close lets a running execution finish', slow, async () => {

@@ -1,11 +1,11 @@
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest'
+import { describe, expect, test, vi } from 'vitest'
 import { createWorkflow, MemoryStorage, type ExecutionResult } from '../dist/index.js'
 import type { RecordBatch } from '../src/storage/storage.js'
 import { sharedHandler, startEngine, tempDir } from './helpers/engine.js'
 import { answer, instance, runs } from './helpers/instances.js'
-import { createTestDatabase, type TestDatabase } from './helpers/mysql.js'
+import { useTestDatabase } from './helpers/mysql.js'
 
 const slow = { timeout: 60_000 }
 
@@ -75,9 +75,7 @@ describe("durability: 'task'", () => {
 })
 
 describe("durability: 'task' across a crash (MySQL, separate processes)", () => {
-  let db: TestDatabase
-  beforeAll(async () => { db = await createTestDatabase() })
-  afterAll(async () => { await db?.drop() })
+  const db = useTestDatabase()
 
   test('a resume after SIGKILL runs again no task whose dependent had started', slow, async () => {
     const dir = await tempDir()

@@ -4,15 +4,14 @@ import { fileURLToPath } from 'node:url'
 import { describe, expect, test } from 'vitest'
 import { createWorkflow, HandlerError, type Engine } from '../dist/index.js'
 import { sharedHandler, startEngine, subject, tempDir } from './helpers/engine.js'
+import { rejectionOf } from './helpers/capture.js'
 
 const slow = { timeout: 30_000 }
 
 /** The error publishing a one-task workflow on `handler` rejects with. */
 async function publishError (engine: Engine, handler: URL | string): Promise<HandlerError> {
   const workflow = createWorkflow('loading').addTask('t', { handler }).build()
-  const err = await engine.publishWorkflow(workflow).then(() => null, (e: unknown) => e)
-  expect(err).toBeInstanceOf(HandlerError)
-  return err as HandlerError
+  return await rejectionOf(engine.publishWorkflow(workflow), HandlerError)
 }
 
 /** The path of a fixture, as a load error names it. */

@@ -91,10 +91,14 @@ describe('execution traces', () => {
     expect(spans.map(s => s.statusCode)).toEqual(['ERROR', 'ERROR', 'OK'])
     expect(spans[0].attributes['error.code']).toBe('TASK_FAILED')
     expect(spans[0].statusMessage).toContain('attempt 1 failed')
+    // Queue wait counts from when the attempt became ready: never longer than the gap since
+    // the execution started (first attempt) or since the attempt before ended (retries).
+    let previousEnd = root.startTime
     for (const span of spans) {
       const { attributes } = span
-      expect(attributes['task.queue_wait_ms']).toBeGreaterThanOrEqual(0)
-      expect(attributes['task.run_ms']).toBeGreaterThanOrEqual(0)
+      expect(attributes['task.queue_wait_ms']).toBeLessThanOrEqual(span.startTime - previousEnd + 0.001)
+      expect(attributes['task.run_ms']).toBeCloseTo(span.endTime - span.startTime, 2)
+      previousEnd = span.endTime
       expect(Number.isInteger(attributes['worker.thread_id'])).toBe(true)
       expect(attributes['worker.thread_id']).toBeGreaterThan(0)
     }

@@ -117,11 +117,11 @@ describe('manual retry in one process', () => {
     const seen: string[] = []
     engine.on('retry.started', e => { seen.push(`started ${e.retryOf === failed.executionId}`) })
     engine.on('retry.failed', () => { seen.push('failed') })
-    engine.on('retry.succeeded', () => { seen.push('succeeded') })
+    const succeeded = new Promise<void>(resolve => engine.on('retry.succeeded', () => { seen.push('succeeded'); resolve() }))
     await engine.manualRetry(failed.executionId)
     await writeFile(join(dir, 'marker'), '')
     await engine.manualRetry(failed.executionId)
-    await new Promise(resolve => setImmediate(resolve))
+    await succeeded
     expect(seen).toEqual(['started true', 'failed', 'started true', 'succeeded'])
   })
 })

@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, onTestFinished, test, vi } from 'vitest'
+import { describe, expect, onTestFinished, test, vi } from 'vitest'
 import type { RowDataPacket } from 'mysql2/promise'
 import type { MySQLStorageOptions } from '../dist/index.js'
-import { createTestDatabase, executionId, failureCase, type TestDatabase } from './helpers/mysql.js'
+import { executionId, failureCase, useTestDatabase } from './helpers/mysql.js'
 import { tempDir } from './helpers/engine.js'
 import { TcpProxy } from './helpers/tcp-proxy.js'
 
@@ -14,9 +14,7 @@ const kClaim = new URL('./helpers/claim.mjs', import.meta.url).pathname
 const slow = { timeout: 60_000 }
 const kHeartbeat = { GT_HEARTBEAT: '100,1000' }
 
-let db: TestDatabase
-beforeAll(async () => { db = await createTestDatabase() })
-afterAll(async () => { await db?.drop() })
+const db = useTestDatabase()
 
 interface Child { child: ChildProcess, lines: Promise<any[]>, output: () => string }
 

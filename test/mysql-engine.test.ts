@@ -6,12 +6,12 @@ import { useTestDatabase } from './helpers/mysql.js'
 
 const db = useTestDatabase()
 
-//   log ─┬─ values             (a Map, a Date, a BigInt, typed arrays)
+//   log ─┬─ values ── pass     (a Map, a Date, a BigInt, typed arrays; `pass` returns them unchanged)
 //        └─ sink
 //   flaky ──┘                  (fails its first attempt)
 //   doomed ── skipped          (fails twice: the execution fails)
-// `values` has no dependent: a large output forwarded to a dependent comes back
-// detached in execute()'s result (an engine issue, reported), which is not what this test is about.
+// `values` has a dependent on purpose: a large output forwarded to a dependent once came back
+// detached in execute()'s result, so both the result and the dependent's copy are checked.
 const kRuns = 6
 const kFailingRuns = 2
 
@@ -19,6 +19,7 @@ async function publish (engine: Engine): Promise<void> {
   await engine.publishWorkflow(createWorkflow('mysql-e2e')
     .addTask('log', { handler: subject('logger.mjs') })
     .addTask('values', { handler: subject('values.mjs'), dependsOn: ['log'] })
+    .addTask('pass', { handler: subject('values.mjs#passOn'), dependsOn: ['values'], input: { from: 'values' } })
     .addTask('flaky', { handler: subject('flaky.mjs'), input: { succeedOn: 2 } })
     .addTask('sink', { handler: sharedHandler('noop'), dependsOn: ['log', 'flaky'], name: 'sink — “the end” 😀' })
     .build())
@@ -42,6 +43,11 @@ describe('an engine on MySQL storage', () => {
       ...Array.from({ length: kFailingRuns }, () => first.execute('mysql-e2e-fails'))
     ])
     expect(results.map(r => r.status)).toEqual([...Array(kRuns).fill('success'), ...Array(kFailingRuns).fill('failed')])
+    for (const r of results.slice(0, kRuns)) {
+      const values = r.tasks.values.output as { large: Float64Array }
+      expect([values.large.length, values.large[16383]]).toEqual([16384, 8191.5])
+      expect(r.tasks.pass.output).toEqual(values)
+    }
     const logs = new Map<string, LogEntry[]>()
     const traces = new Map<string, SpanNode[]>()
     for (const r of results) {
@@ -56,7 +62,7 @@ describe('an engine on MySQL storage', () => {
     const count = async (table: string): Promise<number> =>
       Number((await db.query<RowDataPacket[]>(`SELECT COUNT(*) AS n FROM gt_${table} WHERE execution_id IN (?)`, [ids]))[0].n)
     expect(Number((await db.query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM gt_executions'))[0].n)).toBe(kRuns + kFailingRuns)
-    expect(await count('task_results')).toBe(kRuns * 4 + kFailingRuns * 2)
+    expect(await count('task_results')).toBe(kRuns * 5 + kFailingRuns * 2)
     expect(await count('spans')).toBe(results.reduce((n, r) => n + expectedSpans(r), 0))
     expect(await count('logs')).toBe([...logs.values()].reduce((n, l) => n + l.length, 0))
 

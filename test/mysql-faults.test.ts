@@ -1,11 +1,10 @@
-import { Writable } from 'node:stream'
-import pino from 'pino'
 import { describe, expect, onTestFinished, test, vi } from 'vitest'
 import type { RowDataPacket } from 'mysql2/promise'
 import { createWorkflow, ErrorCodes, type Engine, type ExecutionResult, type TracerOptions } from '../dist/index.js'
 import { sharedHandler, startEngine } from './helpers/engine.js'
 import { execution, executionId, log, span, useTestDatabase } from './helpers/mysql.js'
 import { TcpProxy } from './helpers/tcp-proxy.js'
+import { memoryLogger } from './helpers/capture.js'
 
 const db = useTestDatabase()
 
@@ -21,11 +20,11 @@ async function proxied (): Promise<TcpProxy> {
 
 /** An engine whose storage reaches MySQL through the proxy, with its own tables. */
 async function engineThrough (proxy: TcpProxy, prefix: string, tracer: TracerOptions, closeTimeout?: number, queryTimeout = 60_000): Promise<Engine> {
-  const lines: unknown[] = []
+  const { logger, lines } = memoryLogger('error')
   const engine = startEngine({
     storage: db.storage({ host: '127.0.0.1', port: proxy.port, tablePrefix: prefix, connectTimeout: 2000, queryTimeout }),
     tracer: { ...kTracer, ...tracer },
-    logger: pino({ level: 'error' }, new Writable({ write (chunk, _enc, done) { lines.push(JSON.parse(String(chunk))); done() } })),
+    logger,
     // short enough that a failing test does not outlast its hooks waiting for storage
     closeTimeout: closeTimeout ?? 5000
   })

@@ -1,19 +1,17 @@
-import { Writable } from 'node:stream'
-import pino from 'pino'
 import { describe, expect, onTestFinished, test } from 'vitest'
 import type { RowDataPacket } from 'mysql2/promise'
 import { createWorkflow, type MySQLStorage } from '../dist/index.js'
 import { Recorder, kTracerDefaults } from '../src/telemetry/recorder.js'
 import { sharedHandler, startEngine, subject } from './helpers/engine.js'
 import { execution, executionId, failureCase, log, source, span, task, useTestDatabase } from './helpers/mysql.js'
+import { memoryLogger } from './helpers/capture.js'
 
 const db = useTestDatabase()
 
 
 /** A recorder on its own tables, its error lines kept. */
 function recorderOn (prefix: string): { recorder: Recorder, storage: MySQLStorage, lines: Array<Record<string, unknown>> } {
-  const lines: Array<Record<string, unknown>> = []
-  const logger = pino({ level: 'error' }, new Writable({ write (chunk, _enc, done) { lines.push(JSON.parse(String(chunk))); done() } }))
+  const { logger, lines } = memoryLogger('error')
   const storage = db.storage({ tablePrefix: prefix })
   const recorder = new Recorder(storage, { ...kTracerDefaults, flushInterval: 60_000, retryDelay: 5, maxRetryDelay: 20 }, logger)
   onTestFinished(() => recorder.close(1000))

@@ -4,6 +4,7 @@ import type { RowDataPacket } from 'mysql2/promise'
 import { createWorkflow, ErrorCodes, StorageError, type MySQLStorage } from '../dist/index.js'
 import { sharedHandler, startEngine, subject } from './helpers/engine.js'
 import { execution, executionId, span, task, useTestDatabase } from './helpers/mysql.js'
+import { rejectionOf } from './helpers/capture.js'
 
 const db = useTestDatabase()
 let storage: MySQLStorage
@@ -26,9 +27,7 @@ function same (a: Uint8Array, b: Uint8Array): boolean {
 }
 
 async function rejection (write: Promise<void>): Promise<StorageError & { rejected: Array<{ index: number, code: string }> }> {
-  const err = await write.then(() => undefined, (e: unknown) => e)
-  expect(err).toBeInstanceOf(StorageError)
-  return err as StorageError & { rejected: Array<{ index: number, code: string }> }
+  return await rejectionOf(write, StorageError) as StorageError & { rejected: Array<{ index: number, code: string }> }
 }
 
 describe('MySQLStorage and max_allowed_packet', () => {

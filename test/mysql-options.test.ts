@@ -1,15 +1,10 @@
 import net from 'node:net'
 import { describe, expect, test } from 'vitest'
 import { ErrorCodes, InvalidOptionsError, MySQLStorage, StorageError } from '../dist/index.js'
+import { thrownBy } from './helpers/capture.js'
 
 function invalid (make: () => unknown): InvalidOptionsError {
-  try {
-    make()
-  } catch (err) {
-    expect(err).toBeInstanceOf(InvalidOptionsError)
-    return err as InvalidOptionsError
-  }
-  throw new Error('expected an InvalidOptionsError')
+  return thrownBy(make, InvalidOptionsError)
 }
 
 /** A port on 127.0.0.1 where nothing listens. */

@@ -1,18 +1,13 @@
 import { describe, expect, test } from 'vitest'
-import { Engine, EngineError, InvalidOptionsError, MemoryStorage, type EngineOptions } from '../dist/index.js'
-import { startEngine } from './helpers/engine.js'
+import { createWorkflow, Engine, EngineError, InvalidOptionsError, MemoryStorage, type EngineOptions } from '../dist/index.js'
+import { sharedHandler, startEngine } from './helpers/engine.js'
+import { thrownBy } from './helpers/capture.js'
 
 function optionError (options: EngineOptions): InvalidOptionsError {
-  try {
-    const engine = new Engine(options)
-    void engine.close()
-  } catch (err) {
-    expect(err).toBeInstanceOf(InvalidOptionsError)
-    expect(err).toBeInstanceOf(EngineError)
-    expect((err as EngineError).code).toBe('INVALID_OPTIONS')
-    return err as InvalidOptionsError
-  }
-  throw new Error(`new Engine(${JSON.stringify(options)}) did not throw`)
+  const err = thrownBy(() => { void new Engine(options).close() }, InvalidOptionsError)
+  expect(err).toBeInstanceOf(EngineError)
+  expect(err.code).toBe('INVALID_OPTIONS')
+  return err
 }
 
 describe('engine options', () => {
@@ -49,5 +44,9 @@ describe('engine options', () => {
     const stats = engine.stats()
     expect(stats).toMatchObject({ instanceId: 'test-instance', threads: 3, executionsRunning: 0, executionsStarted: 0 })
     expect(stats.scheduler.tasksInFlight).toBe(0)
+    await engine.publishWorkflow(createWorkflow('w').addTask('a', { handler: sharedHandler('echo'), input: 'ok' }).build())
+    const result = await engine.execute('w')
+    expect(result.tasks.a).toMatchObject({ status: 'success', output: { params: 'ok' } })
+    expect(engine.stats()).toMatchObject({ executionsStarted: 1, executionsRunning: 0 })
   })
 })

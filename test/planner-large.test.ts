@@ -68,7 +68,9 @@ describe('large workflows and the definition hash', () => {
   test('the order of dependsOn and of retry policy keys leaves the definition the same', async () => {
     const engine = startEngine()
     await engine.publishWorkflow(small())
-    await engine.publishWorkflow(small({ dependsOn: ['b', 'a'], retry: { retryDelay: 10, maxAutoRetries: 1 } }))
+    // Published again without replace: a different hash would reject with WORKFLOW_EXISTS.
+    await expect(engine.publishWorkflow(small({ dependsOn: ['b', 'a'], retry: { retryDelay: 10, maxAutoRetries: 1 } }))).resolves.toBeUndefined()
+    await expect(engine.publishWorkflow(small({ dependsOn: ['b'] }))).rejects.toMatchObject({ code: 'WORKFLOW_EXISTS' })
   })
 
   test('a builder used again after build() leaves the built workflow as it was', async () => {

@@ -1,21 +1,25 @@
-import { Writable } from 'node:stream'
-import pino from 'pino'
 import { describe, expect, onTestFinished, test, vi } from 'vitest'
-import { ErrorCodes, MemoryStorage, StorageError, type SpanRecord } from '../dist/index.js'
+// Recorder is internal, so this file tests it from src/, and takes the error classes and the
+// storage from src/ too: one copy of each class, so instanceof means what it says.
+import { ErrorCodes, StorageError } from '../src/errors.js'
+import { MemoryStorage } from '../src/storage/memory.js'
+import type { SpanRecord } from '../src/types.js'
 import { Recorder, kTracerDefaults, type TracerOptions } from '../src/telemetry/recorder.js'
 import type { RecordBatch, RefusedRecord } from '../src/storage/storage.js'
 import { execution, executionId, span } from './helpers/mysql.js'
+import { memoryLogger } from './helpers/capture.js'
 
 /**
  * MemoryStorage with a switch: while `failing` is set, writes reject with it; while
- * `hang` is set, they never settle; `slowFirstRecordsWrite` delays the first write
- * of records. What it accepts is what it stores.
+ * `hang` is set, they never settle; `holdNextRecordsWrite` holds the next write of
+ * records until it settles. What it accepts is what it stores.
  */
 class SwitchableStorage extends MemoryStorage {
   failing: Error | null = null
   hang = false
   calls = 0
-  slowFirstRecordsWrite = 0
+  /** While set, the next write of records waits for it: a write slow to return. */
+  holdNextRecordsWrite: Promise<void> | undefined
 
   async #gate (): Promise<void> {
     this.calls++
@@ -25,11 +29,9 @@ class SwitchableStorage extends MemoryStorage {
 
   override async writeRecords (batch: RecordBatch): Promise<RefusedRecord[]> {
     await this.#gate()
-    if (this.slowFirstRecordsWrite > 0) {
-      const ms = this.slowFirstRecordsWrite
-      this.slowFirstRecordsWrite = 0
-      await new Promise(resolve => setTimeout(resolve, ms))
-    }
+    const held = this.holdNextRecordsWrite
+    this.holdNextRecordsWrite = undefined
+    if (held !== undefined) await held
     return super.writeRecords(batch)
   }
 
@@ -40,19 +42,22 @@ class SwitchableStorage extends MemoryStorage {
 }
 
 function recorder (storage: SwitchableStorage, options: TracerOptions = {}): { recorder: Recorder, lines: Array<Record<string, unknown>> } {
-  const lines: Array<Record<string, unknown>> = []
-  const logger = pino({ level: 'warn' }, new Writable({ write (chunk, _enc, done) { lines.push(JSON.parse(String(chunk))); done() } }))
+  const { logger, lines } = memoryLogger('warn')
   const r = new Recorder(storage, { ...kTracerDefaults, retryDelay: 1, maxRetryDelay: 5, flushInterval: 10, ...options }, logger)
   onTestFinished(() => r.close(100))
   return { recorder: r, lines }
 }
 
 describe('Recorder', () => {
-  test('recording a span is a push: nothing reaches storage before a full batch or the timer', () => {
+  test('recording a span is a push: nothing reaches storage before a full batch or the timer', async () => {
     const storage = new SwitchableStorage()
     const { recorder: r } = recorder(storage, { batchSize: 4, flushInterval: 60_000 })
-    for (let i = 0; i < 3; i++) expect(r.recordSpan(span(1, i))).toBeUndefined()
+    for (let i = 0; i < 3; i++) r.recordSpan(span(1, i))
     expect([storage.calls, r.stats().pending]).toEqual([0, 3])
+    r.recordSpan(span(1, 3))
+    await expect.poll(() => storage.calls, { timeout: 5000 }).toBe(1)
+    await r.flush()
+    expect((await storage.getSpans(executionId(1))).length).toBe(4)
   })
 
   test('past maxQueueSize spans are dropped and counted, and the ones kept are written once storage recovers', async () => {
@@ -100,12 +105,17 @@ describe('Recorder', () => {
 
   test('with concurrency above 1, the writes of one execution still land in the order they were recorded', async () => {
     const storage = new SwitchableStorage()
-    storage.slowFirstRecordsWrite = 50
+    let release!: () => void
+    storage.holdNextRecordsWrite = new Promise(resolve => { release = resolve })
     const { recorder: r } = recorder(storage, { concurrency: 4 })
     r.recordExecution(execution(1, { status: 'running' }))
     const first = r.flush()
     r.recordExecution(execution(1, { status: 'failed' }))
-    await Promise.all([first, r.flush()])
+    const second = r.flush()
+    // A recorder that did not order writes of one execution would have sent the second
+    // by now, while the first is held; the first is let go only after that point.
+    setImmediate(release)
+    await Promise.all([first, second])
     expect((await storage.getExecution(executionId(1)))?.status).toBe('failed')
   })
 

@@ -1,8 +1,15 @@
-import { describe, expect, test } from 'vitest'
+import { describe, expect, onTestFinished, test, vi } from 'vitest'
 import { createWorkflow, MemoryStorage, NotFoundError, type ExecutionResult } from '../dist/index.js'
 import { sharedHandler, startEngine } from './helpers/engine.js'
 
 const slow = { timeout: 30_000 }
+
+/** Moves Date.now() (the clock retention reads) forward; timers and the engine's span clock are left alone. */
+function advanceWallClock (ms: number): void {
+  vi.useFakeTimers({ toFake: ['Date'] })
+  onTestFinished(() => { vi.useRealTimers() })
+  vi.setSystemTime(Date.now() + ms)
+}
 
 describe('retention of finished executions', () => {
   test('the engine keeps the latest finished executions in memory and falls back to storage', slow, async () => {
@@ -29,9 +36,9 @@ describe('retention of finished executions', () => {
     }
     // Evicted from both.
     for (const result of results.slice(0, 20)) {
-      const err = await engine.getExecutionStatus(result.executionId).then(() => null, (e: unknown) => e)
-      expect(err).toBeInstanceOf(NotFoundError)
-      expect(err).toMatchObject({ code: 'EXECUTION_NOT_FOUND' })
+      const rejected = engine.getExecutionStatus(result.executionId)
+      await expect(rejected).rejects.toBeInstanceOf(NotFoundError)
+      await expect(rejected).rejects.toMatchObject({ code: 'EXECUTION_NOT_FOUND' })
       await expect(engine.getExecutionResult(result.executionId)).rejects.toMatchObject({ code: 'EXECUTION_NOT_FOUND' })
     }
   })
@@ -41,7 +48,7 @@ describe('retention of finished executions', () => {
     await engine.publishWorkflow(createWorkflow('w').addTask('a', { handler: sharedHandler('noop') }).build())
     const old = await engine.execute('w')
     expect(await engine.getExecutionResult(old.executionId)).toBe(old)
-    await new Promise(resolve => setTimeout(resolve, 120))
+    advanceWallClock(120)
     const recent = await engine.execute('w')
     expect(await engine.getExecutionResult(recent.executionId)).toBe(recent)
     const rebuilt = await engine.getExecutionResult(old.executionId)
@@ -56,7 +63,7 @@ describe('retention of finished executions', () => {
     const old = await engine.execute('w')
     await engine.execute('w')
     await engine.flush()
-    await new Promise(resolve => setTimeout(resolve, 120))
+    advanceWallClock(120)
     await engine.execute('w')
     await engine.flush()
     await expect(engine.getExecutionResult(old.executionId)).rejects.toMatchObject({ code: 'EXECUTION_NOT_FOUND' })

@@ -4,15 +4,15 @@ import { startEngine, subject } from './helpers/engine.js'
 
 const slow = { timeout: 30_000 }
 
-/** Polls the status until the execution is no longer running; returns every status seen. */
+/** Polls the status until the execution is no longer running (bounded by expect.poll); returns every status seen. */
 async function follow (engine: Engine, id: string): Promise<ExecutionStatusInfo[]> {
   const seen: ExecutionStatusInfo[] = []
-  for (;;) {
+  await expect.poll(async () => {
     const status = await engine.getExecutionStatus(id)
     seen.push(status)
-    if (status.status !== 'running') return seen
-    await new Promise(resolve => setTimeout(resolve, 10))
-  }
+    return status.status
+  }, { timeout: 20_000, interval: 10 }).not.toBe('running')
+  return seen
 }
 
 describe('execution status', () => {
@@ -71,9 +71,9 @@ describe('execution status', () => {
   test('an unknown execution id is a NotFoundError', async () => {
     const engine = startEngine()
     for (const pending of [engine.getExecutionStatus('01NOSUCHEXECUTION000000000'), engine.getExecutionResult('01NOSUCHEXECUTION000000000')]) {
-      const err = await pending.then(() => null, (e: unknown) => e)
-      expect(err).toBeInstanceOf(NotFoundError)
-      expect(err).toMatchObject({ code: 'EXECUTION_NOT_FOUND' })
+      const rejected = pending
+      await expect(rejected).rejects.toBeInstanceOf(NotFoundError)
+      await expect(rejected).rejects.toMatchObject({ code: 'EXECUTION_NOT_FOUND' })
     }
   })
 })

@@ -1,16 +1,12 @@
 import { describe, expect, test } from 'vitest'
 import { createWorkflow, Engine, InvalidOptionsError } from '../dist/index.js'
 import { sharedHandler } from './helpers/engine.js'
+import { thrownBy } from './helpers/capture.js'
 
 // Values that storage keeps in a column of limited size are checked where they are
 // set, so that a too-long one fails at once, not as rows lost later.
 function thrown (fn: () => unknown): InvalidOptionsError {
-  try {
-    fn()
-  } catch (err) {
-    return err as InvalidOptionsError
-  }
-  throw new Error('expected a throw')
+  return thrownBy(fn, InvalidOptionsError)
 }
 
 describe('values with a column limit are checked when set', () => {

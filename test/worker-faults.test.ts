@@ -44,21 +44,15 @@ describe('worker faults', () => {
     await expectHealthy(engine)
   })
 
-  test('a handler exceeding resourceLimits fails with RESOURCE_LIMITS, not retried', slow, async () => {
-    const engine = startEngine({ resourceLimits: { maxOldGenerationSizeMb: 32 } })
-    await publishFaulty(engine, 'memory-hog.mjs', 3)
+  test.each([
+    { what: 'a handler exceeding resourceLimits', file: 'memory-hog.mjs', options: { resourceLimits: { maxOldGenerationSizeMb: 32 } }, code: 'RESOURCE_LIMITS' },
+    { what: 'a function as output', file: 'returns-function.mjs', options: {}, code: 'OUTPUT_NOT_CLONEABLE' }
+  ])('$what fails with $code at once, not retried, and the pool heals', slow, async ({ file, options, code }) => {
+    const engine = startEngine(options)
+    await publishFaulty(engine, file, 3)
     const result = await engine.execute('faulty')
     expect(result.status).toBe('failed')
-    expect(result.tasks.faulty).toMatchObject({ status: 'failed', attempts: 1, error: { code: 'RESOURCE_LIMITS' } })
-    await expectHealthy(engine)
-  })
-
-  test('a function as output fails with OUTPUT_NOT_CLONEABLE, not retried', slow, async () => {
-    const engine = startEngine()
-    await publishFaulty(engine, 'returns-function.mjs', 3)
-    const result = await engine.execute('faulty')
-    expect(result.status).toBe('failed')
-    expect(result.tasks.faulty).toMatchObject({ status: 'failed', attempts: 1, error: { code: 'OUTPUT_NOT_CLONEABLE' } })
+    expect(result.tasks.faulty).toMatchObject({ status: 'failed', attempts: 1, error: { code } })
     await expectHealthy(engine)
   })
 

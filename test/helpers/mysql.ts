@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import v8 from 'node:v8'
-import { afterAll, beforeAll } from 'vitest'
+import { afterAll, beforeAll, onTestFinished } from 'vitest'
 import mysql, { type RowDataPacket } from 'mysql2/promise'
 import {
   MySQLStorage, type ExecutionRecord, type LogEntry, type MySQLStorageOptions, type SpanRecord, type TaskRecord
@@ -84,6 +84,13 @@ export function useTestDatabase (): TestDatabase {
  * Creates `gt_test_<random>` on the test server. Call in `beforeAll`, and `drop()` in `afterAll`.
  * @throws {Error} when no server answers, saying how to start one
  */
+/** A database of its own for the calling test, dropped when the test finishes: for a test whose assertions count everything in it. */
+export async function databaseOfThisTest (): Promise<TestDatabase> {
+  const db = await createTestDatabase()
+  onTestFinished(() => db.drop())
+  return db
+}
+
 export async function createTestDatabase (): Promise<TestDatabase> {
   const settings = serverSettings()
   let admin: mysql.Connection

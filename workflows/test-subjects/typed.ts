@@ -1,4 +1,6 @@
 /** A TypeScript handler: runs only with the engine's `typescript: true` loader. */
+import { threadId } from 'node:worker_threads'
+
 interface Params {
   words: string[]
 }
@@ -15,4 +17,9 @@ export default function typed (input: { prefix: string }, ctx: Context): string 
 export function shout (input: { text: string }): string {
   const marks = 3 satisfies number
   return input.text + '!'.repeat(marks)
+}
+
+/** The thread it ran on: lets a test see that a thread other than the first loaded the module. */
+export function where (): { threadId: number } {
+  return { threadId }
 }
