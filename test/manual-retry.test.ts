@@ -28,6 +28,8 @@ describe('manual retry in one process', () => {
     })
   })
 
+  // Guarantee "resume skips succeeded tasks": removing `exec.reuseOutputs(reusable, record.lastExecutionId)`
+  // in src/history/retry-manager.ts fails this test (checked).
   test('resume runs only what did not succeed and reuses the other outputs', slow, async () => {
     const { dir, engine, failed } = await failedOnce()
     await writeFile(join(dir, 'marker'), '')

@@ -6,6 +6,8 @@ import { lines, startEngine, subject, tempDir } from './helpers/engine.js'
 const slow = { timeout: 30_000 }
 
 describe('automatic retry', () => {
+  // Guarantee "per-task retry": removing the retry decision in src/runtime/settler.ts
+  // (`if (error.retryable !== false && attempt <= policy.maxAutoRetries)`) fails this file (checked).
   test('a flaky task is retried until it succeeds, one retrying event per failed attempt', slow, async () => {
     const engine = startEngine()
     await engine.publishWorkflow(createWorkflow('flaky')

@@ -17,6 +17,8 @@ function started (engine: Engine): Promise<string> {
 }
 
 describe('timeouts and cancellation', () => {
+  // Guarantee "a timeout stops a CPU loop": removing `this.#listener.batchTimedOut(batch)` in
+  // src/runtime/watchdog.ts leaves the loop running and this test times out (checked).
   test('a task stuck in a CPU loop is stopped by its timeout and the pool runs the next execution', slow, async () => {
     const engine = startEngine({ threads: 1 })
     await publishBoth(engine, { timeout: 200, retry: { maxAutoRetries: 1 } })
@@ -67,6 +69,8 @@ describe('timeouts and cancellation', () => {
     expect((await engine.execute('quick')).status).toBe('success')
   })
 
+  // Guarantee "cancellation": removing `this.#scheduler.stop(exec, ErrorCodes.CANCELLED, ...)` in
+  // Engine.cancelExecution (src/engine.ts) fails this test and the other cancel tests (checked).
   test('cancelExecution stops a task stuck in a CPU loop', slow, async () => {
     const engine = startEngine({ threads: 1 })
     await publishBoth(engine)

@@ -25,6 +25,8 @@ async function expectHealthy (engine: Engine): Promise<void> {
 }
 
 describe('worker faults', () => {
+  // Guarantee "a worker crash heals": removing `this.#failed(exec, i, started || at, at, error, -1)`
+  // in the crash path of src/runtime/settler.ts leaves the task unsettled and this test times out (checked).
   test('process.exit in a handler fails the task with WORKER_CRASHED and the pool heals', slow, async () => {
     const engine = startEngine()
     await publishFaulty(engine, 'exit.mjs', 1)
@@ -99,5 +101,28 @@ describe('worker faults', () => {
     expect(result.tasks.crash).toMatchObject({ status: 'failed', error: { code: 'WORKER_CRASHED' } })
     expect(result.tasks.before).toMatchObject({ status: 'success', attempts: 1 })
     expect((await lines(file)).filter(l => l.startsWith('before'))).toEqual(['before 1'])
+  })
+  // Guarantee "a worker crash heals": the tasks sent in the crashed worker's message behind the
+  // culprit are given back to the queue. Removing `this.#requeue(exec, i, ran)` in
+  // src/runtime/settler.ts leaves `after` unsettled and this test times out (checked).
+  test('a task sent behind a crashing task in the same message runs again, its attempt given back', slow, async () => {
+    const file = join(await tempDir(), 'runs.txt')
+    // Both handlers warmed up, so that the scheduler knows them as quick and sends the three
+    // tasks in one message: before, then crash and after, which follow it.
+    const engine = startEngine({ threads: 1, batchTargetMs: 50 })
+    await engine.publishWorkflow(createWorkflow('warm')
+      .addTask('warm', { handler: subject('counter.mjs'), input: { file } })
+      .addTask('stay', { handler: subject('exit.mjs#exitIf'), input: { exit: false } })
+      .build())
+    for (let i = 0; i < 5; i++) await engine.execute('warm')
+    await engine.publishWorkflow(createWorkflow('crash-between')
+      .addTask('before', { handler: subject('counter.mjs'), input: { file } })
+      .addTask('crash', { handler: subject('exit.mjs#exitIf'), input: { exit: true }, dependsOn: ['before'], retry: { maxAutoRetries: 0 } })
+      .addTask('after', { handler: subject('counter.mjs'), input: { file }, dependsOn: ['before'] })
+      .build())
+    const result = await engine.execute('crash-between')
+    expect(result.tasks.crash).toMatchObject({ status: 'failed', error: { code: 'WORKER_CRASHED' } })
+    expect(result.tasks.after).toMatchObject({ status: 'success', attempts: 1 })
+    expect((await lines(file)).filter(l => !l.startsWith('warm'))).toEqual(['before 1', 'after 1'])
   })
 })
