@@ -41,6 +41,7 @@ export class ProgressBar {
     this.#route(process.stdout)
     this.#route(process.stderr)
     this.#timer = setInterval(() => this.#draw(), 100)
+    this.#draw()
   }
 
   /** Writes that reach the terminal go above the bar. */
