@@ -89,6 +89,17 @@ describe('TypeScript from the packed package in a fresh project', () => {
     expect(stderr.trim().split('\n')).toEqual([expect.stringMatching(/^graph-task: MISSING_DEPENDENCY: .*"tsx".*npm install --save-dev tsx$/)])
   })
 
+  test('without tsx, an Engine with typescript: true fails to publish a .ts handler with MISSING_DEPENDENCY', slow, async () => {
+    await writeFile(join(withoutTsx, 'library.mjs'), `import { Engine, createWorkflow } from 'graph-task'
+const engine = new Engine({ typescript: true, threads: 1 })
+const wf = createWorkflow('sum').addTask('sum', { handler: new URL('./sum.ts', import.meta.url) }).build()
+try { await engine.publishWorkflow(wf) } catch (err) { console.log(JSON.stringify({ name: err.name, code: err.code, message: err.message })) }
+await engine.close()
+`)
+    const { stdout } = await exec(process.execPath, ['library.mjs'], { cwd: withoutTsx })
+    expect(JSON.parse(stdout)).toMatchObject({ name: 'HandlerError', code: 'MISSING_DEPENDENCY', message: expect.stringContaining('npm install --save-dev tsx') })
+  })
+
   test('a .ts workflow in a CommonJS package fails with advice to use .mts or "type": "module"', slow, async () => {
     const cjs = join(dir, 'cjs-app')
     await mkdir(cjs)
