@@ -1,3 +1,4 @@
+import { pino } from 'pino'
 import { Engine } from '../engine.js'
 import type { ExecutionStatus } from '../types.js'
 import type { Workflow } from '../workflow/builder.js'
@@ -18,9 +19,15 @@ export interface HistoryFlags extends CommonFlags {
 
 const kStatuses = new Set(['running', 'success', 'failed', 'cancelled', 'interrupted'])
 
+/**
+ * What a history command does with the shared history: `read` it only, change a `record`,
+ * or `retry` an execution (which needs its workflow).
+ */
+type Access = 'read' | 'record' | 'retry'
+
 /** An engine on the shared storage, with the workflows of `--workflows` published. */
-async function openEngine (command: string, flags: HistoryFlags, needWorkflows: boolean): Promise<Engine> {
-  if (needWorkflows && (flags.workflows === undefined || flags.workflows.length === 0)) {
+async function openEngine (command: string, flags: HistoryFlags, access: Access): Promise<Engine> {
+  if (access === 'retry' && (flags.workflows === undefined || flags.workflows.length === 0)) {
     throw usage(command, `${command} needs the workflow definitions: pass --workflows <module> (repeat for several)`)
   }
   // Modules first: a module that does not load is a usage error, found before any connection is made.
@@ -36,7 +43,13 @@ async function openEngine (command: string, flags: HistoryFlags, needWorkflows: 
   if (storage === undefined) {
     throw usage(command, 'this command reads the shared history: pass --mysql <uri> or set GRAPH_TASK_MYSQL_URL')
   }
-  const engine = new Engine({ storage, threads: parsePositiveInt('threads', flags.threads), typescript })
+  const engine = new Engine({
+    storage,
+    threads: parsePositiveInt('threads', flags.threads),
+    typescript,
+    // A read has nothing to say about this instance's heartbeat: a failure it meets is the command's error.
+    logger: access === 'read' ? pino({ level: 'error', name: 'graph-task' }, pino.destination(2)) : undefined
+  })
   try {
     for (const workflow of workflows) await engine.publishWorkflow(workflow)
   } catch (err) {
@@ -46,8 +59,8 @@ async function openEngine (command: string, flags: HistoryFlags, needWorkflows: 
   return engine
 }
 
-async function withEngine (command: string, flags: HistoryFlags, needWorkflows: boolean, fn: (engine: Engine) => Promise<number>): Promise<number> {
-  const engine = await openEngine(command, flags, needWorkflows)
+async function withEngine (command: string, flags: HistoryFlags, access: Access, fn: (engine: Engine) => Promise<number>): Promise<number> {
+  const engine = await openEngine(command, flags, access)
   try {
     return await fn(engine)
   } finally {
@@ -76,7 +89,7 @@ function executions (args: string[], flags: HistoryFlags): Promise<number> {
   if (flags.status !== undefined && !kStatuses.has(flags.status)) {
     throw new UsageError(`--status must be one of ${[...kStatuses].join(', ')}`)
   }
-  return withEngine('executions', flags, false, async engine => {
+  return withEngine('executions', flags, 'read', async engine => {
     const records = await engine.listExecutions({
       status: flags.status as ExecutionStatus | undefined,
       limit: parsePositiveInt('limit', flags.limit) ?? 50
@@ -108,7 +121,7 @@ export const showCommand: Command = {
 function show (args: string[], flags: HistoryFlags): Promise<number> {
   const [id, ...extra] = args
   if (id === undefined || extra.length > 0) throw new UsageError('usage: graph-task show <execution-id>')
-  return withEngine('show', flags, false, async engine => {
+  return withEngine('show', flags, 'read', async engine => {
     const result = await engine.getExecutionResult(id)
     const logs = await engine.getExecutionLogs(id, { limit: 200 })
     const trace = await engine.getExecutionTrace(id)
@@ -155,7 +168,7 @@ export const retryCommand: Command = {
 function retry (args: string[], flags: HistoryFlags): Promise<number> {
   const [id, ...extra] = args
   if (id === undefined || extra.length > 0) throw new UsageError('usage: graph-task retry <execution-id> [--restart] --workflows <module>')
-  return withEngine('retry', flags, true, async engine => {
+  return withEngine('retry', flags, 'retry', async engine => {
     const result = await engine.manualRetry(id, { mode: flags.restart === true ? 'restart' : 'resume' })
     if (flags.json === true) process.stdout.write(toJson(result) + '\n')
     else {
@@ -182,7 +195,7 @@ export const abandonCommand: Command = {
 function abandon (args: string[], flags: HistoryFlags): Promise<number> {
   const [id, ...extra] = args
   if (id === undefined || extra.length > 0) throw new UsageError('usage: graph-task abandon <execution-id> [--reason text]')
-  return withEngine('abandon', flags, false, async engine => {
+  return withEngine('abandon', flags, 'record', async engine => {
     const record = await engine.abandonRetry(id, flags.reason ?? 'abandoned from the command line')
     process.stdout.write(`${record.executionId}: abandoned (${record.abandonedReason})\n`)
     return 0
@@ -200,7 +213,7 @@ export const statsCommand: Command = {
 
 function stats (args: string[], flags: HistoryFlags): Promise<number> {
   if (args.length > 0) throw new UsageError(`unexpected arguments: ${args.join(' ')}`)
-  return withEngine('stats', flags, false, async engine => {
+  return withEngine('stats', flags, 'read', async engine => {
     const stats = await engine.getRetryStatistics()
     const failed = await engine.getFailedExecutions({ limit: 20 })
     if (flags.json === true) {
