@@ -1,10 +1,11 @@
-import { pino } from 'pino'
+import pino from 'pino'
 import { Engine } from '../engine.js'
-import type { ExecutionStatus } from '../types.js'
+import type { ExecutionResult, ExecutionStatus } from '../types.js'
 import type { Workflow } from '../workflow/builder.js'
 import { isTypeScriptFile } from '../runtime/typescript.js'
 import { usage, type Command } from './command.js'
 import { formatMs, kJsonFlags, kStorageFlags, parsePositiveInt, table, toJson, UsageError, type CommonFlags } from './common.js'
+import { kInterruptedExitCode, onInterrupt } from './interrupt.js'
 import { openStorage } from './storage.js'
 import { summary } from './summary.js'
 import { hasTypeScriptHandlers, loadWorkflows } from './workflow-module.js'
@@ -169,13 +170,25 @@ function retry (args: string[], flags: HistoryFlags): Promise<number> {
   const [id, ...extra] = args
   if (id === undefined || extra.length > 0) throw new UsageError('usage: graph-task retry <execution-id> [--restart] --workflows <module>')
   return withEngine('retry', flags, 'retry', async engine => {
-    const result = await engine.manualRetry(id, { mode: flags.restart === true ? 'restart' : 'resume' })
+    // Ctrl-C cancels the retry's execution, as it does run's; its id is known once it starts.
+    const interrupt = onInterrupt()
+    let retryId: string | undefined
+    const cancel = (): void => { if (retryId !== undefined && interrupt.signal.aborted) void engine.cancelExecution(retryId) }
+    engine.on('execution.started', event => { if (event.retryOf === id) { retryId = event.executionId; cancel() } })
+    interrupt.signal.addEventListener('abort', cancel)
+    let result: ExecutionResult
+    try {
+      result = await engine.manualRetry(id, { mode: flags.restart === true ? 'restart' : 'resume' })
+    } finally {
+      interrupt.dispose()
+    }
     if (flags.json === true) process.stdout.write(toJson(result) + '\n')
     else {
       const reused = Object.values(result.tasks).filter(t => t.reusedFrom !== undefined).length
       process.stdout.write(summary(result, `retry ${result.executionId} of ${id}`) +
         `\n(${reused} task output${reused === 1 ? '' : 's'} reused)\n`)
     }
+    if (interrupt.signal.aborted) return kInterruptedExitCode
     return result.status === 'success' ? 0 : 1
   })
 }

@@ -3,12 +3,10 @@ import type { ExecutionStorage } from '../storage/storage.js'
 import type { ExecutionResult } from '../types.js'
 import type { Command, FlagValues } from './command.js'
 import { kJsonFlags, kStorageFlags, kWorkflowFlags, parseInput, parsePositiveInt, toJson, workflowArgument, type CommonFlags } from './common.js'
+import { kInterruptedExitCode, onInterrupt } from './interrupt.js'
 import { ProgressBar } from './progress.js'
 import { openStorage } from './storage.js'
 import { finalOutputs, summary } from './summary.js'
-
-/** Exit code of a command stopped by Ctrl-C: 128 + SIGINT, as shells report it. */
-export const kInterruptedExitCode = 130
 
 /** `graph-task run <module>`: runs the module's workflow once and prints a summary. */
 export const runCommand: Command = {
@@ -53,18 +51,4 @@ async function run (args: string[], flags: CommonFlags): Promise<number> {
   }
   if (interrupt.signal.aborted) return kInterruptedExitCode
   return result.status === 'success' ? 0 : 1
-}
-
-/**
- * Ctrl-C cancels the execution cleanly (running tasks are told through ctx.signal, the
- * summary still prints, exit code 130); a second Ctrl-C ends the process at once.
- */
-export function onInterrupt (): { signal: AbortSignal, dispose: () => void } {
-  const abort = new AbortController()
-  const onSigint = (): void => {
-    if (abort.signal.aborted) process.exit(kInterruptedExitCode)
-    abort.abort(new Error('interrupted (Ctrl-C)'))
-  }
-  process.on('SIGINT', onSigint)
-  return { signal: abort.signal, dispose: () => { process.off('SIGINT', onSigint) } }
 }
