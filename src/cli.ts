@@ -1,88 +1,102 @@
 #!/usr/bin/env node
 /**
- * The `graph-task` command. Subcommands live in src/cli/*.ts; this file parses
- * the command line, dispatches, and turns misuse into a message and exit code 2.
+ * The `graph-task` command: finds the subcommand, parses its own flags, runs it, and
+ * turns what went wrong into one line on stderr and an exit code. Each subcommand lives
+ * in src/cli/<command>.ts and declares its name, arguments and flags (a Command); adding
+ * one is an import and an entry in kCommands.
+ *
+ * Exit codes: 0 success; 1 the execution did not succeed, or the command could not do its
+ * work (storage unreachable, a handler that does not load); 2 misuse of the command line;
+ * 130 stopped by Ctrl-C.
  */
-import { parseArgs } from 'node:util'
+import { readFileSync } from 'node:fs'
+import { closestKey } from './option-keys.js'
+import { commandHelp, findCommand, parseCommandFlags, UsageError, type Command } from './cli/command.js'
 import { runCommand } from './cli/run.js'
-import { dbCommand } from './cli/db.js'
-import { UsageError } from './cli/common.js'
-import { abandonCommand, executionsCommand, retryCommand, showCommand, statsCommand } from './cli/history.js'
 import { benchCommand } from './cli/bench.js'
+import { dbMigrateCommand } from './cli/db.js'
+import { abandonCommand, executionsCommand, retryCommand, showCommand, statsCommand } from './cli/history.js'
 
-const kUsage = `graph-task: run DAG workflows of CPU-heavy tasks on every core
+const kCommands: readonly Command[] = [
+  runCommand,
+  benchCommand,
+  dbMigrateCommand,
+  executionsCommand,
+  showCommand,
+  retryCommand,
+  abandonCommand,
+  statsCommand
+]
+
+function help (): string {
+  const lines = kCommands.map(c => [`graph-task ${c.name}${c.args === '' ? '' : ` ${c.args}`}`, c.summary])
+  const width = Math.max(...lines.map(([usage]) => usage.length))
+  return `graph-task: run DAG workflows of CPU-heavy tasks on every core
 
 Usage:
-  graph-task run <workflow-module> [--input <json|@file>] [--threads N] [--timeout ms] [--json] [--mysql <uri>]
-  graph-task bench <workflow-module> [--input ...] [--concurrency N] [--time ms] [--json]
-  graph-task db migrate --mysql <uri>
-  graph-task executions [--status failed] [--limit N]        (history commands need --mysql)
-  graph-task show <execution-id>
-  graph-task retry <execution-id> [--restart] --workflows <module> [--workflows <module>...]
-  graph-task abandon <execution-id> [--reason text]
-  graph-task stats
+${lines.map(([usage, summary]) => `  ${usage.padEnd(width)}  ${summary}`).join('\n')}
 
-Options:
-  --input     execution input, as JSON or @path/to/file.json
-  --threads   worker threads (default: available parallelism)
-  --timeout   execution time limit in ms
-  --json      print the result as JSON instead of a table
-  --mysql     keep history in MySQL (or set GRAPH_TASK_MYSQL_URL)
-  --workflows module whose workflows this instance publishes (retry)
-  --restart   retry every task, not only those that did not succeed
-  -h, --help  this text
+  graph-task <command> --help   the flags of a command
+  graph-task --version          the version of graph-task
 
-Exit codes: 0 success, 1 the execution did not succeed, 2 misuse.`
+Exit codes: 0 success; 1 the execution did not succeed, or the command could not do its work;
+2 misuse of the command line; 130 stopped by Ctrl-C.`
+}
+
+function version (): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+  return pkg.version
+}
 
 async function main (argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    strict: true,
-    options: {
-      input: { type: 'string' },
-      threads: { type: 'string' },
-      timeout: { type: 'string' },
-      json: { type: 'boolean', default: false },
-      mysql: { type: 'string' },
-      workflows: { type: 'string', multiple: true },
-      status: { type: 'string' },
-      restart: { type: 'boolean', default: false },
-      reason: { type: 'string' },
-      limit: { type: 'string' },
-      concurrency: { type: 'string' },
-      time: { type: 'string' },
-      help: { type: 'boolean', short: 'h', default: false }
-    }
-  })
-  const [command, ...rest] = positionals
-  if (values.help === true || command === undefined) {
-    process.stdout.write(kUsage + '\n')
-    return command === undefined && values.help !== true ? 2 : 0
+  const [first] = argv
+  if (first === undefined || first === '--help' || first === '-h' || first === 'help') {
+    process.stdout.write(help() + '\n')
+    return first === undefined ? 2 : 0
   }
-  switch (command) {
-    case 'run': return runCommand(rest, values)
-    case 'db': return dbCommand(rest, values)
-    case 'bench': return benchCommand(rest, values)
-    case 'executions': return executionsCommand(rest, values)
-    case 'show': return showCommand(rest, values)
-    case 'retry': return retryCommand(rest, values)
-    case 'abandon': return abandonCommand(rest, values)
-    case 'stats': return statsCommand(rest, values)
-    default: throw new UsageError(`unknown command "${command}"`)
+  if (first === '--version' || first === '-v') {
+    process.stdout.write(version() + '\n')
+    return 0
+  }
+  const found = findCommand(kCommands, argv)
+  if (found === undefined) {
+    // A group's name (`db`) with a word it does not have is named with that word.
+    const group = kCommands.some(c => c.name.startsWith(`${first} `))
+    const near = closestKey(argv.slice(0, group ? 2 : 1).join(' '), kCommands.map(c => c.name))
+    throw new UsageError(`unknown command "${argv.slice(0, group ? 2 : 1).join(' ')}"` +
+      (near !== undefined ? `; did you mean "${near}"?` : ''))
+  }
+  const { command, rest } = found
+  const { args, flags } = parseCommandFlags(command, rest)
+  if (flags.help === true) {
+    process.stdout.write(commandHelp(command) + '\n')
+    return 0
+  }
+  try {
+    return await command.run(args, flags)
+  } catch (err) {
+    if (err instanceof UsageError) err.command ??= command.name
+    throw err
   }
 }
+
+// `graph-task show x --json | head`: the reader left; there is nothing more to say.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0)
+  throw err
+})
 
 main(process.argv.slice(2)).then(code => {
   process.exitCode = code
 }, (err: unknown) => {
-  const e = err as { code?: string, message?: string }
-  if (err instanceof UsageError || e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || e.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' || e.code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') {
-    process.stderr.write(`graph-task: ${e.message}\n\n${kUsage}\n`)
+  if (err instanceof UsageError) {
+    const pointer = err.command === undefined ? 'graph-task --help' : `graph-task ${err.command} --help`
+    process.stderr.write(`graph-task: ${err.message}\nSee '${pointer}'.\n`)
     process.exitCode = 2
     return
   }
-  // Typed engine errors carry a code: show it, not a stack.
-  process.stderr.write(`graph-task: ${e.code !== undefined ? `${e.code}: ` : ''}${e.message ?? String(err)}\n`)
-  process.exitCode = 2
+  // Typed engine errors carry a code: one line with it, not a stack.
+  const e = err as { code?: string, message?: string }
+  process.stderr.write(`graph-task: ${typeof e.code === 'string' ? `${e.code}: ` : ''}${e.message ?? String(err)}\n`)
+  process.exitCode = 1
 })

@@ -46,7 +46,9 @@ export const ErrorCodes = Object.freeze({
   // Manual retry
   RETRY_NOT_ALLOWED: 'RETRY_NOT_ALLOWED',
   RETRY_CONFLICT: 'RETRY_CONFLICT',
-  DEFINITION_CHANGED: 'DEFINITION_CHANGED'
+  DEFINITION_CHANGED: 'DEFINITION_CHANGED',
+  // Issue 10 (command line): an optional peer dependency that was asked for is not installed
+  MISSING_DEPENDENCY: 'MISSING_DEPENDENCY'
 } as const)
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes]
@@ -175,4 +177,20 @@ export interface ErrorInfo {
   /** Set when the error is known not to be worth retrying. */
   retryable?: boolean
   stack?: string
+}
+
+/**
+ * A feature needs an optional peer dependency that is not installed (issue 10): TypeScript
+ * handlers and workflow modules need `tsx`. The message names the package and how to install it.
+ */
+export class MissingDependencyError extends EngineError {
+  /** The npm package to install. */
+  readonly packageName: string
+
+  constructor (packageName: string, feature: string, options?: { cause?: unknown }) {
+    super(ErrorCodes.MISSING_DEPENDENCY,
+      `${feature} needs the package "${packageName}", which is not installed: npm install --save-dev ${packageName}`, options)
+    this.name = 'MissingDependencyError'
+    this.packageName = packageName
+  }
 }

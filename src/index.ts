@@ -24,3 +24,6 @@ export type {
   EpochMs, ExecutionStatus, TaskStatus, LogLevel, RetryPolicy, TaskResult, ExecutionResult, ExecutionStatusInfo,
   ExecutionRecord, TaskRecord, LogEntry, SpanRecord, SpanNode, SpanStatusCode, LogQuery, ExecutionQuery
 } from './types.js'
+
+// Issue 10 (command line): the error for a missing optional peer dependency (tsx)
+export { MissingDependencyError } from './errors.js'

@@ -66,6 +66,10 @@ describe('graph-task command line', () => {
     expect((await cli(['show', id], env)).stdout).toMatch(/^boom\s+failed/m)
     const retry = await cli(['retry', id, '--workflows', 'workflows/test-subjects/failing-workflow.mjs'], env)
     expect(retry).toMatchObject({ code: 1, stdout: expect.stringContaining(`of ${id}: failed`) })
+    // The same task table and error as run prints.
+    expect(retry.stdout).toMatch(/^ok\s+success\s+0\s.*reused from/m)
+    expect(retry.stdout).toMatch(/^boom\s+failed\s+1\s.*BOOM: failed on purpose/m)
+    expect(retry.stdout).toMatch(/^error: task boom: BOOM: failed on purpose/m)
     expect((await cli(['abandon', id], env)).stdout).toContain('abandoned')
     const stats = JSON.parse((await cli(['stats', '--json'], env)).stdout)
     expect(stats.stats).toMatchObject({ totalFailed: 1, abandoned: 1, manualAttempts: 1 })

@@ -60,7 +60,7 @@ describe('MySQLStorage options', () => {
     expect(err).toBeInstanceOf(StorageError)
     expect((err as StorageError).code).toBe(ErrorCodes.STORAGE_UNAVAILABLE)
     expect((err as Error).message).toContain(`MySQL at 127.0.0.1:${port} is unreachable (ECONNREFUSED)`)
-    expect((err as Error).message).toContain('bash scripts/ensure-mysql.sh')
+    expect((err as Error).message).toContain('start a MySQL or MariaDB server there')
   })
 
   test('reads and writes after close() reject with a StorageError', async () => {

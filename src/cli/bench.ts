@@ -14,7 +14,8 @@ import { Bench } from 'tinybench'
 import { Engine } from '../engine.js'
 import type { Workflow } from '../workflow/builder.js'
 import type { ExecutionStorage } from '../storage/storage.js'
-import { formatMs, parseInput, parsePositiveInt, table, toJson, workflowArgument } from './common.js'
+import type { Command } from './command.js'
+import { formatMs, kJsonFlags, kStorageFlags, kWorkflowFlags, parseInput, parsePositiveInt, table, toJson, workflowArgument } from './common.js'
 import { openStorage } from './storage.js'
 
 export interface BenchFlags {
@@ -24,6 +25,8 @@ export interface BenchFlags {
   concurrency?: string
   time?: string
   mysql?: string
+  workflow?: string
+  typescript?: boolean
 }
 
 /** What `--json` prints. Times in ms. */
@@ -54,19 +57,34 @@ const kDefaultTimeMs = 3000
 // Traces read back for the task table: enough for stable means, few enough to be quick.
 const kTracedExecutions = 50
 
+/** `graph-task bench <module>`. */
+export const benchCommand: Command = {
+  name: 'bench',
+  args: '<workflow-module>[#name]',
+  summary: 'Benchmarks a workflow on this machine: latency, throughput, and where each task spends its time.',
+  flags: {
+    ...kWorkflowFlags,
+    concurrency: { type: 'string', value: 'n', help: 'executions in flight for the throughput run (default: threads)' },
+    time: { type: 'string', value: 'ms', help: `how long each measurement runs (default: ${kDefaultTimeMs})` },
+    ...kJsonFlags,
+    ...kStorageFlags
+  },
+  run: (args, flags) => bench(args, flags as BenchFlags)
+}
+
 /**
  * Runs the benchmark and prints a table (or JSON with `--json`).
  * @returns the exit code: 0, or 1 when an execution did not succeed
  * @throws {UsageError} on a missing module or a bad flag
  */
-export async function benchCommand (args: string[], flags: BenchFlags): Promise<number> {
-  const workflow = await workflowArgument('bench', args)
+async function bench (args: string[], flags: BenchFlags): Promise<number> {
+  const { workflow, typescript } = await workflowArgument('bench', args, flags)
   const input = await parseInput(flags.input)
   const threads = parsePositiveInt('threads', flags.threads)
   const concurrency = parsePositiveInt('concurrency', flags.concurrency) ?? threads ?? 0
   const timeMs = parsePositiveInt('time', flags.time) ?? kDefaultTimeMs
   const storage: ExecutionStorage | undefined = await openStorage(flags.mysql)
-  const engine = new Engine({ threads, storage })
+  const engine = new Engine({ threads, storage, typescript })
   let report: BenchReport
   try {
     await engine.publishWorkflow(workflow)

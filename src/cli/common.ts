@@ -1,10 +1,8 @@
 import { readFile } from 'node:fs/promises'
-import { resolve } from 'node:path'
-import { pathToFileURL } from 'node:url'
-import { isWorkflow, type Workflow } from '../workflow/builder.js'
+import { usage, UsageError, type FlagSpecs } from './command.js'
+import { chooseWorkflow, type ChosenWorkflow } from './workflow-module.js'
 
-/** Wrong use of the command line: reported with the usage text and exit code 2. */
-export class UsageError extends Error {}
+export { UsageError } from './command.js'
 
 export interface CommonFlags {
   input?: string
@@ -12,35 +10,34 @@ export interface CommonFlags {
   timeout?: string
   json?: boolean
   mysql?: string
+  workflow?: string
+  typescript?: boolean
 }
 
-/** Imports a module and returns the workflows it exports (default export first). */
-export async function loadWorkflows (path: string): Promise<Workflow[]> {
-  const url = pathToFileURL(resolve(path)).href
-  let mod: Record<string, unknown>
-  try {
-    mod = await import(url)
-  } catch (err) {
-    throw new UsageError(`cannot load workflow module ${path}: ${(err as Error).message}`)
-  }
-  const found: Workflow[] = []
-  if (isWorkflow(mod.default)) found.push(mod.default)
-  for (const [name, value] of Object.entries(mod)) {
-    if (name !== 'default' && isWorkflow(value) && !found.includes(value)) found.push(value)
-  }
-  if (found.length === 0) {
-    throw new UsageError(`${path} exports no workflow: export default createWorkflow('id')...build() ` +
-      `(exports found: ${Object.keys(mod).join(', ') || 'none'})`)
-  }
-  return found
-}
+/** `--mysql`, for every command that can keep or read history in MySQL. */
+export const kStorageFlags: FlagSpecs = Object.freeze({
+  mysql: { type: 'string', value: 'uri', help: 'keep history in MySQL: mysql://user:password@host:port/database (or set GRAPH_TASK_MYSQL_URL)' }
+})
 
-/** The one positional argument of `run` and `bench`, a module, and the first workflow it exports. */
-export async function workflowArgument (command: string, args: string[]): Promise<Workflow> {
+/** `--json`. */
+export const kJsonFlags: FlagSpecs = Object.freeze({
+  json: { type: 'boolean', help: 'print JSON instead of a table' }
+})
+
+/** The flags of a command that loads one workflow and runs it (run, bench). */
+export const kWorkflowFlags: FlagSpecs = Object.freeze({
+  workflow: { type: 'string', value: 'name', help: 'the workflow to run when the module exports several (export name or id; or module#name)' },
+  input: { type: 'string', value: 'json|@file', help: 'execution input, as JSON or @path/to/file.json' },
+  threads: { type: 'string', value: 'n', help: 'worker threads (default: available parallelism)' },
+  typescript: { type: 'boolean', help: 'load TypeScript modules and handlers through tsx (on when the module or a handler is .ts/.mts/.cts)' }
+})
+
+/** The one positional argument of `run` and `bench`, `module[#name]`, and the workflow it names. */
+export async function workflowArgument (command: string, args: string[], flags: CommonFlags): Promise<ChosenWorkflow> {
   const [modulePath, ...extra] = args
-  if (modulePath === undefined) throw new UsageError(`${command} needs a workflow module`)
-  if (extra.length > 0) throw new UsageError(`unexpected arguments: ${extra.join(' ')}`)
-  return (await loadWorkflows(modulePath))[0]
+  if (modulePath === undefined) throw usage(command, `${command} needs a workflow module`)
+  if (extra.length > 0) throw usage(command, `unexpected arguments: ${extra.join(' ')}`)
+  return chooseWorkflow(command, modulePath, flags)
 }
 
 /** `--input` as JSON text or `@file`. */
@@ -62,7 +59,7 @@ export function parsePositiveInt (name: string, text: string | undefined): numbe
 }
 
 /** JSON that survives the values handlers return: Maps, BigInts, typed arrays. */
-export function toJson (value: unknown): string {
+export function toJson (value: unknown, indent = 2): string {
   return JSON.stringify(value, (_key, v: unknown) => {
     if (typeof v === 'bigint') return v.toString()
     if (v instanceof Map) return Object.fromEntries(v)
@@ -72,7 +69,7 @@ export function toJson (value: unknown): string {
       return view.length <= 64 ? Array.from(view) : `<${v.constructor.name} ${view.length} items>`
     }
     return v
-  }, 2)
+  }, indent)
 }
 
 export function formatMs (ms: number | undefined): string {

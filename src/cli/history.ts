@@ -1,7 +1,14 @@
+import pino from 'pino'
 import { Engine } from '../engine.js'
-import type { ExecutionStatus } from '../types.js'
-import { formatMs, loadWorkflows, parsePositiveInt, table, toJson, UsageError, type CommonFlags } from './common.js'
+import type { ExecutionResult, ExecutionStatus } from '../types.js'
+import type { Workflow } from '../workflow/builder.js'
+import { isTypeScriptFile } from '../runtime/typescript.js'
+import { usage, type Command } from './command.js'
+import { formatMs, kJsonFlags, kStorageFlags, parsePositiveInt, table, toJson, UsageError, type CommonFlags } from './common.js'
+import { kInterruptedExitCode, onInterrupt } from './interrupt.js'
 import { openStorage } from './storage.js'
+import { summary } from './summary.js'
+import { hasTypeScriptHandlers, loadWorkflows } from './workflow-module.js'
 
 export interface HistoryFlags extends CommonFlags {
   status?: string
@@ -13,21 +20,39 @@ export interface HistoryFlags extends CommonFlags {
 
 const kStatuses = new Set(['running', 'success', 'failed', 'cancelled', 'interrupted'])
 
+/**
+ * What a history command does with the shared history: `read` it only, change a `record`,
+ * or `retry` an execution (which needs its workflow).
+ */
+type Access = 'read' | 'record' | 'retry'
+
 /** An engine on the shared storage, with the workflows of `--workflows` published. */
-async function openEngine (flags: HistoryFlags, needWorkflows: boolean): Promise<Engine> {
+async function openEngine (command: string, flags: HistoryFlags, access: Access): Promise<Engine> {
+  if (access === 'retry' && (flags.workflows === undefined || flags.workflows.length === 0)) {
+    throw usage(command, `${command} needs the workflow definitions: pass --workflows <module> (repeat for several)`)
+  }
+  // Modules first: a module that does not load is a usage error, found before any connection is made.
+  const workflows: Workflow[] = []
+  let typescript = flags.typescript === true
+  for (const path of flags.workflows ?? []) {
+    for (const { workflow } of await loadWorkflows(command, path, typescript)) {
+      workflows.push(workflow)
+      typescript ||= isTypeScriptFile(path) || hasTypeScriptHandlers(workflow)
+    }
+  }
   const storage = await openStorage(flags.mysql)
   if (storage === undefined) {
-    throw new UsageError('this command reads the shared history: pass --mysql <uri> or set GRAPH_TASK_MYSQL_URL')
+    throw usage(command, 'this command reads the shared history: pass --mysql <uri> or set GRAPH_TASK_MYSQL_URL')
   }
-  if (needWorkflows && (flags.workflows === undefined || flags.workflows.length === 0)) {
-    await storage.close()
-    throw new UsageError('retry needs the workflow definitions: pass --workflows <module> (repeat for several)')
-  }
-  const engine = new Engine({ storage, threads: parsePositiveInt('threads', flags.threads) })
+  const engine = new Engine({
+    storage,
+    threads: parsePositiveInt('threads', flags.threads),
+    typescript,
+    // A read has nothing to say about this instance's heartbeat: a failure it meets is the command's error.
+    logger: access === 'read' ? pino({ level: 'error', name: 'graph-task' }, pino.destination(2)) : undefined
+  })
   try {
-    for (const path of flags.workflows ?? []) {
-      for (const workflow of await loadWorkflows(path)) await engine.publishWorkflow(workflow)
-    }
+    for (const workflow of workflows) await engine.publishWorkflow(workflow)
   } catch (err) {
     await engine.close()
     throw err
@@ -35,8 +60,8 @@ async function openEngine (flags: HistoryFlags, needWorkflows: boolean): Promise
   return engine
 }
 
-async function withEngine (flags: HistoryFlags, needWorkflows: boolean, fn: (engine: Engine) => Promise<number>): Promise<number> {
-  const engine = await openEngine(flags, needWorkflows)
+async function withEngine (command: string, flags: HistoryFlags, access: Access, fn: (engine: Engine) => Promise<number>): Promise<number> {
+  const engine = await openEngine(command, flags, access)
   try {
     return await fn(engine)
   } finally {
@@ -44,13 +69,28 @@ async function withEngine (flags: HistoryFlags, needWorkflows: boolean, fn: (eng
   }
 }
 
+/** Only the flags every history command takes. */
+const kHistoryFlags = { ...kJsonFlags, ...kStorageFlags }
+
 /** `graph-task executions [--status s]`: the latest executions, newest first. */
-export function executionsCommand (args: string[], flags: HistoryFlags): Promise<number> {
+export const executionsCommand: Command = {
+  name: 'executions',
+  args: '',
+  summary: 'Lists the latest executions in the shared history, newest first.',
+  flags: {
+    status: { type: 'string', value: 'status', help: `only executions in this status: ${[...kStatuses].join(', ')}` },
+    limit: { type: 'string', value: 'n', help: 'how many to list (default: 50)' },
+    ...kHistoryFlags
+  },
+  run: (args, flags) => executions(args, flags as HistoryFlags)
+}
+
+function executions (args: string[], flags: HistoryFlags): Promise<number> {
   if (args.length > 0) throw new UsageError(`unexpected arguments: ${args.join(' ')}`)
   if (flags.status !== undefined && !kStatuses.has(flags.status)) {
     throw new UsageError(`--status must be one of ${[...kStatuses].join(', ')}`)
   }
-  return withEngine(flags, false, async engine => {
+  return withEngine('executions', flags, 'read', async engine => {
     const records = await engine.listExecutions({
       status: flags.status as ExecutionStatus | undefined,
       limit: parsePositiveInt('limit', flags.limit) ?? 50
@@ -71,10 +111,18 @@ export function executionsCommand (args: string[], flags: HistoryFlags): Promise
 }
 
 /** `graph-task show <id>`: tasks, logs and trace of one execution. */
-export function showCommand (args: string[], flags: HistoryFlags): Promise<number> {
+export const showCommand: Command = {
+  name: 'show',
+  args: '<execution-id>',
+  summary: 'Prints the tasks, logs and trace of one execution.',
+  flags: kHistoryFlags,
+  run: (args, flags) => show(args, flags as HistoryFlags)
+}
+
+function show (args: string[], flags: HistoryFlags): Promise<number> {
   const [id, ...extra] = args
   if (id === undefined || extra.length > 0) throw new UsageError('usage: graph-task show <execution-id>')
-  return withEngine(flags, false, async engine => {
+  return withEngine('show', flags, 'read', async engine => {
     const result = await engine.getExecutionResult(id)
     const logs = await engine.getExecutionLogs(id, { limit: 200 })
     const trace = await engine.getExecutionTrace(id)
@@ -104,26 +152,63 @@ export function showCommand (args: string[], flags: HistoryFlags): Promise<numbe
 }
 
 /** `graph-task retry <id> [--restart]`: retries a failed execution here. */
-export function retryCommand (args: string[], flags: HistoryFlags): Promise<number> {
+export const retryCommand: Command = {
+  name: 'retry',
+  args: '<execution-id>',
+  summary: 'Retries a failed execution on this machine; its workflow comes from --workflows.',
+  flags: {
+    workflows: { type: 'string', multiple: true, value: 'module', help: 'a module whose workflows this instance publishes' },
+    restart: { type: 'boolean', help: 'retry every task, not only those that did not succeed' },
+    threads: { type: 'string', value: 'n', help: 'worker threads (default: available parallelism)' },
+    typescript: { type: 'boolean', help: 'load TypeScript modules and handlers through tsx (on when a module or a handler is .ts/.mts/.cts)' },
+    ...kHistoryFlags
+  },
+  run: (args, flags) => retry(args, flags as HistoryFlags)
+}
+
+function retry (args: string[], flags: HistoryFlags): Promise<number> {
   const [id, ...extra] = args
   if (id === undefined || extra.length > 0) throw new UsageError('usage: graph-task retry <execution-id> [--restart] --workflows <module>')
-  return withEngine(flags, true, async engine => {
-    const result = await engine.manualRetry(id, { mode: flags.restart === true ? 'restart' : 'resume' })
+  return withEngine('retry', flags, 'retry', async engine => {
+    // Ctrl-C cancels the retry's execution, as it does run's; its id is known once it starts.
+    const interrupt = onInterrupt()
+    let retryId: string | undefined
+    const cancel = (): void => { if (retryId !== undefined && interrupt.signal.aborted) void engine.cancelExecution(retryId) }
+    engine.on('execution.started', event => { if (event.retryOf === id) { retryId = event.executionId; cancel() } })
+    interrupt.signal.addEventListener('abort', cancel)
+    let result: ExecutionResult
+    try {
+      result = await engine.manualRetry(id, { mode: flags.restart === true ? 'restart' : 'resume' })
+    } finally {
+      interrupt.dispose()
+    }
     if (flags.json === true) process.stdout.write(toJson(result) + '\n')
     else {
       const reused = Object.values(result.tasks).filter(t => t.reusedFrom !== undefined).length
-      process.stdout.write(`retry ${result.executionId} of ${id}: ${result.status} in ${formatMs(result.duration)}` +
-        ` (${reused} task output${reused === 1 ? '' : 's'} reused)\n`)
+      process.stdout.write(summary(result, `retry ${result.executionId} of ${id}`) +
+        `\n(${reused} task output${reused === 1 ? '' : 's'} reused)\n`)
     }
+    if (interrupt.signal.aborted) return kInterruptedExitCode
     return result.status === 'success' ? 0 : 1
   })
 }
 
 /** `graph-task abandon <id> [--reason text]`. */
-export function abandonCommand (args: string[], flags: HistoryFlags): Promise<number> {
+export const abandonCommand: Command = {
+  name: 'abandon',
+  args: '<execution-id>',
+  summary: 'Marks a failed execution as not to be retried.',
+  flags: {
+    reason: { type: 'string', value: 'text', help: 'why, kept with the record' },
+    ...kStorageFlags
+  },
+  run: (args, flags) => abandon(args, flags as HistoryFlags)
+}
+
+function abandon (args: string[], flags: HistoryFlags): Promise<number> {
   const [id, ...extra] = args
   if (id === undefined || extra.length > 0) throw new UsageError('usage: graph-task abandon <execution-id> [--reason text]')
-  return withEngine(flags, false, async engine => {
+  return withEngine('abandon', flags, 'record', async engine => {
     const record = await engine.abandonRetry(id, flags.reason ?? 'abandoned from the command line')
     process.stdout.write(`${record.executionId}: abandoned (${record.abandonedReason})\n`)
     return 0
@@ -131,9 +216,17 @@ export function abandonCommand (args: string[], flags: HistoryFlags): Promise<nu
 }
 
 /** `graph-task stats`: retry statistics and the failures waiting for a decision. */
-export function statsCommand (args: string[], flags: HistoryFlags): Promise<number> {
+export const statsCommand: Command = {
+  name: 'stats',
+  args: '',
+  summary: 'Prints retry statistics and the failed executions waiting for a decision.',
+  flags: kHistoryFlags,
+  run: (args, flags) => stats(args, flags as HistoryFlags)
+}
+
+function stats (args: string[], flags: HistoryFlags): Promise<number> {
   if (args.length > 0) throw new UsageError(`unexpected arguments: ${args.join(' ')}`)
-  return withEngine(flags, false, async engine => {
+  return withEngine('stats', flags, 'read', async engine => {
     const stats = await engine.getRetryStatistics()
     const failed = await engine.getFailedExecutions({ limit: 20 })
     if (flags.json === true) {

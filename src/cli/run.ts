@@ -1,51 +1,54 @@
 import { Engine } from '../engine.js'
 import type { ExecutionStorage } from '../storage/storage.js'
 import type { ExecutionResult } from '../types.js'
-import { formatMs, parseInput, parsePositiveInt, table, toJson, workflowArgument, type CommonFlags } from './common.js'
+import type { Command, FlagValues } from './command.js'
+import { kJsonFlags, kStorageFlags, kWorkflowFlags, parseInput, parsePositiveInt, toJson, workflowArgument, type CommonFlags } from './common.js'
+import { kInterruptedExitCode, onInterrupt } from './interrupt.js'
 import { ProgressBar } from './progress.js'
 import { openStorage } from './storage.js'
+import { finalOutputs, summary } from './summary.js'
 
 /** `graph-task run <module>`: runs the module's workflow once and prints a summary. */
-export async function runCommand (args: string[], flags: CommonFlags): Promise<number> {
-  const workflow = await workflowArgument('run', args)
+export const runCommand: Command = {
+  name: 'run',
+  args: '<workflow-module>[#name]',
+  summary: 'Runs a workflow once, with a progress bar on a terminal, then prints each task and the final output.',
+  flags: {
+    ...kWorkflowFlags,
+    timeout: { type: 'string', value: 'ms', help: 'execution time limit in ms' },
+    ...kJsonFlags,
+    ...kStorageFlags
+  },
+  run: (args, flags) => run(args, flags as CommonFlags)
+}
+
+async function run (args: string[], flags: CommonFlags): Promise<number> {
+  const { workflow, typescript } = await workflowArgument('run', args, flags)
   const input = await parseInput(flags.input)
   const threads = parsePositiveInt('threads', flags.threads)
   const timeout = parsePositiveInt('timeout', flags.timeout)
   const storage: ExecutionStorage | undefined = await openStorage(flags.mysql)
-  const engine = new Engine({ threads, storage })
-  // Ctrl-C cancels the execution cleanly: the summary still prints.
-  const abort = new AbortController()
-  const onSigint = (): void => abort.abort(new Error('interrupted (SIGINT)'))
-  process.once('SIGINT', onSigint)
+  const engine = new Engine({ threads, storage, typescript })
+  const interrupt = onInterrupt()
   let result: ExecutionResult
   try {
     await engine.publishWorkflow(workflow)
     const bar = flags.json === true ? null : new ProgressBar(engine, workflow.tasks.length)
     try {
-      result = await engine.execute(workflow.id, input, { signal: abort.signal, timeout })
+      result = await engine.execute(workflow.id, input, { signal: interrupt.signal, timeout })
       bar?.stop(result)
     } finally {
       bar?.stop()
     }
   } finally {
-    process.off('SIGINT', onSigint)
+    interrupt.dispose()
     await engine.close()
   }
   if (flags.json === true) {
     process.stdout.write(toJson(result) + '\n')
   } else {
-    process.stdout.write(summary(result) + '\n')
+    process.stdout.write(summary(result) + finalOutputs(workflow, result) + '\n')
   }
+  if (interrupt.signal.aborted) return kInterruptedExitCode
   return result.status === 'success' ? 0 : 1
-}
-
-function summary (result: ExecutionResult): string {
-  const rows = [['TASK', 'STATUS', 'ATTEMPTS', 'DURATION', 'ERROR']]
-  for (const task of Object.values(result.tasks)) {
-    rows.push([task.taskId, task.status, String(task.attempts), formatMs(task.duration),
-      task.error === undefined ? '' : `${task.error.code}: ${task.error.message}`.slice(0, 80)])
-  }
-  const head = `${result.workflowId} ${result.executionId}: ${result.status} in ${formatMs(result.duration)}`
-  const tail = result.error === undefined ? '' : `\nerror: ${result.error.code}: ${result.error.message}`
-  return `${head}\n${table(rows)}${tail}`
 }

@@ -1,9 +1,36 @@
+import { ErrorCodes, StorageError } from '../errors.js'
 import type { ExecutionStorage } from '../storage/storage.js'
 
-/** MySQL storage from `--mysql` or GRAPH_TASK_MYSQL_URL; undefined for the in-memory default. */
+/** A command that could not do its work: one line on stderr, exit code 1, no stack. */
+export class CommandError extends Error {}
+
+/**
+ * MySQL storage from `--mysql` or GRAPH_TASK_MYSQL_URL; undefined for the in-memory default.
+ * The server is reached here, before any engine starts, so that an unreachable one is
+ * one line of advice rather than warnings from every part that would use it.
+ * @throws {CommandError} when the server cannot be reached or its schema cannot be used
+ */
 export async function openStorage (uri: string | undefined): Promise<ExecutionStorage | undefined> {
   const url = uri ?? process.env.GRAPH_TASK_MYSQL_URL
   if (url === undefined || url === '') return undefined
   const { MySQLStorage } = await import('../storage/mysql.js')
-  return new MySQLStorage({ uri: url })
+  const storage = new MySQLStorage({ uri: url })
+  try {
+    await storage.init()
+  } catch (err) {
+    await storage.close().catch(() => {})
+    throw new CommandError(storageFailure(storage.target, err))
+  }
+  return storage
+}
+
+/** One line saying why the server at `target` could not be used, and what to do about an unreachable one. */
+export function storageFailure (target: string, err: unknown): string {
+  if (err instanceof StorageError && err.code === ErrorCodes.STORAGE_UNAVAILABLE) {
+    const driverCode = (err.cause as { code?: unknown } | undefined)?.code
+    return `cannot reach MySQL at ${target}${typeof driverCode === 'string' ? ` (${driverCode})` : ''}: ` +
+      'start a MySQL or MariaDB server there, or pass --mysql <uri> (or set GRAPH_TASK_MYSQL_URL) for one that runs'
+  }
+  const e = err as { code?: string, message?: string }
+  return `MySQL at ${target}: ${e.code !== undefined ? `${e.code}: ` : ''}${e.message ?? String(err)}`
 }

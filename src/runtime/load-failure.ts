@@ -20,6 +20,7 @@ import { execFile } from 'node:child_process'
 import { stat } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 import { messageOf } from './error-info.js'
+import { commonJsHint } from './typescript.js'
 
 /** What loadHandler throws; the worker's errorInfo() reads it like any error. */
 export interface LoadFailure {
@@ -54,7 +55,7 @@ export async function loadFailure (url: string, thrown: unknown, typescript: boo
   let location = stack === undefined ? null : decoratedLocation(stack) ?? frameLocation(stack)
   if (location === null && readString(thrown, 'name') === 'SyntaxError') location = await probeSyntaxError(url)
   const where = location === null ? '' : ` at ${location.file}:${location.line}${location.column === undefined ? '' : `:${location.column}`}`
-  return failure('HANDLER_LOAD_FAILED', `handler module ${url} failed to load: ${reason}${where}`, stack)
+  return failure('HANDLER_LOAD_FAILED', `handler module ${url} failed to load: ${reason}${where}${commonJsHint(reason)}`, stack)
 }
 
 function failure (code: LoadFailure['code'], message: string, stack: string | undefined): LoadFailure {

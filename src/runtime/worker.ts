@@ -21,6 +21,7 @@ import { decode, encode, type Packet } from './wire.js'
 import type { ErrorInfo } from '../errors.js'
 import { errorInfo, messageOf } from './error-info.js'
 import { loadFailure } from './load-failure.js'
+import { isTypeScriptFile, registerTypeScript } from './typescript.js'
 import { fitsData, kInboxBytes, kInboxInts, publishOutcome, sharedViews, type SharedViews } from './shared-state.js'
 import { BatchInts, decodeWorkerPlan, Outcome, type BatchAnswer, type BatchMessage, type WorkerPlan } from './batch-format.js'
 import { TaskContextImpl } from './task-context.js'
@@ -45,20 +46,19 @@ interface WorkerOptions { shared: SharedArrayBuffer, slots: number, maxBatch: nu
 const options = workerData as WorkerOptions
 const views: SharedViews = sharedViews(options.shared, options.slots, options.maxBatch)
 const handlers = new Map<string, Function>()
-let typescriptReady: Promise<void> | null = null
-
-async function enableTypeScript (): Promise<void> {
-  // tsx registers module hooks for this worker: TypeScript handlers load with no build step.
-  const api = await import('tsx/esm/api')
-  api.register()
-}
 
 /** @param failing called when the import has failed, before the (sometimes slow) description of why */
 async function loadHandler (spec: string, failing?: () => void): Promise<Function> {
   const hash = spec.indexOf('#')
   const url = hash === -1 ? spec : spec.slice(0, hash)
   const name = hash === -1 ? 'default' : decodeURIComponent(spec.slice(hash + 1))
-  if (options.typescript && /\.[cm]?tsx?$/.test(url)) await (typescriptReady ??= enableTypeScript())
+  // tsx registers module hooks for this worker: TypeScript handlers load with no build step.
+  if (options.typescript && isTypeScriptFile(url)) {
+    await registerTypeScript().catch((err: Error & { code?: string }) => {
+      failing?.()
+      throw Object.assign(new Error(err.message), { code: err.code, retryable: false })
+    })
+  }
   let mod: Record<string, unknown>
   try {
     mod = await import(url)

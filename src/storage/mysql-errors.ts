@@ -58,8 +58,8 @@ export function isRowDataError (err: unknown): boolean {
 }
 
 /** How to reach a server, for the message of an unreachable one. */
-export const kStartHint = 'start one (a local MariaDB: `bash scripts/ensure-mysql.sh` in the graph-task repository) ' +
-  'or point the storage at one (uri, or GRAPH_TASK_MYSQL_URL for the CLI and tests)'
+export const kStartHint = 'start a MySQL or MariaDB server there, ' +
+  'or point the storage at one (the uri option; --mysql or GRAPH_TASK_MYSQL_URL for the graph-task command)'
 
 /**
  * The driver's error as a StorageError: STORAGE_UNAVAILABLE for connection trouble

@@ -1,0 +1,45 @@
+/** How `run` and `retry` print an execution: a line, a table of tasks, the error and the final output. */
+import type { ExecutionResult } from '../types.js'
+import type { Workflow } from '../workflow/builder.js'
+import { formatMs, table, toJson } from './common.js'
+
+// A preview longer than this is cut, and outputs past the count are not shown: --json has them all.
+const kPreviewChars = 400
+const kPreviewTasks = 5
+
+/** The head line, one row per task, and the error that ended the execution. */
+export function summary (result: ExecutionResult, head = `${result.workflowId} ${result.executionId}`): string {
+  const rows = [['TASK', 'STATUS', 'ATTEMPTS', 'DURATION', 'NOTE']]
+  for (const task of Object.values(result.tasks)) {
+    rows.push([task.taskId, task.status, String(task.attempts), formatMs(task.duration),
+      task.reusedFrom !== undefined
+        ? `reused from ${task.reusedFrom}`
+        : task.error === undefined ? '' : `${task.error.code}: ${task.error.message}`.slice(0, 80)])
+  }
+  const line = `${head}: ${result.status} in ${formatMs(result.duration)}`
+  const tail = result.error === undefined
+    ? ''
+    : `\nerror: ${result.error.taskId === undefined ? '' : `task ${result.error.taskId}: `}${result.error.code}: ${result.error.message}`
+  return `${line}\n${table(rows)}${tail}`
+}
+
+/**
+ * The outputs of the workflow's final tasks (those no other task depends on) that
+ * succeeded, each as one line of JSON, cut short past kPreviewChars; '' when there is none.
+ */
+export function finalOutputs (workflow: Workflow, result: ExecutionResult): string {
+  const needed = new Set<string>()
+  for (const task of workflow.tasks) for (const dep of task.dependsOn) needed.add(dep)
+  const lines: string[] = []
+  for (const task of workflow.tasks) {
+    const outcome = result.tasks[task.id]
+    if (needed.has(task.id) || outcome?.status !== 'success' || outcome.output === undefined) continue
+    let text = toJson(outcome.output, 0)
+    if (text.length > kPreviewChars) text = `${text.slice(0, kPreviewChars)}... (${text.length} characters; --json prints it all)`
+    lines.push(`output of ${task.id}: ${text}`)
+  }
+  if (lines.length > kPreviewTasks) {
+    lines.splice(kPreviewTasks, lines.length, `(${lines.length - kPreviewTasks} more final outputs; --json prints them all)`)
+  }
+  return lines.length === 0 ? '' : `\n\n${lines.join('\n')}`
+}
