@@ -168,8 +168,9 @@ export class Engine {
     this.#history.started(exec)
     this.#executionsStarted++
     this.#lifecycle.executionStarted(exec)
+    this.#scheduler.start(exec, options.signal?.aborted === true)
+    // An aborted signal stops the held execution here, before any of its tasks is sent.
     this.#watchers.watch(exec, options.signal, options.timeout)
-    this.#scheduler.start(exec)
     return exec
   }
 

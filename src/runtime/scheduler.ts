@@ -94,10 +94,16 @@ export class Scheduler implements PoolListener, GateListener, RetryListener {
   }
 
   /** Starts an execution: its roots become ready (or, on resume, the tasks whose deps are done). */
-  start (exec: Execution): void {
+  /**
+   * Accounts `exec`'s tasks and dispatches its roots. `held`: nothing is dispatched,
+   * for an execution stopped before it starts (a signal aborted already): a task sent
+   * now could finish in its worker before the stop reads the slot.
+   */
+  start (exec: Execution, held = false): void {
     this.#pendingTasks += exec.plan.size - exec.settled
     exec.readyRoots(exec.startedAt)
     this.#readyTotal += exec.readyLength
+    if (held) return
     this.#enqueue(exec)
     this.#maybeFinish(exec)
     this.pump()

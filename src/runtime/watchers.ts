@@ -19,15 +19,19 @@ export class ExecutionWatchers {
   /** Stops `exec` when `signal` aborts or after `timeout` ms, whichever comes first. */
   watch (exec: Execution, signal: AbortSignal | undefined, timeout: number | undefined): void {
     if (signal === undefined && timeout === undefined) return
-    let timer: NodeJS.Timeout | undefined
     const onAbort = (): void => this.#stop(exec, ErrorCodes.CANCELLED,
       `cancelled by the caller's signal${signal?.reason instanceof Error ? `: ${signal.reason.message}` : ''}`)
+    if (signal?.aborted === true) {
+      // At once, not in a microtask: the scheduler held the execution's tasks for this.
+      onAbort()
+      return
+    }
+    let timer: NodeJS.Timeout | undefined
     if (timeout !== undefined) {
       timer = setTimeout(() => this.#stop(exec, ErrorCodes.EXECUTION_TIMEOUT, `execution timed out after ${timeout} ms`), timeout)
     }
     if (signal !== undefined) {
-      if (signal.aborted) queueMicrotask(onAbort)
-      else signal.addEventListener('abort', onAbort, { once: true })
+      signal.addEventListener('abort', onAbort, { once: true })
     }
     this.#undo.set(exec, () => {
       clearTimeout(timer)
