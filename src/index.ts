@@ -24,3 +24,7 @@ export type {
   EpochMs, ExecutionStatus, TaskStatus, LogLevel, RetryPolicy, TaskResult, ExecutionResult, ExecutionStatusInfo,
   ExecutionRecord, TaskRecord, LogEntry, SpanRecord, SpanNode, SpanStatusCode, LogQuery, ExecutionQuery
 } from './types.js'
+
+// Issue 14: retention, purge, statistics and time partitions of MySQLStorage
+export type { PurgeOptions, PurgeResult, RetentionRun, StorageStats, TableStats } from './storage/mysql.js'
+export type { RetentionOptions, Duration } from './storage/retention-options.js'
