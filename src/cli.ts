@@ -16,6 +16,8 @@ Usage:
   graph-task run <workflow-module> [--input <json|@file>] [--threads N] [--timeout ms] [--json] [--mysql <uri>]
   graph-task bench <workflow-module> [--input ...] [--concurrency N] [--time ms] [--json]
   graph-task db migrate --mysql <uri>
+  graph-task db purge --mysql <uri> --older-than 7d [--dry-run] [--json]
+  graph-task db stats --mysql <uri> [--json]
   graph-task executions [--status failed] [--limit N]        (history commands need --mysql)
   graph-task show <execution-id>
   graph-task retry <execution-id> [--restart] --workflows <module> [--workflows <module>...]
@@ -30,6 +32,8 @@ Options:
   --mysql     keep history in MySQL (or set GRAPH_TASK_MYSQL_URL)
   --workflows module whose workflows this instance publishes (retry)
   --restart   retry every task, not only those that did not succeed
+  --older-than age past which db purge removes history: 7d, 12h, 30m
+  --dry-run   db purge counts what it would remove and changes nothing
   -h, --help  this text
 
 Exit codes: 0 success, 1 the execution did not succeed, 2 misuse.`
@@ -52,6 +56,8 @@ async function main (argv: string[]): Promise<number> {
       limit: { type: 'string' },
       concurrency: { type: 'string' },
       time: { type: 'string' },
+      'older-than': { type: 'string' },
+      'dry-run': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false }
     }
   })
