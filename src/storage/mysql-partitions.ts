@@ -99,13 +99,6 @@ export function partitionsBefore (partitions: readonly PartitionInfo[], cut: num
   return partitions.filter(p => p.below !== undefined && p.below <= cut)
 }
 
-/** Exact row count of some partitions of a table: a scan of days nobody writes any more, without locks. */
-export async function countRows (session: Session, quoted: string, names: readonly string[]): Promise<number> {
-  if (names.length === 0) return 0
-  const [row] = await session.run(`SELECT COUNT(*) AS n FROM ${quoted} PARTITION (${names.join(', ')})`) as Row[]
-  return Number(row.n)
-}
-
 /** Drops partitions: a metadata change (one brief exclusive metadata lock), whatever their size. */
 export async function dropPartitions (session: Session, quoted: string, names: readonly string[]): Promise<void> {
   if (names.length === 0) return
