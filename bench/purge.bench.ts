@@ -13,14 +13,16 @@
  * seq_1_to_N (MariaDB only). Each storage has an engine running 2-task executions,
  * 4 at a time, durability 'task' (execute() waits for its commits); the p99 of execute() is measured for a window with no purge (the
  * baseline), then from the start of the purge until it ends and the window has passed.
+ * First, what partitioning costs the hot path: writeSpans() of 512-span batches into
+ * each table, interleaved rounds, spans per second.
  *   npx tsx bench/purge.bench.ts [--rows 1000000] [--batch 10000] [--window 3000]
  */
 import { parseArgs } from 'node:util'
 import pino from 'pino'
-import { Engine, MySQLStorage, createWorkflow } from '../dist/index.js'
+import { Engine, MySQLStorage, createWorkflow, type SpanRecord } from '../dist/index.js'
 import { createDatabase } from './lib/mysql.js'
 import { NOOP } from './lib/pool.js'
-import { Report, THREADS } from './lib/report.js'
+import { interleave, median, Report, THREADS, timed } from './lib/report.js'
 
 const { values } = parseArgs({
   options: { rows: { type: 'string', default: '1000000' }, batch: { type: 'string', default: '10000' }, window: { type: 'string', default: '3000' } }
@@ -73,6 +75,23 @@ async function latencies (engine: Engine, busy: Promise<unknown>): Promise<numbe
   return out
 }
 
+/** 512-span batches of today, as the tracer sends them; ids unique per call. */
+let spanSerial = 0
+function spanBatches (count: number): SpanRecord[][] {
+  const out: SpanRecord[][] = []
+  for (let b = 0; b < count / 512; b++) {
+    const batch: SpanRecord[] = []
+    for (let i = 0; i < 512; i++) {
+      const n = spanSerial++
+      const t = Date.now() + i / 1000
+      batch.push({ traceId: 'b'.repeat(32), spanId: n.toString(16).padStart(16, '0'), executionId: '01' + String(n >> 4).padStart(24, '0'),
+        taskId: `t${i % 20}`, name: `t${i % 20}`, startTime: t, endTime: t + 0.5, statusCode: 'OK', attributes: { 'task.attempt': 1, 'task.run_ms': 0.5 } })
+    }
+    out.push(batch)
+  }
+  return out
+}
+
 function p99 (samples: number[]): number {
   const sorted = [...samples].sort((a, b) => a - b)
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.99))]
@@ -86,6 +105,18 @@ try {
   const past = Array.from({ length: 11 }, (_, n) => today - (10 - n) * kDay)
   await db.connection.query(`ALTER TABLE bp_spans REORGANIZE PARTITION p${day(today).replaceAll('-', '')} INTO (` +
     past.map(d => `PARTITION p${day(d).replaceAll('-', '')} VALUES LESS THAN ('${day(d + kDay)}')`).join(', ') + ')')
+  const WRITE = 51_200
+  const writes = await interleave({
+    partitioned: async () => { const b = spanBatches(WRITE); return timed(async () => { for (const x of b) await partitioned.writeSpans(x) }) },
+    flat: async () => { const b = spanBatches(WRITE); return timed(async () => { for (const x of b) await flat.writeSpans(x) }) }
+  }, 3)
+  report.add({
+    name: 'writeSpans() into spans partitioned by day',
+    value: WRITE / median(writes.partitioned) * 1000,
+    unit: 'spans/s',
+    baseline: { name: 'the same table without partitions', value: WRITE / median(writes.flat) * 1000, kind: 'fair' },
+    target: { op: '>=', value: 0.9 }
+  })
   report.detail(`loaded the partitioned table in ${(await load('bp_spans')).toFixed(0)} ms, the flat one in ${(await load('bf_spans')).toFixed(0)} ms`)
 
   const dropEngine = await engineOn(partitioned)
