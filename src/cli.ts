@@ -14,13 +14,15 @@ import { closestKey } from './option-keys.js'
 import { commandHelp, findCommand, parseCommandFlags, UsageError, type Command } from './cli/command.js'
 import { runCommand } from './cli/run.js'
 import { benchCommand } from './cli/bench.js'
-import { dbMigrateCommand } from './cli/db.js'
+import { dbMigrateCommand, dbPurgeCommand, dbStatsCommand } from './cli/db.js'
 import { abandonCommand, executionsCommand, retryCommand, showCommand, statsCommand } from './cli/history.js'
 
 const kCommands: readonly Command[] = [
   runCommand,
   benchCommand,
   dbMigrateCommand,
+  dbPurgeCommand,
+  dbStatsCommand,
   executionsCommand,
   showCommand,
   retryCommand,

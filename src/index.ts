@@ -27,3 +27,6 @@ export type {
 
 // Issue 10 (command line): the error for a missing optional peer dependency (tsx)
 export { MissingDependencyError } from './errors.js'
+// Issue 14: retention, purge, statistics and time partitions of MySQLStorage
+export type { PurgeOptions, PurgeResult, RetentionRun, StorageStats, TableStats } from './storage/mysql.js'
+export type { RetentionOptions, Duration } from './storage/retention-options.js'

@@ -13,6 +13,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { RowDataPacket } from 'mysql2/promise'
 import { ErrorCodes, StorageError } from '../errors.js'
+import { initialPartitions } from './mysql-partitions.js'
 
 export interface Migration {
   version: number
@@ -41,6 +42,8 @@ export type Run = (sql: string, params?: unknown[]) => Promise<unknown>
 const kFilePattern = /^(\d{3})-([a-z0-9-]+)\.sql$/
 // Re-running a migration that was cut half-way: an index or column it already added is not an error.
 const kAlreadyDoneErrnos = new Set([1060, 1061])
+// `{{partitions:spans:start_time}}`: a partition list computed from the table's rows when the statement runs.
+const kPartitionsPlaceholder = /\{\{partitions:([a-z_]+):([a-z_]+)\}\}/g
 
 let cachedDir: string | undefined
 
@@ -165,7 +168,7 @@ export async function runMigrations (run: Run, database: string, prefix: string,
       if (applied.has(m.version)) continue
       for (const statement of m.statements) {
         try {
-          await run(statement)
+          await run(await expandPartitions(run, prefix, statement))
         } catch (err) {
           if (!kAlreadyDoneErrnos.has((err as { errno?: number }).errno ?? 0)) {
             throw new StorageError(ErrorCodes.STORAGE_ERROR,
@@ -182,6 +185,14 @@ export async function runMigrations (run: Run, database: string, prefix: string,
   } finally {
     await run('SELECT RELEASE_LOCK(?)', [lock]).catch(() => {})
   }
+}
+
+async function expandPartitions (run: Run, prefix: string, statement: string): Promise<string> {
+  let out = statement
+  for (const [placeholder, table, column] of statement.matchAll(kPartitionsPlaceholder)) {
+    out = out.replace(placeholder, await initialPartitions(run, `\`${prefix}${table}\``, `\`${column}\``, Date.now()))
+  }
+  return out
 }
 
 /**

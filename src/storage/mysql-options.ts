@@ -1,5 +1,6 @@
 import { constants } from 'node:buffer'
 import { InvalidOptionsError } from '../errors.js'
+import { resolveRetention, type ResolvedRetention, type RetentionOptions } from './retention-options.js'
 
 /** Options of `new MySQLStorage()`. Give either `uri` or the separate connection fields. */
 export interface MySQLStorageOptions {
@@ -70,6 +71,12 @@ export interface MySQLStorageOptions {
    * @default true
    */
   autoMigrate?: boolean
+  /**
+   * How long history is kept: `{ executions: '30d', logs: '7d', spans: '7d' }`, applied
+   * in the background by one instance at a time (see RetentionOptions).
+   * @default undefined (nothing is removed but by `purge()`)
+   */
+  retention?: RetentionOptions
 }
 
 /** Every option filled in and checked. */
@@ -87,6 +94,7 @@ export interface ResolvedMySQLOptions {
   connectTimeout: number
   queryTimeout: number
   autoMigrate: boolean
+  retention: ResolvedRetention | undefined
 }
 
 const kDefaults = Object.freeze({
@@ -106,7 +114,7 @@ const kDefaults = Object.freeze({
 
 const kPrefixPattern = /^[A-Za-z_][A-Za-z0-9_]{0,32}$/
 const kConnectionFields = ['host', 'port', 'user', 'password', 'database'] as const
-const kKnownOptions = new Set(['uri', ...kConnectionFields, ...Object.keys(kDefaults)])
+const kKnownOptions = new Set(['uri', ...kConnectionFields, ...Object.keys(kDefaults), 'retention'])
 const kUriParams = new Set(['tablePrefix', 'connectionLimit'])
 
 /**
@@ -131,8 +139,9 @@ export function resolveMySQLOptions (input: MySQLStorageOptions | string): Resol
     throw new InvalidOptionsError(`MySQLStorage: unknown option${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} (known: ${[...kKnownOptions].join(', ')})`)
   }
   const { uri: _uri, ...rest } = options
-  const resolved: ResolvedMySQLOptions = { database: '', ...kDefaults, ...definedOnly(fromUri), ...definedOnly(rest) }
+  const resolved: ResolvedMySQLOptions = { database: '', ...kDefaults, ...definedOnly(fromUri), ...definedOnly(rest), retention: undefined }
   validate(resolved)
+  resolved.retention = resolveRetention(options.retention)
   return resolved
 }
 

@@ -30,10 +30,16 @@ import { RetrySql } from './mysql-retry.js'
 import { RecoverySql, type IntegrityReport } from './mysql-recovery.js'
 import { writeRecords, type RecordsContext } from './mysql-records.js'
 import { count, executionsOf, executionsQuery, logsQuery, tasksOf } from './mysql-reads.js'
+import { MySQLRetention, type PurgeOptions } from './mysql-retention.js'
+import type { PurgeResult, RetentionRun } from './mysql-maintenance.js'
+import type { StorageStats } from './mysql-stats.js'
 
 export type { MySQLStorageOptions } from './mysql-options.js'
 export type { MigrationResult } from './mysql-migrate.js'
 export type { IntegrityReport } from './mysql-recovery.js'
+export type { PurgeOptions } from './mysql-retention.js'
+export type { PurgeResult, RetentionRun } from './mysql-maintenance.js'
+export type { StorageStats, TableStats } from './mysql-stats.js'
 
 /**
  * Storage on MySQL (mysql2, two connection pools). Connects on first use; `init()`
@@ -56,6 +62,7 @@ export class MySQLStorage implements ExecutionStorage, RetryStorage {
   readonly #writes: ConnectionPool
   readonly #reads: ConnectionPool
   readonly #records: RecordsContext
+  readonly #retention: MySQLRetention
   readonly #limit: PacketLimit = { bytes: 16 * 1024 * 1024 }
   #ready: Promise<void> | null = null
   #closed = false
@@ -84,6 +91,7 @@ export class MySQLStorage implements ExecutionStorage, RetryStorage {
     this.#retrySql = new RetrySql(this.#tables.retries)
     this.#recovery = new RecoverySql(this.#tables)
     this.#records = { tables: this.#tables, sql: this.#sql, recovery: this.#recovery, limit: this.#limit, storedInputs: new WeakSet() }
+    this.#retention = new MySQLRetention(o, this.#tables, this.#target, () => this.init())
   }
 
   /** `host:port` of the server, for messages. */
@@ -121,7 +129,7 @@ export class MySQLStorage implements ExecutionStorage, RetryStorage {
     if (this.#closed) return Promise.reject(new StorageError(ErrorCodes.STORAGE_ERROR, `MySQL storage for ${this.#target}/${this.#options.database} is closed`))
     if (this.#ready === null) {
       const ready = this.#ready = this.#connect()
-      ready.catch(() => { if (this.#ready === ready) this.#ready = null })
+      ready.then(() => this.#retention.start(), () => { if (this.#ready === ready) this.#ready = null })
     }
     return this.#ready
   }
@@ -147,8 +155,12 @@ export class MySQLStorage implements ExecutionStorage, RetryStorage {
       const [row] = await session.run('SELECT @@max_allowed_packet AS packet') as RowDataPacket[]
       this.#limit.bytes = Number(row.packet)
       const { database, tablePrefix, autoMigrate } = this.#options
-      if (autoMigrate) await this.#migrate(session)
-      else await checkSchema(session.run, database, tablePrefix)
+      if (autoMigrate) {
+        await this.#migrate(session)
+        await this.#retention.upkeep(session)
+      } else {
+        await checkSchema(session.run, database, tablePrefix)
+      }
     })
   }
 
@@ -260,7 +272,33 @@ export class MySQLStorage implements ExecutionStorage, RetryStorage {
    */
   async close (): Promise<void> {
     this.#closed = true
-    await Promise.all([this.#writes.close(), this.#reads.close()])
+    await Promise.all([this.#writes.close(), this.#reads.close(), this.#retention.close()])
+  }
+
+  /**
+   * Removes the history older than a cut, one instance at a time (a lease: a call made
+   * while another instance purges resolves with `ran: false`). Day partitions of spans
+   * and logs that end before the cut are dropped; finished executions last changed
+   * before it go with their task results, values and closed cases, in short
+   * transactions. Running executions, and those an open failure case points at, stay.
+   * @throws {InvalidOptionsError} unless exactly one of `olderThan` (a duration) and `before` (epoch ms) is given
+   */
+  purge (options: PurgeOptions): Promise<PurgeResult> {
+    return this.#retention.purge(options)
+  }
+
+  /** The outcome of the last background run of the `retention` option; undefined before the first ends, or without retention. */
+  get lastRetentionRun (): RetentionRun | undefined {
+    return this.#retention.last
+  }
+
+  /**
+   * Rows and bytes per table (InnoDB's estimates), the oldest and newest record, and
+   * the day partitions of spans and logs. Runs on the writer's pool, without readTimeout.
+   */
+  async stats (): Promise<StorageStats> {
+    await this.init()
+    return this.#writes.use('reading table statistics', session => this.#retention.stats(session))
   }
 
   async getRetryRecord (executionId: string): Promise<RetryRecord | undefined> {
