@@ -1,7 +1,10 @@
 import { hostname } from 'node:os'
 import type { Logger } from 'pino'
-import { EngineClosedError, EngineError, ErrorCodes, QueueFullError, StorageBacklogError } from './errors.js'
-import { checkExecuteOptions, serialiseInput, type CloseOptions, type EngineStats, type ExecuteOptions } from './execute-options.js'
+import { EngineClosedError, ErrorCodes, InvalidOptionsError, QueueFullError, StorageBacklogError } from './errors.js'
+import {
+  checkCloseOptions, checkExecuteOptions, checkPublishOptions, serialiseInput,
+  type CloseOptions, type EngineStats, type ExecuteOptions, type PublishOptions
+} from './execute-options.js'
 import { ExecutionWatchers } from './runtime/watchers.js'
 import { shutDown } from './shutdown.js'
 import { createWorkflow, type Workflow, type WorkflowBuilder } from './workflow/builder.js'
@@ -20,7 +23,7 @@ import type {
 } from './types.js'
 import { isRetryStorage, type ExecutionStorage } from './storage/storage.js'
 import { ExecutionHistory } from './history/execution-history.js'
-import { RetryManager, type ManualRetryOptions } from './history/retry-manager.js'
+import { checkManualRetryOptions, RetryManager, type ManualRetryOptions } from './history/retry-manager.js'
 import type { FailedExecution, RetryQuery, RetryRecord, RetryStatistics } from './types.js'
 
 /**
@@ -95,9 +98,10 @@ export class Engine {
    *   file, line and column where V8 gives them) or HANDLER_LOAD_TIMEOUT (past `handlerLoadTimeout`)
    * @throws {EngineError} WORKFLOW_EXISTS when another definition has the same id (use `{ replace: true }`)
    */
-  async publishWorkflow (workflow: Workflow, options: { replace?: boolean } = {}): Promise<void> {
+  async publishWorkflow (workflow: Workflow, options?: PublishOptions): Promise<void> {
     if (this.#closed) throw new EngineClosedError()
-    const plan = await this.#workflows.publish(workflow, options.replace === true)
+    const { replace } = checkPublishOptions(options)
+    const plan = await this.#workflows.publish(workflow, replace === true)
     if (this.#events.has('workflow.published')) {
       this.#events.emit('workflow.published', { workflowId: workflow.id, version: workflow.version, tasks: plan.size, time: now() })
     }
@@ -135,19 +139,18 @@ export class Engine {
    * @throws {StorageError} RECORD_TOO_LARGE for an input larger than the storage keeps (maxValueBytes)
    */
   async execute (workflowId: string, input?: unknown, options: ExecuteOptions = {}): Promise<ExecutionResult> {
-    return this.#start(workflowId, input, options).done
+    return this.#start(workflowId, input, checkExecuteOptions(options, 'execute()')).done
   }
 
   /** Starts an execution and returns its id at once. Misuse rejects as with `execute`. */
   async executeAsync (workflowId: string, input?: unknown, options: ExecuteOptions = {}): Promise<string> {
-    return this.#start(workflowId, input, options).id
+    return this.#start(workflowId, input, checkExecuteOptions(options, 'executeAsync()')).id
   }
 
   #start (workflowId: string, input: unknown, options: ExecuteOptions, retryOf?: string,
     prepare?: (exec: Execution) => void, inputBytes?: Uint8Array): Execution {
     if (this.#closed) throw new EngineClosedError()
     const plan = this.#workflows.plan(workflowId)
-    checkExecuteOptions(options)
     const bytes = inputBytes ?? serialiseInput(workflowId, input)
     if (this.#scheduler.pendingTasks + plan.size > this.#options.maxQueuedTasks) {
       throw new QueueFullError(this.#options.maxQueuedTasks, plan.size)
@@ -224,7 +227,7 @@ export class Engine {
 
   #retryManager (): RetryManager {
     if (this.#retries === null) {
-      throw new EngineError(ErrorCodes.INVALID_OPTIONS, `storage "${this.#storage.kind}" does not implement RetryStorage; manual retry needs it`)
+      throw new InvalidOptionsError(`storage "${this.#storage.kind}" does not implement RetryStorage; manual retry needs it`)
     }
     return this.#retries
   }
@@ -245,12 +248,14 @@ export class Engine {
    * the storage and has published the workflow.
    * @throws {NotFoundError} EXECUTION_NOT_FOUND, WORKFLOW_NOT_FOUND (not published here)
    * @throws {RetryError} RETRY_NOT_ALLOWED (abandoned, recovered, not a failure), RETRY_CONFLICT (claimed by another caller), DEFINITION_CHANGED
+   * @throws {InvalidOptionsError} an unknown option or a wrong `mode`
    */
-  async manualRetry (executionId: string, options: ManualRetryOptions = {}): Promise<ExecutionResult> {
+  async manualRetry (executionId: string, options?: ManualRetryOptions): Promise<ExecutionResult> {
     if (this.#closed) throw new EngineClosedError()
+    const checked = checkManualRetryOptions(options)
     const retries = this.#retryManager()
     await this.#history.flushed()
-    const launch = await retries.claim(executionId, options, id => this.#workflows.planOf(id))
+    const launch = await retries.claim(executionId, checked, id => this.#workflows.planOf(id))
     let exec: Execution
     try {
       exec = this.#start(launch.record.workflowId, undefined, {}, launch.record.executionId, launch.prepare, launch.input)
@@ -313,7 +318,13 @@ export class Engine {
    * reported with their ids. Closing twice is harmless; a second call with
    * `{ cancel: true }` cancels what a first call is still waiting for.
    */
-  close (options: CloseOptions = {}): Promise<void> {
+  close (given?: CloseOptions): Promise<void> {
+    let options: CloseOptions
+    try {
+      options = checkCloseOptions(given)
+    } catch (err) {
+      return Promise.reject(err)
+    }
     if (this.#closing !== null) {
       if (options.cancel === true) this.#cancelAll('cancelled by close({ cancel: true })')
       return this.#closing

@@ -1,3 +1,5 @@
+import { InvalidOptionsError } from './errors.js'
+import { describeValue } from './option-keys.js'
 import type { LogLevel } from './types.js'
 
 /** Structured logger handed to a handler; its entries become the execution's logs. */
@@ -47,7 +49,7 @@ export type TaskHandler<In = any, Out = unknown, Params = any, Deps extends Reco
 export function defineHandler<In = unknown, Out = unknown, Params = unknown, Deps extends Record<string, unknown> = Record<string, unknown>> (
   handler: TaskHandler<In, Out, Params, Deps>
 ): TaskHandler<In, Out, Params, Deps> {
-  if (typeof handler !== 'function') throw new TypeError('defineHandler expects a function')
+  if (typeof handler !== 'function') throw new InvalidOptionsError(`defineHandler expects a function; got ${describeValue(handler)}`)
   return handler
 }
 

@@ -39,6 +39,16 @@ export interface RetryPolicy {
    * @default 0.2
    */
   jitter?: number
+  /**
+   * Errors that fail the task at once, with no automatic retry, matched against the
+   * error's `name` (`'TypeError'`) or its `code` (`'ERR_INVALID_ARG_TYPE'`, a code of
+   * your own). A bug fails the same way on every attempt, so the default list fails
+   * programming errors at once. `[]` retries every error. Replaces, not extends, the
+   * engine's list when given on a task. An error with `retryable: false` or code
+   * `NON_RETRYABLE` (see `NonRetryableError`) is never retried whatever this list says.
+   * @default ['TypeError', 'ReferenceError', 'SyntaxError']
+   */
+  nonRetryable?: readonly string[]
 }
 
 export type ResolvedRetryPolicy = Required<RetryPolicy>

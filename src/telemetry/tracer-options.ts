@@ -1,5 +1,6 @@
 /** Options and counters of the recorder (the tracer and record writer, src/telemetry/recorder.ts). */
 import { InvalidOptionsError } from '../errors.js'
+import { checkOptionsObject, describeValue, optionKeys } from '../option-keys.js'
 
 export interface TracerOptions {
   /**
@@ -85,19 +86,33 @@ export interface TracerStats {
   lost: number
 }
 
+const kTracerOptionKeys = optionKeys<TracerOptions>({
+  batchSize: true, flushInterval: true, maxQueueSize: true, concurrency: true, retryDelay: true, maxRetryDelay: true, maxBufferedBytes: true
+})
+
+/**
+ * The tracer options with their defaults filled in.
+ * @throws {InvalidOptionsError} naming the option and the rule, or an unknown key
+ */
+export function resolveTracerOptions (options: TracerOptions | undefined): ResolvedTracerOptions {
+  const resolved = { ...kTracerDefaults, ...checkOptionsObject(options, kTracerOptionKeys, 'tracer') }
+  validateTracerOptions(resolved)
+  return resolved
+}
+
 /** @throws {InvalidOptionsError} naming the option and the rule */
 export function validateTracerOptions (o: ResolvedTracerOptions): void {
   for (const key of ['batchSize', 'maxQueueSize', 'concurrency'] as const) {
     if (!Number.isInteger(o[key]) || o[key] < 1) {
-      throw new InvalidOptionsError(`tracer.${key} must be a positive integer`)
+      throw new InvalidOptionsError(`tracer.${key} must be a positive integer; got ${describeValue(o[key])}`)
     }
   }
   for (const key of ['flushInterval', 'retryDelay', 'maxRetryDelay'] as const) {
     if (!(o[key] > 0) || !Number.isFinite(o[key])) {
-      throw new InvalidOptionsError(`tracer.${key} must be a positive number of ms`)
+      throw new InvalidOptionsError(`tracer.${key} must be a positive number of ms; got ${describeValue(o[key])}`)
     }
   }
   if (!(o.maxBufferedBytes === Infinity || (Number.isInteger(o.maxBufferedBytes) && o.maxBufferedBytes > 0))) {
-    throw new InvalidOptionsError('tracer.maxBufferedBytes must be a positive integer (bytes) or Infinity')
+    throw new InvalidOptionsError(`tracer.maxBufferedBytes must be a positive integer (bytes) or Infinity; got ${describeValue(o.maxBufferedBytes)}`)
   }
 }

@@ -3,6 +3,7 @@ import { pathToFileURL } from 'node:url'
 import { ErrorCodes, InvalidOptionsError, WorkflowValidationError } from '../errors.js'
 import { kValueLimits, type RetryPolicy } from '../types.js'
 import { validateRetryPolicy } from '../runtime/backoff.js'
+import { describeValue, optionKeys, rejectUnknownKeys } from '../option-keys.js'
 import { DependencyLinks, validateDefinition } from './planner.js'
 
 /** Options of one task, as given to `addTask`. */
@@ -39,6 +40,8 @@ export interface TaskDefinition {
   readonly retry?: Readonly<RetryPolicy>
   readonly input?: unknown
 }
+
+const kTaskOptionKeys = optionKeys<TaskOptions>({ name: true, handler: true, dependsOn: true, timeout: true, retry: true, input: true })
 
 const kWorkflow = Symbol.for('graph-task.workflow')
 
@@ -88,7 +91,7 @@ export function normaliseHandler (taskId: string, handler: unknown): string {
     return handler.href
   }
   if (typeof handler !== 'string' || handler.length === 0) {
-    throw new InvalidOptionsError(`task "${taskId}": handler must be an absolute path or a file URL`)
+    throw new InvalidOptionsError(`task "${taskId}": handler must be an absolute path or a file URL; got ${describeValue(handler)}`)
   }
   if (handler.startsWith('file:')) return new URL(handler).href
   const hash = handler.lastIndexOf('#')
@@ -142,7 +145,7 @@ export class WorkflowBuilder {
   }
 
   setDescription (description: string): this {
-    if (typeof description !== 'string') throw new InvalidOptionsError('description must be a string')
+    if (typeof description !== 'string') throw new InvalidOptionsError(`description must be a string; got ${describeValue(description)}`)
     this.#description = description
     return this
   }
@@ -150,7 +153,7 @@ export class WorkflowBuilder {
   /** @throws {InvalidOptionsError} unless 1 to 255 characters of well-formed text (stored in a column of 255) */
   setVersion (version: string): this {
     if (typeof version !== 'string' || version.length === 0) {
-      throw new InvalidOptionsError('version must be a non-empty string')
+      throw new InvalidOptionsError(`version must be a non-empty string; got ${describeValue(version)}`)
     }
     checkStoredText('version', version, kValueLimits.version)
     this.#version = version
@@ -161,13 +164,18 @@ export class WorkflowBuilder {
   addTask (id: string, options: TaskOptions): this {
     validateId('task', id)
     if (typeof options !== 'object' || options === null) {
-      throw new InvalidOptionsError(`task "${id}": options must be an object with a handler`)
+      throw new InvalidOptionsError(`task "${id}": options must be an object with a handler; got ${describeValue(options)}`)
+    }
+    // A typo such as `depends` would otherwise build a task without its dependencies.
+    const keys = Object.keys(options)
+    for (let k = 0; k < keys.length; k++) {
+      if (!kTaskOptionKeys.has(keys[k])) rejectUnknownKeys(options, kTaskOptionKeys, `addTask('${id}')`)
     }
     const given = options.dependsOn ?? []
     if (!isIdList(given)) {
       // A repeated id is recorded whatever its options, as build() reports it first.
       if (this.#index.has(id)) return this.#duplicate(id)
-      throw new InvalidOptionsError(`task "${id}": dependsOn must be an array of task ids`)
+      throw new InvalidOptionsError(`task "${id}": dependsOn must be an array of task ids; got ${describeValue(given)}`)
     }
     if (this.#indexShared) {
       this.#index = new Map(this.#index)
@@ -269,9 +277,9 @@ function finishTask (task: DraftTask, handlers: Handlers, extra: readonly string
   const given = task.dependsOn
   const { id, name, timeout, retry } = task
   const handler = handlers.normalise(id, task.handler)
-  if (typeof name !== 'string') throw new InvalidOptionsError(`task "${id}": name must be a string`)
+  if (typeof name !== 'string') throw new InvalidOptionsError(`task "${id}": name must be a string; got ${describeValue(name)}`)
   if (timeout !== undefined && (!Number.isFinite(timeout) || timeout <= 0)) {
-    throw new InvalidOptionsError(`task "${id}": timeout must be a positive number of ms`)
+    throw new InvalidOptionsError(`task "${id}": timeout must be a positive number of ms; got ${describeValue(timeout)}`)
   }
   if (retry !== undefined) validateRetryPolicy(retry, `task "${id}": retry`)
   task.handler = handler
