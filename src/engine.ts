@@ -7,7 +7,7 @@ import {
 } from './execute-options.js'
 import { ExecutionWatchers } from './runtime/watchers.js'
 import { shutDown } from './shutdown.js'
-import { createWorkflow, type Workflow, type WorkflowBuilder } from './workflow/builder.js'
+import { createWorkflow, type Workflow, type WorkflowBuilder, type WorkflowInput, type WorkflowOutputs } from './workflow/builder.js'
 import type { ExecutionPlan } from './workflow/planner.js'
 import { WorkflowRegistry } from './workflow/registry.js'
 import { EventBus, type EngineEventType, type EngineListener } from './event-bus.js'
@@ -25,6 +25,18 @@ import { isRetryStorage, type ExecutionStorage } from './storage/storage.js'
 import { ExecutionHistory } from './history/execution-history.js'
 import { checkManualRetryOptions, RetryManager, type ManualRetryOptions } from './history/retry-manager.js'
 import type { FailedExecution, RetryQuery, RetryRecord, RetryStatistics } from './types.js'
+
+/**
+ * The arguments of `execute` after the workflow: the input (required when the workflow's
+ * handlers declare one that `undefined` does not fit) and the options.
+ */
+export type ExecuteArgs<W> = unknown extends WorkflowInput<W>
+  ? [input?: unknown, options?: ExecuteOptions]
+  : undefined extends WorkflowInput<W> ? [input?: WorkflowInput<W>, options?: ExecuteOptions] : [input: WorkflowInput<W>, options?: ExecuteOptions]
+
+function workflowIdOf (workflow: Workflow<any, any> | string): string {
+  return typeof workflow === 'string' || typeof workflow !== 'object' || workflow === null ? workflow as string : workflow.id
+}
 
 /**
  * Runs DAG workflows of CPU-heavy tasks on a pool of worker threads.
@@ -87,7 +99,7 @@ export class Engine {
   }
 
   /** A builder whose `build()` gives a workflow to publish on this engine. */
-  createWorkflow (id: string): WorkflowBuilder {
+  createWorkflow (id: string): WorkflowBuilder<{}, unknown> {
     return createWorkflow(id)
   }
 
@@ -129,8 +141,11 @@ export class Engine {
   }
 
   /**
-   * Runs a workflow and resolves with its result in every terminal state
-   * (success, failed, cancelled). Rejects only on misuse.
+   * Runs a published workflow and resolves with its result in every terminal state
+   * (success, failed, cancelled). Rejects only on misuse. Give the workflow by id, or
+   * the built workflow itself (it must be published) for a result typed from its
+   * handlers: `result.tasks.resize.output` then has the handler's return type, an
+   * unknown task id does not compile, and `input` must fit what the handlers take.
    * @throws {NotFoundError} WORKFLOW_NOT_FOUND
    * @throws {EngineClosedError} after close()
    * @throws {EngineError} INVALID_INPUT when the input cannot be serialised
@@ -138,13 +153,19 @@ export class Engine {
    * @throws {StorageBacklogError} STORAGE_BACKLOG while storage lags behind by more than tracer.maxBufferedBytes
    * @throws {StorageError} RECORD_TOO_LARGE for an input larger than the storage keeps (maxValueBytes)
    */
-  async execute (workflowId: string, input?: unknown, options: ExecuteOptions = {}): Promise<ExecutionResult> {
-    return this.#start(workflowId, input, checkExecuteOptions(options, 'execute()')).done
+  async execute<W extends Workflow<any, any> = Workflow> (workflow: W | string, ...args: ExecuteArgs<W>): Promise<ExecutionResult<WorkflowOutputs<W>>> {
+    const [input, options] = args
+    const exec = this.#start(workflowIdOf(workflow), input, checkExecuteOptions(options, 'execute()'))
+    return exec.done as Promise<ExecutionResult<any>>
   }
 
-  /** Starts an execution and returns its id at once. Misuse rejects as with `execute`. */
-  async executeAsync (workflowId: string, input?: unknown, options: ExecuteOptions = {}): Promise<string> {
-    return this.#start(workflowId, input, checkExecuteOptions(options, 'executeAsync()')).id
+  /**
+   * Starts an execution and returns its id at once. Misuse rejects as with `execute`.
+   * Read its typed result with `getExecutionResult<typeof workflow>(id)`.
+   */
+  async executeAsync<W extends Workflow<any, any> = Workflow> (workflow: W | string, ...args: ExecuteArgs<W>): Promise<string> {
+    const [input, options] = args
+    return this.#start(workflowIdOf(workflow), input, checkExecuteOptions(options, 'executeAsync()')).id
   }
 
   #start (workflowId: string, input: unknown, options: ExecuteOptions, retryOf?: string,
@@ -206,8 +227,8 @@ export class Engine {
    * The result of an execution: finished or running on this instance, or rebuilt from storage.
    * @throws {NotFoundError} EXECUTION_NOT_FOUND
    */
-  getExecutionResult (executionId: string): Promise<ExecutionResult> {
-    return this.#history.result(executionId)
+  getExecutionResult<W extends Workflow<any, any> = Workflow> (executionId: string): Promise<ExecutionResult<WorkflowOutputs<W>>> {
+    return this.#history.result(executionId) as Promise<ExecutionResult<any>>
   }
 
   /** Log lines of an execution (the engine's and its handlers'), oldest first. */

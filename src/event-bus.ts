@@ -3,8 +3,8 @@ import { InvalidOptionsError, type ErrorInfo } from './errors.js'
 import { describeValue } from './option-keys.js'
 import type { ExecutionStatus } from './types.js'
 
-interface ExecutionEventBase { executionId: string, workflowId: string, time: number }
-interface TaskEventBase extends ExecutionEventBase { taskId: string, attempt: number }
+export interface ExecutionEventBase { executionId: string, workflowId: string, time: number }
+export interface TaskEventBase extends ExecutionEventBase { taskId: string, attempt: number }
 
 /** Every lifecycle event, by type. */
 export interface EngineEvents {

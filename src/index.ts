@@ -13,7 +13,7 @@ export type { ExecuteOptions, CloseOptions, EngineStats } from './execute-option
 export type { TaskOptions, TaskDefinition, Workflow } from './workflow/builder.js'
 export type { TaskContext, TaskHandler, TaskLogger } from './handler.js'
 export type { ErrorCode, ErrorInfo } from './errors.js'
-export type { EngineEvents, EngineEventType, EngineListener } from './event-bus.js'
+export type { EngineEvents, EngineEventType, EngineListener, ExecutionEventBase, TaskEventBase } from './event-bus.js'
 export type { ExecutionPlan } from './workflow/planner.js'
 export type { TracerOptions, TracerStats } from './telemetry/tracer-options.js'
 export type { SchedulerStats } from './runtime/scheduler.js'
@@ -23,4 +23,19 @@ export type { MySQLStorageOptions, MigrationResult, IntegrityReport } from './st
 export type {
   EpochMs, ExecutionStatus, TaskStatus, LogLevel, RetryPolicy, TaskResult, ExecutionResult, ExecutionStatusInfo,
   ExecutionRecord, TaskRecord, LogEntry, SpanRecord, SpanNode, SpanStatusCode, LogQuery, ExecutionQuery
+} from './types.js'
+
+// Issue 10: typed workflows, and every type of a public signature
+export { handlerModule } from './workflow/typed.js'
+export type { HandlerRef, HandlerRefs, AnyHandler, HandlerOutput, HandlerInput, ParamsField, CheckDeps } from './workflow/typed.js'
+export type { WorkflowOutputs, WorkflowInput, TypedTaskOptions } from './workflow/builder.js'
+export type { HandlerTypes, HandlerContext, HandlerOf } from './handler.js'
+export type { ExecuteArgs } from './engine.js'
+export type { PublishOptions } from './execute-options.js'
+export type { ManualRetryOptions } from './history/retry-manager.js'
+export type {
+  RetryStorage, RecordBatch, RecordKind, RefusedRecord, RowList, StaleReport, TaskSource, TaskRows, SpanRows
+} from './storage/storage.js'
+export type {
+  ResolvedRetryPolicy, RetryRecord, RetryRecordStatus, FailedExecution, RetryQuery, RetryStatistics, InstanceRecord
 } from './types.js'

@@ -71,8 +71,12 @@ export interface TaskResult<Output = unknown> {
   reusedFrom?: string
 }
 
-/** What `execute` resolves with, in every terminal state. */
-export interface ExecutionResult {
+/**
+ * What `execute` resolves with, in every terminal state.
+ * @typeParam Outputs each task's output type by id: from a typed workflow, so that
+ *   `result.tasks.resize.output` is typed and an unknown id does not compile
+ */
+export interface ExecutionResult<Outputs extends Record<string, unknown> = Record<string, unknown>> {
   executionId: string
   workflowId: string
   status: ExecutionStatus
@@ -82,7 +86,7 @@ export interface ExecutionResult {
   duration: number
   /** The first error that ended the execution, if it did not succeed. */
   error?: ErrorInfo & { taskId?: string }
-  tasks: Record<string, TaskResult>
+  tasks: { [K in keyof Outputs]: TaskResult<Outputs[K]> }
   /** The execution this one retries, for manual retries. */
   retryOf?: string
 }

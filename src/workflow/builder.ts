@@ -5,6 +5,7 @@ import { kValueLimits, type RetryPolicy } from '../types.js'
 import { validateRetryPolicy } from '../runtime/backoff.js'
 import { describeValue, optionKeys, rejectUnknownKeys } from '../option-keys.js'
 import { DependencyLinks, validateDefinition } from './planner.js'
+import type { CheckDeps, HandlerInput, HandlerOutput, ParamsField } from './typed.js'
 
 /** Options of one task, as given to `addTask`. */
 export interface TaskOptions {
@@ -44,15 +45,36 @@ export interface TaskDefinition {
 const kTaskOptionKeys = optionKeys<TaskOptions>({ name: true, handler: true, dependsOn: true, timeout: true, retry: true, input: true })
 
 const kWorkflow = Symbol.for('graph-task.workflow')
+declare const kTypes: unique symbol
 
-/** A built, validated workflow definition: plain frozen data, kept in memory only. */
-export interface Workflow {
+/**
+ * A built, validated workflow definition: plain frozen data, kept in memory only.
+ * @typeParam Outputs the output type of each task, by task id (from typed handler references)
+ * @typeParam Input the execution input its handlers expect
+ */
+export interface Workflow<Outputs extends Record<string, unknown> = Record<string, unknown>, Input = unknown> {
   readonly id: string
   readonly description: string
   readonly version: string
   readonly tasks: readonly TaskDefinition[]
   readonly [kWorkflow]: true
+  /** Never set: carries the types of the workflow for `execute`. */
+  readonly [kTypes]?: { outputs: Outputs, input: Input }
 }
+
+/** The output type of each task of workflow `W`, by id; any id of any type when `W` is not typed. */
+export type WorkflowOutputs<W> = W extends Workflow<infer O, any> ? ({} extends O ? Record<string, unknown> : O) : Record<string, unknown>
+
+/** The execution input of workflow `W`. */
+export type WorkflowInput<W> = W extends Workflow<any, infer I> ? I : unknown
+
+/**
+ * The options of `addTask` for handler `H` with dependencies `D`, in a workflow whose tasks
+ * so far output `Outputs`: `input` typed by the handler's `ctx.params`, `dependsOn` checked
+ * against its `ctx.deps`.
+ */
+export type TypedTaskOptions<H, D extends readonly string[], Outputs> =
+  Omit<TaskOptions, 'handler' | 'dependsOn' | 'input'> & { handler: H, dependsOn?: D } & ParamsField<H> & CheckDeps<H, D, Outputs>
 
 /** True for a value built by {@link WorkflowBuilder.build} (from any copy of graph-task). */
 export function isWorkflow (value: unknown): value is Workflow {
@@ -123,8 +145,12 @@ interface DraftTask {
 /**
  * Fluent builder of a workflow. Calls may come in any order: dependencies on
  * tasks added later are fine; everything is checked by `build()`.
+ *
+ * Its type parameters record, call after call, each task's output type and the input
+ * the handlers expect, for a typed `execute(workflow)`. Chain the calls (or reassign
+ * the builder) to keep them.
  */
-export class WorkflowBuilder {
+export class WorkflowBuilder<Outputs extends Record<string, unknown> = {}, Input = unknown> {
   readonly #id: string
   #description = ''
   #version = '1'
@@ -160,7 +186,16 @@ export class WorkflowBuilder {
     return this
   }
 
-  /** Adds a task. Duplicate ids are reported by `build()`, with every other problem. */
+  /**
+   * Adds a task. Duplicate ids are reported by `build()`, with every other problem.
+   * With a typed handler reference (see `handlerModule`), the task's output is typed,
+   * `input` must fit the handler's `ctx.params`, and `dependsOn` must name exactly the
+   * tasks of its `ctx.deps` (with outputs of the declared types).
+   * @throws {InvalidOptionsError} an unknown option (with the closest known one), a bad id or dependsOn
+   */
+  addTask<const Id extends string, const H extends string | URL, const D extends readonly string[] = readonly []> (
+    id: Id, options: TypedTaskOptions<H, D, Outputs>
+  ): WorkflowBuilder<Outputs & { [K in Id]: HandlerOutput<H> }, Input & HandlerInput<H>>
   addTask (id: string, options: TaskOptions): this {
     validateId('task', id)
     if (typeof options !== 'object' || options === null) {
@@ -217,7 +252,7 @@ export class WorkflowBuilder {
    * @throws {WorkflowValidationError} duplicate ids, unknown dependencies, a cycle (with its path), no tasks
    * @throws {InvalidOptionsError} an invalid handler, timeout or retry policy
    */
-  build (): Workflow {
+  build (): Workflow<Outputs, Input> {
     if (this.#duplicates.length > 0) {
       throw new WorkflowValidationError(ErrorCodes.DUPLICATE_TASK,
         `workflow "${this.#id}": duplicate task id${this.#duplicates.length > 1 ? 's' : ''} ` +
@@ -250,7 +285,7 @@ export class WorkflowBuilder {
     // Every draft is now its frozen definition. slice() and map() allocate the exact length.
     const tasks = this.#tasks.slice() as TaskDefinition[]
     const ids = tasks.map(t => t.id)
-    const workflow: Workflow = Object.freeze({
+    const workflow: Workflow<Outputs, Input> = Object.freeze({
       id: this.#id,
       description: this.#description,
       version: this.#version,
@@ -321,6 +356,6 @@ function unique (ids: readonly string[]): readonly string[] {
  * Starts a workflow definition without an engine, so that a module can export a
  * workflow (for `graph-task run`, or to publish on several engines).
  */
-export function createWorkflow (id: string): WorkflowBuilder {
+export function createWorkflow (id: string): WorkflowBuilder<{}, unknown> {
   return new WorkflowBuilder(id)
 }
