@@ -72,6 +72,13 @@ describe('strict options', () => {
       .toBe('close(): cancel must be a boolean; got "yes" (string)')
   })
 
+  test('a storage write retry delay is given by its new name or its former one, not both', async () => {
+    expect((await refusal(() => new Engine({ logger: quiet, tracer: { writeRetryDelay: 5, retryDelay: 5 } }))).message)
+      .toBe('tracer: give writeRetryDelay or its former name retryDelay, not both')
+    expect((await refusal(() => new Engine({ logger: quiet, tracer: { maxWriteRetryDelay: -1 } }))).message)
+      .toBe('tracer.maxWriteRetryDelay must be a positive number of ms; got -1 (number)')
+  })
+
   test('options that are not an object are refused, naming the call', async () => {
     expect((await refusal(() => new Engine(4 as never))).message).toBe('new Engine() options must be an object; got 4 (number)')
     const engine = startEngine()
@@ -80,7 +87,7 @@ describe('strict options', () => {
   })
 
   test('the documented options are all accepted', async () => {
-    const engine = startEngine({ tracer: { batchSize: 10, flushInterval: 50 }, retry: { nonRetryable: ['E_QUOTA'] } })
+    const engine = startEngine({ tracer: { batchSize: 10, flushInterval: 50, writeRetryDelay: 5, maxWriteRetryDelay: 20 }, retry: { nonRetryable: ['E_QUOTA'] } })
     await engine.publishWorkflow(createWorkflow('w')
       .addTask('a', { name: 'A', handler: noop, timeout: 1000, retry: { maxAutoRetries: 0 }, input: 1 })
       .addTask('b', { handler: noop, dependsOn: ['a'] })
