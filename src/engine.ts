@@ -2,12 +2,13 @@ import { hostname } from 'node:os'
 import type { Logger } from 'pino'
 import { EngineClosedError, ErrorCodes, InvalidOptionsError, QueueFullError, StorageBacklogError } from './errors.js'
 import {
-  checkCloseOptions, checkExecuteOptions, checkPublishOptions, serialiseInput,
-  type CloseOptions, type EngineStats, type ExecuteOptions, type PublishOptions
+  checkCloseOptions, checkExecuteOptions, checkPublishOptions, serialiseInput, workflowIdOf,
+  type CloseOptions, type EngineStats, type ExecuteArgs, type ExecuteOptions, type PublishOptions
 } from './execute-options.js'
 import { ExecutionWatchers } from './runtime/watchers.js'
 import { shutDown } from './shutdown.js'
-import { createWorkflow, type Workflow, type WorkflowBuilder, type WorkflowInput, type WorkflowOutputs } from './workflow/builder.js'
+import { createWorkflow, type Workflow, type WorkflowBuilder } from './workflow/builder.js'
+import type { WorkflowOutputs } from './workflow/typed.js'
 import type { ExecutionPlan } from './workflow/planner.js'
 import { WorkflowRegistry } from './workflow/registry.js'
 import { EventBus, type EngineEventType, type EngineListener } from './event-bus.js'
@@ -25,18 +26,6 @@ import { isRetryStorage, type ExecutionStorage } from './storage/storage.js'
 import { ExecutionHistory } from './history/execution-history.js'
 import { checkManualRetryOptions, RetryManager, type ManualRetryOptions } from './history/retry-manager.js'
 import type { FailedExecution, RetryQuery, RetryRecord, RetryStatistics } from './types.js'
-
-/**
- * The arguments of `execute` after the workflow: the input (required when the workflow's
- * handlers declare one that `undefined` does not fit) and the options.
- */
-export type ExecuteArgs<W> = unknown extends WorkflowInput<W>
-  ? [input?: unknown, options?: ExecuteOptions]
-  : undefined extends WorkflowInput<W> ? [input?: WorkflowInput<W>, options?: ExecuteOptions] : [input: WorkflowInput<W>, options?: ExecuteOptions]
-
-function workflowIdOf (workflow: Workflow<any, any> | string): string {
-  return typeof workflow === 'string' || typeof workflow !== 'object' || workflow === null ? workflow as string : workflow.id
-}
 
 /**
  * Runs DAG workflows of CPU-heavy tasks on a pool of worker threads.

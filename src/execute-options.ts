@@ -4,6 +4,8 @@ import { EngineError, ErrorCodes, InvalidOptionsError } from './errors.js'
 import { checkOptionsObject, describeValue, optionKeys } from './option-keys.js'
 import type { SchedulerStats } from './runtime/scheduler.js'
 import type { TracerStats } from './telemetry/tracer-options.js'
+import type { Workflow } from './workflow/builder.js'
+import type { WorkflowInput } from './workflow/typed.js'
 
 /** Options of one execution. */
 export interface ExecuteOptions {
@@ -87,4 +89,17 @@ export function serialiseInput (workflowId: string, input: unknown): Uint8Array 
     throw new EngineError(ErrorCodes.INVALID_INPUT,
       `input of workflow "${workflowId}" cannot be serialised: ${(err as Error).message}`, { cause: err })
   }
+}
+
+/**
+ * The arguments of `execute` after the workflow: the input (required when the workflow's
+ * handlers declare one that `undefined` does not fit) and the options.
+ */
+export type ExecuteArgs<W> = unknown extends WorkflowInput<W>
+  ? [input?: unknown, options?: ExecuteOptions]
+  : undefined extends WorkflowInput<W> ? [input?: WorkflowInput<W>, options?: ExecuteOptions] : [input: WorkflowInput<W>, options?: ExecuteOptions]
+
+/** The id of a workflow given by id or as the built workflow. */
+export function workflowIdOf (workflow: Workflow<any, any> | string): string {
+  return typeof workflow === 'string' || typeof workflow !== 'object' || workflow === null ? workflow as string : workflow.id
 }

@@ -27,11 +27,11 @@ export type {
 
 // Issue 10: typed workflows, and every type of a public signature
 export { handlerModule } from './workflow/typed.js'
-export type { HandlerRef, HandlerRefs, AnyHandler, HandlerOutput, HandlerInput, ParamsField, CheckDeps } from './workflow/typed.js'
-export type { WorkflowOutputs, WorkflowInput, TypedTaskOptions } from './workflow/builder.js'
+export type {
+  HandlerRef, HandlerRefs, AnyHandler, HandlerOutput, HandlerInput, ParamsField, CheckDeps, WorkflowOutputs, WorkflowInput, TypedTaskOptions
+} from './workflow/typed.js'
 export type { HandlerTypes, HandlerContext, HandlerOf } from './handler.js'
-export type { ExecuteArgs } from './engine.js'
-export type { PublishOptions } from './execute-options.js'
+export type { ExecuteArgs, PublishOptions } from './execute-options.js'
 export type { ManualRetryOptions } from './history/retry-manager.js'
 export type {
   RetryStorage, RecordBatch, RecordKind, RefusedRecord, RowList, StaleReport, TaskSource, TaskRows, SpanRows

@@ -5,7 +5,7 @@ import { kValueLimits, type RetryPolicy } from '../types.js'
 import { validateRetryPolicy } from '../runtime/backoff.js'
 import { describeValue, optionKeys, rejectUnknownKeys } from '../option-keys.js'
 import { DependencyLinks, validateDefinition } from './planner.js'
-import type { CheckDeps, HandlerInput, HandlerOutput, ParamsField } from './typed.js'
+import type { HandlerInput, HandlerOutput, TypedTaskOptions } from './typed.js'
 
 /** Options of one task, as given to `addTask`. */
 export interface TaskOptions {
@@ -61,20 +61,6 @@ export interface Workflow<Outputs extends Record<string, unknown> = Record<strin
   /** Never set: carries the types of the workflow for `execute`. */
   readonly [kTypes]?: { outputs: Outputs, input: Input }
 }
-
-/** The output type of each task of workflow `W`, by id; any id of any type when `W` is not typed. */
-export type WorkflowOutputs<W> = W extends Workflow<infer O, any> ? ({} extends O ? Record<string, unknown> : O) : Record<string, unknown>
-
-/** The execution input of workflow `W`. */
-export type WorkflowInput<W> = W extends Workflow<any, infer I> ? I : unknown
-
-/**
- * The options of `addTask` for handler `H` with dependencies `D`, in a workflow whose tasks
- * so far output `Outputs`: `input` typed by the handler's `ctx.params`, `dependsOn` checked
- * against its `ctx.deps`.
- */
-export type TypedTaskOptions<H, D extends readonly string[], Outputs> =
-  Omit<TaskOptions, 'handler' | 'dependsOn' | 'input'> & { handler: H, dependsOn?: D } & ParamsField<H> & CheckDeps<H, D, Outputs>
 
 /** True for a value built by {@link WorkflowBuilder.build} (from any copy of graph-task). */
 export function isWorkflow (value: unknown): value is Workflow {

@@ -15,6 +15,7 @@
  */
 import { InvalidOptionsError } from '../errors.js'
 import { describeValue } from '../option-keys.js'
+import type { TaskOptions, Workflow } from './builder.js'
 
 declare const kHandlerType: unique symbol
 
@@ -107,3 +108,17 @@ type WrongOutput<DD, D extends readonly string[], Out> =
 export type CheckDeps<H, D extends readonly string[], Out> = DeclaredDeps<H> extends infer DD
   ? DD extends undefined ? unknown : [DepsProblem<DD, D, Out>] extends [never] ? unknown : { dependsOn: DepsProblem<DD, D, Out> }
   : unknown
+
+/** The output type of each task of workflow `W`, by id; any id of any type when `W` is not typed. */
+export type WorkflowOutputs<W> = W extends Workflow<infer O, any> ? ({} extends O ? Record<string, unknown> : O) : Record<string, unknown>
+
+/** The execution input of workflow `W`. */
+export type WorkflowInput<W> = W extends Workflow<any, infer I> ? I : unknown
+
+/**
+ * The options of `addTask` for handler `H` with dependencies `D`, in a workflow whose tasks
+ * so far output `Outputs`: `input` typed by the handler's `ctx.params`, `dependsOn` checked
+ * against its `ctx.deps`.
+ */
+export type TypedTaskOptions<H, D extends readonly string[], Outputs> =
+  Omit<TaskOptions, 'handler' | 'dependsOn' | 'input'> & { handler: H, dependsOn?: D } & ParamsField<H> & CheckDeps<H, D, Outputs>
