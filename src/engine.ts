@@ -11,6 +11,7 @@ import { createWorkflow, type Workflow, type WorkflowBuilder } from './workflow/
 import type { WorkflowOutputs } from './workflow/typed.js'
 import type { ExecutionPlan } from './workflow/planner.js'
 import { WorkflowRegistry } from './workflow/registry.js'
+import { checkExecutionQuery, checkLogQuery, checkRetryQuery } from './query-options.js'
 import { EventBus, type EngineEventType, type EngineListener } from './event-bus.js'
 import { Execution } from './runtime/execution.js'
 import { Lifecycle } from './runtime/lifecycle.js'
@@ -221,8 +222,8 @@ export class Engine {
   }
 
   /** Log lines of an execution (the engine's and its handlers'), oldest first. */
-  getExecutionLogs (executionId: string, query: LogQuery = {}): Promise<LogEntry[]> {
-    return this.#history.logs(executionId, query)
+  async getExecutionLogs (executionId: string, query?: LogQuery): Promise<LogEntry[]> {
+    return this.#history.logs(executionId, checkLogQuery(query))
   }
 
   /** The spans of an execution as a tree: the execution's root span with one child per task attempt. */
@@ -231,8 +232,8 @@ export class Engine {
   }
 
   /** Execution records from storage, newest first. */
-  listExecutions (query: ExecutionQuery = {}): Promise<ExecutionRecord[]> {
-    return this.#history.list(query)
+  async listExecutions (query?: ExecutionQuery): Promise<ExecutionRecord[]> {
+    return this.#history.list(checkExecutionQuery(query))
   }
 
   #retryManager (): RetryManager {
@@ -246,10 +247,11 @@ export class Engine {
    * Failure cases that can be retried (status pending or retrying by default), oldest
    * first, each with its failure reason and manual retry history.
    */
-  async getFailedExecutions (query: RetryQuery = {}): Promise<FailedExecution[]> {
+  async getFailedExecutions (query?: RetryQuery): Promise<FailedExecution[]> {
+    const checked = checkRetryQuery(query)
     const retries = this.#retryManager()
     await this.#history.flushed()
-    return retries.list(query)
+    return retries.list(checked)
   }
 
   /**
