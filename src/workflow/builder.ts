@@ -188,9 +188,9 @@ export class WorkflowBuilder<Outputs extends Record<string, unknown> = {}, Input
       throw new InvalidOptionsError(`task "${id}": options must be an object with a handler; got ${describeValue(options)}`)
     }
     // A typo such as `depends` would otherwise build a task without its dependencies.
-    const keys = Object.keys(options)
-    for (let k = 0; k < keys.length; k++) {
-      if (!kTaskOptionKeys.has(keys[k])) rejectUnknownKeys(options, kTaskOptionKeys, `addTask('${id}')`)
+    // for-in allocates no key array, as Object.keys would on every call.
+    for (const key in options) {
+      if (!kTaskOptionKeys.has(key)) rejectUnknownKeys(options, kTaskOptionKeys, `addTask('${id}')`)
     }
     const given = options.dependsOn ?? []
     if (!isIdList(given)) {
