@@ -1,12 +1,17 @@
 import { hostname } from 'node:os'
 import type { Logger } from 'pino'
-import { EngineClosedError, EngineError, ErrorCodes, QueueFullError, StorageBacklogError } from './errors.js'
-import { checkExecuteOptions, serialiseInput, type CloseOptions, type EngineStats, type ExecuteOptions } from './execute-options.js'
+import { EngineClosedError, ErrorCodes, InvalidOptionsError, QueueFullError, StorageBacklogError } from './errors.js'
+import {
+  checkCloseOptions, checkExecuteOptions, checkPublishOptions, serialiseInput, workflowIdOf,
+  type CloseOptions, type EngineStats, type ExecuteArgs, type ExecuteOptions, type PublishOptions
+} from './execute-options.js'
 import { ExecutionWatchers } from './runtime/watchers.js'
 import { shutDown } from './shutdown.js'
 import { createWorkflow, type Workflow, type WorkflowBuilder } from './workflow/builder.js'
+import type { WorkflowOutputs } from './workflow/typed.js'
 import type { ExecutionPlan } from './workflow/planner.js'
 import { WorkflowRegistry } from './workflow/registry.js'
+import { checkExecutionQuery, checkLogQuery, checkRetryQuery } from './query-options.js'
 import { EventBus, type EngineEventType, type EngineListener } from './event-bus.js'
 import { Execution } from './runtime/execution.js'
 import { Lifecycle } from './runtime/lifecycle.js'
@@ -20,7 +25,7 @@ import type {
 } from './types.js'
 import { isRetryStorage, type ExecutionStorage } from './storage/storage.js'
 import { ExecutionHistory } from './history/execution-history.js'
-import { RetryManager, type ManualRetryOptions } from './history/retry-manager.js'
+import { checkManualRetryOptions, RetryManager, type ManualRetryOptions } from './history/retry-manager.js'
 import type { FailedExecution, RetryQuery, RetryRecord, RetryStatistics } from './types.js'
 
 /**
@@ -84,7 +89,7 @@ export class Engine {
   }
 
   /** A builder whose `build()` gives a workflow to publish on this engine. */
-  createWorkflow (id: string): WorkflowBuilder {
+  createWorkflow (id: string): WorkflowBuilder<{}, unknown> {
     return createWorkflow(id)
   }
 
@@ -95,9 +100,10 @@ export class Engine {
    *   file, line and column where V8 gives them) or HANDLER_LOAD_TIMEOUT (past `handlerLoadTimeout`)
    * @throws {EngineError} WORKFLOW_EXISTS when another definition has the same id (use `{ replace: true }`)
    */
-  async publishWorkflow (workflow: Workflow, options: { replace?: boolean } = {}): Promise<void> {
+  async publishWorkflow (workflow: Workflow, options?: PublishOptions): Promise<void> {
     if (this.#closed) throw new EngineClosedError()
-    const plan = await this.#workflows.publish(workflow, options.replace === true)
+    const { replace } = checkPublishOptions(options)
+    const plan = await this.#workflows.publish(workflow, replace === true)
     if (this.#events.has('workflow.published')) {
       this.#events.emit('workflow.published', { workflowId: workflow.id, version: workflow.version, tasks: plan.size, time: now() })
     }
@@ -125,8 +131,11 @@ export class Engine {
   }
 
   /**
-   * Runs a workflow and resolves with its result in every terminal state
-   * (success, failed, cancelled). Rejects only on misuse.
+   * Runs a published workflow and resolves with its result in every terminal state
+   * (success, failed, cancelled). Rejects only on misuse. Give the workflow by id, or
+   * the built workflow itself (it must be published) for a result typed from its
+   * handlers: `result.tasks.resize.output` then has the handler's return type, an
+   * unknown task id does not compile, and `input` must fit what the handlers take.
    * @throws {NotFoundError} WORKFLOW_NOT_FOUND
    * @throws {EngineClosedError} after close()
    * @throws {EngineError} INVALID_INPUT when the input cannot be serialised
@@ -134,20 +143,25 @@ export class Engine {
    * @throws {StorageBacklogError} STORAGE_BACKLOG while storage lags behind by more than tracer.maxBufferedBytes
    * @throws {StorageError} RECORD_TOO_LARGE for an input larger than the storage keeps (maxValueBytes)
    */
-  async execute (workflowId: string, input?: unknown, options: ExecuteOptions = {}): Promise<ExecutionResult> {
-    return this.#start(workflowId, input, options).done
+  async execute<W extends Workflow<any, any> = Workflow> (workflow: W | string, ...args: ExecuteArgs<W>): Promise<ExecutionResult<WorkflowOutputs<W>>> {
+    const [input, options] = args
+    const exec = this.#start(workflowIdOf(workflow), input, checkExecuteOptions(options, 'execute()'))
+    return exec.done as Promise<ExecutionResult<any>>
   }
 
-  /** Starts an execution and returns its id at once. Misuse rejects as with `execute`. */
-  async executeAsync (workflowId: string, input?: unknown, options: ExecuteOptions = {}): Promise<string> {
-    return this.#start(workflowId, input, options).id
+  /**
+   * Starts an execution and returns its id at once. Misuse rejects as with `execute`.
+   * Read its typed result with `getExecutionResult<typeof workflow>(id)`.
+   */
+  async executeAsync<W extends Workflow<any, any> = Workflow> (workflow: W | string, ...args: ExecuteArgs<W>): Promise<string> {
+    const [input, options] = args
+    return this.#start(workflowIdOf(workflow), input, checkExecuteOptions(options, 'executeAsync()')).id
   }
 
   #start (workflowId: string, input: unknown, options: ExecuteOptions, retryOf?: string,
     prepare?: (exec: Execution) => void, inputBytes?: Uint8Array): Execution {
     if (this.#closed) throw new EngineClosedError()
     const plan = this.#workflows.plan(workflowId)
-    checkExecuteOptions(options)
     const bytes = inputBytes ?? serialiseInput(workflowId, input)
     if (this.#scheduler.pendingTasks + plan.size > this.#options.maxQueuedTasks) {
       throw new QueueFullError(this.#options.maxQueuedTasks, plan.size)
@@ -204,13 +218,13 @@ export class Engine {
    * The result of an execution: finished or running on this instance, or rebuilt from storage.
    * @throws {NotFoundError} EXECUTION_NOT_FOUND
    */
-  getExecutionResult (executionId: string): Promise<ExecutionResult> {
-    return this.#history.result(executionId)
+  getExecutionResult<W extends Workflow<any, any> = Workflow> (executionId: string): Promise<ExecutionResult<WorkflowOutputs<W>>> {
+    return this.#history.result(executionId) as Promise<ExecutionResult<any>>
   }
 
   /** Log lines of an execution (the engine's and its handlers'), oldest first. */
-  getExecutionLogs (executionId: string, query: LogQuery = {}): Promise<LogEntry[]> {
-    return this.#history.logs(executionId, query)
+  async getExecutionLogs (executionId: string, query?: LogQuery): Promise<LogEntry[]> {
+    return this.#history.logs(executionId, checkLogQuery(query))
   }
 
   /** The spans of an execution as a tree: the execution's root span with one child per task attempt. */
@@ -219,13 +233,13 @@ export class Engine {
   }
 
   /** Execution records from storage, newest first. */
-  listExecutions (query: ExecutionQuery = {}): Promise<ExecutionRecord[]> {
-    return this.#history.list(query)
+  async listExecutions (query?: ExecutionQuery): Promise<ExecutionRecord[]> {
+    return this.#history.list(checkExecutionQuery(query))
   }
 
   #retryManager (): RetryManager {
     if (this.#retries === null) {
-      throw new EngineError(ErrorCodes.INVALID_OPTIONS, `storage "${this.#storage.kind}" does not implement RetryStorage; manual retry needs it`)
+      throw new InvalidOptionsError(`storage "${this.#storage.kind}" does not implement RetryStorage; manual retry needs it`)
     }
     return this.#retries
   }
@@ -234,10 +248,11 @@ export class Engine {
    * Failure cases that can be retried (status pending or retrying by default), oldest
    * first, each with its failure reason and manual retry history.
    */
-  async getFailedExecutions (query: RetryQuery = {}): Promise<FailedExecution[]> {
+  async getFailedExecutions (query?: RetryQuery): Promise<FailedExecution[]> {
+    const checked = checkRetryQuery(query)
     const retries = this.#retryManager()
     await this.#history.flushed()
-    return retries.list(query)
+    return retries.list(checked)
   }
 
   /**
@@ -246,12 +261,14 @@ export class Engine {
    * the storage and has published the workflow.
    * @throws {NotFoundError} EXECUTION_NOT_FOUND, WORKFLOW_NOT_FOUND (not published here)
    * @throws {RetryError} RETRY_NOT_ALLOWED (abandoned, recovered, not a failure), RETRY_CONFLICT (claimed by another caller), DEFINITION_CHANGED
+   * @throws {InvalidOptionsError} an unknown option or a wrong `mode`
    */
-  async manualRetry (executionId: string, options: ManualRetryOptions = {}): Promise<ExecutionResult> {
+  async manualRetry (executionId: string, options?: ManualRetryOptions): Promise<ExecutionResult> {
     if (this.#closed) throw new EngineClosedError()
+    const checked = checkManualRetryOptions(options)
     const retries = this.#retryManager()
     await this.#history.flushed()
-    const launch = await retries.claim(executionId, options, id => this.#workflows.planOf(id))
+    const launch = await retries.claim(executionId, checked, id => this.#workflows.planOf(id))
     let exec: Execution
     try {
       exec = this.#start(launch.record.workflowId, undefined, {}, launch.record.executionId, launch.prepare, launch.input)
@@ -314,7 +331,13 @@ export class Engine {
    * reported with their ids. Closing twice is harmless; a second call with
    * `{ cancel: true }` cancels what a first call is still waiting for.
    */
-  close (options: CloseOptions = {}): Promise<void> {
+  close (given?: CloseOptions): Promise<void> {
+    let options: CloseOptions
+    try {
+      options = checkCloseOptions(given)
+    } catch (err) {
+      return Promise.reject(err)
+    }
     if (this.#closing !== null) {
       if (options.cancel === true) this.#cancelAll('cancelled by close({ cancel: true })')
       return this.#closing

@@ -9,7 +9,6 @@
 export const ErrorCodes = Object.freeze({
   // Definition and publication
   INVALID_OPTIONS: 'INVALID_OPTIONS',
-  INVALID_WORKFLOW: 'INVALID_WORKFLOW',
   DUPLICATE_TASK: 'DUPLICATE_TASK',
   UNKNOWN_DEPENDENCY: 'UNKNOWN_DEPENDENCY',
   CYCLE: 'CYCLE',
@@ -48,7 +47,10 @@ export const ErrorCodes = Object.freeze({
   RETRY_CONFLICT: 'RETRY_CONFLICT',
   DEFINITION_CHANGED: 'DEFINITION_CHANGED',
   // Issue 10 (command line): an optional peer dependency that was asked for is not installed
-  MISSING_DEPENDENCY: 'MISSING_DEPENDENCY'
+  MISSING_DEPENDENCY: 'MISSING_DEPENDENCY',
+  // Issue 10: every code recorded has its entry
+  /** Recorded on an execution whose instance stopped heartbeating while it ran (shared storage). */
+  INTERRUPTED: 'INTERRUPTED'
 } as const)
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes]
@@ -148,9 +150,9 @@ export class StorageBacklogError extends StorageError {
   }
 }
 
-/** A manual retry was refused; `code` says why. */
+/** A manual retry was refused; `code` (RETRY_NOT_ALLOWED, RETRY_CONFLICT, DEFINITION_CHANGED) says why. */
 export class RetryError extends EngineError {
-  constructor (code: string, message: string) {
+  constructor (code: typeof ErrorCodes.RETRY_NOT_ALLOWED | typeof ErrorCodes.RETRY_CONFLICT | typeof ErrorCodes.DEFINITION_CHANGED, message: string) {
     super(code, message)
     this.name = 'RetryError'
   }
@@ -174,6 +176,11 @@ export class NonRetryableError extends EngineError {
 export interface ErrorInfo {
   code: string
   message: string
+  /**
+   * The thrown error's class name (`TypeError`), when it was not a plain `Error`:
+   * what `retry.nonRetryable` matches besides `code`. Not kept by MySQL storage.
+   */
+  name?: string
   /** Set when the error is known not to be worth retrying. */
   retryable?: boolean
   stack?: string

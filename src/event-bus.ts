@@ -1,9 +1,10 @@
 import type { Logger } from 'pino'
-import type { ErrorInfo } from './errors.js'
+import { InvalidOptionsError, type ErrorInfo } from './errors.js'
+import { describeValue } from './option-keys.js'
 import type { ExecutionStatus } from './types.js'
 
-interface ExecutionEventBase { executionId: string, workflowId: string, time: number }
-interface TaskEventBase extends ExecutionEventBase { taskId: string, attempt: number }
+export interface ExecutionEventBase { executionId: string, workflowId: string, time: number }
+export interface TaskEventBase extends ExecutionEventBase { taskId: string, attempt: number }
 
 /** Every lifecycle event, by type. */
 export interface EngineEvents {
@@ -44,7 +45,7 @@ export class EventBus {
   }
 
   on<T extends EngineEventType> (type: T, listener: EngineListener<T>): void {
-    if (typeof listener !== 'function') throw new TypeError('listener must be a function')
+    if (typeof listener !== 'function') throw new InvalidOptionsError(`on('${String(type)}'): listener must be a function; got ${describeValue(listener)}`)
     const list = this.#listeners.get(type)
     // Copy on write: emitting iterates a list that listeners may change.
     this.#listeners.set(type, list === undefined ? [listener] : [...list, listener])

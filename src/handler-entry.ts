@@ -2,4 +2,4 @@
 // without the engine, the pool or the storage drivers.
 export { defineHandler } from './handler.js'
 export { NonRetryableError, ErrorCodes } from './errors.js'
-export type { TaskContext, TaskHandler, TaskLogger } from './handler.js'
+export type { TaskContext, TaskHandler, TaskLogger, HandlerTypes, HandlerContext, HandlerOf } from './handler.js'

@@ -1,3 +1,5 @@
+import { InvalidOptionsError } from './errors.js'
+import { describeValue } from './option-keys.js'
 import type { LogLevel } from './types.js'
 
 /** Structured logger handed to a handler; its entries become the execution's logs. */
@@ -38,16 +40,56 @@ export type TaskHandler<In = any, Out = unknown, Params = any, Deps extends Reco
   (input: In, ctx: TaskContext<Params, Deps>) => Out | Promise<Out>
 
 /**
- * Gives a handler its types; returns the function unchanged.
- *
- * ```ts
- * export default defineHandler<{ text: string }, number>((input, ctx) => input.text.length)
- * ```
+ * The types of a handler by name, each optional: `{ deps: { load: Image } }` alone types
+ * `ctx.deps` and leaves the rest to inference (the output) or to `unknown`.
  */
+export interface HandlerTypes {
+  /** The execution input. @default unknown */
+  input?: unknown
+  /** What the handler returns (or resolves with). @default inferred from the function */
+  output?: unknown
+  /** The task's static `input`, as `ctx.params`. @default unknown */
+  params?: unknown
+  /** Outputs of the task's dependencies, as `ctx.deps`, by task id. @default Record<string, unknown> */
+  deps?: Record<string, unknown>
+}
+
+type Part<T, K extends keyof HandlerTypes, Else> = T extends { [P in K]-?: infer V } ? V : Else
+
+/** The `ctx` of a handler of types `T`: `HandlerContext<{ deps: { load: Image } }>`. */
+export type HandlerContext<T extends HandlerTypes = {}> = TaskContext<Part<T, 'params', unknown>, DepsPart<T>>
+
+type DepsPart<T> = T extends { deps: infer D extends Record<string, unknown> } ? D : Record<string, unknown>
+
+/** A handler of types `T`; its return type is checked against `T['output']` when given. */
+export type HandlerOf<T extends HandlerTypes = {}> =
+  (input: Part<T, 'input', unknown>, ctx: HandlerContext<T>) => Part<T, 'output', unknown> | Promise<Part<T, 'output', unknown>>
+
+/**
+ * Gives a handler its types; returns the function unchanged (types only, no cost).
+ *
+ * Three forms:
+ * ```ts
+ * // 1. Inferred: annotate what you want typed; the output comes from the return type.
+ * export const resize = defineHandler((input: Job, ctx: HandlerContext<{ deps: { load: Image } }>) => shrink(ctx.deps.load))
+ * // 2. Named types, any of them alone: note the empty call, then the handler.
+ * export const resize = defineHandler<{ deps: { load: Image } }>()((input, ctx) => shrink(ctx.deps.load))
+ * // 3. Positional (the older form): In, Out, Params, Deps.
+ * export default defineHandler<{ text: string }, number>((input) => input.text.length)
+ * ```
+ * @throws {InvalidOptionsError} when given something other than a function
+ */
+export function defineHandler<T extends HandlerTypes> (): <F extends HandlerOf<T>>(handler: F) => F
 export function defineHandler<In = unknown, Out = unknown, Params = unknown, Deps extends Record<string, unknown> = Record<string, unknown>> (
   handler: TaskHandler<In, Out, Params, Deps>
-): TaskHandler<In, Out, Params, Deps> {
-  if (typeof handler !== 'function') throw new TypeError('defineHandler expects a function')
+): TaskHandler<In, Out, Params, Deps>
+export function defineHandler (...args: unknown[]): unknown {
+  if (args.length === 0) return checkHandler
+  return checkHandler(args[0])
+}
+
+function checkHandler<F> (handler: F): F {
+  if (typeof handler !== 'function') throw new InvalidOptionsError(`defineHandler expects a function; got ${describeValue(handler)}`)
   return handler
 }
 

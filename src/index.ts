@@ -13,7 +13,7 @@ export type { ExecuteOptions, CloseOptions, EngineStats } from './execute-option
 export type { TaskOptions, TaskDefinition, Workflow } from './workflow/builder.js'
 export type { TaskContext, TaskHandler, TaskLogger } from './handler.js'
 export type { ErrorCode, ErrorInfo } from './errors.js'
-export type { EngineEvents, EngineEventType, EngineListener } from './event-bus.js'
+export type { EngineEvents, EngineEventType, EngineListener, ExecutionEventBase, TaskEventBase } from './event-bus.js'
 export type { ExecutionPlan } from './workflow/planner.js'
 export type { TracerOptions, TracerStats } from './telemetry/tracer-options.js'
 export type { SchedulerStats } from './runtime/scheduler.js'
@@ -30,3 +30,17 @@ export { MissingDependencyError } from './errors.js'
 // Issue 14: retention, purge, statistics and time partitions of MySQLStorage
 export type { PurgeOptions, PurgeResult, RetentionRun, StorageStats, TableStats } from './storage/mysql.js'
 export type { RetentionOptions, Duration } from './storage/retention-options.js'
+// Issue 10: typed workflows, and every type of a public signature
+export { handlerModule } from './workflow/typed.js'
+export type {
+  HandlerRef, HandlerRefs, AnyHandler, HandlerOutput, HandlerInput, ParamsField, CheckDeps, WorkflowOutputs, WorkflowInput, TypedTaskOptions
+} from './workflow/typed.js'
+export type { HandlerTypes, HandlerContext, HandlerOf } from './handler.js'
+export type { ExecuteArgs, PublishOptions } from './execute-options.js'
+export type { ManualRetryOptions } from './history/retry-manager.js'
+export type {
+  RetryStorage, RecordBatch, RecordKind, RefusedRecord, RowList, StaleReport, TaskSource, TaskRows, SpanRows
+} from './storage/storage.js'
+export type {
+  ResolvedRetryPolicy, RetryRecord, RetryRecordStatus, FailedExecution, RetryQuery, RetryStatistics, InstanceRecord
+} from './types.js'

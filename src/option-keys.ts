@@ -67,3 +67,26 @@ export function describeValue (value: unknown): string {
   const type = value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value
   return `${shown} (${type})`
 }
+
+/**
+ * The keys of an options interface as a set, checked by the compiler against the
+ * interface: a key missing from `keys`, or one the interface lacks, fails to compile,
+ * so the runtime list cannot drift from the type.
+ */
+export function optionKeys<T extends object> (keys: { readonly [K in keyof Required<T>]: true }): ReadonlySet<string> {
+  return new Set(Object.keys(keys))
+}
+
+/**
+ * The option object as given, or `{}` when it was left out; refuses a value that is
+ * not a plain object and any key outside `known`.
+ * @throws {InvalidOptionsError} naming `where`, the key and its nearest known key
+ */
+export function checkOptionsObject<T extends object> (options: T | undefined, known: ReadonlySet<string>, where: string): T {
+  if (options === undefined) return {} as T
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new InvalidOptionsError(`${where} options must be an object; got ${describeValue(options)}`)
+  }
+  rejectUnknownKeys(options, known, where)
+  return options
+}

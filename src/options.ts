@@ -2,12 +2,13 @@ import { availableParallelism } from 'node:os'
 import type { ResourceLimits } from 'node:worker_threads'
 import pino, { type Logger } from 'pino'
 import { InvalidOptionsError } from './errors.js'
+import { checkOptionsObject, describeValue, optionKeys } from './option-keys.js'
 import type { ExecutionStorage } from './storage/storage.js'
 import { MemoryStorage } from './storage/memory.js'
 import { kValueLimits, type ResolvedRetryPolicy, type RetryPolicy } from './types.js'
 import { checkStoredText } from './workflow/builder.js'
 import { kRetryDefaults, validateRetryPolicy } from './runtime/backoff.js'
-import { kTracerDefaults, validateTracerOptions, type ResolvedTracerOptions, type TracerOptions } from './telemetry/tracer-options.js'
+import { resolveTracerOptions, type ResolvedTracerOptions, type TracerOptions } from './telemetry/tracer-options.js'
 
 /** Options of `new Engine()`. Every field is optional. */
 export interface EngineOptions {
@@ -196,20 +197,24 @@ const kDefaults = Object.freeze({
 
 const kMaxTimer = 2 ** 31 - 1
 
+const kEngineOptionKeys = optionKeys<EngineOptions>({
+  threads: true, maxConcurrency: true, maxQueuedTasks: true, retry: true, storage: true, tracer: true, logger: true,
+  executionLogLevel: true, typescript: true, resourceLimits: true, idleTimeout: true, execArgv: true, cancelGracePeriod: true,
+  batchTargetMs: true, maxBatchSize: true, retainExecutions: true, retainFor: true, storeOutputs: true, durability: true,
+  handlerLoadTimeout: true, closeTimeout: true, readWait: true, instanceId: true, heartbeatInterval: true, heartbeatTimeout: true
+})
+
 const kLogLevels = new Set(['trace', 'debug', 'info', 'warn', 'error'])
 
 /** @throws {InvalidOptionsError} naming the option and the rule */
-export function resolveOptions (options: EngineOptions = {}): ResolvedEngineOptions {
-  if (typeof options !== 'object' || options === null) {
-    throw new InvalidOptionsError('options must be an object')
-  }
+export function resolveOptions (given?: EngineOptions): ResolvedEngineOptions {
+  const options = checkOptionsObject(given, kEngineOptionKeys, 'new Engine()')
   const threads = options.threads ?? availableParallelism()
   if (!Number.isInteger(threads) || threads < 1) {
-    throw new InvalidOptionsError('threads must be a positive integer')
+    throw new InvalidOptionsError(`threads must be a positive integer; got ${describeValue(threads)}`)
   }
   if (options.retry !== undefined) validateRetryPolicy(options.retry)
-  const tracer = { ...kTracerDefaults, ...options.tracer }
-  validateTracerOptions(tracer)
+  const tracer = resolveTracerOptions(options.tracer)
   const resolved: ResolvedEngineOptions = {
     ...kDefaults,
     ...stripUndefined(options),
@@ -224,33 +229,36 @@ export function resolveOptions (options: EngineOptions = {}): ResolvedEngineOpti
   }
   const { maxConcurrency, maxQueuedTasks, maxBatchSize, retainExecutions } = resolved
   if (!(maxConcurrency === Infinity || (Number.isInteger(maxConcurrency) && maxConcurrency >= 1))) {
-    throw new InvalidOptionsError('maxConcurrency must be a positive integer or Infinity')
+    throw new InvalidOptionsError(`maxConcurrency must be a positive integer or Infinity; got ${describeValue(maxConcurrency)}`)
   }
   for (const [key, value] of [['maxQueuedTasks', maxQueuedTasks], ['maxBatchSize', maxBatchSize],
     ['retainExecutions', retainExecutions]] as const) {
-    if (!Number.isInteger(value) || value < 1) throw new InvalidOptionsError(`${key} must be a positive integer`)
+    if (!Number.isInteger(value) || value < 1) throw new InvalidOptionsError(`${key} must be a positive integer; got ${describeValue(value)}`)
   }
   for (const key of ['idleTimeout', 'cancelGracePeriod', 'batchTargetMs', 'retainFor', 'closeTimeout', 'readWait', 'heartbeatInterval', 'heartbeatTimeout'] as const) {
     const value = resolved[key]
-    if (!Number.isFinite(value) || value < 0) throw new InvalidOptionsError(`${key} must be a non-negative number of ms`)
+    if (!Number.isFinite(value) || value < 0) throw new InvalidOptionsError(`${key} must be a non-negative number of ms; got ${describeValue(value)}`)
   }
   const { handlerLoadTimeout } = resolved
   // setTimeout fires at once for delays past 2^31 - 1 ms, so larger values cannot be honoured.
   if (!(handlerLoadTimeout > 0 && handlerLoadTimeout <= kMaxTimer)) {
-    throw new InvalidOptionsError(`handlerLoadTimeout must be a positive number of ms, at most ${kMaxTimer}`)
+    throw new InvalidOptionsError(`handlerLoadTimeout must be a positive number of ms, at most ${kMaxTimer}; got ${describeValue(handlerLoadTimeout)}`)
   }
   if (resolved.heartbeatTimeout <= resolved.heartbeatInterval) {
-    throw new RangeError('heartbeatTimeout must be longer than heartbeatInterval')
+    throw new InvalidOptionsError(`heartbeatTimeout (${resolved.heartbeatTimeout}) must be longer than heartbeatInterval (${resolved.heartbeatInterval})`)
   }
   if (resolved.instanceId !== undefined) {
-    if (typeof resolved.instanceId !== 'string' || resolved.instanceId.length === 0) throw new InvalidOptionsError('instanceId must be a non-empty string')
+    if (typeof resolved.instanceId !== 'string' || resolved.instanceId.length === 0) throw new InvalidOptionsError(`instanceId must be a non-empty string; got ${describeValue(resolved.instanceId)}`)
     checkStoredText('instanceId', resolved.instanceId, kValueLimits.instanceId)
   }
   if (resolved.durability !== 'batched' && resolved.durability !== 'task') {
-    throw new InvalidOptionsError(`durability must be 'batched' or 'task', got ${JSON.stringify(resolved.durability)}`)
+    throw new InvalidOptionsError(`durability must be 'batched' or 'task'; got ${describeValue(resolved.durability)}`)
   }
   if (!kLogLevels.has(resolved.executionLogLevel)) {
-    throw new InvalidOptionsError('executionLogLevel must be one of trace, debug, info, warn, error')
+    throw new InvalidOptionsError(`executionLogLevel must be one of trace, debug, info, warn, error; got ${describeValue(resolved.executionLogLevel)}`)
+  }
+  for (const key of ['typescript', 'storeOutputs'] as const) {
+    if (typeof resolved[key] !== 'boolean') throw new InvalidOptionsError(`${key} must be a boolean; got ${describeValue(resolved[key])}`)
   }
   const storage = resolved.storage as Partial<ExecutionStorage>
   for (const method of ['init', 'writeExecutions', 'writeTaskResults', 'writeLogs', 'writeSpans', 'getExecution', 'close'] as const) {

@@ -39,6 +39,16 @@ export interface RetryPolicy {
    * @default 0.2
    */
   jitter?: number
+  /**
+   * Errors that fail the task at once, with no automatic retry, matched against the
+   * error's `name` (`'TypeError'`) or its `code` (`'ERR_INVALID_ARG_TYPE'`, a code of
+   * your own). A bug fails the same way on every attempt, so the default list fails
+   * programming errors at once. `[]` retries every error. Replaces, not extends, the
+   * engine's list when given on a task. An error with `retryable: false` or code
+   * `NON_RETRYABLE` (see `NonRetryableError`) is never retried whatever this list says.
+   * @default ['TypeError', 'ReferenceError', 'SyntaxError']
+   */
+  nonRetryable?: readonly string[]
 }
 
 export type ResolvedRetryPolicy = Required<RetryPolicy>
@@ -61,8 +71,12 @@ export interface TaskResult<Output = unknown> {
   reusedFrom?: string
 }
 
-/** What `execute` resolves with, in every terminal state. */
-export interface ExecutionResult {
+/**
+ * What `execute` resolves with, in every terminal state.
+ * @typeParam Outputs each task's output type by id: from a typed workflow, so that
+ *   `result.tasks.resize.output` is typed and an unknown id does not compile
+ */
+export interface ExecutionResult<Outputs extends Record<string, unknown> = Record<string, unknown>> {
   executionId: string
   workflowId: string
   status: ExecutionStatus
@@ -72,7 +86,7 @@ export interface ExecutionResult {
   duration: number
   /** The first error that ended the execution, if it did not succeed. */
   error?: ErrorInfo & { taskId?: string }
-  tasks: Record<string, TaskResult>
+  tasks: { [K in keyof Outputs]: TaskResult<Outputs[K]> }
   /** The execution this one retries, for manual retries. */
   retryOf?: string
 }

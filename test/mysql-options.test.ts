@@ -44,7 +44,7 @@ describe('MySQLStorage options', () => {
 
   test('uri together with host or database is a conflict, and an unknown option is named', () => {
     expect(invalid(() => new MySQLStorage({ uri: 'mysql://h/db', host: 'x' })).message).toMatch(/either uri or host, not both/)
-    expect(invalid(() => new MySQLStorage({ database: 'db', tablePrefx: 'a' } as never)).message).toMatch(/unknown option tablePrefx/)
+    expect(invalid(() => new MySQLStorage({ database: 'db', tablePrefx: 'a' } as never)).message).toMatch(/unknown option 'tablePrefx' in new MySQLStorage\(\); did you mean 'tablePrefix'\?/)
   })
 
   test('a URI gives host, port, user, percent-decoded password, database and table prefix', () => {

@@ -21,7 +21,7 @@ describe('values with a column limit are checked when set', () => {
     const err = thrown(() => new Engine({ instanceId: 'x'.repeat(300) }))
     expect(err).toBeInstanceOf(InvalidOptionsError)
     expect(err.message).toMatch(/^instanceId must be at most 255 characters/)
-    expect(thrown(() => new Engine({ instanceId: '' })).message).toBe('instanceId must be a non-empty string')
+    expect(thrown(() => new Engine({ instanceId: '' })).message).toBe('instanceId must be a non-empty string; got "" (string)')
   })
 
   test('a task name over 65536 characters throws from addTask, naming the task', () => {

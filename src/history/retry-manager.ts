@@ -11,7 +11,8 @@
  */
 import { hostname } from 'node:os'
 import type { Logger } from 'pino'
-import { ErrorCodes, NotFoundError, RetryError } from '../errors.js'
+import { ErrorCodes, InvalidOptionsError, NotFoundError, RetryError } from '../errors.js'
+import { checkOptionsObject, describeValue, optionKeys } from '../option-keys.js'
 import type { EventBus } from '../event-bus.js'
 import type { Execution } from '../runtime/execution.js'
 import type { Plan } from '../workflow/planner.js'
@@ -29,6 +30,13 @@ export interface ManualRetryOptions {
   mode?: 'resume' | 'restart'
   /** Retry even though the workflow's definition changed since the failed execution ran. */
   allowDefinitionChange?: boolean
+}
+
+const kManualRetryOptionKeys = optionKeys<ManualRetryOptions>({ mode: true, allowDefinitionChange: true })
+
+/** @throws {InvalidOptionsError} an unknown key of manualRetry's options */
+export function checkManualRetryOptions (given: ManualRetryOptions | undefined): ManualRetryOptions {
+  return checkOptionsObject(given, kManualRetryOptionKeys, 'manualRetry()')
 }
 
 /** What the engine hands the retry manager to start a retry. */
@@ -148,7 +156,10 @@ export class RetryManager {
     published: (workflowId: string) => Plan | undefined): Promise<RetryLaunch> {
     const mode = options.mode ?? 'resume'
     if (mode !== 'resume' && mode !== 'restart') {
-      throw new RetryError(ErrorCodes.INVALID_OPTIONS, `mode must be 'resume' or 'restart', got ${JSON.stringify(mode)}`)
+      throw new InvalidOptionsError(`manualRetry(): mode must be 'resume' or 'restart'; got ${describeValue(mode)}`)
+    }
+    if (options.allowDefinitionChange !== undefined && typeof options.allowDefinitionChange !== 'boolean') {
+      throw new InvalidOptionsError(`manualRetry(): allowDefinitionChange must be a boolean; got ${describeValue(options.allowDefinitionChange)}`)
     }
     const record = await this.#caseOf(executionId)
     if (record.status !== 'pending') {

@@ -32,6 +32,9 @@ export function errorInfo (thrown: unknown): ErrorInfo {
     code: typeof code === 'string' && code.length > 0 ? code : 'TASK_FAILED',
     message: typeof message === 'string' ? message : describe(thrown)
   }
+  // The class name does not survive postMessage; retry.nonRetryable matches on it.
+  const name = read(thrown, 'name')
+  if (typeof name === 'string' && name !== 'Error' && name.length > 0 && name.length <= 256) info.name = name
   if (read(thrown, 'retryable') === false || info.code === 'NON_RETRYABLE') info.retryable = false
   if (typeof stack === 'string') info.stack = info.message.length > kLongMessage ? withoutMessage(stack, info.message) : stack
   return info

@@ -11,7 +11,7 @@
  *   worker died or was stopped ───────▶ failed(batch)
  */
 import type { ErrorInfo } from '../errors.js'
-import { retryDelay } from './backoff.js'
+import { isRetryable, retryDelay } from './backoff.js'
 import { Outcome, type BatchAnswer } from './batch-format.js'
 import type { Batcher } from './batcher.js'
 import { now } from './clock.js'
@@ -175,7 +175,10 @@ export class Settler {
     exec.attemptFailed(i, start, end, error)
     const policy = exec.plan.retry[i]
     const attempt = exec.attempts[i]
-    if (error.retryable !== false && attempt <= policy.maxAutoRetries) {
+    const retryable = isRetryable(error, policy)
+    // Recorded, so that the result says why the task was not retried.
+    if (!retryable) error.retryable = false
+    if (retryable && attempt <= policy.maxAutoRetries) {
       const delay = retryDelay(policy, attempt)
       exec.waitRetry(i)
       this.#retries.schedule(exec, i, delay)

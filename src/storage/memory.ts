@@ -6,6 +6,7 @@ import type {
 } from '../types.js'
 import { LOG_LEVEL_VALUES } from '../types.js'
 import { InvalidOptionsError } from '../errors.js'
+import { checkOptionsObject, describeValue, optionKeys } from '../option-keys.js'
 
 export interface MemoryStorageOptions {
   /**
@@ -26,6 +27,7 @@ const kDefaults: Required<MemoryStorageOptions> = Object.freeze({
 })
 
 const kEvictedIds = 10_000
+const kMemoryOptionKeys = optionKeys<MemoryStorageOptions>({ maxExecutions: true, maxAge: true })
 
 
 /**
@@ -44,13 +46,14 @@ export class MemoryStorage implements ExecutionStorage, RetryStorage {
   // Failure cases are few and are what an operator acts on: kept regardless of execution retention.
   readonly #retries = new Map<string, RetryRecord>()
 
-  constructor (options: MemoryStorageOptions = {}) {
-    this.#options = { ...kDefaults, ...options }
+  /** @throws {InvalidOptionsError} an unknown option, or one of the wrong type or range */
+  constructor (options?: MemoryStorageOptions) {
+    this.#options = { ...kDefaults, ...checkOptionsObject(options, kMemoryOptionKeys, 'new MemoryStorage()') }
     const { maxExecutions, maxAge } = this.#options
     if (!Number.isInteger(maxExecutions) || maxExecutions < 1) {
-      throw new InvalidOptionsError('maxExecutions must be a positive integer')
+      throw new InvalidOptionsError(`MemoryStorage: maxExecutions must be a positive integer; got ${describeValue(maxExecutions)}`)
     }
-    if (!(maxAge > 0)) throw new InvalidOptionsError('maxAge must be a positive number of ms')
+    if (!(maxAge > 0)) throw new InvalidOptionsError(`MemoryStorage: maxAge must be a positive number of ms; got ${describeValue(maxAge)}`)
   }
 
   async init (): Promise<void> {}

@@ -1,6 +1,7 @@
 import { constants } from 'node:buffer'
 import { InvalidOptionsError } from '../errors.js'
 import { resolveRetention, type ResolvedRetention, type RetentionOptions } from './retention-options.js'
+import { rejectUnknownKeys } from '../option-keys.js'
 
 /** Options of `new MySQLStorage()`. Give either `uri` or the separate connection fields. */
 export interface MySQLStorageOptions {
@@ -126,6 +127,7 @@ export function resolveMySQLOptions (input: MySQLStorageOptions | string): Resol
   if (typeof options !== 'object' || options === null) {
     throw new InvalidOptionsError('MySQLStorage options must be an object or a mysql:// URI string')
   }
+  rejectUnknownKeys(options, kKnownOptions, 'new MySQLStorage()')
   let fromUri: Partial<ResolvedMySQLOptions> = {}
   if (options.uri !== undefined) {
     const both = kConnectionFields.filter(k => options[k] !== undefined)
@@ -133,10 +135,6 @@ export function resolveMySQLOptions (input: MySQLStorageOptions | string): Resol
       throw new InvalidOptionsError(`MySQLStorage: give either uri or ${both.join(', ')}, not both`)
     }
     fromUri = parseMySQLUri(options.uri)
-  }
-  const unknown = Object.keys(options).filter(k => !kKnownOptions.has(k))
-  if (unknown.length > 0) {
-    throw new InvalidOptionsError(`MySQLStorage: unknown option${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} (known: ${[...kKnownOptions].join(', ')})`)
   }
   const { uri: _uri, ...rest } = options
   const resolved: ResolvedMySQLOptions = { database: '', ...kDefaults, ...definedOnly(fromUri), ...definedOnly(rest), retention: undefined }

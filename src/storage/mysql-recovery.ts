@@ -11,6 +11,7 @@
  *                                                             as recovered (reconcile, in B's
  *                                                             records transaction)
  */
+import { ErrorCodes } from '../errors.js'
 import type { InstanceRecord } from '../types.js'
 import type { StaleReport } from './storage.js'
 import type { Session } from './mysql-pool.js'
@@ -77,7 +78,7 @@ export class RecoverySql {
       [cutoff, cutoff]) as Row[]
       const interrupted = rows.map(r => r.id as string)
       if (rows.length > 0) {
-        await session.run(`UPDATE ${executions} SET status = 'interrupted', updated_at = ?, ended_at = ?, error_code = 'INTERRUPTED', ` +
+        await session.run(`UPDATE ${executions} SET status = 'interrupted', updated_at = ?, ended_at = ?, error_code = '${ErrorCodes.INTERRUPTED}', ` +
           'error_message = ? WHERE id IN (?) AND status = \'running\'', [now, now, kInterrupted, interrupted])
         const originals = rows.filter(r => r.retry_of === null)
         if (originals.length > 0) {
@@ -87,7 +88,7 @@ export class RecoverySql {
             definitionHash: r.definition_hash as string,
             status: 'pending',
             reason: 'interrupted',
-            errorCode: 'INTERRUPTED',
+            errorCode: ErrorCodes.INTERRUPTED,
             errorMessage: kInterrupted,
             failedAt: at,
             updatedAt: at,

@@ -1,5 +1,6 @@
 /** Options and counters of the recorder (the tracer and record writer, src/telemetry/recorder.ts). */
 import { InvalidOptionsError } from '../errors.js'
+import { checkOptionsObject, describeValue, optionKeys } from '../option-keys.js'
 
 export interface TracerOptions {
   /**
@@ -23,14 +24,19 @@ export interface TracerOptions {
    */
   concurrency?: number
   /**
-   * First delay before a failed batch is written again, in ms; doubles up to `maxRetryDelay`.
+   * Storage write retries (not task retries): first delay before a batch whose write
+   * failed is written again, in ms; doubles up to `maxWriteRetryDelay`.
    * @default 100
    */
-  retryDelay?: number
+  writeRetryDelay?: number
   /**
-   * Longest delay between two tries of a failed batch, in ms.
+   * Longest delay between two tries of a failed batch write, in ms.
    * @default 5000
    */
+  maxWriteRetryDelay?: number
+  /** @deprecated the former name of `writeRetryDelay` */
+  retryDelay?: number
+  /** @deprecated the former name of `maxWriteRetryDelay` */
   maxRetryDelay?: number
   /**
    * Execution, task and failure-case records waiting to be written (buffered or in
@@ -42,7 +48,8 @@ export interface TracerOptions {
   maxBufferedBytes?: number
 }
 
-export type ResolvedTracerOptions = Required<TracerOptions>
+// Internally the write retry delays keep their former names.
+export type ResolvedTracerOptions = Required<Omit<TracerOptions, 'writeRetryDelay' | 'maxWriteRetryDelay'>>
 
 export const kTracerDefaults: ResolvedTracerOptions = Object.freeze({
   batchSize: 512,
@@ -85,19 +92,40 @@ export interface TracerStats {
   lost: number
 }
 
+const kTracerOptionKeys = optionKeys<TracerOptions>({
+  batchSize: true, flushInterval: true, maxQueueSize: true, concurrency: true, writeRetryDelay: true, maxWriteRetryDelay: true,
+  retryDelay: true, maxRetryDelay: true, maxBufferedBytes: true
+})
+
+/**
+ * The tracer options with their defaults filled in.
+ * @throws {InvalidOptionsError} naming the option and the rule, or an unknown key
+ */
+export function resolveTracerOptions (options: TracerOptions | undefined): ResolvedTracerOptions {
+  const { writeRetryDelay, maxWriteRetryDelay, ...rest } = checkOptionsObject(options, kTracerOptionKeys, 'tracer')
+  const resolved: ResolvedTracerOptions = { ...kTracerDefaults, ...rest }
+  for (const [name, value, former] of [['writeRetryDelay', writeRetryDelay, 'retryDelay'], ['maxWriteRetryDelay', maxWriteRetryDelay, 'maxRetryDelay']] as const) {
+    if (value === undefined) continue
+    if (rest[former] !== undefined) throw new InvalidOptionsError(`tracer: give ${name} or its former name ${former}, not both`)
+    resolved[former] = value
+  }
+  validateTracerOptions(resolved)
+  return resolved
+}
+
 /** @throws {InvalidOptionsError} naming the option and the rule */
 export function validateTracerOptions (o: ResolvedTracerOptions): void {
   for (const key of ['batchSize', 'maxQueueSize', 'concurrency'] as const) {
     if (!Number.isInteger(o[key]) || o[key] < 1) {
-      throw new InvalidOptionsError(`tracer.${key} must be a positive integer`)
+      throw new InvalidOptionsError(`tracer.${key} must be a positive integer; got ${describeValue(o[key])}`)
     }
   }
-  for (const key of ['flushInterval', 'retryDelay', 'maxRetryDelay'] as const) {
+  for (const [key, name] of [['flushInterval', 'flushInterval'], ['retryDelay', 'writeRetryDelay'], ['maxRetryDelay', 'maxWriteRetryDelay']] as const) {
     if (!(o[key] > 0) || !Number.isFinite(o[key])) {
-      throw new InvalidOptionsError(`tracer.${key} must be a positive number of ms`)
+      throw new InvalidOptionsError(`tracer.${name} must be a positive number of ms; got ${describeValue(o[key])}`)
     }
   }
   if (!(o.maxBufferedBytes === Infinity || (Number.isInteger(o.maxBufferedBytes) && o.maxBufferedBytes > 0))) {
-    throw new InvalidOptionsError('tracer.maxBufferedBytes must be a positive integer (bytes) or Infinity')
+    throw new InvalidOptionsError(`tracer.maxBufferedBytes must be a positive integer (bytes) or Infinity; got ${describeValue(o.maxBufferedBytes)}`)
   }
 }

@@ -3,7 +3,9 @@ import { pathToFileURL } from 'node:url'
 import { ErrorCodes, InvalidOptionsError, WorkflowValidationError } from '../errors.js'
 import { kValueLimits, type RetryPolicy } from '../types.js'
 import { validateRetryPolicy } from '../runtime/backoff.js'
+import { describeValue, optionKeys, rejectUnknownKeys } from '../option-keys.js'
 import { DependencyLinks, validateDefinition } from './planner.js'
+import type { HandlerInput, HandlerOutput, TypedTaskOptions } from './typed.js'
 
 /** Options of one task, as given to `addTask`. */
 export interface TaskOptions {
@@ -40,15 +42,24 @@ export interface TaskDefinition {
   readonly input?: unknown
 }
 
-const kWorkflow = Symbol.for('graph-task.workflow')
+const kTaskOptionKeys = optionKeys<TaskOptions>({ name: true, handler: true, dependsOn: true, timeout: true, retry: true, input: true })
 
-/** A built, validated workflow definition: plain frozen data, kept in memory only. */
-export interface Workflow {
+const kWorkflow = Symbol.for('graph-task.workflow')
+declare const kTypes: unique symbol
+
+/**
+ * A built, validated workflow definition: plain frozen data, kept in memory only.
+ * @typeParam Outputs the output type of each task, by task id (from typed handler references)
+ * @typeParam Input the execution input its handlers expect
+ */
+export interface Workflow<Outputs extends Record<string, unknown> = Record<string, unknown>, Input = unknown> {
   readonly id: string
   readonly description: string
   readonly version: string
   readonly tasks: readonly TaskDefinition[]
   readonly [kWorkflow]: true
+  /** Never set: carries the types of the workflow for `execute`. */
+  readonly [kTypes]?: { outputs: Outputs, input: Input }
 }
 
 /** True for a value built by {@link WorkflowBuilder.build} (from any copy of graph-task). */
@@ -88,7 +99,7 @@ export function normaliseHandler (taskId: string, handler: unknown): string {
     return handler.href
   }
   if (typeof handler !== 'string' || handler.length === 0) {
-    throw new InvalidOptionsError(`task "${taskId}": handler must be an absolute path or a file URL`)
+    throw new InvalidOptionsError(`task "${taskId}": handler must be an absolute path or a file URL; got ${describeValue(handler)}`)
   }
   if (handler.startsWith('file:')) return new URL(handler).href
   const hash = handler.lastIndexOf('#')
@@ -120,8 +131,12 @@ interface DraftTask {
 /**
  * Fluent builder of a workflow. Calls may come in any order: dependencies on
  * tasks added later are fine; everything is checked by `build()`.
+ *
+ * Its type parameters record, call after call, each task's output type and the input
+ * the handlers expect, for a typed `execute(workflow)`. Chain the calls (or reassign
+ * the builder) to keep them.
  */
-export class WorkflowBuilder {
+export class WorkflowBuilder<Outputs extends Record<string, unknown> = {}, Input = unknown> {
   readonly #id: string
   #description = ''
   #version = '1'
@@ -142,7 +157,7 @@ export class WorkflowBuilder {
   }
 
   setDescription (description: string): this {
-    if (typeof description !== 'string') throw new InvalidOptionsError('description must be a string')
+    if (typeof description !== 'string') throw new InvalidOptionsError(`description must be a string; got ${describeValue(description)}`)
     this.#description = description
     return this
   }
@@ -150,24 +165,38 @@ export class WorkflowBuilder {
   /** @throws {InvalidOptionsError} unless 1 to 255 characters of well-formed text (stored in a column of 255) */
   setVersion (version: string): this {
     if (typeof version !== 'string' || version.length === 0) {
-      throw new InvalidOptionsError('version must be a non-empty string')
+      throw new InvalidOptionsError(`version must be a non-empty string; got ${describeValue(version)}`)
     }
     checkStoredText('version', version, kValueLimits.version)
     this.#version = version
     return this
   }
 
-  /** Adds a task. Duplicate ids are reported by `build()`, with every other problem. */
+  /**
+   * Adds a task. Duplicate ids are reported by `build()`, with every other problem.
+   * With a typed handler reference (see `handlerModule`), the task's output is typed,
+   * `input` must fit the handler's `ctx.params`, and `dependsOn` must name exactly the
+   * tasks of its `ctx.deps` (with outputs of the declared types).
+   * @throws {InvalidOptionsError} an unknown option (with the closest known one), a bad id or dependsOn
+   */
+  addTask<const Id extends string, const H extends string | URL, const D extends readonly string[] = readonly []> (
+    id: Id, options: TypedTaskOptions<H, D, Outputs>
+  ): WorkflowBuilder<Outputs & { [K in Id]: HandlerOutput<H> }, Input & HandlerInput<H>>
   addTask (id: string, options: TaskOptions): this {
     validateId('task', id)
     if (typeof options !== 'object' || options === null) {
-      throw new InvalidOptionsError(`task "${id}": options must be an object with a handler`)
+      throw new InvalidOptionsError(`task "${id}": options must be an object with a handler; got ${describeValue(options)}`)
+    }
+    // A typo such as `depends` would otherwise build a task without its dependencies.
+    // for-in allocates no key array, as Object.keys would on every call.
+    for (const key in options) {
+      if (!kTaskOptionKeys.has(key)) rejectUnknownKeys(options, kTaskOptionKeys, `addTask('${id}')`)
     }
     const given = options.dependsOn ?? []
     if (!isIdList(given)) {
       // A repeated id is recorded whatever its options, as build() reports it first.
       if (this.#index.has(id)) return this.#duplicate(id)
-      throw new InvalidOptionsError(`task "${id}": dependsOn must be an array of task ids`)
+      throw new InvalidOptionsError(`task "${id}": dependsOn must be an array of task ids; got ${describeValue(given)}`)
     }
     if (this.#indexShared) {
       this.#index = new Map(this.#index)
@@ -209,7 +238,7 @@ export class WorkflowBuilder {
    * @throws {WorkflowValidationError} duplicate ids, unknown dependencies, a cycle (with its path), no tasks
    * @throws {InvalidOptionsError} an invalid handler, timeout or retry policy
    */
-  build (): Workflow {
+  build (): Workflow<Outputs, Input> {
     if (this.#duplicates.length > 0) {
       throw new WorkflowValidationError(ErrorCodes.DUPLICATE_TASK,
         `workflow "${this.#id}": duplicate task id${this.#duplicates.length > 1 ? 's' : ''} ` +
@@ -242,7 +271,7 @@ export class WorkflowBuilder {
     // Every draft is now its frozen definition. slice() and map() allocate the exact length.
     const tasks = this.#tasks.slice() as TaskDefinition[]
     const ids = tasks.map(t => t.id)
-    const workflow: Workflow = Object.freeze({
+    const workflow: Workflow<Outputs, Input> = Object.freeze({
       id: this.#id,
       description: this.#description,
       version: this.#version,
@@ -269,9 +298,9 @@ function finishTask (task: DraftTask, handlers: Handlers, extra: readonly string
   const given = task.dependsOn
   const { id, name, timeout, retry } = task
   const handler = handlers.normalise(id, task.handler)
-  if (typeof name !== 'string') throw new InvalidOptionsError(`task "${id}": name must be a string`)
+  if (typeof name !== 'string') throw new InvalidOptionsError(`task "${id}": name must be a string; got ${describeValue(name)}`)
   if (timeout !== undefined && (!Number.isFinite(timeout) || timeout <= 0)) {
-    throw new InvalidOptionsError(`task "${id}": timeout must be a positive number of ms`)
+    throw new InvalidOptionsError(`task "${id}": timeout must be a positive number of ms; got ${describeValue(timeout)}`)
   }
   if (retry !== undefined) validateRetryPolicy(retry, `task "${id}": retry`)
   task.handler = handler
@@ -313,6 +342,6 @@ function unique (ids: readonly string[]): readonly string[] {
  * Starts a workflow definition without an engine, so that a module can export a
  * workflow (for `graph-task run`, or to publish on several engines).
  */
-export function createWorkflow (id: string): WorkflowBuilder {
+export function createWorkflow (id: string): WorkflowBuilder<{}, unknown> {
   return new WorkflowBuilder(id)
 }

@@ -82,5 +82,7 @@ function littleEndian (numbers: Int32Array | Float64Array): Uint8Array {
 
 // Known fields in a fixed order: the same policy hashes the same whatever its key order.
 function retryText (r: Readonly<RetryPolicy>): string {
-  return `${r.maxAutoRetries ?? ''},${r.retryDelay ?? ''},${r.backoffMultiplier ?? ''},${r.maxRetryDelay ?? ''},${r.jitter ?? ''}`
+  // nonRetryable only when given, so that the hashes of definitions without it stay as they were.
+  return `${r.maxAutoRetries ?? ''},${r.retryDelay ?? ''},${r.backoffMultiplier ?? ''},${r.maxRetryDelay ?? ''},${r.jitter ?? ''}` +
+    (r.nonRetryable === undefined ? '' : `,${JSON.stringify(r.nonRetryable)}`)
 }
