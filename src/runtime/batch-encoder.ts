@@ -16,7 +16,8 @@ import type { Plan } from '../workflow/planner.js'
 import { BatchInts, encodeWorkerPlan, type BatchMessage } from './batch-format.js'
 import type { Execution } from './execution.js'
 import type { Batch } from './worker-pool.js'
-import { clonePacket, countCopy, isShared, TRANSFER_THRESHOLD, type Packet } from './wire.js'
+import { clonePacket, isShared, TRANSFER_THRESHOLD, type Packet } from './wire.js'
+import { countCopy } from '../copy-count.js'
 import { kPacketOutput } from './task-outputs.js'
 
 // Inputs up to this size travel in each batch's bytes; larger ones are shared once per execution.

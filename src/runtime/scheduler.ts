@@ -28,7 +28,7 @@ import type { Lifecycle } from './lifecycle.js'
 import { RetryTimers, type RetryListener } from './retry-timers.js'
 import { Settler } from './settler.js'
 import { WorkerPool, type Batch, type PoolListener } from './worker-pool.js'
-import { largeValueCopies } from './wire.js'
+import { largeValueCopies } from '../copy-count.js'
 import { CommitGate, type GateListener, type GroupCommit } from './commit-gate.js'
 
 export interface SchedulerStats {

@@ -20,6 +20,7 @@
  * keeps for history and sends to every consumer, which decodes its own copy.
  */
 import v8 from 'node:v8'
+import { countCopy, kLargeValue } from '../copy-count.js'
 
 /** A serialised value. */
 export interface Packet {
@@ -29,7 +30,7 @@ export interface Packet {
 }
 
 /** Typed arrays at least this large travel by transfer. */
-export const TRANSFER_THRESHOLD = 64 * 1024
+export const TRANSFER_THRESHOLD = kLargeValue
 
 // Our own host-object tag; Node's DefaultSerializer uses small indices for its view types.
 const kOutOfBand = 0x67740001
@@ -48,14 +49,6 @@ const SerializerBase = v8.DefaultSerializer as unknown as new () => v8.Serialize
 const DeserializerBase = v8.DefaultDeserializer as unknown as new (buffer: Buffer) => v8.Deserializer & {
   _readHostObject (): unknown
 }
-
-/**
- * Copies of large values (out-of-band buffers, or bytes of at least TRANSFER_THRESHOLD)
- * made on the main thread since the process started (clonePacket, toStorageBytes,
- * the batch encoder): the work issue 16 moved to the workers. Read through
- * `engine.stats().scheduler.largeValueCopies`.
- */
-export const largeValueCopies = { count: 0, bytes: 0 }
 
 class WireSerializer extends SerializerBase {
   oob: ArrayBuffer[] | null = null
@@ -188,12 +181,6 @@ export function toShared (bytes: Uint8Array): Uint8Array {
 /** True when `bytes` lie in shared memory (made by {@link encodeShared} or {@link toShared}). */
 export function isShared (bytes: Uint8Array): boolean {
   return bytes.buffer instanceof SharedArrayBuffer
-}
-
-/** Counts one copy of a large value made on the main thread. */
-export function countCopy (bytes: number): void {
-  largeValueCopies.count++
-  largeValueCopies.bytes += bytes
 }
 
 /** Reads bytes written by {@link toStorageBytes} (or `v8.serialize`). */
