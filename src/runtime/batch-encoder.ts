@@ -10,7 +10,7 @@
  * reference, never a copy made here. The others (Packets with out-of-band
  * buffers, one consumer, no retry) are moved on to their consumer as they are.
  * #packetFor still copies a packet that would go to a second consumer, which
- * that rule leaves to none; such copies are counted (wire.ts, largeValueCopies).
+ * that rule leaves to none; such copies are counted (copy-count.ts).
  */
 import type { Plan } from '../workflow/planner.js'
 import { BatchInts, encodeWorkerPlan, type BatchMessage } from './batch-format.js'
