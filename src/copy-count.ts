@@ -10,11 +10,16 @@
 /** Large values at least this many bytes are counted. */
 export const kLargeValue = 64 * 1024
 
-/** Copies since the process started, and their total bytes. */
-export const largeValueCopies = { count: 0, bytes: 0 }
+let copies = 0
+let copiedBytes = 0
 
 /** Counts one copy (or re-encoding) of `bytes` bytes on the main thread. */
 export function countCopy (bytes: number): void {
-  largeValueCopies.count++
-  largeValueCopies.bytes += bytes
+  copies++
+  copiedBytes += bytes
+}
+
+/** Copies counted since the process started, and their total bytes. */
+export function largeValueCopies (): { count: number, bytes: number } {
+  return { count: copies, bytes: copiedBytes }
 }

@@ -113,6 +113,7 @@ export class Scheduler implements PoolListener, GateListener, RetryListener {
   }
 
   stats (): SchedulerStats {
+    const copies = largeValueCopies()
     return {
       tasksDispatched: this.#tasksDispatched,
       batchesDispatched: this.#batchesDispatched,
@@ -120,8 +121,8 @@ export class Scheduler implements PoolListener, GateListener, RetryListener {
       peakTasksInFlight: this.#peakTasksInFlight,
       tasksQueued: this.#pendingTasks,
       workerRestarts: this.#pool.restarts,
-      largeValueCopies: largeValueCopies.count,
-      largeValueCopyBytes: largeValueCopies.bytes
+      largeValueCopies: copies.count,
+      largeValueCopyBytes: copies.bytes
     }
   }
 
