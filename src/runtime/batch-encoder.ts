@@ -5,16 +5,19 @@
  * bytes of each dependency output once per batch (a value that two tasks of the
  * batch take is sent once). No object per task.
  *
- * Outputs that hold large typed arrays (Packets with out-of-band buffers) are
- * moved, not copied: to a task's last consumer as they are, to the others as a
- * copy made here, once. With `storeOutputs` off and retries possible, a consumer
- * gets a copy too, so that its retry still has the value.
+ * Large outputs that history keeps, or that several consumers or a retried one
+ * take, arrive in shared memory (wire.ts, encodeShared): each consumer gets a
+ * reference, never a copy made here. The others (Packets with out-of-band
+ * buffers, one consumer, no retry) are moved on to their consumer as they are.
+ * #packetFor still copies a packet that would go to a second consumer, which
+ * that rule leaves to none; such copies are counted (copy-count.ts).
  */
 import type { Plan } from '../workflow/planner.js'
 import { BatchInts, encodeWorkerPlan, type BatchMessage } from './batch-format.js'
 import type { Execution } from './execution.js'
 import type { Batch } from './worker-pool.js'
-import { clonePacket, type Packet } from './wire.js'
+import { clonePacket, isShared, TRANSFER_THRESHOLD, type Packet } from './wire.js'
+import { countCopy } from '../copy-count.js'
 import { kPacketOutput } from './task-outputs.js'
 
 // Inputs up to this size travel in each batch's bytes; larger ones are shared once per execution.
@@ -108,6 +111,15 @@ export class BatchEncoder {
           ints[ref++] = nValues++
           continue
         }
+        if (length >= TRANSFER_THRESHOLD && isShared(outputs.buf[dep] as Uint8Array)) {
+          // In shared memory: referenced by the message, never copied here.
+          const at = outputs.off[dep];
+          (packets ??= []).push({ bytes: (outputs.buf[dep] as Uint8Array).subarray(at, at + length), oob: null })
+          values[2 * nValues] = -1
+          values[2 * nValues + 1] = packets.length - 1
+          ints[ref++] = nValues++
+          continue
+        }
         if (valueStamp[dep] === serial) {
           ints[ref++] = valueOf[dep]
           continue
@@ -116,6 +128,7 @@ export class BatchEncoder {
         valueOf[dep] = nValues
         values[2 * nValues] = used
         values[2 * nValues + 1] = length
+        if (length >= TRANSFER_THRESHOLD) countCopy(length)
         if (length > 0) used = this.#append(outputs.buf[dep] as Uint8Array, outputs.off[dep], length, used)
         ints[ref++] = nValues++
       }
@@ -138,7 +151,8 @@ export class BatchEncoder {
       input: shared,
       ints: null,
       bytes: null,
-      packets
+      packets,
+      store: exec.storeOutputs
     }
     encoded.ints = ints.subarray(0, end)
     encoded.bytes = this.#bytes.subarray(0, used)
@@ -218,6 +232,7 @@ export class BatchEncoder {
         handlers,
         handlerOf,
         params: plan.params.map(p => p === null ? null : p.bytes),
+        share: sharedOutputs(plan),
         depStart: plan.depStart,
         depList: plan.depList
       })
@@ -226,4 +241,16 @@ export class BatchEncoder {
     }
     return entry
   }
+}
+
+// Tasks whose large output goes to shared memory even with storeOutputs off: taken by
+// several consumers, or by one that may be retried (it needs the value again).
+function sharedOutputs (plan: Plan): Uint8Array {
+  const share = new Uint8Array(plan.size)
+  for (let i = 0; i < plan.size; i++) {
+    const dependents = plan.dependents[i]
+    if (dependents.length > 1) share[i] = 1
+    else if (dependents.length === 1 && plan.retry[dependents[0]].maxAutoRetries > 0) share[i] = 1
+  }
+  return share
 }

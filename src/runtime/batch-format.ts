@@ -33,8 +33,13 @@ export interface BatchMessage {
   ints: Int32Array | null
   /** The execution input (when small), then the dependency outputs, concatenated; null when in the inbox. */
   bytes: Uint8Array | null
-  /** Dependency outputs that hold large typed arrays (moved, not copied). */
+  /**
+   * Dependency outputs that hold large typed arrays (moved, not copied), or whose
+   * bytes lie in shared memory (referenced, not copied).
+   */
   packets: Packet[] | null
+  /** The execution keeps its outputs (storeOutputs): large ones are made shared (wire.ts). */
+  store: boolean
 }
 
 /**
@@ -68,6 +73,11 @@ export interface WorkerPlan {
   handlerOf: Int32Array
   /** Static input of each task, v8-serialised, or null. */
   params: Array<Uint8Array | null>
+  /**
+   * 1 for a task whose large output goes to shared memory even when outputs are not
+   * kept: more than one consumer takes it, or a consumer may be retried.
+   */
+  share: Uint8Array
   depStart: Int32Array
   depList: Int32Array
 }

@@ -28,6 +28,7 @@ import type { Lifecycle } from './lifecycle.js'
 import { RetryTimers, type RetryListener } from './retry-timers.js'
 import { Settler } from './settler.js'
 import { WorkerPool, type Batch, type PoolListener } from './worker-pool.js'
+import { largeValueCopies } from '../copy-count.js'
 import { CommitGate, type GateListener, type GroupCommit } from './commit-gate.js'
 
 export interface SchedulerStats {
@@ -37,6 +38,14 @@ export interface SchedulerStats {
   peakTasksInFlight: number
   tasksQueued: number
   workerRestarts: number
+  /**
+   * Copies of large values (typed arrays of 64 KiB or more, or as many bytes) the main
+   * thread has made, in this process (every engine): 0 unless a large output that is
+   * kept or taken by several consumers reached it as moved buffers (see README, Values
+   * between threads). With its total bytes in `largeValueCopyBytes`.
+   */
+  largeValueCopies: number
+  largeValueCopyBytes: number
 }
 
 /** Told when an execution has reached a final state and its result is made. */
@@ -110,13 +119,16 @@ export class Scheduler implements PoolListener, GateListener, RetryListener {
   }
 
   stats (): SchedulerStats {
+    const copies = largeValueCopies()
     return {
       tasksDispatched: this.#tasksDispatched,
       batchesDispatched: this.#batchesDispatched,
       tasksInFlight: this.#inFlightTasks,
       peakTasksInFlight: this.#peakTasksInFlight,
       tasksQueued: this.#pendingTasks,
-      workerRestarts: this.#pool.restarts
+      workerRestarts: this.#pool.restarts,
+      largeValueCopies: copies.count,
+      largeValueCopyBytes: copies.bytes
     }
   }
 

@@ -1,10 +1,13 @@
 /**
  * The outputs of one execution's tasks, without an object per task: output i
  * is `len[i]` bytes of `buf[i]` from `off[i]`, where `buf[i]` is a buffer shared
- * by every output that came back in the same batch. Outputs that hold large
- * typed arrays are kept as Packets instead (their buffers are moved between
- * threads, not copied), with a self-contained copy for history when outputs
- * are stored.
+ * by every output that came back in the same batch. A large output that is
+ * kept for history arrives in shared memory, made by the worker (wire.ts,
+ * encodeShared): `buf[i]` is then that shared buffer, referenced by the
+ * history and by every consumer alike, and decoded only when read. Outputs
+ * that hold large typed arrays and are not kept are Packets instead (their
+ * buffers are moved between threads, not copied); a Packet reaching here while
+ * outputs are kept gets its self-contained copy made on this thread (counted).
  */
 import { decode, toStorageBytes, UNDEFINED_PACKET, type Packet } from './wire.js'
 import type { Plan } from '../workflow/planner.js'

@@ -13,8 +13,14 @@
  * forwards; and the bytes are what storage keeps for resume, with no second
  * encoding on the main thread. Bytes without out-of-band parts are plain
  * `v8.serialize` output, readable by `v8.deserialize`.
+ *
+ * An output that history keeps, or that more than one consumer takes, is
+ * serialised self-contained into a SharedArrayBuffer instead (encodeShared): the
+ * worker makes the one copy, and the main thread only holds a reference that it
+ * keeps for history and sends to every consumer, which decodes its own copy.
  */
 import v8 from 'node:v8'
+import { countCopy, kLargeValue } from '../copy-count.js'
 
 /** A serialised value. */
 export interface Packet {
@@ -24,7 +30,7 @@ export interface Packet {
 }
 
 /** Typed arrays at least this large travel by transfer. */
-export const TRANSFER_THRESHOLD = 64 * 1024
+export const TRANSFER_THRESHOLD = kLargeValue
 
 // Our own host-object tag; Node's DefaultSerializer uses small indices for its view types.
 const kOutOfBand = 0x67740001
@@ -46,10 +52,12 @@ const DeserializerBase = v8.DefaultDeserializer as unknown as new (buffer: Buffe
 
 class WireSerializer extends SerializerBase {
   oob: ArrayBuffer[] | null = null
+  /** True: every typed array is written into the bytes (self-contained output). */
+  inline = false
 
   override _writeHostObject (view: NodeJS.TypedArray | DataView): void {
     const buffer = view.buffer
-    if (view.byteLength >= TRANSFER_THRESHOLD && !(buffer instanceof SharedArrayBuffer)) {
+    if (!this.inline && view.byteLength >= TRANSFER_THRESHOLD && !(buffer instanceof SharedArrayBuffer)) {
       const type = kViewTypes.indexOf(view.constructor as ViewCtor)
       if (type !== -1) {
         const list = this.oob ??= []
@@ -145,7 +153,34 @@ export const UNDEFINED_PACKET: Packet = Object.freeze({ bytes: encode(undefined)
  */
 export function toStorageBytes (packet: Packet): Uint8Array {
   if (packet.oob === null) return packet.bytes
-  return v8.serialize(decode(packet))
+  const bytes = v8.serialize(decode(packet))
+  countCopy(bytes.byteLength)
+  return bytes
+}
+
+/**
+ * Worker side: `value` serialised self-contained (no out-of-band parts) into a
+ * SharedArrayBuffer. The main thread keeps the reference for history and sends
+ * it to every consumer without copying it; readable by {@link fromStorageBytes}.
+ */
+export function encodeShared (value: unknown): Packet {
+  const ser = new WireSerializer()
+  ser.inline = true
+  ser.writeHeader()
+  ser.writeValue(value)
+  return { bytes: toShared(ser.releaseBuffer()), oob: null }
+}
+
+/** `bytes` copied into a SharedArrayBuffer. */
+export function toShared (bytes: Uint8Array): Uint8Array {
+  const view = new Uint8Array(new SharedArrayBuffer(bytes.byteLength))
+  view.set(bytes)
+  return view
+}
+
+/** True when `bytes` lie in shared memory (made by {@link encodeShared} or {@link toShared}). */
+export function isShared (bytes: Uint8Array): boolean {
+  return bytes.buffer instanceof SharedArrayBuffer
 }
 
 /** Reads bytes written by {@link toStorageBytes} (or `v8.serialize`). */
@@ -157,6 +192,9 @@ export function fromStorageBytes (bytes: Uint8Array): unknown {
 export function clonePacket (packet: Packet): Packet {
   if (packet.oob === null) return packet
   const oob = new Array<ArrayBuffer>(packet.oob.length)
-  for (let i = 0; i < oob.length; i++) oob[i] = packet.oob[i].slice(0)
+  for (let i = 0; i < oob.length; i++) {
+    oob[i] = packet.oob[i].slice(0)
+    countCopy(oob[i].byteLength)
+  }
   return { bytes: packet.bytes, oob }
 }

@@ -9,6 +9,10 @@
  *                                               status, times, output bytes ─▶ slot table
  *   main ◀── null, or { packets, errors, logs } (+ moved buffers)
  *
+ * A large output (typed arrays of 64 KiB or more, or as many bytes) that history
+ * keeps or several consumers take is serialised here into shared memory, once:
+ * the main thread only passes the reference on (see wire.ts).
+ *
  * The main thread learns which task of a batch runs, since when, and how each
  * one ended without a message per task: that is what per-attempt timeouts
  * count from, what a crash is blamed on, and what the sweep reports while a
@@ -17,7 +21,7 @@
  */
 import { threadId, workerData } from 'node:worker_threads'
 import { move, transferableSymbol, valueSymbol } from 'piscina'
-import { decode, encode, type Packet } from './wire.js'
+import { decode, encode, encodeShared, isShared, toShared, TRANSFER_THRESHOLD, type Packet } from './wire.js'
 import type { ErrorInfo } from '../errors.js'
 import { errorInfo, messageOf } from './error-info.js'
 import { loadFailure } from './load-failure.js'
@@ -158,7 +162,8 @@ export default async function runBatch (message: BatchMessage): Promise<unknown>
       continue
     }
     Atomics.store(views.current, slot, b)
-    const result = await runTask(message, plan, index, attempt, input, primitive, deps)
+    const share = message.store || plan.share[index] === 1
+    const result = await runTask(message, plan, index, attempt, input, primitive, deps, share)
     status[b] = result.status
     if (result.logs !== null) ((answer ??= emptyAnswer()).logs ??= new Array(count).fill(null))[b] = result.logs
     if (result.status !== Outcome.Success) {
@@ -172,7 +177,7 @@ export default async function runBatch (message: BatchMessage): Promise<unknown>
       publishOutcome(views, slot, b, Outcome.Success, result.start, result.end, null, false)
       continue
     }
-    if (packet.oob === null && fitsData(views, slot, packet.bytes.length)) {
+    if (packet.oob === null && !isShared(packet.bytes) && fitsData(views, slot, packet.bytes.length)) {
       publishOutcome(views, slot, b, Outcome.Success, result.start, result.end, packet.bytes, false)
       continue
     }
@@ -215,7 +220,7 @@ interface TaskResult {
 }
 
 async function runTask (message: BatchMessage, plan: WorkerPlan, index: number, attempt: number,
-  input: Uint8Array, primitive: { value: unknown } | null, rawDeps: Record<string, unknown>): Promise<TaskResult> {
+  input: Uint8Array, primitive: { value: unknown } | null, rawDeps: Record<string, unknown>, share: boolean): Promise<TaskResult> {
   const slot = message.slot
   const taskId = plan.ids[index]
   let ctx: TaskContextImpl | null = null
@@ -244,6 +249,8 @@ async function runTask (message: BatchMessage, plan: WorkerPlan, index: number, 
     let packet: Packet
     try {
       packet = encode(output)
+      if (share && packet.oob !== null) packet = encodeShared(output)
+      else if (share && packet.bytes.byteLength >= TRANSFER_THRESHOLD) packet = { bytes: toShared(packet.bytes), oob: null }
     } catch (err) {
       return {
         status: Outcome.Failed,

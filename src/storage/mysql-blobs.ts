@@ -4,10 +4,15 @@
  * under max_allowed_packet, written in the transaction of the record they belong
  * to. A value of any size the process can hold is kept this way; the largest one
  * that can be read back is what one Buffer holds.
+ *
+ * Values of kInlineMax bytes or more always go in parts, and each part is its own
+ * prepared statement with the bytes as a binary parameter: no hex text of a large
+ * value is made on the main thread, and no step of a write copies more than one
+ * part, so that a host's event loop is never held for long by a large output
+ * (issue 16). Smaller values stay inline in their row, as hex in the packed INSERT.
  */
 import { ErrorCodes, StorageError } from '../errors.js'
 import type { InlineValue } from './mysql-codec.js'
-import type { InsertSql } from './mysql-batch.js'
 import type { Session } from './mysql-pool.js'
 import { sqlValue, type Row } from './mysql-sql.js'
 
@@ -17,13 +22,15 @@ export interface Part { executionId: string, taskId: string, part: number, bytes
 // Room left in a statement for the rest of the row (bounded text stays under 1 MiB).
 const kRowRoom = 1024 * 1024
 const kMinPart = 64 * 1024
-// Larger parts save little: at 4 MiB a part's statement takes ~20 ms on localhost.
-const kMaxPart = 4 * 1024 * 1024
+// Larger parts save little, and each is copied into its packet in one step.
+const kMaxPart = 256 * 1024
+// From this size a value goes in parts even when its row could hold it.
+const kInlineMax = 64 * 1024
 
 /**
- * Bytes per part under a server's max_allowed_packet: a part goes as hex (two
- * characters a byte), beside at most kRowRoom of other columns. Values up to this
- * size stay inline in their row.
+ * Bytes per part under a server's max_allowed_packet (counted as if it went as hex,
+ * two characters a byte, beside at most kRowRoom of other columns). Values under
+ * the smaller of this and kInlineMax stay inline in their row.
  */
 export function partSize (maxPacket: number): number {
   return Math.min(kMaxPart, Math.max(kMinPart, Math.floor((maxPacket - kRowRoom) / 2)))
@@ -37,7 +44,7 @@ const kEmpty: InlineValue = Object.freeze({ literal: "X''", parts: 0 })
  */
 export function placeValue (value: Uint8Array | undefined, executionId: string, taskId: string, size: number, parts: Part[]): InlineValue {
   if (value === undefined) return { literal: 'NULL', parts: 0 }
-  if (value.byteLength <= size) return { literal: sqlValue(value), parts: 0 }
+  if (value.byteLength < kInlineMax && value.byteLength <= size) return { literal: sqlValue(value), parts: 0 }
   let n = 0
   for (let at = 0; at < value.byteLength; at += size) parts.push({ executionId, taskId, part: n++, bytes: value.subarray(at, at + size) })
   return { literal: kEmpty.literal, parts: n }
@@ -46,17 +53,20 @@ export function placeValue (value: Uint8Array | undefined, executionId: string, 
 /** An input already in storage: the row keeps what it has (the upsert never updates `input`). */
 export const kStoredValue: InlineValue = kEmpty
 
-/** The upsert of parts: a part sent again (a retried transaction) replaces itself. */
-export function blobSql (table: string): InsertSql {
-  return {
-    head: `INSERT INTO ${table} (execution_id, task_id, part, bytes) VALUES `,
-    tail: ' ON DUPLICATE KEY UPDATE bytes = VALUES(bytes)'
-  }
+/** The upsert of one part, a prepared statement: a part sent again (a retried transaction) replaces itself. */
+export function blobSql (table: string): string {
+  return `INSERT INTO ${table} (execution_id, task_id, part, bytes) VALUES (?, ?, ?, ?) ON DUPLICATE KEY UPDATE bytes = VALUES(bytes)`
 }
 
-/** A part as a SQL tuple (its bytes as a hex literal). */
-export function partTuple (p: Part): string {
-  return '(' + sqlValue(p.executionId) + ',' + sqlValue(p.taskId) + ',' + p.part + ',' + sqlValue(p.bytes) + ')'
+/**
+ * Writes `parts` one prepared statement each, their bytes as binary parameters (a
+ * Buffer over the same memory, shared or not: never copied into hex text).
+ */
+export async function writeParts (session: Session, sql: string, parts: readonly Part[]): Promise<void> {
+  for (const p of parts) {
+    const bytes = Buffer.from(p.bytes.buffer, p.bytes.byteOffset, p.bytes.byteLength)
+    await session.execute(sql, [p.executionId, p.taskId, p.part, bytes])
+  }
 }
 
 /**

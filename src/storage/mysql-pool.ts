@@ -14,6 +14,11 @@ import { toStorageError } from './mysql-errors.js'
 export interface Session {
   /** Runs one statement; resolves with its rows or its result header. */
   run (sql: string, params?: unknown[]): Promise<unknown>
+  /**
+   * Runs one prepared statement (binary protocol): Buffer parameters go to the
+   * server as their bytes, with no hex or escaping on this thread.
+   */
+  execute (sql: string, params: unknown[]): Promise<unknown>
 }
 
 // Strict mode turns a value that does not fit its column into an error (which we can
@@ -77,7 +82,7 @@ export class ConnectionPool {
     signal?.addEventListener('abort', onAbort, { once: true })
     this.#busy.add(conn)
     try {
-      return await fn({ run: (sql, params) => this.#run(conn, sql, params) })
+      return await fn({ run: (sql, params) => this.#run(conn, sql, params, false), execute: (sql, params) => this.#run(conn, sql, params, true) })
     } catch (err) {
       // The deadline's error, not the one of the destroyed connection.
       throw toStorageError(isAborted(signal) ? signal!.reason : err, what, this.#target)
@@ -145,7 +150,7 @@ export class ConnectionPool {
 
   // Abandoned after queryTimeout, its connection destroyed: a server that hangs (rather
   // than refuses) must not hold the tracer or close() forever.
-  #run (conn: PoolConnection, sql: string, params?: unknown[]): Promise<unknown> {
+  #run (conn: PoolConnection, sql: string, params: unknown[] | undefined, prepared: boolean): Promise<unknown> {
     return new Promise((resolve, reject) => {
       const { queryTimeout, timeoutOption } = this.#limits
       const timer = setTimeout(() => {
@@ -153,7 +158,7 @@ export class ConnectionPool {
         reject(new StorageError(ErrorCodes.STORAGE_UNAVAILABLE,
           `MySQL at ${this.#target} did not answer within ${timeoutOption} (${queryTimeout} ms); the connection was dropped`))
       }, queryTimeout)
-      conn.query(sql, params).then(([rows]) => {
+      ;(prepared ? conn.execute(sql, params as never) : conn.query(sql, params)).then(([rows]) => {
         clearTimeout(timer)
         resolve(rows)
       }, (err: unknown) => {

@@ -4,7 +4,7 @@
  *   START TRANSACTION
  *     executions   upsert, packed under max_allowed_packet; a refused row alone set aside
  *     task_results upsert, the same (rows of an execution refused and absent are set aside too)
- *     blobs        the parts of inputs and outputs too large for their row
+ *     blobs        the parts of large inputs and outputs, one prepared statement each
  *     retry_records fenced upsert (mysql-retry)
  *     reconcile    interrupted cases of executions that have now succeeded (mysql-recovery)
  *   COMMIT
@@ -19,7 +19,7 @@ import { rowsOf, type RecordBatch, type RecordKind, type RefusedRecord } from '.
 import type { RejectedRecord } from './mysql-errors.js'
 import type { Session } from './mysql-pool.js'
 import { sendRows, type PacketLimit } from './mysql-batch.js'
-import { kStoredValue, partSize, partTuple, placeValue, type Part } from './mysql-blobs.js'
+import { kStoredValue, partSize, placeValue, writeParts, type Part } from './mysql-blobs.js'
 import { executionTuple, taskTuple } from './mysql-codec.js'
 import { retryTuple } from './mysql-retry.js'
 import type { RecoverySql } from './mysql-recovery.js'
@@ -75,9 +75,8 @@ export async function writeRecords (session: Session, batch: RecordBatch, ctx: R
     const parts: Part[] = []
     for (let i = 0; i < executions.length; i++) if (!refusedExecutions.has(i)) parts.push(...inputParts[i])
     for (let k = 0; k < keptTasks.length; k++) if (!refusedTasks.has(keptTasks[k])) parts.push(...outputParts[k])
-    const refusedParts = await sendRows(session, 'value parts', ctx.sql.upsertBlobs, parts.length, i => partTuple(parts[i]), ctx.limit)
     // A part is a slice of bytes under the packet size: the server has no reason to refuse one.
-    if (refusedParts.length > 0) throw new Error(`the server refused a part of a stored value: ${refusedParts[0].reason}`)
+    await writeParts(session, ctx.sql.upsertBlobs, parts)
 
     const keptRetries = cascade('retries', retries.map(r => absent.has(r.executionId) ? r.executionId : r.lastExecutionId))
     note('retries', await sendRows(session, 'retry records', ctx.sql.upsertRetries, keptRetries.length,

@@ -12,6 +12,7 @@
  * batch at `max_allowed_packet` and refuses the single row that cannot fit.
  */
 import { boundText, encodeText } from './mysql-text.js'
+import { countCopy, kLargeValue } from '../copy-count.js'
 
 /** A row as the driver returns it. */
 export type Row = Record<string, unknown>
@@ -76,6 +77,8 @@ export function sqlValue (value: unknown): string {
     case 'object':
       if (value === null) return 'NULL'
       if (value instanceof Uint8Array) {
+        // Large values go in parts as binary parameters (mysql-blobs.ts): count any that would not.
+        if (value.byteLength >= kLargeValue) countCopy(value.byteLength)
         return `X'${Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('hex')}'`
       }
       return sqlString(jsonText(value) ?? 'null')

@@ -19,7 +19,7 @@ export interface Tables {
 export interface Statements {
   upsertExecutions: InsertSql
   upsertTasks: InsertSql
-  upsertBlobs: InsertSql
+  upsertBlobs: string
   upsertRetries: InsertSql
   insertLogs: InsertSql
   insertSpans: InsertSql
