@@ -357,7 +357,8 @@ export class Engine {
       running: this.#history.liveExecutions().map(e => e.done),
       cancelAll: why => this.#cancelAll(why),
       recorder: this.#recorder,
-      stoppers: [() => this.#retries?.close(), () => this.#scheduler.close(), () => this.#storage.close()],
+      // Storage closes after the instance row is removed through it, not alongside.
+      stoppers: [async () => { await this.#retries?.close(); await this.#storage.close() }, () => this.#scheduler.close()],
       logger: this.#logger,
       closeTimeout: this.#options.closeTimeout
     })
