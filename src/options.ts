@@ -7,6 +7,7 @@ import { MemoryStorage } from './storage/memory.js'
 import { kValueLimits, type ResolvedRetryPolicy, type RetryPolicy } from './types.js'
 import { checkStoredText } from './workflow/builder.js'
 import { kRetryDefaults, validateRetryPolicy } from './runtime/backoff.js'
+import { resolveOpenTelemetryOptions, type OpenTelemetryOptions, type ResolvedOpenTelemetryOptions } from './telemetry/otel/otel-options.js'
 import { kTracerDefaults, validateTracerOptions, type ResolvedTracerOptions, type TracerOptions } from './telemetry/tracer-options.js'
 
 /** Options of `new Engine()`. Every field is optional. */
@@ -144,6 +145,13 @@ export interface EngineOptions {
    * @default 30000
    */
   heartbeatTimeout?: number
+  /**
+   * Traces and metrics through `@opentelemetry/api` (an optional peer dependency):
+   * `false` turns them off, an object picks what is reported and the providers.
+   * Without the package installed nothing is reported, whatever this says.
+   * @default true (the global tracer and meter providers, when the package is installed)
+   */
+  openTelemetry?: boolean | OpenTelemetryOptions
 }
 
 export interface ResolvedEngineOptions {
@@ -172,6 +180,7 @@ export interface ResolvedEngineOptions {
   instanceId: string | undefined
   heartbeatInterval: number
   heartbeatTimeout: number
+  openTelemetry: ResolvedOpenTelemetryOptions
 }
 
 const kDefaults = Object.freeze({
@@ -220,7 +229,8 @@ export function resolveOptions (options: EngineOptions = {}): ResolvedEngineOpti
     logger: options.logger ?? pino({ level: 'warn', name: 'graph-task' }, pino.destination(2)),
     resourceLimits: options.resourceLimits,
     execArgv: options.execArgv ?? [],
-    instanceId: options.instanceId
+    instanceId: options.instanceId,
+    openTelemetry: resolveOpenTelemetryOptions(options.openTelemetry)
   }
   const { maxConcurrency, maxQueuedTasks, maxBatchSize, retainExecutions } = resolved
   if (!(maxConcurrency === Infinity || (Number.isInteger(maxConcurrency) && maxConcurrency >= 1))) {

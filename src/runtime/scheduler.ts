@@ -36,6 +36,8 @@ export interface SchedulerStats {
   tasksInFlight: number
   peakTasksInFlight: number
   tasksQueued: number
+  /** Worker threads running a batch (batches in flight, at most one counted per thread). */
+  threadsBusy: number
   workerRestarts: number
 }
 
@@ -110,6 +112,7 @@ export class Scheduler implements PoolListener, GateListener, RetryListener {
       tasksInFlight: this.#inFlightTasks,
       peakTasksInFlight: this.#peakTasksInFlight,
       tasksQueued: this.#pendingTasks,
+      threadsBusy: Math.min(this.#options.threads, this.#inFlight.size),
       workerRestarts: this.#pool.restarts
     }
   }
