@@ -24,3 +24,7 @@ export type {
   EpochMs, ExecutionStatus, TaskStatus, LogLevel, RetryPolicy, TaskResult, ExecutionResult, ExecutionStatusInfo,
   ExecutionRecord, TaskRecord, LogEntry, SpanRecord, SpanNode, SpanStatusCode, LogQuery, ExecutionQuery
 } from './types.js'
+
+// OpenTelemetry: traces and metrics through @opentelemetry/api (issue 12)
+export { executeUnderTraceparent } from './telemetry/otel/execute-under.js'
+export type { OpenTelemetryOptions, TracerProviderLike, MeterProviderLike } from './telemetry/otel/otel-options.js'
