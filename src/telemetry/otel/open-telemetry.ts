@@ -4,7 +4,8 @@
  * when it is absent, or `openTelemetry: false`, every method below is a null
  * check and the engine makes its trace ids itself. With the API and no SDK, an
  * execution costs one no-op span and its tasks nothing: task spans are made only
- * for an execution whose span records.
+ * for an execution whose span records, and no meter is used when the global one
+ * is the API's no-op meter.
  *
  *   Engine.#start ──root()──▶ execution span (child of the active context) ─▶ ids of the Execution
  *   Lifecycle ──tasksSucceeded / attemptEnded / tasksEnded / executionFinished──▶ OtelTraces, OtelMetrics
@@ -68,7 +69,9 @@ export class OpenTelemetry {
     }
     if (options.metrics) {
       const provider = (options.meterProvider ?? api.metrics.getMeterProvider()) as Api.MeterProvider
-      this.#metrics = new OtelMetrics(provider.getMeter(kScope), this.#stats)
+      const meter = provider.getMeter(kScope)
+      // No SDK registered: the API's no-op meter. Tasks then skip the calls into it.
+      if (meter !== api.createNoopMeter?.()) this.#metrics = new OtelMetrics(meter, this.#stats)
     }
   }
 
