@@ -71,4 +71,19 @@ describe('OpenTelemetry metrics', () => {
     expect(total(after, 'graph_task.tasks', { 'graph_task.task.status': 'cancelled' })).toBe(1)
     expect(total(after, 'graph_task.executions', { 'graph_task.execution.status': 'cancelled' })).toBe(1)
   })
+
+  test('a workflow of more than 256 tasks is counted by workflow, without task ids', async () => {
+    const { provider, collect } = memoryMetrics()
+    const engine = startEngine({ openTelemetry: { meterProvider: provider, traces: false } })
+    let builder = createWorkflow('wide')
+    for (let t = 0; t < 300; t++) builder = builder.addTask(`t${t}`, { handler: sharedHandler('noop') })
+    await engine.publishWorkflow(builder.build())
+    expect((await engine.execute('wide')).status).toBe('success')
+    const m = await collect()
+    expect(points(m, 'graph_task.tasks')).toEqual([expect.objectContaining({
+      attributes: { 'graph_task.workflow.id': 'wide', 'graph_task.task.status': 'success' }, value: 300
+    })])
+    expect(points(m, 'graph_task.task.duration').map(p => p.attributes)).toEqual([{ 'graph_task.workflow.id': 'wide', 'graph_task.task.status': 'success' }])
+    expect(total(m, 'graph_task.task.duration')).toBe(300)
+  })
 })
