@@ -188,8 +188,8 @@ export class Engine {
     this.#history.started(exec)
     this.#executionsStarted++
     this.#lifecycle.executionStarted(exec, root)
-    this.#scheduler.start(exec, options.signal?.aborted !== true)
     this.#watchers.watch(exec, options.signal, options.timeout)
+    this.#scheduler.start(exec)
     return exec
   }
 

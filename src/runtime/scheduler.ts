@@ -95,18 +95,14 @@ export class Scheduler implements PoolListener, GateListener, RetryListener {
     return this.#pool.validateHandlers(specs)
   }
 
-  /**
-   * Starts an execution: its roots become ready (or, on resume, the tasks whose deps
-   * are done), and are sent unless `dispatch` is false (an execution about to be
-   * stopped: its caller's signal had aborted already).
-   */
-  start (exec: Execution, dispatch = true): void {
+  /** Starts an execution: its roots become ready (or, on resume, the tasks whose deps are done). */
+  start (exec: Execution): void {
     this.#pendingTasks += exec.plan.size - exec.settled
     exec.readyRoots(exec.startedAt)
     this.#readyTotal += exec.readyLength
     this.#enqueue(exec)
     this.#maybeFinish(exec)
-    if (dispatch) this.pump()
+    this.pump()
   }
 
   stats (): SchedulerStats {

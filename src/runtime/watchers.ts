@@ -22,13 +22,12 @@ export class ExecutionWatchers {
     let timer: NodeJS.Timeout | undefined
     const onAbort = (): void => this.#stop(exec, ErrorCodes.CANCELLED,
       `cancelled by the caller's signal${signal?.reason instanceof Error ? `: ${signal.reason.message}` : ''}`)
-    // Aborted already: stopped now, before a worker can take any of its tasks.
-    if (signal?.aborted === true) return onAbort()
     if (timeout !== undefined) {
       timer = setTimeout(() => this.#stop(exec, ErrorCodes.EXECUTION_TIMEOUT, `execution timed out after ${timeout} ms`), timeout)
     }
     if (signal !== undefined) {
-      signal.addEventListener('abort', onAbort, { once: true })
+      if (signal.aborted) queueMicrotask(onAbort)
+      else signal.addEventListener('abort', onAbort, { once: true })
     }
     this.#undo.set(exec, () => {
       clearTimeout(timer)
