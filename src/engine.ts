@@ -18,8 +18,11 @@ import { Lifecycle } from './runtime/lifecycle.js'
 import { Scheduler } from './runtime/scheduler.js'
 import { now } from './runtime/clock.js'
 import { Recorder } from './telemetry/recorder.js'
+import { OpenTelemetry } from './telemetry/otel/open-telemetry.js'
+import { parseTraceparent, type SpanParent } from './telemetry/span-ids.js'
+import { kExecuteUnder } from './telemetry/otel/execute-under.js'
 import { resolveOptions, type EngineOptions, type ResolvedEngineOptions } from './options.js'
-import { newExecutionId, newInstanceId, newSpanId, newTraceId } from './ids.js'
+import { newExecutionId, newInstanceId } from './ids.js'
 import type {
   ExecutionQuery, ExecutionRecord, ExecutionResult, ExecutionStatusInfo, LogEntry, LogQuery, SpanNode
 } from './types.js'
@@ -51,6 +54,7 @@ export class Engine {
   readonly #instanceId: string
   readonly #retries: RetryManager | null
   readonly #watchers: ExecutionWatchers
+  readonly #otel: OpenTelemetry
   #executionsStarted = 0
   #closed = false
   #closing: Promise<void> | null = null
@@ -65,7 +69,8 @@ export class Engine {
     this.#storage = this.#options.storage
     this.#events = new EventBus(this.#logger)
     this.#recorder = new Recorder(this.#storage, this.#options.tracer, this.#logger)
-    this.#lifecycle = new Lifecycle(this.#recorder, this.#events, this.#logger, this.#options.executionLogLevel)
+    this.#otel = new OpenTelemetry(this.#options.openTelemetry, this.#logger, () => this.stats())
+    this.#lifecycle = new Lifecycle(this.#recorder, this.#events, this.#logger, this.#options.executionLogLevel, this.#otel)
     this.#scheduler = new Scheduler(this.#options, this.#lifecycle, { executionFinished: exec => this.#onFinished(exec) }, this.#logger, this.#recorder)
     this.#watchers = new ExecutionWatchers((exec, code, message) => this.#scheduler.stop(exec, code, message))
     this.#workflows = new WorkflowRegistry(this.#options.retry, specs => this.#scheduler.validateHandlers(specs))
@@ -103,6 +108,8 @@ export class Engine {
   async publishWorkflow (workflow: Workflow, options?: PublishOptions): Promise<void> {
     if (this.#closed) throw new EngineClosedError()
     const { replace } = checkPublishOptions(options)
+    // Executions need a published workflow: by the first one, OpenTelemetry is loaded (or absent).
+    await this.#otel.load()
     const plan = await this.#workflows.publish(workflow, replace === true)
     if (this.#events.has('workflow.published')) {
       this.#events.emit('workflow.published', { workflowId: workflow.id, version: workflow.version, tasks: plan.size, time: now() })
@@ -158,8 +165,17 @@ export class Engine {
     return this.#start(workflowIdOf(workflow), input, checkExecuteOptions(options, 'executeAsync()')).id
   }
 
+  /**
+   * Starts an execution in the trace of a W3C `traceparent` (one carried through a queue)
+   * rather than in the context active now; a malformed one is ignored. Internal: for
+   * graph-task's own queue, not listed in the index.
+   */
+  [kExecuteUnder] (traceparent: string, workflowId: string, input?: unknown, options: ExecuteOptions = {}): Execution {
+    return this.#start(workflowId, input, options, undefined, undefined, undefined, parseTraceparent(traceparent))
+  }
+
   #start (workflowId: string, input: unknown, options: ExecuteOptions, retryOf?: string,
-    prepare?: (exec: Execution) => void, inputBytes?: Uint8Array): Execution {
+    prepare?: (exec: Execution) => void, inputBytes?: Uint8Array, parent?: SpanParent): Execution {
     if (this.#closed) throw new EngineClosedError()
     const plan = this.#workflows.plan(workflowId)
     const bytes = inputBytes ?? serialiseInput(workflowId, input)
@@ -169,19 +185,23 @@ export class Engine {
     if (this.#recorder.backlogFull()) throw new StorageBacklogError(this.#recorder.stats().backlogBytes, this.#options.tracer.maxBufferedBytes)
     // Refused now, before anything runs, rather than an execution that storage cannot keep.
     if (inputBytes === undefined) this.#recorder.checkValueSize(bytes.length, `the input of workflow "${workflowId}"`)
+    const time = now()
+    const root = this.#otel.root(workflowId, plan.workflow.version, time, parent)
     const exec = new Execution(newExecutionId(), plan, bytes, {
       instanceId: this.#instanceId,
       storeOutputs: this.#options.storeOutputs,
       gated: this.#options.durability === 'task',
-      now: now(),
-      traceId: newTraceId(),
-      rootSpanId: newSpanId(),
+      now: time,
+      traceId: root.traceId,
+      rootSpanId: root.spanId,
+      traceFlags: root.flags,
+      parentSpanId: root.parentSpanId,
       retryOf
     })
     prepare?.(exec)
     this.#history.started(exec)
     this.#executionsStarted++
-    this.#lifecycle.executionStarted(exec)
+    this.#lifecycle.executionStarted(exec, root)
     this.#scheduler.start(exec, options.signal?.aborted === true)
     // An aborted signal stops the held execution here, before any of its tasks is sent.
     this.#watchers.watch(exec, options.signal, options.timeout)
@@ -352,6 +372,7 @@ export class Engine {
 
   async #close (options: CloseOptions): Promise<void> {
     this.#closed = true
+    this.#otel.close()
     if (options.cancel === true) this.#cancelAll('cancelled by close({ cancel: true })')
     await shutDown({
       running: this.#history.liveExecutions().map(e => e.done),

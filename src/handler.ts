@@ -33,6 +33,13 @@ export interface TaskContext<Params = unknown, Deps extends Record<string, unkno
    */
   readonly signal: AbortSignal
   readonly logger: TaskLogger
+  /**
+   * This attempt's span as W3C trace context, to continue the trace inside the handler:
+   * `propagation.extract(context.active(), ctx.traceContext)` with the worker's own
+   * OpenTelemetry SDK. The same trace and span ids as graph-task's stored span and the
+   * span it exports; the sampled flag follows the execution's trace.
+   */
+  readonly traceContext: { readonly traceparent: string }
 }
 
 /** The shape of a task handler module's export. */

@@ -44,3 +44,6 @@ export type {
 export type {
   ResolvedRetryPolicy, RetryRecord, RetryRecordStatus, FailedExecution, RetryQuery, RetryStatistics, InstanceRecord
 } from './types.js'
+// OpenTelemetry: traces and metrics through @opentelemetry/api (issue 12)
+export { executeUnderTraceparent } from './telemetry/otel/execute-under.js'
+export type { OpenTelemetryOptions, TracerProviderLike, MeterProviderLike } from './telemetry/otel/otel-options.js'

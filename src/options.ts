@@ -8,6 +8,7 @@ import { MemoryStorage } from './storage/memory.js'
 import { kValueLimits, type ResolvedRetryPolicy, type RetryPolicy } from './types.js'
 import { checkStoredText } from './workflow/builder.js'
 import { kRetryDefaults, validateRetryPolicy } from './runtime/backoff.js'
+import { resolveOpenTelemetryOptions, type OpenTelemetryOptions, type ResolvedOpenTelemetryOptions } from './telemetry/otel/otel-options.js'
 import { resolveTracerOptions, type ResolvedTracerOptions, type TracerOptions } from './telemetry/tracer-options.js'
 
 /** Options of `new Engine()`. Every field is optional. */
@@ -145,6 +146,13 @@ export interface EngineOptions {
    * @default 30000
    */
   heartbeatTimeout?: number
+  /**
+   * Traces and metrics through `@opentelemetry/api` (an optional peer dependency):
+   * `false` turns them off, an object picks what is reported and the providers.
+   * Without the package installed nothing is reported, whatever this says.
+   * @default true (the global tracer and meter providers, when the package is installed)
+   */
+  openTelemetry?: boolean | OpenTelemetryOptions
 }
 
 export interface ResolvedEngineOptions {
@@ -173,6 +181,7 @@ export interface ResolvedEngineOptions {
   instanceId: string | undefined
   heartbeatInterval: number
   heartbeatTimeout: number
+  openTelemetry: ResolvedOpenTelemetryOptions
 }
 
 const kDefaults = Object.freeze({
@@ -201,7 +210,8 @@ const kEngineOptionKeys = optionKeys<EngineOptions>({
   threads: true, maxConcurrency: true, maxQueuedTasks: true, retry: true, storage: true, tracer: true, logger: true,
   executionLogLevel: true, typescript: true, resourceLimits: true, idleTimeout: true, execArgv: true, cancelGracePeriod: true,
   batchTargetMs: true, maxBatchSize: true, retainExecutions: true, retainFor: true, storeOutputs: true, durability: true,
-  handlerLoadTimeout: true, closeTimeout: true, readWait: true, instanceId: true, heartbeatInterval: true, heartbeatTimeout: true
+  handlerLoadTimeout: true, closeTimeout: true, readWait: true, instanceId: true, heartbeatInterval: true, heartbeatTimeout: true,
+  openTelemetry: true
 })
 
 const kLogLevels = new Set(['trace', 'debug', 'info', 'warn', 'error'])
@@ -225,7 +235,8 @@ export function resolveOptions (given?: EngineOptions): ResolvedEngineOptions {
     logger: options.logger ?? pino({ level: 'warn', name: 'graph-task' }, pino.destination(2)),
     resourceLimits: options.resourceLimits,
     execArgv: options.execArgv ?? [],
-    instanceId: options.instanceId
+    instanceId: options.instanceId,
+    openTelemetry: resolveOpenTelemetryOptions(options.openTelemetry)
   }
   const { maxConcurrency, maxQueuedTasks, maxBatchSize, retainExecutions } = resolved
   if (!(maxConcurrency === Infinity || (Number.isInteger(maxConcurrency) && maxConcurrency >= 1))) {

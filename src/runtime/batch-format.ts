@@ -23,6 +23,10 @@ export interface BatchMessage {
   slot: number
   executionId: string
   workflowId: string
+  /** The execution's trace, root span and W3C trace flags: with a task and an attempt, its span's traceparent. */
+  traceId: string
+  rootSpanId: string
+  traceFlags: number
   /** Key of the plan in the worker's cache. */
   plan: number
   /** The plan as {@link WorkerPlan} bytes, read on a cache miss. */

@@ -18,6 +18,10 @@ export interface ExecutionContext {
   now: number
   traceId: string
   rootSpanId: string
+  /** W3C trace flags of the execution's trace: 1 when sampled. @default 1 */
+  traceFlags?: number
+  /** The span the execution was started under (the caller's), if any. */
+  parentSpanId?: string
   retryOf?: string
 }
 
@@ -42,6 +46,8 @@ export class Execution implements TaskSource {
   readonly startedAt: number
   readonly traceId: string
   readonly rootSpanId: string
+  readonly traceFlags: number
+  readonly parentSpanId: string | undefined
   readonly retryOf: string | undefined
   /** Keep output bytes in task records (history, resume). */
   readonly storeOutputs: boolean
@@ -82,6 +88,8 @@ export class Execution implements TaskSource {
     this.#updatedAt = context.now
     this.traceId = context.traceId
     this.rootSpanId = context.rootSpanId
+    this.traceFlags = context.traceFlags ?? 1
+    this.parentSpanId = context.parentSpanId
     this.retryOf = context.retryOf
     this.storeOutputs = context.storeOutputs
     this.#held = context.gated ? new Fifo<number>() : null

@@ -1,13 +1,15 @@
 /**
  * The one place where a transition of an execution or a task becomes what the
  * outside sees: a lifecycle event (only when someone listens), a span per
- * attempt, the records storage keeps, and the execution's log lines. Every
- * write is a push into the recorder: no promise, no I/O.
+ * attempt, the records storage keeps, the execution's log lines, and what
+ * OpenTelemetry is told (a null check per batch when it is off). Every write is a
+ * push into the recorder: no promise, no I/O.
  */
 import type { Logger } from 'pino'
 import type { ErrorInfo } from '../errors.js'
 import type { EventBus } from '../event-bus.js'
 import type { Recorder } from '../telemetry/recorder.js'
+import { TaskOutcome, type OpenTelemetry, type TraceRoot } from '../telemetry/otel/open-telemetry.js'
 import { LOG_LEVEL_VALUES, type ExecutionResult, type LogLevel, type SpanRecord } from '../types.js'
 import { now } from './clock.js'
 import type { Execution } from './execution.js'
@@ -17,16 +19,19 @@ export class Lifecycle {
   readonly #events: EventBus
   readonly #logger: Logger
   readonly #level: number
+  readonly #otel: OpenTelemetry
 
-  constructor (recorder: Recorder, events: EventBus, logger: Logger, level: LogLevel) {
+  constructor (recorder: Recorder, events: EventBus, logger: Logger, level: LogLevel, otel: OpenTelemetry) {
     this.#recorder = recorder
+    this.#otel = otel
     this.#events = events
     this.#logger = logger
     this.#level = LOG_LEVEL_VALUES[level]
   }
 
-  executionStarted (exec: Execution): void {
+  executionStarted (exec: Execution, root: TraceRoot): void {
     this.#recorder.recordExecution(exec.record())
+    this.#otel.executionStarted(exec, root)
     // Outputs reused by a resume belong to this execution too: a later resume starts from here.
     if (exec.settled > 0) {
       for (let i = 0; i < exec.plan.size; i++) {
@@ -64,7 +69,9 @@ export class Lifecycle {
 
   /** `count` tasks of `exec` succeeded on thread `threadId`: their spans and records, for a batch at once. */
   tasksSucceeded (exec: Execution, tasks: Int32Array, count: number, threadId: number): void {
-    if (count > 0) this.#recorder.recordSuccesses(exec, tasks, count, threadId)
+    if (count === 0) return
+    this.#recorder.recordSuccesses(exec, tasks, count, threadId)
+    this.#otel.tasksSucceeded(exec, tasks, count, threadId)
   }
 
   /** A failed attempt that will be retried after `delay` ms. */
@@ -73,6 +80,7 @@ export class Lifecycle {
     const attempt = exec.attempts[i]
     const taskId = exec.plan.ids[i]
     this.#span(exec, i, exec.taskStart[i], exec.taskEnd[i], threadId, error)
+    this.#otel.attemptEnded(exec, i, exec.taskStart[i], exec.taskEnd[i], threadId, error, TaskOutcome.Retrying, delay)
     this.log(exec, taskId, 'warn', `attempt ${attempt} failed (${error.code}: ${error.message}); retrying in ${Math.round(delay)} ms`, attempt)
     if (this.#events.has('task.retrying')) {
       this.#events.emit('task.retrying', { executionId: exec.id, workflowId: exec.workflowId, taskId, attempt, error, delay, time: exec.taskEnd[i] })
@@ -85,6 +93,7 @@ export class Lifecycle {
     const attempt = exec.attempts[i]
     const taskId = exec.plan.ids[i]
     this.#span(exec, i, exec.taskStart[i], exec.taskEnd[i], threadId, error)
+    this.#otel.attemptEnded(exec, i, exec.taskStart[i], exec.taskEnd[i], threadId, error, TaskOutcome.Failed)
     this.#recorder.recordTask(exec, i)
     this.log(exec, taskId, 'error', `failed after ${attempt} attempt${attempt === 1 ? '' : 's'}: ${error.code}: ${error.message}`, attempt)
     if (this.#events.has('task.failed')) {
@@ -96,6 +105,7 @@ export class Lifecycle {
   }
 
   tasksSkipped (exec: Execution, skipped: readonly number[]): void {
+    this.#otel.tasksEnded(exec, skipped, TaskOutcome.Skipped)
     for (let s = 0; s < skipped.length; s++) {
       const j = skipped[s]
       this.#recorder.recordTask(exec, j)
@@ -108,15 +118,18 @@ export class Lifecycle {
   /** The attempt running when an execution was stopped: its span ends with the stop. */
   attemptStopped (exec: Execution, i: number, start: number, at: number, error: ErrorInfo): void {
     this.#span(exec, i, start, at, -1, error)
+    this.#otel.attemptEnded(exec, i, start, at, -1, error, TaskOutcome.Cancelled)
   }
 
   tasksCancelled (exec: Execution, cancelled: readonly number[]): void {
+    this.#otel.tasksEnded(exec, cancelled, TaskOutcome.Cancelled)
     for (let c = 0; c < cancelled.length; c++) this.#recorder.recordTask(exec, cancelled[c])
   }
 
   executionFinished (exec: Execution, result: ExecutionResult): void {
     this.#recorder.recordExecution(exec.record())
     this.#rootSpan(exec)
+    this.#otel.executionFinished(exec)
     const level = exec.status === 'success' ? 'info' : exec.status === 'cancelled' ? 'warn' : 'error'
     this.log(exec, undefined, level, `execution ${exec.status} in ${result.duration} ms` +
       (exec.error === undefined ? '' : `: ${exec.error.code}: ${exec.error.message}`))
@@ -172,6 +185,8 @@ export class Lifecycle {
       attributes: { 'workflow.id': exec.workflowId, 'execution.status': exec.status, 'workflow.tasks': exec.plan.size }
     }
     if (exec.error !== undefined) span.statusMessage = exec.error.message
+    // Started under the caller's span: the stored trace hangs under it as the exported one does.
+    if (exec.parentSpanId !== undefined) span.parentSpanId = exec.parentSpanId
     this.#recorder.recordSpan(span)
   }
 }

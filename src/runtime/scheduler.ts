@@ -37,6 +37,8 @@ export interface SchedulerStats {
   tasksInFlight: number
   peakTasksInFlight: number
   tasksQueued: number
+  /** Worker threads running a batch (batches in flight, at most one counted per thread). */
+  threadsBusy: number
   workerRestarts: number
   /**
    * Copies of large values (typed arrays of 64 KiB or more, or as many bytes) the main
@@ -126,6 +128,7 @@ export class Scheduler implements PoolListener, GateListener, RetryListener {
       tasksInFlight: this.#inFlightTasks,
       peakTasksInFlight: this.#peakTasksInFlight,
       tasksQueued: this.#pendingTasks,
+      threadsBusy: Math.min(this.#options.threads, this.#inFlight.size),
       workerRestarts: this.#pool.restarts,
       largeValueCopies: copies.count,
       largeValueCopyBytes: copies.bytes

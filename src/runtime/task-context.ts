@@ -4,6 +4,8 @@
  */
 import type { TaskLogger } from '../handler.js'
 import type { LogLevel } from '../types.js'
+import { formatTraceparent, taskSpanId } from '../telemetry/span-ids.js'
+import type { BatchMessage } from './batch-format.js'
 import { now } from './clock.js'
 import { messageOf } from './error-info.js'
 
@@ -17,6 +19,8 @@ export class TaskContextImpl {
   readonly attempt: number
   readonly params: unknown
   readonly deps: Record<string, unknown>
+  readonly #message: BatchMessage
+  readonly #index: number
   /** Log entries, flat: time, level, message, data, time, ... */
   logs: unknown[] | null = null
   #logger: TaskLogger | null = null
@@ -25,10 +29,12 @@ export class TaskContextImpl {
   #controller: AbortController | null = null
   #poll: NodeJS.Timeout | null = null
 
-  constructor (executionId: string, workflowId: string, taskId: string, attempt: number, params: unknown,
+  constructor (message: BatchMessage, taskId: string, index: number, attempt: number, params: unknown,
     deps: Record<string, unknown>, flags: CancelFlags, slot: number) {
-    this.executionId = executionId
-    this.workflowId = workflowId
+    this.executionId = message.executionId
+    this.workflowId = message.workflowId
+    this.#message = message
+    this.#index = index
     this.taskId = taskId
     this.attempt = attempt
     this.params = params
@@ -40,6 +46,12 @@ export class TaskContextImpl {
   /** Made on first use: most handlers never log. */
   get logger (): TaskLogger {
     return this.#logger ??= new TaskLoggerImpl(this)
+  }
+
+  /** The attempt's span as W3C trace context, made when asked: the same id storage and OpenTelemetry get. */
+  get traceContext (): { traceparent: string } {
+    const m = this.#message
+    return { traceparent: formatTraceparent(m.traceId, taskSpanId(m.rootSpanId, this.#index, this.attempt), m.traceFlags) }
   }
 
   get signal (): AbortSignal {

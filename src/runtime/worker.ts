@@ -235,7 +235,7 @@ async function runTask (message: BatchMessage, plan: WorkerPlan, index: number, 
     const spec = plan.handlers[plan.handlerOf[index]]
     const fn = handlers.get(spec) ?? await loadHandler(spec)
     const params = plan.params[index]
-    ctx = new TaskContextImpl(message.executionId, message.workflowId, taskId, attempt,
+    ctx = new TaskContextImpl(message, taskId, index, attempt,
       params === null ? undefined : decode({ bytes: params, oob: null }), rawDeps, views, slot)
     const value = primitive !== null ? primitive.value : decode({ bytes: input, oob: null })
     // The attempt's clock starts here: loading a module does not count against its timeout.

@@ -1,16 +1,17 @@
 /**
  * Spans of task attempts as columns, a batch at a time: recording a span writes
  * one reference and a few numbers (no object, no id string); the SpanRecord is
- * made only when storage asks for row k (`at`). Span ids are 8 random bytes per
- * row, drawn for the whole batch the first time a row is made, and the same on
- * every later read or retried write. Spans that are not task attempts (an
+ * made only when storage asks for row k (`at`). A span's id is derived from its
+ * execution's root span id, task and attempt (span-ids.ts): the same on every
+ * later read or retried write, and the one the handler and OpenTelemetry were
+ * given. Spans that are not task attempts (an
  * execution's root span, one per execution) ride along as objects after the
  * columns.
  */
-import { randomFillSync } from 'node:crypto'
 import type { ErrorInfo } from '../errors.js'
 import type { SpanRows } from '../storage/storage.js'
 import type { SpanRecord } from '../types.js'
+import { taskSpanId } from './span-ids.js'
 
 /**
  * Who a task span belongs to: an execution, by its ids, and its tasks by index,
@@ -38,7 +39,6 @@ export class SpanColumns implements SpanRows {
   readonly #times: Float64Array
   // Per row: task index, attempt, worker thread id.
   readonly #ints: Int32Array
-  #ids: Uint8Array | null = null
   readonly #others: SpanRecord[] = []
 
   constructor (capacity: number) {
@@ -82,11 +82,6 @@ export class SpanColumns implements SpanRows {
     this.#others.push(span)
   }
 
-  // The ids of every row, drawn once, when the first row is made.
-  #idsOf (): Uint8Array {
-    return this.#ids ??= randomFillSync(new Uint8Array(8 * this.capacity))
-  }
-
   executionIdOf (k: number): string {
     return k < this.#count ? this.#owners[k].id : this.#others[k - this.#count].executionId
   }
@@ -105,7 +100,7 @@ export class SpanColumns implements SpanRows {
     const taskId = owner.taskIdOf(task)
     const span: SpanRecord = {
       traceId: owner.traceId,
-      spanId: Buffer.from(this.#idsOf().buffer, 8 * k, 8).toString('hex'),
+      spanId: taskSpanId(owner.rootSpanId, task, attempt),
       parentSpanId: owner.rootSpanId,
       executionId: owner.id,
       taskId,
