@@ -32,6 +32,6 @@ describe('the retention option of MySQLStorage', () => {
   })
 
   test('a misspelt retention option of MySQLStorage itself is refused', () => {
-    expect(() => new MySQLStorage({ uri, retension: {} } as never)).toThrow(/unknown option retension/)
+    expect(() => new MySQLStorage({ uri, retension: {} } as never)).toThrow(/unknown option 'retension' in new MySQLStorage\(\); did you mean 'retention'\?/)
   })
 })
