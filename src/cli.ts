@@ -9,6 +9,7 @@ import { dbCommand } from './cli/db.js'
 import { UsageError } from './cli/common.js'
 import { abandonCommand, executionsCommand, retryCommand, showCommand, statsCommand } from './cli/history.js'
 import { benchCommand } from './cli/bench.js'
+import { consoleCommand } from './cli/console.js'
 
 const kUsage = `graph-task: run DAG workflows of CPU-heavy tasks on every core
 
@@ -17,10 +18,11 @@ Usage:
   graph-task bench <workflow-module> [--input ...] [--concurrency N] [--time ms] [--json]
   graph-task db migrate --mysql <uri>
   graph-task executions [--status failed] [--limit N]        (history commands need --mysql)
-  graph-task show <execution-id>
+  graph-task show <execution-id> [--html report.html]
   graph-task retry <execution-id> [--restart] --workflows <module> [--workflows <module>...]
   graph-task abandon <execution-id> [--reason text]
   graph-task stats
+  graph-task console --mysql <uri> [--port 4600] [--host 127.0.0.1] [--workflows <module>...] [--token t] [--read-only]
 
 Options:
   --input     execution input, as JSON or @path/to/file.json
@@ -30,6 +32,11 @@ Options:
   --mysql     keep history in MySQL (or set GRAPH_TASK_MYSQL_URL)
   --workflows module whose workflows this instance publishes (retry)
   --restart   retry every task, not only those that did not succeed
+  --html      show: write a self-contained HTML report (DAG, waterfall, logs) to this file
+  --port      console: TCP port (default 4600)
+  --host      console: interface to bind (default 127.0.0.1)
+  --token     console: token actions must carry (or set GRAPH_TASK_CONSOLE_TOKEN)
+  --read-only console: refuse every action
   -h, --help  this text
 
 Exit codes: 0 success, 1 the execution did not succeed, 2 misuse.`
@@ -52,6 +59,11 @@ async function main (argv: string[]): Promise<number> {
       limit: { type: 'string' },
       concurrency: { type: 'string' },
       time: { type: 'string' },
+      html: { type: 'string' },
+      port: { type: 'string' },
+      host: { type: 'string' },
+      token: { type: 'string' },
+      'read-only': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false }
     }
   })
@@ -69,6 +81,7 @@ async function main (argv: string[]): Promise<number> {
     case 'retry': return retryCommand(rest, values)
     case 'abandon': return abandonCommand(rest, values)
     case 'stats': return statsCommand(rest, values)
+    case 'console': return consoleCommand(rest, values)
     default: throw new UsageError(`unknown command "${command}"`)
   }
 }

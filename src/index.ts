@@ -24,3 +24,10 @@ export type {
   EpochMs, ExecutionStatus, TaskStatus, LogLevel, RetryPolicy, TaskResult, ExecutionResult, ExecutionStatusInfo,
   ExecutionRecord, TaskRecord, LogEntry, SpanRecord, SpanNode, SpanStatusCode, LogQuery, ExecutionQuery
 } from './types.js'
+
+// Web console and HTTP API (issue 11)
+export { createConsole, serveConsole } from './console/server.js'
+export { ConsoleRequestError } from './errors.js'
+export type { ConsoleHandler, ConsoleServer } from './console/server.js'
+export type { ConsoleOptions, ServeConsoleOptions } from './console/options.js'
+export type { InstanceRecord, RetryQuery, RetryRecord, RetryStatistics, FailedExecution } from './types.js'

@@ -2,6 +2,7 @@ import { Engine } from '../engine.js'
 import type { ExecutionStatus } from '../types.js'
 import { formatMs, loadWorkflows, parsePositiveInt, table, toJson, UsageError, type CommonFlags } from './common.js'
 import { openStorage } from './storage.js'
+import { writeReport } from './report.js'
 
 export interface HistoryFlags extends CommonFlags {
   status?: string
@@ -9,6 +10,7 @@ export interface HistoryFlags extends CommonFlags {
   restart?: boolean
   reason?: string
   limit?: string
+  html?: string
 }
 
 const kStatuses = new Set(['running', 'success', 'failed', 'cancelled', 'interrupted'])
@@ -73,8 +75,9 @@ export function executionsCommand (args: string[], flags: HistoryFlags): Promise
 /** `graph-task show <id>`: tasks, logs and trace of one execution. */
 export function showCommand (args: string[], flags: HistoryFlags): Promise<number> {
   const [id, ...extra] = args
-  if (id === undefined || extra.length > 0) throw new UsageError('usage: graph-task show <execution-id>')
+  if (id === undefined || extra.length > 0) throw new UsageError('usage: graph-task show <execution-id> [--html report.html]')
   return withEngine(flags, false, async engine => {
+    if (flags.html !== undefined) return writeReport(engine, id, flags.html)
     const result = await engine.getExecutionResult(id)
     const logs = await engine.getExecutionLogs(id, { limit: 200 })
     const trace = await engine.getExecutionTrace(id)
