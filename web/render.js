@@ -238,7 +238,7 @@
     taskSelect.addEventListener('change', draw)
     levelSelect.addEventListener('change', draw)
     draw()
-    return el('div', { class: 'logs' }, el('div', { class: 'filters' }, 'Logs ', taskSelect, ' ', levelSelect),
+    return el('div', { class: 'logs' }, el('div', { class: 'filters' }, 'Filter: ', taskSelect, ' ', levelSelect),
       el('table', {}, el('thead', {}, el('tr', {}, el('th', {}, 'time'), el('th', {}, 'level'), el('th', {}, 'task'), el('th', {}, 'message'))), body))
   }
 
@@ -251,7 +251,7 @@
       el('table', {}, el('tr', {}, el('th', {}, 'attempt'), el('th', {}, 'thread'), el('th', {}, 'queue wait'), el('th', {}, 'run'), el('th', {}, 'status')),
         mine.map(s => el('tr', {}, el('td', {}, s.attributes['task.attempt']), el('td', {}, s.attributes['worker.thread_id']),
           el('td', {}, fmtMs(Number(s.attributes['task.queue_wait_ms']))), el('td', {}, fmtMs(Number(s.attributes['task.run_ms']))),
-          el('td', {}, s.statusCode, s.statusMessage ? ': ' + s.statusMessage : ''))),
+          el('td', {}, s.statusCode, s.statusMessage ? ': ' + s.statusMessage : '')))),
       task.error ? el('pre', { class: 'error' }, `${task.error.code}: ${task.error.message}`) : null,
       task.outputPreview !== undefined ? el('div', {}, el('h4', {}, 'Output'), el('pre', { class: 'output' }, task.outputPreview)) : null,
       el('h4', {}, 'Logs'),
