@@ -174,12 +174,12 @@
     ctx.fillStyle = '#ffffff'
     ctx.fillRect(0, 0, canvas.width, canvas.height)
     const span = Math.max(max - min, 0.001)
-    const scale = (width - left - 10) / span
+    const scale = (width - left - 40) / span
     const xOf = t => left + (t - min) * scale
     ctx.font = '11px sans-serif'
     ctx.fillStyle = '#555'
     for (let i = 0; i <= 5; i++) {
-      const x = left + ((width - left - 10) * i) / 5
+      const x = left + ((width - left - 40) * i) / 5
       ctx.fillRect(x, top - 4, 1, canvas.height - top)
       ctx.fillText(fmtMs((span * i) / 5), x + 2, 12)
     }
