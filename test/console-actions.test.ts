@@ -13,6 +13,8 @@ const newPage = useBrowser()
 const slow = { timeout: 120_000 }
 const kToken = 'console-test-token'
 
+interface ApiError { error: { code: string, message: string } }
+
 async function failed (consoleOptions: Record<string, unknown> = { token: kToken }): Promise<{ engine: Engine, url: string, id: string, dir: string }> {
   const dir = await tempDir()
   // tables of its own: the failures page lists every case in them
@@ -57,7 +59,7 @@ describe('actions from the console', () => {
     await expect.poll(() => page.locator('#action-message').textContent(), { timeout: 20_000 }).toMatch(/^Retry \(resume\) refused \(401\): UNAUTHORIZED/)
     const wrong = await post(url, `api/executions/${id}/retry`, {}, 'not-the-token')
     expect(wrong.status).toBe(401)
-    expect((await wrong.json()).error.code).toBe('UNAUTHORIZED')
+    expect((await wrong.json() as ApiError).error.code).toBe('UNAUTHORIZED')
     const [failure] = await engine.getFailedExecutions()
     expect(failure).toMatchObject({ executionId: id, status: 'pending', manualAttempts: 0 })
     expect(await lines(join(dir, 'runs.txt'))).toEqual(['first', 'second', 'third', 'third'])
@@ -69,7 +71,7 @@ describe('actions from the console', () => {
     for (const action of ['retry', 'abandon', 'cancel']) {
       const res = await post(readOnly.url, `api/executions/${readOnly.id}/${action}`, {}, kToken)
       expect(res.status).toBe(403)
-      expect((await res.json()).error.code).toBe('FORBIDDEN')
+      expect((await res.json() as ApiError).error.code).toBe('FORBIDDEN')
     }
     const tokenless = await failed({})
     const res = await post(tokenless.url, `api/executions/${tokenless.id}/retry`, {}, kToken)

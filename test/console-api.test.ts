@@ -63,7 +63,7 @@ describe('the console API', () => {
       method: 'POST', headers: { authorization: 'Bearer api-test-token' }, body: JSON.stringify({ mod: 'resume' })
     })
     expect(post.status).toBe(400)
-    expect((await post.json()).error.message).toMatch(/unknown field 'mod'/)
+    expect((await post.json() as { error: { message: string } }).error.message).toMatch(/unknown field 'mod'/)
   })
 
   test('answers 404 for an unknown execution or route, and 405 for a wrong method', slow, async () => {

@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 import { writeFile } from 'node:fs/promises'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -20,7 +21,8 @@ describe('live updates', () => {
     await engine.publishWorkflow(stalled)
     const dir = await tempDir()
     const id = await engine.executeAsync('stalled', { dir })
-    const server = await engine.console({ port: 0 })
+    // engine events only: storage polling would see the end too, and hide a missing subscription
+    const server = await engine.console({ port: 0, pollInterval: 0 })
     const { page, problems } = await newPage()
     await page.goto(`${server.url}#/executions/${id}`)
     const third = page.locator('.dag-svg g.node[data-task=third]')

@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 import { describe, expect, test } from 'vitest'
 import { createWorkflow } from '../dist/index.js'
 import { useBrowser } from './helpers/browser.js'

@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 /**
  * Headless Chromium for the console's tests (playwright-core driving Debian's chromium),
  * one browser per test file, one page per test, each closed when its owner finishes.
