@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, test } from 'vitest'
 import type { Engine } from '../dist/index.js'
-import { useBrowser } from './helpers/browser.js'
+import { screenshotWithContent, useBrowser } from './helpers/browser.js'
 import { lines, startEngine, tempDir } from './helpers/engine.js'
 import { useTestDatabase } from './helpers/mysql.js'
 // @ts-expect-error: a plain .mjs workflow module without types
@@ -90,6 +90,7 @@ describe('actions from the console', () => {
     await expect.poll(() => row.count(), { timeout: 20_000 }).toBe(1)
     expect(await row.locator('td').first().textContent()).toBe(id)
     expect(await row.locator('td').nth(2).textContent()).toBe('abandoned')
+    await screenshotWithContent(page)
     expect(problems).toEqual([])
   })
 
