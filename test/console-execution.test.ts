@@ -21,6 +21,7 @@ async function failedExecution (): Promise<{ url: string, id: string, attempts: 
   const result = await engine.execute('recoverable', { dir: await tempDir() })
   expect(result.status).toBe('failed')
   const attempts = Object.values(result.tasks).reduce((n, t) => n + t.attempts, 0)
+  await engine.flush() // the report is made by another process, from storage
   const server = await engine.console({ port: 0 })
   return { url: server.url, id: result.executionId, attempts }
 }
