@@ -15,6 +15,7 @@ export interface ConsoleFlags extends CommonFlags {
   'read-only'?: boolean
 }
 
+/** Serves the console until SIGINT or SIGTERM; resolves 0 then. */
 export async function consoleCommand (args: string[], flags: ConsoleFlags): Promise<number> {
   if (args.length > 0) throw new UsageError(`unexpected arguments: ${args.join(' ')}`)
   const port = flags.port === '0' ? 0 : parsePositiveInt('port', flags.port) ?? 4600

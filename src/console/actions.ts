@@ -40,6 +40,7 @@ export async function retry (reader: HistoryReader, id: string, body: Record<str
   }
 }
 
+/** Closes a failure case without retrying it. @throws {ConsoleRequestError} 409 when there is no pending case */
 export async function abandon (reader: HistoryReader, id: string, body: Record<string, unknown>): Promise<unknown> {
   const reason = body.reason ?? 'abandoned from the console'
   if (typeof reason !== 'string' || reason.length === 0 || reason.length > 1000) throw badRequest('reason must be a string of 1 to 1000 characters')
@@ -52,6 +53,7 @@ export async function abandon (reader: HistoryReader, id: string, body: Record<s
   return retries.getRetryRecord(id)
 }
 
+/** Cancels an execution running on the console's engine. @throws {ConsoleRequestError} 409 when it does not run here */
 export async function cancel (reader: HistoryReader, id: string): Promise<{ executionId: string, cancelled: true }> {
   const engine = needEngine(reader, 'cancel')
   if (!await engine.cancelExecution(id)) {

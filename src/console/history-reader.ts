@@ -38,6 +38,7 @@ export interface WorkflowGraph {
   criticalPath: string[]
 }
 
+/** An execution record as lists show it: without its input, with its duration once ended. */
 export function summaryOf (record: ExecutionRecord): ExecutionSummary {
   const { input: _input, ...rest } = record
   const summary: ExecutionSummary = rest
@@ -45,6 +46,7 @@ export function summaryOf (record: ExecutionRecord): ExecutionSummary {
   return summary
 }
 
+/** The console's reads (and the storage's retry side for abandon), over an engine or a storage alone. */
 export class HistoryReader {
   readonly #storage: ExecutionStorage
   readonly #engine: Engine | undefined
@@ -57,12 +59,16 @@ export class HistoryReader {
   get engine (): Engine | undefined { return this.#engine }
   get storage (): ExecutionStorage { return this.#storage }
 
+  /** Executions newest first, without their inputs. */
   async list (query: ExecutionQuery): Promise<ExecutionSummary[]> {
     const records = this.#engine !== undefined ? await this.#engine.listExecutions(query) : await this.#storage.listExecutions(query)
     return records.map(summaryOf)
   }
 
-  /** @throws {NotFoundError} EXECUTION_NOT_FOUND */
+  /**
+   * One execution with its tasks: live from the engine when it runs there, else from storage.
+   * @throws {NotFoundError} EXECUTION_NOT_FOUND
+   */
   async execution (id: string): Promise<ExecutionView> {
     const record = await this.#storage.getExecution(id)
     let result: ExecutionResult
@@ -118,6 +124,7 @@ export class HistoryReader {
     return { execution, tasks }
   }
 
+  /** Log lines of an execution, oldest first. */
   logs (id: string, query: LogQuery): Promise<LogEntry[]> {
     return this.#engine !== undefined ? this.#engine.getExecutionLogs(id, query) : this.#storage.getLogs(id, query)
   }
@@ -155,6 +162,7 @@ export class HistoryReader {
     return isRetryStorage(this.#storage) ? this.#storage : undefined
   }
 
+  /** Failure cases and retry statistics; undefined when the storage keeps none. */
   async failures (query: RetryQuery): Promise<{ failures: FailedExecution[], statistics: RetryStatistics } | undefined> {
     if (this.#engine !== undefined && this.retryStorage() !== undefined) {
       return { failures: await this.#engine.getFailedExecutions(query), statistics: await this.#engine.getRetryStatistics() }
@@ -165,6 +173,7 @@ export class HistoryReader {
     return { failures: records.map(r => ({ ...r, retries: [] })), statistics: await retries.retryStatistics() }
   }
 
+  /** Instances sharing the storage, latest heartbeat first; empty where the storage does not list them. */
   async instances (): Promise<InstanceRecord[]> {
     return (await this.retryStorage()?.listInstances?.()) ?? []
   }
