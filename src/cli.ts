@@ -14,6 +14,7 @@ import { closestKey } from './option-keys.js'
 import { commandHelp, findCommand, parseCommandFlags, UsageError, type Command } from './cli/command.js'
 import { runCommand } from './cli/run.js'
 import { benchCommand } from './cli/bench.js'
+import { consoleCommand } from './cli/console.js'
 import { dbMigrateCommand, dbPurgeCommand, dbStatsCommand } from './cli/db.js'
 import { abandonCommand, executionsCommand, retryCommand, showCommand, statsCommand } from './cli/history.js'
 
@@ -27,7 +28,8 @@ const kCommands: readonly Command[] = [
   showCommand,
   retryCommand,
   abandonCommand,
-  statsCommand
+  statsCommand,
+  consoleCommand
 ]
 
 function help (): string {

@@ -30,6 +30,8 @@ import { isRetryStorage, type ExecutionStorage } from './storage/storage.js'
 import { ExecutionHistory } from './history/execution-history.js'
 import { checkManualRetryOptions, RetryManager, type ManualRetryOptions } from './history/retry-manager.js'
 import type { FailedExecution, RetryQuery, RetryRecord, RetryStatistics } from './types.js'
+import { serveConsole, type ConsoleServer } from './console/server.js'
+import type { ServeConsoleOptions } from './console/options.js'
 
 /**
  * Runs DAG workflows of CPU-heavy tasks on a pool of worker threads.
@@ -55,6 +57,7 @@ export class Engine {
   readonly #retries: RetryManager | null
   readonly #watchers: ExecutionWatchers
   readonly #otel: OpenTelemetry
+  readonly #consoles = new Set<ConsoleServer>()
   #executionsStarted = 0
   #closed = false
   #closing: Promise<void> | null = null
@@ -91,6 +94,25 @@ export class Engine {
   /** The id this instance writes into execution records. */
   get instanceId (): string {
     return this.#instanceId
+  }
+
+  /** Where this engine records its history. */
+  get storage (): ExecutionStorage {
+    return this.#storage
+  }
+
+  /**
+   * Serves the web console for this engine (issue 11) on 127.0.0.1:4600 unless told
+   * otherwise; closed with the engine or by the returned `close()`.
+   * @throws {InvalidOptionsError} for an unknown option or a bad value; rejects when the port is taken
+   */
+  async console (options: ServeConsoleOptions = {}): Promise<ConsoleServer> {
+    if (this.#closed) throw new EngineClosedError()
+    const server = await serveConsole(this, options)
+    const close = server.close
+    const tracked: ConsoleServer = { url: server.url, port: server.port, close: async () => { this.#consoles.delete(tracked); await close() } }
+    this.#consoles.add(tracked)
+    return tracked
   }
 
   /** A builder whose `build()` gives a workflow to publish on this engine. */
@@ -373,6 +395,7 @@ export class Engine {
   async #close (options: CloseOptions): Promise<void> {
     this.#closed = true
     this.#otel.close()
+    await Promise.all([...this.#consoles].map(c => c.close()))
     if (options.cancel === true) this.#cancelAll('cancelled by close({ cancel: true })')
     await shutDown({
       running: this.#history.liveExecutions().map(e => e.done),

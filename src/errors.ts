@@ -50,7 +50,16 @@ export const ErrorCodes = Object.freeze({
   MISSING_DEPENDENCY: 'MISSING_DEPENDENCY',
   // Issue 10: every code recorded has its entry
   /** Recorded on an execution whose instance stopped heartbeating while it ran (shared storage). */
-  INTERRUPTED: 'INTERRUPTED'
+  INTERRUPTED: 'INTERRUPTED',
+  // Console (issue 11): HTTP API requests refused
+  /** A query parameter or body the API does not accept (HTTP 400). */
+  BAD_REQUEST: 'BAD_REQUEST',
+  /** An action without the console's token, or with a wrong one (HTTP 401). */
+  UNAUTHORIZED: 'UNAUTHORIZED',
+  /** An action on a read-only console, or one started without a token (HTTP 403). */
+  FORBIDDEN: 'FORBIDDEN',
+  /** No such route or file (HTTP 404). */
+  ROUTE_NOT_FOUND: 'ROUTE_NOT_FOUND'
 } as const)
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes]
@@ -199,5 +208,17 @@ export class MissingDependencyError extends EngineError {
       `${feature} needs the package "${packageName}", which is not installed: npm install --save-dev ${packageName}`, options)
     this.name = 'MissingDependencyError'
     this.packageName = packageName
+  }
+}
+
+/** A request the console's HTTP API refuses, with the HTTP status it answers (issue 11). */
+export class ConsoleRequestError extends EngineError {
+  /** 400, 401, 403, 404, 405 or 409. */
+  readonly status: number
+
+  constructor (status: number, code: string, message: string) {
+    super(code, message)
+    this.name = 'ConsoleRequestError'
+    this.status = status
   }
 }

@@ -47,3 +47,8 @@ export type {
 // OpenTelemetry: traces and metrics through @opentelemetry/api (issue 12)
 export { executeUnderTraceparent } from './telemetry/otel/execute-under.js'
 export type { OpenTelemetryOptions, TracerProviderLike, MeterProviderLike } from './telemetry/otel/otel-options.js'
+// Web console and HTTP API (issue 11)
+export { createConsole, serveConsole } from './console/server.js'
+export { ConsoleRequestError } from './errors.js'
+export type { ConsoleHandler, ConsoleServer } from './console/server.js'
+export type { ConsoleOptions, ServeConsoleOptions } from './console/options.js'

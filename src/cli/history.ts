@@ -9,6 +9,7 @@ import { kInterruptedExitCode, onInterrupt } from './interrupt.js'
 import { openStorage } from './storage.js'
 import { summary } from './summary.js'
 import { hasTypeScriptHandlers, loadWorkflows } from './workflow-module.js'
+import { writeReport } from './report.js'
 
 export interface HistoryFlags extends CommonFlags {
   status?: string
@@ -16,6 +17,7 @@ export interface HistoryFlags extends CommonFlags {
   restart?: boolean
   reason?: string
   limit?: string
+  html?: string
 }
 
 const kStatuses = new Set(['running', 'success', 'failed', 'cancelled', 'interrupted'])
@@ -114,15 +116,20 @@ function executions (args: string[], flags: HistoryFlags): Promise<number> {
 export const showCommand: Command = {
   name: 'show',
   args: '<execution-id>',
-  summary: 'Prints the tasks, logs and trace of one execution.',
-  flags: kHistoryFlags,
+  summary: 'Prints the tasks, logs and trace of one execution, or writes it as one HTML file (--html).',
+  flags: {
+    html: { type: 'string', value: 'file', help: 'write a self-contained HTML report (DAG, waterfall, logs) to this file' },
+    workflows: { type: 'string', multiple: true, value: 'module', help: 'with --html: module whose workflow definition gives the DAG its edges (repeatable)' },
+    ...kHistoryFlags
+  },
   run: (args, flags) => show(args, flags as HistoryFlags)
 }
 
 function show (args: string[], flags: HistoryFlags): Promise<number> {
   const [id, ...extra] = args
-  if (id === undefined || extra.length > 0) throw new UsageError('usage: graph-task show <execution-id>')
+  if (id === undefined || extra.length > 0) throw new UsageError('usage: graph-task show <execution-id> [--html report.html]')
   return withEngine('show', flags, 'read', async engine => {
+    if (flags.html !== undefined) return writeReport(engine, id, flags.html)
     const result = await engine.getExecutionResult(id)
     const logs = await engine.getExecutionLogs(id, { limit: 200 })
     const trace = await engine.getExecutionTrace(id)

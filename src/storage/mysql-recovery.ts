@@ -15,7 +15,7 @@ import { ErrorCodes } from '../errors.js'
 import type { InstanceRecord } from '../types.js'
 import type { StaleReport } from './storage.js'
 import type { Session } from './mysql-pool.js'
-import { sqlDatetime, type Row } from './mysql-sql.js'
+import { readTime, sqlDatetime, type Row } from './mysql-sql.js'
 import { kRetryColumns, retryTuple } from './mysql-retry.js'
 
 /** Quoted tables the recovery statements touch. */
@@ -55,6 +55,19 @@ export class RecoverySql {
 
   async removeInstance (session: Session, instanceId: string): Promise<void> {
     await session.run(`DELETE FROM ${this.#t.instances} WHERE instance_id = ?`, [instanceId])
+  }
+
+  /** Every registered instance, latest heartbeat first (issue 11: the console lists them). */
+  async instances (session: Session): Promise<InstanceRecord[]> {
+    const rows = await session.run(`SELECT instance_id, hostname, pid, started_at, heartbeat_at FROM ${this.#t.instances} ` +
+      'ORDER BY heartbeat_at DESC LIMIT 1000') as Row[]
+    return rows.map(r => ({
+      instanceId: String(r.instance_id),
+      hostname: String(r.hostname),
+      pid: Number(r.pid),
+      startedAt: readTime(r.started_at)!,
+      heartbeatAt: readTime(r.heartbeat_at)!
+    }))
   }
 
   /**

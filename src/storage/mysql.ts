@@ -331,6 +331,11 @@ export class MySQLStorage implements ExecutionStorage, RetryStorage {
     await this.#read('writing a heartbeat', session => this.#recovery.heartbeat(session, instance))
   }
 
+  /** Registered instances and their heartbeats, latest first. */
+  async listInstances (): Promise<InstanceRecord[]> {
+    return this.#read('listing instances', session => this.#recovery.instances(session))
+  }
+
   /** Removes this instance's row; bounded by readTimeout whatever the server does. */
   async removeInstance (instanceId: string): Promise<void> {
     await this.#read('removing an instance', session => this.#recovery.removeInstance(session, instanceId))

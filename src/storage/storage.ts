@@ -169,6 +169,8 @@ export interface RetryStorage {
   heartbeat (instance: InstanceRecord): Promise<void>
   /** Removes an instance that stops cleanly. */
   removeInstance (instanceId: string): Promise<void>
+  /** Registered instances and their heartbeats, latest first; optional (the console lists them). */
+  listInstances? (): Promise<InstanceRecord[]>
   /**
    * In one transaction: marks `interrupted` every execution still `running` whose
    * instance's heartbeat is older than `expiredBefore` (or that has no instance

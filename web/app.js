@@ -1,0 +1,189 @@
+/*
+ * graph-task console: pages (executions, one execution, failures), the API calls behind
+ * them, the actions with the token, and live updates from /api/events.
+ * The token is kept in sessionStorage and sent only as an Authorization header.
+ */
+'use strict'
+;(function () {
+  const R = globalThis.GraphTaskRender
+  const { el, badge, fmtMs, fmtTime } = R
+  const main = document.getElementById('main')
+  const tokenInput = document.getElementById('token')
+  const liveBadge = document.getElementById('live')
+  let page = { onEvent () {} }
+  let generation = 0
+
+  tokenInput.value = sessionStorage.getItem('graph-task-token') || ''
+  tokenInput.addEventListener('change', () => sessionStorage.setItem('graph-task-token', tokenInput.value))
+
+  async function get (path) {
+    const res = await fetch(path, { headers: { accept: 'application/json' } })
+    const body = await res.json()
+    if (!res.ok) throw Object.assign(new Error(body.error ? body.error.message : res.statusText), { status: res.status, code: body.error && body.error.code })
+    return body
+  }
+
+  async function post (path, body) {
+    const headers = { 'content-type': 'application/json' }
+    if (tokenInput.value !== '') headers.authorization = 'Bearer ' + tokenInput.value
+    const res = await fetch(path, { method: 'POST', headers, body: JSON.stringify(body) })
+    const answer = await res.json()
+    if (!res.ok) throw Object.assign(new Error(answer.error ? answer.error.message : res.statusText), { status: res.status, code: answer.error && answer.error.code })
+    return answer
+  }
+
+  /** Calls `fn` at most once per `ms`, the last call winning. */
+  function throttle (fn, ms) {
+    let timer = null
+    return () => { if (timer === null) timer = setTimeout(() => { timer = null; fn() }, ms) }
+  }
+
+  function failure (err) {
+    return el('p', { class: 'error-box' }, `${err.code || 'ERROR'}: ${err.message}`)
+  }
+
+  // ---- executions list ----
+  function listPage (params) {
+    const form = el('form', { class: 'filters', id: 'filters' },
+      el('input', { name: 'workflow', placeholder: 'workflow', value: params.get('workflow') || '' }),
+      el('select', { name: 'status' }, ['', 'running', 'success', 'failed', 'cancelled', 'interrupted']
+        .map(s => el('option', { value: s, selected: params.get('status') === s }, s === '' ? 'any status' : s))),
+      el('label', {}, ' from ', el('input', { name: 'from', type: 'datetime-local', value: params.get('from') || '' })),
+      el('label', {}, ' to ', el('input', { name: 'to', type: 'datetime-local', value: params.get('to') || '' })),
+      el('button', { type: 'submit' }, 'Filter'))
+    form.addEventListener('submit', event => {
+      event.preventDefault()
+      const next = new URLSearchParams()
+      for (const [k, v] of new FormData(form)) if (v !== '') next.set(k, String(v))
+      location.hash = '#/?' + next.toString()
+    })
+    const body = el('tbody')
+    const pager = el('div', { class: 'pager' })
+    const cursors = [null]
+    const query = cursor => {
+      const q = new URLSearchParams({ limit: '25' })
+      if (params.get('workflow')) q.set('workflow', params.get('workflow'))
+      if (params.get('status')) q.set('status', params.get('status'))
+      if (params.get('from')) q.set('from', new Date(params.get('from')).toISOString())
+      if (params.get('to')) q.set('to', new Date(params.get('to')).toISOString())
+      if (cursor) q.set('cursor', cursor)
+      return '/api/executions?' + q.toString()
+    }
+    const load = async () => {
+      const mine = generation
+      let data
+      try { data = await get(query(cursors[cursors.length - 1])) } catch (err) { body.replaceChildren(el('tr', {}, el('td', { colspan: 7 }, failure(err)))); return }
+      if (mine !== generation) return
+      body.replaceChildren(...data.executions.map(e => el('tr', { class: 'execution-row', 'data-id': e.id },
+        el('td', {}, badge(e.status)), el('td', {}, e.workflowId),
+        el('td', {}, el('a', { href: '#/executions/' + e.id, class: 'mono' }, e.id)),
+        el('td', {}, fmtTime(e.startedAt)), el('td', {}, e.status === 'running' ? 'running' : fmtMs(e.duration)),
+        el('td', {}, `${e.completedTasks}/${e.totalTasks}`), el('td', {}, String(e.failedTasks)))))
+      if (data.executions.length === 0) body.appendChild(el('tr', {}, el('td', { colspan: 7, class: 'muted' }, 'No executions match.')))
+      pager.replaceChildren(
+        el('button', { disabled: cursors.length === 1, onclick: () => { cursors.pop(); load() } }, '← Newer'),
+        ` page ${cursors.length} `,
+        el('button', { disabled: data.nextCursor === null, id: 'next-page', onclick: () => { cursors.push(data.nextCursor); load() } }, 'Older →'))
+    }
+    main.replaceChildren(el('h2', {}, 'Executions'), form,
+      el('table', { class: 'list' }, el('thead', {}, el('tr', {}, ['status', 'workflow', 'execution', 'started', 'duration', 'tasks done', 'failed'].map(h => el('th', {}, h)))), body), pager)
+    load()
+    const refresh = throttle(() => { if (cursors.length === 1) load() }, 500)
+    return { onEvent (type) { if (type.startsWith('execution.')) refresh() } }
+  }
+
+  // ---- one execution ----
+  function executionPage (id) {
+    const message = el('p', { class: 'message', id: 'action-message' })
+    const act = (label, path, body, confirmText) => el('button', {
+      class: 'action',
+      'data-action': path,
+      onclick: async () => {
+        if (confirmText && !confirm(confirmText)) return
+        message.textContent = `${label}…`
+        try {
+          const answer = await post(`/api/executions/${id}/${path}`, body)
+          message.replaceChildren(`${label}: done`, answer.executionId && answer.executionId !== id
+            ? el('span', {}, ' — new execution ', el('a', { href: '#/executions/' + answer.executionId, id: 'retry-link' }, answer.executionId))
+            : '')
+          refresh()
+        } catch (err) {
+          message.textContent = `${label} refused (${err.status}): ${err.code}: ${err.message}`
+        }
+      }
+    }, label)
+    const actions = el('div', { class: 'actions' },
+      act('Retry (resume)', 'retry', { mode: 'resume' }), act('Retry (restart)', 'retry', { mode: 'restart' }),
+      act('Abandon', 'abandon', { reason: 'abandoned from the console' }, 'Abandon this failure without retrying?'),
+      act('Cancel', 'cancel', {}, 'Cancel this execution?'), message)
+    const load = async () => {
+      const mine = generation
+      try {
+        const [view, graph, trace, logs] = await Promise.all([
+          get(`/api/executions/${id}`), get(`/api/executions/${id}/graph`).catch(() => null),
+          get(`/api/executions/${id}/trace`), get(`/api/executions/${id}/logs?limit=10000`)])
+        if (mine !== generation) return
+        const data = { execution: view.execution, tasks: view.tasks, graph, spans: trace.spans, logs: logs.logs }
+        main.replaceChildren(R.renderExecution(data, actions))
+      } catch (err) {
+        if (mine === generation) main.replaceChildren(failure(err))
+      }
+    }
+    const refresh = throttle(load, 300)
+    main.replaceChildren(el('p', { class: 'muted' }, 'Loading…'))
+    load()
+    return { onEvent (type, data) { if (data && (data.executionId === id || data.id === id || data.retryOf === id)) refresh() } }
+  }
+
+  // ---- failures ----
+  function failuresPage () {
+    const load = async () => {
+      const mine = generation
+      try {
+        const data = await get('/api/failures?status=pending,retrying,recovered,abandoned&limit=200')
+        if (mine !== generation) return
+        const s = data.statistics
+        main.replaceChildren(el('h2', {}, 'Failures'),
+          s ? el('table', { class: 'stats' }, el('tr', {}, Object.keys(s).map(k => el('th', {}, k))),
+            el('tr', {}, Object.entries(s).map(([k, v]) => el('td', {}, k === 'successRate' ? (v * 100).toFixed(1) + '%' : String(v))))) : el('p', {}, 'This storage keeps no failure cases.'),
+          el('table', { class: 'list' }, el('thead', {}, el('tr', {}, ['case', 'workflow', 'status', 'reason', 'task', 'error', 'failed at', 'retries'].map(h => el('th', {}, h)))),
+            el('tbody', {}, data.failures.map(f => el('tr', { class: 'failure-row' },
+              el('td', {}, el('a', { href: '#/executions/' + f.executionId, class: 'mono' }, f.executionId)), el('td', {}, f.workflowId), el('td', {}, f.status),
+              el('td', {}, f.reason), el('td', {}, f.failedTaskId || '-'), el('td', {}, `${f.errorCode}: ${f.errorMessage}`), el('td', {}, fmtTime(f.failedAt)),
+              el('td', {}, f.retries.map(r => el('div', {}, el('a', { href: '#/executions/' + r.executionId, class: 'mono' }, r.executionId), ' ', r.status))))))))
+      } catch (err) {
+        if (mine === generation) main.replaceChildren(failure(err))
+      }
+    }
+    load()
+    const refresh = throttle(load, 1000)
+    return { onEvent (type) { if (type.startsWith('retry.') || type === 'execution.failed' || type === 'execution.changed') refresh() } }
+  }
+
+  function route () {
+    generation++
+    const hash = location.hash.slice(1) || '/'
+    const [path, search] = hash.split('?')
+    const params = new URLSearchParams(search || '')
+    const match = /^\/executions\/([0-9A-Za-z_-]+)$/.exec(path)
+    if (match) page = executionPage(match[1])
+    else if (path === '/failures') page = failuresPage()
+    else page = listPage(params)
+  }
+
+  const events = new EventSource('/api/events')
+  events.onopen = () => { liveBadge.textContent = 'live'; liveBadge.className = 'on' }
+  events.onerror = () => { liveBadge.textContent = 'reconnecting'; liveBadge.className = 'off' }
+  const kTypes = ['execution.started', 'execution.completed', 'execution.failed', 'execution.cancelled', 'execution.changed',
+    'task.started', 'task.completed', 'task.failed', 'task.retrying', 'task.skipped',
+    'retry.started', 'retry.succeeded', 'retry.failed', 'retry.abandoned']
+  for (const type of kTypes) {
+    events.addEventListener(type, message => {
+      let data = null
+      try { data = JSON.parse(message.data) } catch {}
+      page.onEvent(type, data)
+    })
+  }
+  window.addEventListener('hashchange', route)
+  route()
+})()
