@@ -14,7 +14,9 @@ const kUsage = `graph-task: run DAG workflows of CPU-heavy tasks on every core
 
 Usage:
   graph-task run <workflow-module> [--input <json|@file>] [--threads N] [--timeout ms] [--json] [--mysql <uri>]
-  graph-task bench <workflow-module> [--input ...] [--concurrency N] [--time ms] [--json]
+  graph-task bench <module|folder|glob>... [--input ...] [--threads N,..] [--concurrency N,..] [--time ms]
+        [--min-samples N] [--save name] [--compare name|file] [--threshold %] [--fail-on-regression %]
+        [--html file] [--markdown] [--json]
   graph-task db migrate --mysql <uri>
   graph-task executions [--status failed] [--limit N]        (history commands need --mysql)
   graph-task show <execution-id>
@@ -30,6 +32,12 @@ Options:
   --mysql     keep history in MySQL (or set GRAPH_TASK_MYSQL_URL)
   --workflows module whose workflows this instance publishes (retry)
   --restart   retry every task, not only those that did not succeed
+  --save      bench: keep the results as baseline <name> (.graph-task/bench/<name>.json)
+  --compare   bench: compare with a saved baseline (a name, or a .json file)
+  --threshold bench: smallest change that counts, percent (default 10)
+  --fail-on-regression  bench: exit 1 when a case got slower by more than this percent beyond the noise
+  --html      bench: write a self-contained HTML report to this file
+  --markdown  bench: print markdown (for a pull-request comment) instead of the table
   -h, --help  this text
 
 Exit codes: 0 success, 1 the execution did not succeed, 2 misuse.`
@@ -52,6 +60,13 @@ async function main (argv: string[]): Promise<number> {
       limit: { type: 'string' },
       concurrency: { type: 'string' },
       time: { type: 'string' },
+      'min-samples': { type: 'string' },
+      save: { type: 'string' },
+      compare: { type: 'string' },
+      threshold: { type: 'string' },
+      'fail-on-regression': { type: 'string' },
+      html: { type: 'string' },
+      markdown: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false }
     }
   })

@@ -46,7 +46,14 @@ export const ErrorCodes = Object.freeze({
   // Manual retry
   RETRY_NOT_ALLOWED: 'RETRY_NOT_ALLOWED',
   RETRY_CONFLICT: 'RETRY_CONFLICT',
-  DEFINITION_CHANGED: 'DEFINITION_CHANGED'
+  DEFINITION_CHANGED: 'DEFINITION_CHANGED',
+  // Benchmark suites (issue 15)
+  /** `bench` found no workflow or suite in the modules, folders or globs it was given. */
+  BENCH_NOTHING_FOUND: 'BENCH_NOTHING_FOUND',
+  /** `bench --compare` names a baseline that does not exist or cannot be read. */
+  BENCH_BASELINE_INVALID: 'BENCH_BASELINE_INVALID',
+  /** An execution measured by `bench` did not succeed. */
+  BENCH_EXECUTION_FAILED: 'BENCH_EXECUTION_FAILED'
 } as const)
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes]
@@ -165,6 +172,14 @@ export class NonRetryableError extends EngineError {
   constructor (message: string, options?: { cause?: unknown }) {
     super(ErrorCodes.NON_RETRYABLE, message, options)
     this.name = 'NonRetryableError'
+  }
+}
+
+/** A benchmark suite could not be found, loaded or compared; `code` says which (issue 15). */
+export class BenchError extends EngineError {
+  constructor (code: string, message: string, options?: { cause?: unknown }) {
+    super(code, message, options)
+    this.name = 'BenchError'
   }
 }
 

@@ -24,3 +24,11 @@ export type {
   EpochMs, ExecutionStatus, TaskStatus, LogLevel, RetryPolicy, TaskResult, ExecutionResult, ExecutionStatusInfo,
   ExecutionRecord, TaskRecord, LogEntry, SpanRecord, SpanNode, SpanStatusCode, LogQuery, ExecutionQuery
 } from './types.js'
+
+// Benchmark suites (issue 15)
+export { defineSuite, isSuite } from './bench/suite.js'
+export { compareRuns } from './bench/compare.js'
+export { BenchError } from './errors.js'
+export type { Suite, SuiteDefinition, SuiteEntry, BenchSettings, BenchCase } from './bench/suite.js'
+export type { CompareOptions, CaseComparison } from './bench/compare.js'
+export type { BenchRun, BenchEnvironment, CaseResult, LatencyStats, ThroughputPoint, TaskTiming } from './bench/results.js'
