@@ -1,12 +1,17 @@
 /**
  * `--compare`: each case of the current run against the same case of a baseline.
  *
- * A case has changed beyond the noise only when both hold:
- *   - the Mann-Whitney U test on the latency samples rejects "same distribution" at `alpha`
+ * Each side is represented by its floor rounds: the round with the lowest median and those
+ * within 5% of it (latency.ts). Other work on the machine only ever adds time, so the
+ * floor is the closest to the case's own cost, and bursts that hit other rounds are left
+ * out. A case has changed beyond the noise only when both hold:
+ *   - the Mann-Whitney U test on those samples rejects "same distribution" at `alpha`
  *   - the whole 95% confidence interval of the change (Hodges-Lehmann shift over the
  *     baseline's median) lies beyond +-`threshold`
  * The first guards against chance; the second against shifts that are real but small, the
  * kind a loaded machine produces between two runs (other work, frequency scaling, caches).
+ * And when either side never settled (no two rounds agreed on the floor: the machine was
+ * busy throughout), a change is reported as `noisy`, inconclusive, rather than flagged.
  */
 import { InvalidOptionsError } from '../errors.js'
 import { rejectUnknownKeys } from '../option-keys.js'
@@ -32,8 +37,10 @@ const kDefaultCompareOptions: Readonly<Required<CompareOptions>> = Object.freeze
 /** One case compared. Changes are fractions of the baseline's median latency (0.5 = 50% slower). */
 export interface CaseComparison {
   id: string
-  verdict: 'slower' | 'faster' | 'unchanged' | 'new' | 'missing'
+  verdict: 'slower' | 'faster' | 'unchanged' | 'noisy' | 'new' | 'missing'
+  /** Median of the baseline's floor rounds. */
   baselineMedian?: number
+  /** Median of the current run's floor rounds. */
   currentMedian?: number
   change?: number
   changeLow?: number
@@ -54,26 +61,36 @@ export function compareRuns (baseline: BenchRun, current: BenchRun, options: Com
   const out: CaseComparison[] = current.cases.map(c => {
     const b = before.get(c.id)
     before.delete(c.id)
-    return b === undefined ? { id: c.id, verdict: 'new', currentMedian: c.latency.p50 } : compareCase(b, c, threshold, alpha)
+    return b === undefined ? { id: c.id, verdict: 'new', currentMedian: median(floorSamples(c.latency.rounds)) } : compareCase(b, c, threshold, alpha)
   })
-  for (const b of before.values()) out.push({ id: b.id, verdict: 'missing', baselineMedian: b.latency.p50 })
+  for (const b of before.values()) out.push({ id: b.id, verdict: 'missing', baselineMedian: median(floorSamples(b.latency.rounds)) })
   return out
 }
 
 function compareCase (b: CaseResult, c: CaseResult, threshold: number, alpha: number): CaseComparison {
-  const base = median(b.latency.values)
-  const cur = median(c.latency.values)
-  if (b.latency.values.length < 2 || c.latency.values.length < 2 || base <= 0) {
+  const before = floorSamples(b.latency.rounds)
+  const after = floorSamples(c.latency.rounds)
+  const base = median(before)
+  const cur = median(after)
+  if (before.length < 2 || after.length < 2 || base <= 0) {
     return { id: c.id, verdict: 'unchanged', baselineMedian: base, currentMedian: cur }
   }
-  const s = compareSamples(b.latency.values, c.latency.values)
+  const s = compareSamples(before, after)
   const change = s.shift / base
   const changeLow = s.low / base
   const changeHigh = s.high / base
   let verdict: CaseComparison['verdict'] = 'unchanged'
   if (s.p < alpha && changeLow > threshold) verdict = 'slower'
   else if (s.p < alpha && changeHigh < -threshold) verdict = 'faster'
+  if (verdict !== 'unchanged' && !(b.latency.settled && c.latency.settled)) verdict = 'noisy'
   return { id: c.id, verdict, baselineMedian: base, currentMedian: cur, change, changeLow, changeHigh, p: s.p }
+}
+
+/** The samples of the round with the lowest median and of the rounds within 5% of it. */
+export function floorSamples (rounds: readonly number[][]): number[] {
+  const medians = rounds.map(r => r.length === 0 ? Infinity : median(r))
+  const floor = Math.min(...medians)
+  return rounds.filter((_, i) => medians[i] <= floor * 1.05).flat()
 }
 
 /**

@@ -34,7 +34,7 @@ function caseSection (c: CaseResult, b: CaseResult | undefined, cmp: CaseCompari
   return `<section class="case" data-case="${esc(c.id)}"><h2>${esc(c.id)}${verdict}</h2>` +
     `<div class="env">${c.tasks} tasks, ${c.threads} threads; critical path: ${esc(c.criticalPath.join(' → '))}</div>` +
     figures(c, b) +
-    `<div class="charts">${latencyHistogram(c.latency.values, b?.latency.values)}${throughputCurve(c.throughput, b?.throughput)}` +
+    `<div class="charts">${latencyHistogram(c.latency.rounds.flat(), b?.latency.rounds.flat())}${throughputCurve(c.throughput, b?.throughput)}` +
     `${taskBars(c.taskTimings, b?.taskTimings)}</div></section>`
 }
 

@@ -1,45 +1,52 @@
 /**
- * The live line of `bench` on a terminal: the case being measured, the time spent on it
- * and the latency samples so far, redrawn at most every 100 ms on stderr, then left as
- * one finished line per case. Silent when stderr is not a TTY or when asked to be.
+ * The live line of `bench` on a terminal: the case being measured, its round, the time
+ * spent on it so far and its latency samples so far, redrawn at most every 100 ms on
+ * stderr; after a case's last round its line stays, and the next starts below it.
+ * Silent when stderr is not a TTY or when asked to be (`--json`).
  */
-export class CaseProgress {
+import type { RoundListener } from './latency.js'
+import type { PlannedCase } from './suite.js'
+
+export class CaseProgress implements RoundListener {
   readonly #stream = process.stderr
   readonly #on: boolean
-  #caseId = ''
-  #started = 0
-  #samples = 0
+  // Per case id: time spent and samples taken over its rounds so far.
+  readonly #spent = new Map<string, { ms: number, samples: number }>()
+  #current: { c: PlannedCase, round: number, since: number, spent: { ms: number, samples: number } } | undefined
   #timer: NodeJS.Timeout | null = null
 
-  /** @param quiet no output at all (`--json`) */
+  /** @param quiet no output at all */
   constructor (quiet: boolean) {
     this.#on = !quiet && this.#stream.isTTY === true
   }
 
-  /** A new case starts: its line replaces nothing, it starts below the last. */
-  start (caseId: string, index: number, total: number): void {
-    this.#caseId = `[${index + 1}/${total}] ${caseId}`
-    this.#started = Date.now()
-    this.#samples = 0
+  /** A case starts a round. */
+  start (c: PlannedCase, round: number): void {
+    let spent = this.#spent.get(c.id)
+    if (spent === undefined) this.#spent.set(c.id, spent = { ms: 0, samples: 0 })
+    this.#current = { c, round, since: Date.now(), spent }
     if (!this.#on) return
     this.#draw()
     this.#timer = setInterval(() => this.#draw(), 100)
   }
 
   /** Called on every latency sample; only counts, the timer draws. */
-  readonly sample = (samples: number): void => { this.#samples = samples }
+  readonly sample = (): void => { if (this.#current !== undefined) this.#current.spent.samples++ }
 
-  /** The case ended: draws its final line and moves to the next. */
-  end (): void {
+  /** The case ended a round; after its last, its line is left in place. */
+  end (_c: PlannedCase, _round: number, last: boolean): void {
     if (this.#timer !== null) clearInterval(this.#timer)
     this.#timer = null
-    if (!this.#on) return
-    this.#draw()
-    this.#stream.write('\n')
+    if (this.#on) this.#draw()
+    if (this.#current !== undefined) this.#current.spent.ms += Date.now() - this.#current.since
+    this.#current = undefined
+    if (this.#on && last) this.#stream.write('\n')
   }
 
   #draw (): void {
-    const secs = ((Date.now() - this.#started) / 1000).toFixed(1)
-    this.#stream.write(`\r${this.#caseId}  ${secs}s  ${this.#samples} samples\x1b[K`)
+    const now = this.#current
+    if (now === undefined) return
+    const secs = ((now.spent.ms + Date.now() - now.since) / 1000).toFixed(1)
+    this.#stream.write(`\r${now.c.id}  round ${now.round + 1}  ${secs}s  ${now.spent.samples} samples\x1b[K`)
   }
 }

@@ -4,7 +4,7 @@
  * Times are in ms.
  */
 
-/** Latency of one execution at a time, tinybench's statistics. */
+/** Latency of one execution at a time over all rounds: tinybench's statistics. */
 export interface LatencyStats {
   mean: number
   p50: number
@@ -19,10 +19,17 @@ export interface LatencyStats {
   /** Samples taken. */
   samples: number
   /**
-   * The samples themselves, sorted, thinned evenly to at most 1000 (a quantile sample),
-   * so that a later `--compare` can test against them.
+   * The samples of each round, sorted, thinned evenly to at most 1000 in all (a quantile
+   * sample), so that a later `--compare` can test against them.
    */
-  values: number[]
+  rounds: number[][]
+  /**
+   * Whether two rounds agreed on the lowest median (latency.ts): false when the machine
+   * was busy throughout, and a comparison with this case is then inconclusive.
+   */
+  settled: boolean
+  /** Each round's contention: run-queue wait of this process's threads over wall time (contention.ts). */
+  contention: number[]
 }
 
 /** One point of the throughput curve: `concurrency` executions kept in flight. */

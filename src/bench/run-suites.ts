@@ -7,10 +7,10 @@ import { Engine } from '../engine.js'
 import type { ExecutionStorage } from '../storage/storage.js'
 import { collectEnvironment } from './baseline.js'
 import type { FoundSuite } from './discover.js'
-import { measureCase } from './measure.js'
+import { measureCases, type GroupCase } from './measure.js'
 import type { CaseProgress } from './progress.js'
 import type { BenchRun, CaseResult } from './results.js'
-import { planSuite, type BenchSettings, type PlannedCase } from './suite.js'
+import { planSuite, type BenchSettings } from './suite.js'
 
 /** What `runSuites` needs besides the suites. */
 export interface RunSuitesContext {
@@ -28,7 +28,7 @@ export interface RunSuitesContext {
 export async function runSuites (suites: readonly FoundSuite[], ctx: RunSuitesContext): Promise<BenchRun> {
   const environment = await collectEnvironment(ctx.storageKind)
   const planned = suites.flatMap(s => planSuite(s, ctx.overrides, ctx.cores).map(c => ({ suite: s.name, c })))
-  const byThreads = new Map<number, Array<{ suite: string, c: PlannedCase, index: number }>>()
+  const byThreads = new Map<number, Array<GroupCase & { index: number }>>()
   planned.forEach((p, index) => {
     const group = byThreads.get(p.c.threads)
     if (group === undefined) byThreads.set(p.c.threads, [{ ...p, index }])
@@ -44,14 +44,8 @@ export async function runSuites (suites: readonly FoundSuite[], ctx: RunSuitesCo
         published.add(c.workflow.id)
         await engine.publishWorkflow(c.workflow)
       }
-      for (const { suite, c, index } of group) {
-        ctx.progress.start(c.id, index, planned.length)
-        try {
-          results[index] = await measureCase(engine, c, suite, ctx.progress.sample)
-        } finally {
-          ctx.progress.end()
-        }
-      }
+      const measured = await measureCases(engine, group, ctx.progress)
+      group.forEach(({ index }, i) => { results[index] = measured[i] })
     } finally {
       await engine.close()
     }

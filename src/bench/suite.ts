@@ -41,6 +41,18 @@ export interface BenchSettings {
    */
   minSamples?: number
   /**
+   * Rounds the latency samples are taken in, the cases taking turns (see latency.ts);
+   * each round lasts `time / rounds`.
+   * @default 5
+   */
+  rounds?: number
+  /**
+   * Rounds at most: a case whose rounds disagree on the floor (a busy machine) is given
+   * more rounds, up to this many (see latency.ts).
+   * @default rounds x 4
+   */
+  maxRounds?: number
+  /**
    * Warm-up before anything is timed, ms: loads handlers in every worker.
    * @default min(500, time / 3)
    */
@@ -94,13 +106,15 @@ export interface PlannedCase {
   concurrency: readonly number[]
   time: number
   minSamples: number
+  rounds: number
+  maxRounds: number
   warmup: number
   throughputTime: number
 }
 
 // Symbol.for: the CLI bundle and the library bundle a suite module imports are separate copies.
 const kSuite = Symbol.for('graph-task.bench-suite')
-const kSettingKeys = ['threads', 'concurrency', 'time', 'minSamples', 'warmup', 'throughputTime'] as const
+const kSettingKeys = ['threads', 'concurrency', 'time', 'minSamples', 'rounds', 'maxRounds', 'warmup', 'throughputTime'] as const
 const kEntryKeys = ['workflow', 'cases', ...kSettingKeys]
 const kCaseKeys = ['input']
 
@@ -139,7 +153,7 @@ function checkSettings (settings: BenchSettings, where: string): void {
       throw new InvalidOptionsError(`${where}.${key} must be a non-empty array of positive integers`)
     }
   }
-  for (const key of ['time', 'minSamples', 'warmup', 'throughputTime'] as const) {
+  for (const key of ['time', 'minSamples', 'rounds', 'maxRounds', 'warmup', 'throughputTime'] as const) {
     const n = settings[key]
     if (n !== undefined && !isPositiveInt(n)) throw new InvalidOptionsError(`${where}.${key} must be a positive integer`)
   }
@@ -168,6 +182,8 @@ export function planSuite (suite: SuiteDefinition, overrides: BenchSettings, cor
           concurrency: overrides.concurrency ?? entry.concurrency ?? suite.defaults?.concurrency ?? [...new Set([1, threads])],
           time: s.time,
           minSamples: s.minSamples,
+          rounds: s.rounds,
+          maxRounds: Math.max(s.rounds, s.maxRounds),
           warmup: s.warmup,
           throughputTime: s.throughputTime
         })
@@ -181,10 +197,13 @@ function resolveSettings (...args: [BenchSettings, BenchSettings, BenchSettings,
   const [first, second, third, cores] = args
   const pick = <K extends keyof BenchSettings>(key: K): BenchSettings[K] => first[key] ?? second[key] ?? third[key]
   const time = pick('time') ?? 1000
+  const rounds = pick('rounds') ?? 5
   return {
     threads: pick('threads') ?? [cores],
     time,
     minSamples: pick('minSamples') ?? 10,
+    rounds,
+    maxRounds: pick('maxRounds') ?? rounds * 4,
     warmup: pick('warmup') ?? Math.min(500, Math.ceil(time / 3)),
     throughputTime: pick('throughputTime') ?? Math.ceil(time / 2)
   }

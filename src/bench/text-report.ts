@@ -21,7 +21,7 @@ export function changeText (c: CaseComparison | undefined): string {
 /** The mark of a verdict: only changes beyond the noise get one. */
 export function verdictMark (c: CaseComparison | undefined): string {
   if (c === undefined) return ''
-  return { slower: 'SLOWER', faster: 'faster', unchanged: '~', new: 'new', missing: 'missing' }[c.verdict]
+  return { slower: 'SLOWER', faster: 'faster', unchanged: '~', noisy: 'noisy (inconclusive)', new: 'new', missing: 'missing' }[c.verdict]
 }
 
 function headline (run: BenchRun): string {
