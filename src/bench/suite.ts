@@ -43,7 +43,7 @@ export interface BenchSettings {
   /**
    * Rounds the latency samples are taken in, the cases taking turns (see latency.ts);
    * each round lasts `time / rounds`.
-   * @default 5
+   * @default 10
    */
   rounds?: number
   /**
@@ -197,7 +197,7 @@ function resolveSettings (...args: [BenchSettings, BenchSettings, BenchSettings,
   const [first, second, third, cores] = args
   const pick = <K extends keyof BenchSettings>(key: K): BenchSettings[K] => first[key] ?? second[key] ?? third[key]
   const time = pick('time') ?? 1000
-  const rounds = pick('rounds') ?? 5
+  const rounds = pick('rounds') ?? 10
   return {
     threads: pick('threads') ?? [cores],
     time,

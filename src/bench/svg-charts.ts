@@ -27,7 +27,7 @@ export function latencyHistogram (current: readonly number[], baseline?: readonl
   const all = [...current, ...(baseline ?? [])].sort((a, b) => a - b)
   const lo = all[0] ?? 0
   // Clip the far tail so one outlier does not squash the rest into a bar or two.
-  const hi = Math.max(all[Math.floor((all.length - 1) * 0.99)] ?? 1, lo + 1e-6)
+  const hi = Math.max(all[Math.floor((all.length - 1) * 0.95)] ?? 1, lo + 1e-6)
   const count = (values: readonly number[]): number[] => {
     const h = new Array<number>(bins).fill(0)
     for (const v of values) h[Math.min(bins - 1, Math.max(0, Math.floor((v - lo) / (hi - lo) * bins)))]++

@@ -1,0 +1,88 @@
+import { execFile } from 'node:child_process'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { beforeAll, describe, expect, onTestFinished, test } from 'vitest'
+import { ensureChromium } from './helpers/chromium.js'
+
+/**
+ * `bench --html`: the report opened in headless Chromium draws, for every case, its
+ * latency distribution, throughput curve and per-task bars, with the baseline beside them.
+ */
+const kCli = fileURLToPath(new URL('../dist/cli.js', import.meta.url))
+const kSuite = fileURLToPath(new URL('./fixtures/bench-consumer/suite.mjs', import.meta.url))
+
+function cli (args: readonly string[], cwd: string): Promise<{ code: number, stderr: string }> {
+  return new Promise(resolve => {
+    execFile(process.execPath, [kCli, ...args], { cwd, env: { ...process.env, GRAPH_TASK_MYSQL_URL: '' } }, (err, _stdout, stderr) => {
+      resolve({ code: err === null ? 0 : Number((err as { code?: unknown }).code), stderr })
+    })
+  })
+}
+
+let chromium: string
+beforeAll(async () => { chromium = await ensureChromium() }, 600_000)
+
+describe('the HTML report', () => {
+  test('draws three charts with content for every case, baseline beside current', { timeout: 240_000 }, async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'graph-task-report-'))
+    onTestFinished(async () => { await rm(dir, { recursive: true, force: true }) })
+    expect(await cli(['bench', kSuite, '--save', 'base', '--json'], dir)).toEqual({ code: 0, stderr: '' })
+    const report = join(dir, 'report.html')
+    expect(await cli(['bench', kSuite, '--compare', 'base', '--html', report, '--json'], dir)).toEqual({ code: 0, stderr: '' })
+
+    const { chromium: launcher } = await import('playwright-core')
+    const browser = await launcher.launch({
+      executablePath: chromium,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run']
+    })
+    onTestFinished(async () => { await browser.close() })
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } })
+    // Self-contained: any request beyond the file itself is a failure.
+    const requests: string[] = []
+    page.on('request', r => { if (r.url() !== pathToFileURL(report).href) requests.push(r.url()) })
+    await page.goto(pathToFileURL(report).href)
+
+    const cases = page.locator('section.case')
+    expect(await cases.count()).toBe(4)
+    expect(await page.locator('.legend').textContent()).toContain('baseline')
+    for (let i = 0; i < 4; i++) {
+      const section = cases.nth(i)
+      const kinds = await section.locator('svg.chart').evaluateAll(svgs => svgs.map(s => s.getAttribute('data-chart')))
+      expect(kinds).toEqual(['latency', 'throughput', 'tasks'])
+      for (const kind of kinds) {
+        const png = await section.locator(`svg.chart[data-chart="${kind as string}"]`).screenshot()
+        const drawn = await inkOf(page, png.toString('base64'))
+        // A blank chart is all white; a drawn one has bars or lines in a good share of its pixels.
+        expect({ case: i, kind, enough: drawn.ink > 0.01, colours: drawn.colours >= 3 }).toEqual({ case: i, kind, enough: true, colours: true })
+      }
+    }
+    // The critical path is marked in the per-task chart.
+    expect(await page.locator('svg.chart[data-chart="tasks"] text[font-weight="bold"]').count()).toBeGreaterThan(0)
+    expect(requests).toEqual([])
+  })
+})
+
+/** Share of non-white pixels and number of distinct colours of a PNG, decoded by the browser itself. */
+async function inkOf (page: import('playwright-core').Page, base64: string): Promise<{ ink: number, colours: number }> {
+  return await page.evaluate(async (data) => {
+    const img = new Image()
+    img.src = `data:image/png;base64,${data}`
+    await img.decode()
+    const canvas = document.createElement('canvas')
+    canvas.width = img.width
+    canvas.height = img.height
+    const ctx = canvas.getContext('2d')
+    if (ctx === null) throw new Error('no 2d context')
+    ctx.drawImage(img, 0, 0)
+    const { data: px } = ctx.getImageData(0, 0, img.width, img.height)
+    let ink = 0
+    const colours = new Set<number>()
+    for (let i = 0; i < px.length; i += 4) {
+      if (px[i] < 240 || px[i + 1] < 240 || px[i + 2] < 240) ink++
+      colours.add((px[i] >> 4) << 8 | (px[i + 1] >> 4) << 4 | (px[i + 2] >> 4))
+    }
+    return { ink: ink / (px.length / 4), colours: colours.size }
+  }, base64)
+}
