@@ -25,7 +25,12 @@ let consumer: PackedConsumer
 beforeAll(async () => {
   consumer = await packedConsumer()
   for (const file of ['suite.mjs', 'handlers.mjs', 'slow.mjs']) await copyFile(join(kFixture, file), join(consumer.dir, file))
-  const saved = await consumer.cli(['bench', 'suite.mjs', '--save', 'main', '--json'])
+  // A baseline measured while the box was busy throughout says so (it never settled) and
+  // would make every later verdict 'noisy': measure it again, a bounded number of times.
+  let saved = await consumer.cli(['bench', 'suite.mjs', '--save', 'main', '--json'])
+  for (let attempt = 1; attempt < 3 && saved.stderr.includes('never settled'); attempt++) {
+    saved = await consumer.cli(['bench', 'suite.mjs', '--save', 'main', '--json'])
+  }
   expect(saved.stderr).toBe('')
   expect(saved.code).toBe(0)
 }, 240_000)
@@ -70,7 +75,12 @@ describe('bench baselines from the packed package', () => {
     onTestFinished(async () => { await writeFile(path, original) })
     await writeFile(path, original.replace('const kMicros = 1500', 'const kMicros = 4500'))
 
-    const { code, json, stderr } = await compare()
+    // 'noisy' is no verdict: the box was too busy to tell (see the README). Measure again,
+    // a bounded number of times; 'unchanged' is never retried.
+    let { code, json, stderr } = await compare()
+    for (let attempt = 1; attempt < 3 && json.comparisons.some(c => c.verdict === 'noisy'); attempt++) {
+      ({ code, json, stderr } = await compare())
+    }
     const verdicts = Object.fromEntries(json.comparisons.map(c => [c.id, c.verdict]))
     expect(verdicts['pipeline/default']).toBe('slower')
     for (const id of kCases.slice(1)) expect(verdicts[id]).not.toBe('slower')

@@ -59,6 +59,19 @@ describe('bench discovery', () => {
     expect(r.stdout).toContain('| `alpha/default` |')
   })
 
+  test('on a terminal a live line per case shows its round, time and samples; --json keeps it quiet', slow, async () => {
+    // script(1) runs the command on a pseudo-terminal, its output and errors in one stream.
+    const onTty = (extra: string): Promise<string> => new Promise((resolve, reject) => {
+      const command = `${process.execPath} ${kCli} bench a.mjs b.mjs ${kFast.join(' ')} ${extra}`
+      execFile('script', ['-qec', command, '/dev/null'], { cwd: dir }, (err, stdout) => { err === null ? resolve(stdout) : reject(err) })
+    })
+    const shown = await onTty('')
+    for (const id of ['alpha/default', 'beta/default']) expect(shown).toMatch(new RegExp(`\\r${id}  round \\d+  \\d+\\.\\ds  \\d+ samples`))
+    const quiet = await onTty('--json')
+    expect(quiet).not.toContain('samples\x1b')
+    expect(ids(quiet)).toEqual(['alpha/default', 'beta/default'])
+  })
+
   test('a path that matches nothing is misuse, named with its code', async () => {
     const r = await bench(['missing/*.mjs', '--json'])
     expect(r.code).toBe(2)

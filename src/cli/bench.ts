@@ -91,6 +91,11 @@ export async function benchCommand (args: string[], flags: BenchFlags): Promise<
   if (flags.save !== undefined) {
     const path = await saveRun(run, flags.save)
     if (!quiet) process.stderr.write(`saved baseline "${flags.save}" to ${path}\n`)
+    const busy = run.cases.filter(c => !c.latency.settled).map(c => c.id)
+    if (busy.length > 0) {
+      process.stderr.write(`graph-task: warning: ${busy.join(', ')} never settled (the machine was busy throughout); ` +
+        'comparisons with this baseline will call their changes noisy: save it again on a quieter machine\n')
+    }
   }
   if (flags.html !== undefined) await writeFile(flags.html, renderHtml(run, comparisons, baseline))
   const out = quiet
