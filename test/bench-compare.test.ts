@@ -55,7 +55,14 @@ describe('bench baselines from the packed package', () => {
       expect(c.latency.rounds.flat().length).toBeGreaterThanOrEqual(30)
       expect(c.throughput.map((t: { concurrency: number }) => t.concurrency)).toEqual([1, 2])
       expect(c.threads).toBe(2)
+      // Every task measured; the spin handlers take their time in the worker.
+      for (const t of c.taskTimings) expect({ task: t.taskId, ran: t.run > 0.2 }).toEqual({ task: t.taskId, ran: true })
     }
+    const paths = Object.fromEntries(saved.cases.map((c: { id: string, criticalPath: string[] }) => [c.id, c.criticalPath]))
+    expect(paths['pipeline/default']).toEqual(['read', 'transform', 'write'])
+    // left or right, whichever waited longer on this busy box, but always through the split and the join.
+    expect(paths['fan/small']).toHaveLength(3)
+    expect([paths['fan/small'][0], paths['fan/small'][2]]).toEqual(['split', 'join'])
   })
 
   test('comparing the unchanged suite flags no case, three times over', slow, async () => {

@@ -1,9 +1,9 @@
 import { execFile } from 'node:child_process'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { afterAll, beforeAll, describe, expect, onTestFinished, test } from 'vitest'
 import { defineSuite, createWorkflow } from '../dist/index.js'
 
 /**
@@ -45,6 +45,17 @@ describe('bench discovery', () => {
     const r = await bench([dir, ...kFast, '--json'])
     expect(r.stderr).toBe('')
     expect(ids(r.stdout).sort()).toEqual(['alpha/one', 'alpha/two', 'beta/default'])
+  })
+
+  test('a suite sweeps its thread counts per case, concurrency following each count unless set', slow, async () => {
+    const sweep = join(dir, 'sweep')
+    await mkdir(sweep)
+    onTestFinished(async () => { await rm(sweep, { recursive: true, force: true }) })
+    await writeFile(join(sweep, 'suite.mjs'), `import { defineSuite } from '${kIndex}'\nimport alpha from '../a.mjs'\n` +
+      'export default defineSuite({ defaults: { time: 40, minSamples: 2, threads: [1, 2] }, workflows: [{ workflow: alpha, cases: { one: {} } }] })\n')
+    const r = await bench([join(sweep, 'suite.mjs'), '--json'])
+    const cases = (JSON.parse(r.stdout) as { cases: Array<{ id: string, threads: number, throughput: Array<{ concurrency: number }> }> }).cases
+    expect(cases.map(c => [c.id, c.threads, c.throughput.map(t => t.concurrency)])).toEqual([['alpha/one@1t', 1, [1]], ['alpha/one@2t', 2, [1, 2]]])
   })
 
   test('a glob runs only the modules it matches', slow, async () => {

@@ -168,24 +168,19 @@ const isPositiveInt = (n: unknown): boolean => Number.isInteger(n) && (n as numb
 export function planSuite (suite: SuiteDefinition, overrides: BenchSettings, cores: number): PlannedCase[] {
   const planned: PlannedCase[] = []
   for (const entry of suite.workflows) {
-    const s = resolveSettings(overrides, entry, suite.defaults ?? {}, cores)
+    const { threads: threadCounts, concurrency, ...s } = resolveSettings([overrides, entry, suite.defaults ?? {}], cores)
     const cases = Object.entries(entry.cases ?? { default: {} })
-    for (const threads of s.threads) {
+    for (const threads of threadCounts) {
       for (const [caseName, c] of cases) {
-        const suffix = s.threads.length > 1 ? `@${threads}t` : ''
+        const suffix = threadCounts.length > 1 ? `@${threads}t` : ''
         planned.push({
+          ...s,
           id: `${entry.workflow.id}/${caseName}${suffix}`,
           workflow: entry.workflow,
           caseName,
           input: c.input,
           threads,
-          concurrency: overrides.concurrency ?? entry.concurrency ?? suite.defaults?.concurrency ?? [...new Set([1, threads])],
-          time: s.time,
-          minSamples: s.minSamples,
-          rounds: s.rounds,
-          maxRounds: Math.max(s.rounds, s.maxRounds),
-          warmup: s.warmup,
-          throughputTime: s.throughputTime
+          concurrency: concurrency.length > 0 ? concurrency : [...new Set([1, threads])]
         })
       }
     }
@@ -193,18 +188,24 @@ export function planSuite (suite: SuiteDefinition, overrides: BenchSettings, cor
   return planned
 }
 
-function resolveSettings (...args: [BenchSettings, BenchSettings, BenchSettings, number]): Omit<ResolvedSettings, 'concurrency'> {
-  const [first, second, third, cores] = args
-  const pick = <K extends keyof BenchSettings>(key: K): BenchSettings[K] => first[key] ?? second[key] ?? third[key]
-  const time = pick('time') ?? 1000
-  const rounds = pick('rounds') ?? 10
+// The settings with fixed defaults; the others follow from these and the machine.
+const kDefaultSettings = Object.freeze({ time: 1000, minSamples: 10, rounds: 10 })
+
+/** The first layer that sets a key wins; `concurrency` stays empty when none does (it follows each thread count). */
+function resolveSettings (layers: readonly BenchSettings[], cores: number): ResolvedSettings {
+  const set: BenchSettings = {}
+  for (const layer of [...layers].reverse()) {
+    Object.assign(set, Object.fromEntries(kSettingKeys.filter(k => layer[k] !== undefined).map(k => [k, layer[k]])))
+  }
+  const s = { ...kDefaultSettings, ...set }
   return {
-    threads: pick('threads') ?? [cores],
-    time,
-    minSamples: pick('minSamples') ?? 10,
-    rounds,
-    maxRounds: pick('maxRounds') ?? rounds * 4,
-    warmup: pick('warmup') ?? Math.min(500, Math.ceil(time / 3)),
-    throughputTime: pick('throughputTime') ?? Math.ceil(time / 2)
+    threads: s.threads ?? [cores],
+    concurrency: s.concurrency ?? [],
+    time: s.time,
+    minSamples: s.minSamples,
+    rounds: s.rounds,
+    maxRounds: Math.max(s.rounds, s.maxRounds ?? s.rounds * 4),
+    warmup: s.warmup ?? Math.min(500, Math.ceil(s.time / 3)),
+    throughputTime: s.throughputTime ?? Math.ceil(s.time / 2)
   }
 }
