@@ -65,8 +65,8 @@ export async function benchCommand (args: string[], flags: BenchFlags): Promise<
   const failPercent = parsePercent('fail-on-regression', flags['fail-on-regression'])
   const threshold = parsePercent('threshold', flags.threshold)
   if (failPercent !== undefined && flags.compare === undefined) throw new UsageError('--fail-on-regression needs --compare <baseline>')
-  const baseline = flags.compare === undefined ? undefined : await loadRun(flags.compare)
-  const suites = await discoverSuites(args, await parseInput(flags.input))
+  const baseline = flags.compare === undefined ? undefined : await misuse(loadRun(flags.compare))
+  const suites = await misuse(discoverSuites(args, await parseInput(flags.input)))
   const quiet = flags.json === true
   let run: BenchRun
   try {
@@ -108,6 +108,18 @@ export async function benchCommand (args: string[], flags: BenchFlags): Promise<
     return 1
   }
   return 0
+}
+
+/** A path that finds nothing, or a baseline never saved, is a wrong argument: exit 2 with the error's code. */
+async function misuse<T> (pending: Promise<T>): Promise<T> {
+  try {
+    return await pending
+  } catch (err) {
+    if (err instanceof EngineError && (err.code === ErrorCodes.BENCH_NOTHING_FOUND || err.code === ErrorCodes.BENCH_BASELINE_INVALID)) {
+      throw new UsageError(`${err.code}: ${err.message}`)
+    }
+    throw err
+  }
 }
 
 /** `--threads 1,2,4`: positive integers, comma-separated. */
