@@ -4,6 +4,7 @@
  */
 import { loadavg } from 'node:os'
 import { Engine } from '../engine.js'
+import type { EngineOptions } from '../options.js'
 import type { ExecutionStorage } from '../storage/storage.js'
 import { collectEnvironment } from './baseline.js'
 import type { FoundSuite } from './discover.js'
@@ -22,6 +23,8 @@ export interface RunSuitesContext {
   progress: CaseProgress
   /** Default thread count. */
   cores: number
+  /** Further options of every engine (threads and storage come from the case and `openStorage`). */
+  engineOptions?: Omit<EngineOptions, 'threads' | 'storage'>
 }
 
 /** Measures every case and returns the run, cases in the order the suites list them. */
@@ -36,7 +39,7 @@ export async function runSuites (suites: readonly FoundSuite[], ctx: RunSuitesCo
   })
   const results: CaseResult[] = new Array(planned.length)
   for (const [threads, group] of byThreads) {
-    const engine = new Engine({ threads, storage: await ctx.openStorage() })
+    const engine = new Engine({ ...ctx.engineOptions, threads, storage: await ctx.openStorage() })
     try {
       const published = new Set<string>()
       for (const { c } of group) {
