@@ -7,6 +7,7 @@
 import type { RoundListener } from './latency.js'
 import type { PlannedCase } from './suite.js'
 
+/** The progress line, told of each round and sample by sampleInRounds (latency.ts). */
 export class CaseProgress implements RoundListener {
   readonly #stream = process.stderr
   readonly #on: boolean
