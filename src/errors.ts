@@ -59,7 +59,14 @@ export const ErrorCodes = Object.freeze({
   /** An action on a read-only console, or one started without a token (HTTP 403). */
   FORBIDDEN: 'FORBIDDEN',
   /** No such route or file (HTTP 404). */
-  ROUTE_NOT_FOUND: 'ROUTE_NOT_FOUND'
+  ROUTE_NOT_FOUND: 'ROUTE_NOT_FOUND',
+  // Benchmark suites (issue 15)
+  /** `bench` found no workflow or suite in the modules, folders or globs it was given. */
+  BENCH_NOTHING_FOUND: 'BENCH_NOTHING_FOUND',
+  /** `bench --compare` names a baseline that does not exist or cannot be read. */
+  BENCH_BASELINE_INVALID: 'BENCH_BASELINE_INVALID',
+  /** An execution measured by `bench` did not succeed. */
+  BENCH_EXECUTION_FAILED: 'BENCH_EXECUTION_FAILED'
 } as const)
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes]
@@ -178,6 +185,14 @@ export class NonRetryableError extends EngineError {
   constructor (message: string, options?: { cause?: unknown }) {
     super(ErrorCodes.NON_RETRYABLE, message, options)
     this.name = 'NonRetryableError'
+  }
+}
+
+/** A benchmark suite could not be found, loaded or compared; `code` says which (issue 15). */
+export class BenchError extends EngineError {
+  constructor (code: string, message: string, options?: { cause?: unknown }) {
+    super(code, message, options)
+    this.name = 'BenchError'
   }
 }
 

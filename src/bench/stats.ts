@@ -1,0 +1,91 @@
+/**
+ * Statistics for comparing two sets of latency samples, with no assumption about their
+ * distribution (latencies are skewed, with long tails on a busy machine):
+ *
+ *   Mann-Whitney U   is one set shifted against the other? (two-sided p, normal
+ *                    approximation with the tie correction; fine beyond ~10 samples each)
+ *   Hodges-Lehmann   how far: the median of all pairwise differences, with its
+ *                    distribution-free 95% confidence interval (Moses)
+ */
+
+/** The result of comparing samples `b` (current) against `a` (baseline). */
+export interface ShiftEstimate {
+  /** Two-sided p-value of the Mann-Whitney U test. */
+  p: number
+  /** Estimated shift of `b` against `a`, in the samples' unit. */
+  shift: number
+  /** 95% confidence interval of the shift. */
+  low: number
+  high: number
+}
+
+// Pairwise differences grow as n x m: thin each side to a quantile sample of this size.
+const kMaxPerSide = 400
+const kZ975 = 1.959963984540054
+
+/** Compares `b` against `a`; both need at least two samples. */
+export function compareSamples (a: readonly number[], b: readonly number[]): ShiftEstimate {
+  const x = thin(a)
+  const y = thin(b)
+  return { p: mannWhitneyP(x, y), ...hodgesLehmann(x, y) }
+}
+
+function thin (values: readonly number[]): number[] {
+  const sorted = [...values].sort((p, q) => p - q)
+  if (sorted.length <= kMaxPerSide) return sorted
+  const step = sorted.length / kMaxPerSide
+  return Array.from({ length: kMaxPerSide }, (_, i) => sorted[Math.floor(i * step + step / 2)])
+}
+
+/** Two-sided p-value that `x` and `y` come from the same distribution. */
+export function mannWhitneyP (x: readonly number[], y: readonly number[]): number {
+  const n1 = x.length
+  const n2 = y.length
+  const all = [...x.map(v => ({ v, first: true })), ...y.map(v => ({ v, first: false }))].sort((p, q) => p.v - q.v)
+  const n = all.length
+  let rankSum = 0
+  let tieTerm = 0
+  for (let i = 0; i < n;) {
+    let j = i
+    while (j + 1 < n && all[j + 1].v === all[i].v) j++
+    const rank = (i + j) / 2 + 1
+    const t = j - i + 1
+    tieTerm += t * t * t - t
+    for (let k = i; k <= j; k++) if (all[k].first) rankSum += rank
+    i = j + 1
+  }
+  const u = rankSum - n1 * (n1 + 1) / 2
+  const mean = n1 * n2 / 2
+  const variance = n1 * n2 / 12 * ((n + 1) - tieTerm / (n * (n - 1)))
+  if (variance <= 0) return 1
+  const z = Math.max(0, Math.abs(u - mean) - 0.5) / Math.sqrt(variance)
+  return Math.min(1, 2 * (1 - normalCdf(z)))
+}
+
+function hodgesLehmann (x: readonly number[], y: readonly number[]): Omit<ShiftEstimate, 'p'> {
+  const n = x.length
+  const m = y.length
+  const diffs = new Float64Array(n * m)
+  let k = 0
+  for (const yi of y) for (const xi of x) diffs[k++] = yi - xi
+  diffs.sort()
+  const total = diffs.length
+  const shift = total % 2 === 1 ? diffs[(total - 1) / 2] : (diffs[total / 2 - 1] + diffs[total / 2]) / 2
+  const cut = Math.max(0, Math.floor(total / 2 - kZ975 * Math.sqrt(n * m * (n + m + 1) / 12)))
+  return { shift, low: diffs[Math.min(cut, total - 1)], high: diffs[Math.max(total - 1 - cut, 0)] }
+}
+
+/** Standard normal CDF (Abramowitz and Stegun 26.2.17, error below 7.5e-8). */
+export function normalCdf (z: number): number {
+  const t = 1 / (1 + 0.2316419 * Math.abs(z))
+  const poly = t * (0.319381530 + t * (-0.356563782 + t * (1.781477937 + t * (-1.821255978 + t * 1.330274429))))
+  const tail = Math.exp(-z * z / 2) / Math.sqrt(2 * Math.PI) * poly
+  return z >= 0 ? 1 - tail : tail
+}
+
+/** Median of sorted or unsorted values. */
+export function median (values: readonly number[]): number {
+  const s = [...values].sort((p, q) => p - q)
+  const mid = s.length >> 1
+  return s.length % 2 === 1 ? s[mid] : (s[mid - 1] + s[mid]) / 2
+}

@@ -1,0 +1,101 @@
+import { readFile, writeFile, copyFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { afterAll, beforeAll, describe, expect, onTestFinished, test } from 'vitest'
+import type { CaseComparison } from '../dist/index.js'
+import { packedConsumer, type PackedConsumer } from './helpers/packed.js'
+
+/**
+ * `graph-task bench --save / --compare / --fail-on-regression`, run as a user runs it: from
+ * the packed package installed in a consumer project, on a suite of three workflows
+ * (test/fixtures/bench-consumer). The box running this is shared and loaded, so the
+ * unchanged comparison runs three times: none of them may flag a case.
+ */
+const kFixture = fileURLToPath(new URL('./fixtures/bench-consumer/', import.meta.url))
+const kCases = ['pipeline/default', 'fan/small', 'fan/large', 'single/default']
+const slow = { timeout: 240_000 }
+
+interface CompareJson {
+  comparisons: CaseComparison[]
+  regressions: string[]
+}
+
+let consumer: PackedConsumer
+
+beforeAll(async () => {
+  consumer = await packedConsumer()
+  for (const file of ['suite.mjs', 'handlers.mjs', 'slow.mjs']) await copyFile(join(kFixture, file), join(consumer.dir, file))
+  // A baseline measured while the box was busy throughout says so (it never settled) and
+  // would make every later verdict 'noisy': measure it again, a bounded number of times.
+  let saved = await consumer.cli(['bench', 'suite.mjs', '--save', 'main', '--json'])
+  for (let attempt = 1; attempt < 3 && saved.stderr.includes('never settled'); attempt++) {
+    saved = await consumer.cli(['bench', 'suite.mjs', '--save', 'main', '--json'])
+  }
+  expect(saved.stderr).toBe('')
+  expect(saved.code).toBe(0)
+}, 240_000)
+
+afterAll(async () => { await consumer?.remove() })
+
+async function compare (): Promise<{ code: number, json: CompareJson, stderr: string }> {
+  const r = await consumer.cli(['bench', 'suite.mjs', '--compare', 'main', '--fail-on-regression', '50', '--json'])
+  return { code: r.code, json: JSON.parse(r.stdout) as CompareJson, stderr: r.stderr }
+}
+
+describe('bench baselines from the packed package', () => {
+  test('the saved baseline holds every case with its samples and the environment', async () => {
+    const saved = JSON.parse(await readFile(join(consumer.dir, '.graph-task', 'bench', 'main.json'), 'utf8'))
+    expect(saved.cases.map((c: { id: string }) => c.id)).toEqual(kCases)
+    expect(saved.environment).toMatchObject({ node: process.version, graphTaskVersion: '0.1.0', storage: 'memory' })
+    expect(saved.environment.cores).toBeGreaterThan(0)
+    expect(saved.environment.cpuModel).not.toBe('')
+    // The consumer project is not a git checkout.
+    expect(saved.environment.commit).toBeUndefined()
+    for (const c of saved.cases) {
+      expect(c.latency.rounds.flat().length).toBeGreaterThanOrEqual(30)
+      expect(c.throughput.map((t: { concurrency: number }) => t.concurrency)).toEqual([1, 2])
+      expect(c.threads).toBe(2)
+      // Every task measured; the spin handlers take their time in the worker.
+      for (const t of c.taskTimings) expect({ task: t.taskId, ran: t.run > 0.2 }).toEqual({ task: t.taskId, ran: true })
+    }
+    const paths = Object.fromEntries(saved.cases.map((c: { id: string, criticalPath: string[] }) => [c.id, c.criticalPath]))
+    expect(paths['pipeline/default']).toEqual(['read', 'transform', 'write'])
+    // left or right, whichever waited longer on this busy box, but always through the split and the join.
+    expect(paths['fan/small']).toHaveLength(3)
+    expect([paths['fan/small'][0], paths['fan/small'][2]]).toEqual(['split', 'join'])
+  })
+
+  test('comparing the unchanged suite flags no case, three times over', slow, async () => {
+    for (let run = 0; run < 3; run++) {
+      const { code, json, stderr } = await compare()
+      const flagged = json.comparisons.filter(c => c.verdict === 'slower' || c.verdict === 'faster')
+      expect({ run, flagged, stderr }).toEqual({ run, flagged: [], stderr: '' })
+      expect(json.comparisons.map(c => c.id)).toEqual(kCases)
+      expect(json.regressions).toEqual([])
+      expect(code).toBe(0)
+    }
+  })
+
+  test('a handler made three times slower flags its case, and --fail-on-regression exits 1 naming it', slow, async () => {
+    const path = join(consumer.dir, 'slow.mjs')
+    const original = await readFile(path, 'utf8')
+    onTestFinished(async () => { await writeFile(path, original) })
+    await writeFile(path, original.replace('const kMicros = 1500', 'const kMicros = 4500'))
+
+    // 'noisy' is no verdict: the box was too busy to tell (see the README). Measure again,
+    // a bounded number of times; 'unchanged' is never retried.
+    let { code, json, stderr } = await compare()
+    for (let attempt = 1; attempt < 3 && json.comparisons.some(c => c.verdict === 'noisy'); attempt++) {
+      ({ code, json, stderr } = await compare())
+    }
+    const verdicts = Object.fromEntries(json.comparisons.map(c => [c.id, c.verdict]))
+    expect(verdicts['pipeline/default']).toBe('slower')
+    for (const id of kCases.slice(1)) expect(verdicts[id]).not.toBe('slower')
+    expect(json.regressions).toEqual(['pipeline/default'])
+    const pipeline = json.comparisons.find(c => c.id === 'pipeline/default')
+    // read 0.5 ms + transform 1.5 -> 4.5 ms + write 0.5 ms: about +120%.
+    expect(pipeline?.changeLow).toBeGreaterThan(0.5)
+    expect(code).toBe(1)
+    expect(stderr).toMatch(/1 case slower by more than 50% beyond the noise: pipeline\/default/)
+  })
+})
