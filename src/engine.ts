@@ -22,6 +22,10 @@ import { isRetryStorage, type ExecutionStorage } from './storage/storage.js'
 import { ExecutionHistory } from './history/execution-history.js'
 import { RetryManager, type ManualRetryOptions } from './history/retry-manager.js'
 import type { FailedExecution, RetryQuery, RetryRecord, RetryStatistics } from './types.js'
+import type { ExecutionQueue } from './queue/execution-queue.js'
+import type { ServeOptions } from './queue/queue-options.js'
+import { serveQueue, type QueueServer } from './queue/server.js'
+import { traceIdOf } from './queue/wire.js'
 
 /**
  * Runs DAG workflows of CPU-heavy tasks on a pool of worker threads.
@@ -49,6 +53,7 @@ export class Engine {
   #executionsStarted = 0
   #closed = false
   #closing: Promise<void> | null = null
+  #server: QueueServer | null = null
 
   /**
    * @throws {InvalidOptionsError} naming the option that is wrong
@@ -143,8 +148,8 @@ export class Engine {
     return this.#start(workflowId, input, options).id
   }
 
-  #start (workflowId: string, input: unknown, options: ExecuteOptions, retryOf?: string,
-    prepare?: (exec: Execution) => void, inputBytes?: Uint8Array): Execution {
+  #start (workflowId: string, input: unknown, options: ExecuteOptions, extra: StartExtra = {}): Execution {
+    const { retryOf, prepare, inputBytes } = extra
     if (this.#closed) throw new EngineClosedError()
     const plan = this.#workflows.plan(workflowId)
     checkExecuteOptions(options)
@@ -155,12 +160,12 @@ export class Engine {
     if (this.#recorder.backlogFull()) throw new StorageBacklogError(this.#recorder.stats().backlogBytes, this.#options.tracer.maxBufferedBytes)
     // Refused now, before anything runs, rather than an execution that storage cannot keep.
     if (inputBytes === undefined) this.#recorder.checkValueSize(bytes.length, `the input of workflow "${workflowId}"`)
-    const exec = new Execution(newExecutionId(), plan, bytes, {
+    const exec = new Execution(extra.executionId ?? newExecutionId(), plan, bytes, {
       instanceId: this.#instanceId,
       storeOutputs: this.#options.storeOutputs,
       gated: this.#options.durability === 'task',
       now: now(),
-      traceId: newTraceId(),
+      traceId: extra.traceId ?? newTraceId(),
       rootSpanId: newSpanId(),
       retryOf
     })
@@ -253,7 +258,7 @@ export class Engine {
     const launch = await retries.claim(executionId, options, id => this.#workflows.planOf(id))
     let exec: Execution
     try {
-      exec = this.#start(launch.record.workflowId, undefined, {}, launch.record.executionId, launch.prepare, launch.input)
+      exec = this.#start(launch.record.workflowId, undefined, {}, { retryOf: launch.record.executionId, prepare: launch.prepare, inputBytes: launch.input })
     } catch (err) {
       retries.release(launch)
       throw err
@@ -286,6 +291,32 @@ export class Engine {
   off<T extends EngineEventType> (type: T, listener: EngineListener<T>): this {
     this.#events.off(type, listener)
     return this
+  }
+
+  /**
+   * Takes executions of the workflows published here from an execution queue (issue 13),
+   * up to `concurrency` at once per workflow, until `close()`: then it takes no more, and
+   * the executions it holds finish, or, cancelled by close, go back to the queue to be
+   * resumed by another instance. A redelivered execution resumes from the shared history.
+   * @throws {QueueError} STORAGE_NOT_SHARED on MemoryStorage; QUEUE_UNAVAILABLE without bullmq and ioredis installed
+   */
+  async serve (queue: ExecutionQueue, options: ServeOptions = {}): Promise<void> {
+    if (this.#closed) throw new EngineClosedError()
+    if (this.#server !== null) throw new EngineError(ErrorCodes.INVALID_OPTIONS, 'this engine serves a queue already')
+    this.#server = await serveQueue(queue, options, {
+      logger: this.#logger,
+      storage: this.#storage,
+      workflowIds: () => this.#workflows.list().map(w => w.id),
+      start: run => this.#start(run.workflowId, undefined, run.timeout === undefined ? {} : { timeout: run.timeout }, {
+        executionId: run.executionId, inputBytes: run.input, traceId: traceIdOf(run.traceparent), prepare: exec => exec.reuseOutputs(run.reuse, run.executionId)
+      }),
+      stop: (exec, code, message) => this.#scheduler.stop(exec as Execution, code, message),
+      result: id => this.#history.result(id),
+      adoptCase: async id => { await this.#retries?.adopt(id) },
+      flush: () => this.flush(),
+      on: (type, listener) => this.#events.on(type, listener),
+      off: (type, listener) => this.#events.off(type, listener)
+    })
   }
 
   /** Writes everything recorded so far to storage. */
@@ -328,14 +359,24 @@ export class Engine {
 
   async #close (options: CloseOptions): Promise<void> {
     this.#closed = true
+    this.#server?.stopTaking()
     if (options.cancel === true) this.#cancelAll('cancelled by close({ cancel: true })')
     await shutDown({
       running: this.#history.liveExecutions().map(e => e.done),
       cancelAll: why => this.#cancelAll(why),
       recorder: this.#recorder,
-      stoppers: [() => this.#retries?.close(), () => this.#scheduler.close(), () => this.#storage.close()],
+      stoppers: [() => this.#server?.close(), () => this.#retries?.close(), () => this.#scheduler.close(), () => this.#storage.close()],
       logger: this.#logger,
       closeTimeout: this.#options.closeTimeout
     })
   }
+}
+
+/** What a start adds to `execute`'s arguments: a retry's link and reused outputs, a queued execution's id. */
+interface StartExtra {
+  retryOf?: string
+  prepare?: (exec: Execution) => void
+  inputBytes?: Uint8Array
+  executionId?: string
+  traceId?: string
 }

@@ -24,3 +24,9 @@ export type {
   EpochMs, ExecutionStatus, TaskStatus, LogLevel, RetryPolicy, TaskResult, ExecutionResult, ExecutionStatusInfo,
   ExecutionRecord, TaskRecord, LogEntry, SpanRecord, SpanNode, SpanStatusCode, LogQuery, ExecutionQuery
 } from './types.js'
+
+// Running on many machines: the execution queue (issue 13)
+export { ExecutionQueue } from './queue/execution-queue.js'
+export { QueueError } from './errors.js'
+export type { BulkItem, QueuedExecutionStatus, ScheduleInfo } from './queue/execution-queue.js'
+export type { ExecutionQueueOptions, SubmitOptions, ScheduleOptions, ServeOptions, RedisConnection } from './queue/queue-options.js'
