@@ -4,7 +4,7 @@ import { serveInstance, usePrefix, useQueue } from './helpers/queue.js'
 
 const db = useTestDatabase()
 
-describe('executions spread over instances through the queue', () => {
+describe('executions spread over instances through the queue', { timeout: 60_000 }, () => {
   test('300 executions submitted by one client all succeed, and each of 3 instances ran some', async () => {
     const prefix = usePrefix()
     const queue = useQueue(prefix)

@@ -1,5 +1,5 @@
 // One serving graph-task instance in a process of its own, for the execution queue tests.
-// Env: GT_DB (JSON storage options), GT_REDIS (URL), GT_PREFIX (Redis key prefix),
+// Env: GT_DB (JSON storage options), GT_REDIS (URL), GT_PREFIX (Redis key prefix), GT_THREADS,
 // GT_CONCURRENCY, GT_DURABILITY ('batched' or 'task'), GT_STALL ("lockDuration,stalledInterval"
 // ms), GT_REDELIVERIES (maxRedeliveries), GT_EVENTS, GT_CLOSE ('cancel': SIGTERM closes with
 // { cancel: true }). Publishes workflows/test-subjects/queued.mjs, serves, prints
@@ -11,7 +11,7 @@ import * as workflows from '../../workflows/test-subjects/queued.mjs'
 const env = process.env
 const [lockDuration, stalledInterval] = (env.GT_STALL ?? '2000,500').split(',').map(Number)
 const engine = new Engine({
-  threads: 1,
+  threads: Number(env.GT_THREADS ?? 1),
   storage: new MySQLStorage(JSON.parse(env.GT_DB)),
   logger: pino({ level: 'silent' }),
   tracer: { flushInterval: 50 },

@@ -72,3 +72,31 @@ export function serveInstance (db: TestDatabase, prefix: string, env: Record<str
   })
   return { child, ready, lines, stop: async () => { child.kill('SIGTERM'); return lines } }
 }
+
+/** A directory for side-effect files (workflows/test-subjects/side-effect.mjs), removed after the test. */
+export async function useSideEffectDir (): Promise<string> {
+  const { mkdtemp, rm } = await import('node:fs/promises')
+  const { tmpdir } = await import('node:os')
+  const { join } = await import('node:path')
+  const dir = await mkdtemp(join(tmpdir(), 'gt-queue-'))
+  onTestFinished(() => rm(dir, { recursive: true, force: true }))
+  return dir
+}
+
+/** How many times each task of an execution wrote its side effect. */
+export async function sideEffects (dir: string, executionId: string, taskIds: string[]): Promise<Record<string, number>> {
+  const { readFile } = await import('node:fs/promises')
+  const { join } = await import('node:path')
+  const out: Record<string, number> = {}
+  for (const taskId of taskIds) {
+    const text = await readFile(join(dir, `${executionId}.${taskId}`), 'utf8').catch(() => '')
+    out[taskId] = text.split('\n').filter(l => l.length > 0).length
+  }
+  return out
+}
+
+/** Files in `dir` whose name ends with `suffix`. */
+export async function filesEndingWith (dir: string, suffix: string): Promise<string[]> {
+  const { readdir } = await import('node:fs/promises')
+  return (await readdir(dir)).filter(name => name.endsWith(suffix))
+}
