@@ -16,7 +16,7 @@ describe('executions spread over instances through the queue', { timeout: 60_000
     expect(new Set(submitted).size).toBe(300)
     const results = await Promise.all(submitted.map(id => queue.result(id)))
     expect(results.map(r => r.status)).toEqual(Array(300).fill('success'))
-    expect(results.map(r => r.tasks.only.output.n)).toEqual(Array.from({ length: 300 }, (_, n) => n))
+    expect(results.map(r => (r.tasks.only.output as { n: number }).n)).toEqual(Array.from({ length: 300 }, (_, n) => n))
 
     // The shared history says which instance ran each execution.
     await expect.poll(async () => (await db.query('SELECT COUNT(*) AS n FROM gt_executions WHERE status = \'success\''))[0].n,

@@ -151,10 +151,11 @@ export class ExecutionQueue {
     return jobs.map(job => job.id)
   }
 
-  async #workflowOf (id: string): Promise<string> {
-    const workflowId = await (await this.#client()).get(this.#names.executionKey(id))
+  /** The workflow of an execution, and its job id (the execution id, but for executions a schedule made). */
+  async #jobOf (id: string): Promise<{ workflowId: string, jobId: string }> {
+    const [workflowId, jobId] = await (await this.#client()).mget(this.#names.executionKey(id), this.#names.jobKey(id))
     if (workflowId === null) throw new NotFoundError(ErrorCodes.EXECUTION_NOT_FOUND, `no execution "${id}" in the queue`)
-    return workflowId
+    return { workflowId, jobId: jobId ?? id }
   }
 
   #jobEnds (workflowId: string): Promise<JobEnds> {
@@ -178,17 +179,17 @@ export class ExecutionQueue {
    * @throws {QueueError} QUEUE_JOB_FAILED when BullMQ failed the job itself
    */
   async result (id: string, options: { signal?: AbortSignal } = {}): Promise<ExecutionResult> {
-    const workflowId = await this.#workflowOf(id)
+    const { workflowId, jobId } = await this.#jobOf(id)
     const ends = await this.#jobEnds(workflowId)
     const queue = await this.#queue(workflowId)
     const { signal } = options
     const end = await new Promise<JobEnd>((resolve, reject) => {
       const onAbort = (): void => { remove(); reject(signal!.reason) }
-      const remove = ends.wait(id, end => { signal?.removeEventListener('abort', onAbort); resolve(end) })
+      const remove = ends.wait(jobId, end => { signal?.removeEventListener('abort', onAbort); resolve(end) })
       if (signal?.aborted === true) return onAbort()
       signal?.addEventListener('abort', onAbort, { once: true })
       // Waiting first, then looking: an end between the two is seen either way.
-      queue.getJob(id).then(job => {
+      queue.getJob(jobId).then(job => {
         if (job === undefined || job.finishedOn === undefined || job.finishedOn === null) return
         remove()
         signal?.removeEventListener('abort', onAbort)
@@ -208,8 +209,8 @@ export class ExecutionQueue {
    * @throws {NotFoundError} EXECUTION_NOT_FOUND
    */
   async cancel (id: string): Promise<boolean> {
-    const workflowId = await this.#workflowOf(id)
-    const job = await (await this.#queue(workflowId)).getJob(id)
+    const { workflowId, jobId } = await this.#jobOf(id)
+    const job = await (await this.#queue(workflowId)).getJob(jobId)
     if (job !== undefined && job.finishedOn !== undefined && job.finishedOn !== null) return false
     const redis = await this.#client()
     // The key first: an instance that takes the job after the message still sees it.
@@ -222,8 +223,8 @@ export class ExecutionQueue {
 
   /** @throws {NotFoundError} EXECUTION_NOT_FOUND */
   async getStatus (id: string): Promise<QueuedExecutionStatus> {
-    const workflowId = await this.#workflowOf(id)
-    const job = await (await this.#queue(workflowId)).getJob(id)
+    const { workflowId, jobId } = await this.#jobOf(id)
+    const job = await (await this.#queue(workflowId)).getJob(jobId)
     if (job === undefined) return { executionId: id, workflowId, state: 'unknown', deliveries: 0 }
     const out: QueuedExecutionStatus = { executionId: id, workflowId, state: await job.getState(), deliveries: job.attemptsStarted }
     if (typeof job.returnvalue === 'string') out.status = decodeValue<ExecutionResult>(job.returnvalue).status

@@ -145,7 +145,10 @@ export class QueueServer {
     const { names, options } = this.#queue
     const redis = this.#redis!
     const ask = redis.multi()
-    if (scheduled) ask.set(names.executionKey(id), workflowId, 'EX', Math.ceil(options.keepFor / 1000), 'NX')
+    if (scheduled) {
+      const ttl = Math.ceil(options.keepFor / 1000)
+      ask.set(names.executionKey(id), workflowId, 'EX', ttl, 'NX').set(names.jobKey(id), job.id!, 'EX', ttl, 'NX')
+    }
     ask.exists(names.cancelKey(id))
     const replies = await ask.exec() ?? []
     const cancelled = replies[replies.length - 1]?.[1] === 1

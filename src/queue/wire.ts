@@ -35,6 +35,8 @@ export class QueueNames {
   queueName (workflowId: string): string { return `${this.name}.${workflowId}` }
   /** execution id -> workflow id: where to look for an execution's job. */
   executionKey (id: string): string { return `${this.#base}:exec:${id}` }
+  /** execution id -> BullMQ job id, for executions a schedule made (their job id is BullMQ's). */
+  jobKey (id: string): string { return `${this.#base}:job:${id}` }
   /** Present once `cancel(id)` was called. */
   cancelKey (id: string): string { return `${this.#base}:cancel:${id}` }
   /** Schedule name -> workflow id. */

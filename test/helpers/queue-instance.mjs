@@ -3,7 +3,7 @@
 // GT_CONCURRENCY, GT_DURABILITY ('batched' or 'task'), GT_STALL ("lockDuration,stalledInterval"
 // ms), GT_REDELIVERIES (maxRedeliveries), GT_EVENTS, GT_CLOSE ('cancel': SIGTERM closes with
 // { cancel: true }). Publishes workflows/test-subjects/queued.mjs, serves, prints
-// {"ready": instanceId}; on SIGTERM closes and prints {"closed": true}.
+// {"ready": instanceId}; on SIGTERM prints {"closing": true}, closes, prints {"closed": true}.
 import pino from 'pino'
 import { Engine, ExecutionQueue, MySQLStorage } from '../../dist/index.js'
 import * as workflows from '../../workflows/test-subjects/queued.mjs'
@@ -28,6 +28,7 @@ await engine.serve(queue, {
 })
 process.stdout.write(JSON.stringify({ ready: engine.instanceId }) + '\n')
 process.on('SIGTERM', async () => {
+  process.stdout.write(JSON.stringify({ closing: true }) + '\n')
   await engine.close({ cancel: env.GT_CLOSE === 'cancel' })
   await queue.close()
   process.stdout.write(JSON.stringify({ closed: true }) + '\n')

@@ -43,6 +43,8 @@ export interface ServingInstance {
   ready: Promise<string>
   /** Every JSON line it printed, once it has exited. */
   lines: Promise<any[]>
+  /** Resolved when it has begun to close (after a SIGTERM). */
+  closing: Promise<void>
   /** SIGTERM (close, then exit), resolved when it has exited. */
   stop: () => Promise<any[]>
 }
@@ -56,10 +58,13 @@ export function serveInstance (db: TestDatabase, prefix: string, env: Record<str
   let text = ''
   let onReady: (id: string) => void
   const ready = new Promise<string>(resolve => { onReady = resolve })
+  let onClosing: () => void
+  const closing = new Promise<void>(resolve => { onClosing = resolve })
   child.stdout!.on('data', chunk => {
     text += chunk
     const match = /\{"ready":"([^"]+)"\}/.exec(text)
     if (match !== null) onReady(match[1])
+    if (text.includes('{"closing":true}')) onClosing()
   })
   const lines = new Promise<any[]>(resolve => child.on('close', () => {
     resolve(text.split('\n').filter(l => l.length > 0).map(l => JSON.parse(l)))
@@ -70,7 +75,7 @@ export function serveInstance (db: TestDatabase, prefix: string, env: Record<str
       await lines
     }
   })
-  return { child, ready, lines, stop: async () => { child.kill('SIGTERM'); return lines } }
+  return { child, ready, lines, closing, stop: async () => { child.kill('SIGTERM'); return lines } }
 }
 
 /** A directory for side-effect files (workflows/test-subjects/side-effect.mjs), removed after the test. */
