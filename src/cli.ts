@@ -9,6 +9,8 @@ import { dbCommand } from './cli/db.js'
 import { UsageError } from './cli/common.js'
 import { abandonCommand, executionsCommand, retryCommand, showCommand, statsCommand } from './cli/history.js'
 import { benchCommand } from './cli/bench.js'
+import { serveCommand } from './cli/serve.js'
+import { submitCommand } from './cli/submit.js'
 
 const kUsage = `graph-task: run DAG workflows of CPU-heavy tasks on every core
 
@@ -21,6 +23,8 @@ Usage:
   graph-task retry <execution-id> [--restart] --workflows <module> [--workflows <module>...]
   graph-task abandon <execution-id> [--reason text]
   graph-task stats
+  graph-task serve --workflows <module> --mysql <uri> --redis <uri> [--concurrency N] [--threads N]
+  graph-task submit <workflow-id> [--input ...] [--timeout ms] [--wait] [--json] --redis <uri>
 
 Options:
   --input     execution input, as JSON or @path/to/file.json
@@ -28,8 +32,10 @@ Options:
   --timeout   execution time limit in ms
   --json      print the result as JSON instead of a table
   --mysql     keep history in MySQL (or set GRAPH_TASK_MYSQL_URL)
-  --workflows module whose workflows this instance publishes (retry)
+  --workflows module whose workflows this instance publishes (retry, serve)
   --restart   retry every task, not only those that did not succeed
+  --redis     the execution queue's Redis (or set GRAPH_TASK_REDIS_URL): serve, submit
+  --wait      submit: wait for the end and print the result like run
   -h, --help  this text
 
 Exit codes: 0 success, 1 the execution did not succeed, 2 misuse.`
@@ -52,6 +58,8 @@ async function main (argv: string[]): Promise<number> {
       limit: { type: 'string' },
       concurrency: { type: 'string' },
       time: { type: 'string' },
+      redis: { type: 'string' },
+      wait: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false }
     }
   })
@@ -69,6 +77,8 @@ async function main (argv: string[]): Promise<number> {
     case 'retry': return retryCommand(rest, values)
     case 'abandon': return abandonCommand(rest, values)
     case 'stats': return statsCommand(rest, values)
+    case 'serve': return serveCommand(rest, values)
+    case 'submit': return submitCommand(rest, values)
     default: throw new UsageError(`unknown command "${command}"`)
   }
 }

@@ -39,7 +39,8 @@ export async function runCommand (args: string[], flags: CommonFlags): Promise<n
   return result.status === 'success' ? 0 : 1
 }
 
-function summary (result: ExecutionResult): string {
+/** The result table of `run` (also printed by `submit --wait`). */
+export function summary (result: ExecutionResult): string {
   const rows = [['TASK', 'STATUS', 'ATTEMPTS', 'DURATION', 'ERROR']]
   for (const task of Object.values(result.tasks)) {
     rows.push([task.taskId, task.status, String(task.attempts), formatMs(task.duration),

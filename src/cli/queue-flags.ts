@@ -1,0 +1,10 @@
+import type { ExecutionQueueOptions } from '../queue/queue-options.js'
+import { UsageError } from './common.js'
+
+/** The execution queue of `serve` and `submit`: `--redis` or GRAPH_TASK_REDIS_URL, and GRAPH_TASK_QUEUE_PREFIX when set. */
+export function queueOptionsOf (flag: string | undefined): ExecutionQueueOptions {
+  const url = flag ?? process.env.GRAPH_TASK_REDIS_URL
+  if (url === undefined) throw new UsageError('the queue needs Redis: pass --redis redis://host:6379 (or set GRAPH_TASK_REDIS_URL)')
+  const prefix = process.env.GRAPH_TASK_QUEUE_PREFIX
+  return prefix === undefined || prefix === '' ? { connection: url } : { connection: url, prefix }
+}

@@ -1,0 +1,35 @@
+import { ExecutionQueue } from '../queue/execution-queue.js'
+import { parseInput, parsePositiveInt, toJson, UsageError, type CommonFlags } from './common.js'
+import { queueOptionsOf } from './queue-flags.js'
+import { summary } from './run.js'
+
+export interface SubmitFlags extends CommonFlags {
+  redis?: string
+  wait?: boolean
+}
+
+/**
+ * `graph-task submit <workflow-id> [--input ...] [--timeout ms] [--wait] [--json] --redis <uri>`:
+ * queues one execution for the serving instances and prints its id; with `--wait`, waits
+ * for its end and prints the result like `run` (exit 1 when it did not succeed).
+ */
+export async function submitCommand (args: string[], flags: SubmitFlags): Promise<number> {
+  const [workflowId, ...extra] = args
+  if (workflowId === undefined) throw new UsageError('submit needs a workflow id')
+  if (extra.length > 0) throw new UsageError(`unexpected arguments: ${extra.join(' ')}`)
+  const input = await parseInput(flags.input)
+  const timeout = parsePositiveInt('timeout', flags.timeout)
+  const queue = new ExecutionQueue(queueOptionsOf(flags.redis))
+  try {
+    const id = await queue.submit(workflowId, input, timeout === undefined ? {} : { timeout })
+    if (flags.wait !== true) {
+      process.stdout.write(flags.json === true ? toJson({ executionId: id }) + '\n' : `${id}\n`)
+      return 0
+    }
+    const result = await queue.result(id)
+    process.stdout.write((flags.json === true ? toJson(result) : summary(result)) + '\n')
+    return result.status === 'success' ? 0 : 1
+  } finally {
+    await queue.close()
+  }
+}
