@@ -43,6 +43,20 @@ describe('the submitting client reaches executions on other processes', { timeou
     await instance.stop()
   })
 
+  test('an execution cancelled before any instance took it ends cancelled, with no task run', async () => {
+    const prefix = usePrefix()
+    const queue = useQueue(prefix)
+    const dir = await useSideEffectDir()
+    const id = await queue.submit('q-single', { dir })
+    expect(await queue.cancel(id)).toBe(true)
+    const instance = serveInstance(db, prefix)
+    await instance.ready
+    const result = await queue.result(id)
+    expect(result.status).toBe('cancelled')
+    expect(await sideEffects(dir, id, ['only'])).toEqual({ only: 0 })
+    await instance.stop()
+  })
+
   test('lifecycle events of every instance reach one listener, with the shapes of engine.on', async () => {
     const prefix = usePrefix()
     const queue = useQueue(prefix)

@@ -55,6 +55,7 @@ export interface QueueInternals {
 export const queueInternals = new WeakMap<ExecutionQueue, QueueInternals>()
 
 const kBulkChunk = 500
+const kEventsMargin = 60_000
 
 /** The client of the execution queue: submits, waits, cancels and listens; needs no worker threads. */
 export class ExecutionQueue {
@@ -162,8 +163,11 @@ export class ExecutionQueue {
     let ends = this.#ends.get(workflowId)
     if (ends === undefined) {
       ends = loadQueueModules().then(async ({ bullmq }) => {
+        // Read from a moment before now, not from the stream's end when the first read happens
+        // to run: an end between waitUntilReady() and that read would be lost. The margin
+        // covers a Redis clock behind ours; ends seen twice are harmless.
         const events = new bullmq.QueueEvents(this.#names.queueName(workflowId), {
-          connection: redisOptions(this.#options.connection), prefix: this.#options.prefix
+          connection: redisOptions(this.#options.connection), prefix: this.#options.prefix, lastEventId: `${Date.now() - kEventsMargin}-0`
         })
         await events.waitUntilReady()
         return new JobEnds(events)
@@ -211,13 +215,11 @@ export class ExecutionQueue {
   async cancel (id: string): Promise<boolean> {
     const { workflowId, jobId } = await this.#jobOf(id)
     const job = await (await this.#queue(workflowId)).getJob(jobId)
-    if (job !== undefined && job.finishedOn !== undefined && job.finishedOn !== null) return false
-    const redis = await this.#client()
-    // The key first: an instance that takes the job after the message still sees it.
-    await redis.multi()
-      .set(this.#names.cancelKey(id), '1', 'EX', Math.ceil(this.#options.keepFor / 1000))
-      .publish(this.#names.cancelChannel, id)
-      .exec()
+    if (job === undefined || (job.finishedOn !== undefined && job.finishedOn !== null)) return false
+    // In the job's data first, for the instance that takes it later (no read of Redis at each
+    // start); then a message, for the instance that holds it now (see QueueServer#cancel).
+    await job.updateData({ ...job.data, cancelled: true })
+    await (await this.#client()).publish(this.#names.cancelChannel, id)
     return true
   }
 

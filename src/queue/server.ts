@@ -56,6 +56,9 @@ export interface ServeHost {
   off<T extends EngineEventType> (type: T, listener: EngineListener<T>): void
 }
 
+// Cancels heard for executions not running here, kept for one that is about to start.
+const kRecentCancels = 10_000
+
 const kExecutionEvents: EngineEventType[] = ['execution.started', 'execution.completed', 'execution.failed', 'execution.cancelled']
 const kOtherEvents: EngineEventType[] = ['task.started', 'task.completed', 'task.failed', 'task.retrying', 'task.skipped',
   'retry.started', 'retry.succeeded', 'retry.failed', 'retry.abandoned']
@@ -85,6 +88,7 @@ export class QueueServer {
   readonly #workers: Worker[] = []
   readonly #running = new Map<string, ServedExecution>()
   readonly #cancelledByUser = new Set<string>()
+  readonly #recentCancels = new Set<string>()
   readonly #listeners: Array<[EngineEventType, EngineListener<any>]> = []
   #redis: Redis | null = null
   #subscriber: Redis | null = null
@@ -133,7 +137,13 @@ export class QueueServer {
 
   #cancel (id: string): void {
     const exec = this.#running.get(id)
-    if (exec === undefined) return
+    if (exec === undefined) {
+      // Not running here, or taken with its data read before the cancel and not started yet:
+      // remembered a while for #process to see. Every instance hears every cancel, hence the bound.
+      this.#recentCancels.add(id)
+      if (this.#recentCancels.size > kRecentCancels) this.#recentCancels.delete(this.#recentCancels.values().next().value!)
+      return
+    }
     this.#cancelledByUser.add(id)
     this.#host.stop(exec, ErrorCodes.CANCELLED, 'cancelled by ExecutionQueue.cancel()')
   }
@@ -143,15 +153,12 @@ export class QueueServer {
     const scheduled = data.executionId === undefined
     const id = data.executionId ?? scheduledExecutionId(job.id!)
     const { names, options } = this.#queue
-    const redis = this.#redis!
-    const ask = redis.multi()
     if (scheduled) {
+      // Its id -> workflow and job id, for result(), cancel() and getStatus().
       const ttl = Math.ceil(options.keepFor / 1000)
-      ask.set(names.executionKey(id), workflowId, 'EX', ttl, 'NX').set(names.jobKey(id), job.id!, 'EX', ttl, 'NX')
+      await this.#redis!.multi().set(names.executionKey(id), workflowId, 'EX', ttl, 'NX').set(names.jobKey(id), job.id!, 'EX', ttl, 'NX').exec()
     }
-    ask.exists(names.cancelKey(id))
-    const replies = await ask.exec() ?? []
-    const cancelled = replies[replies.length - 1]?.[1] === 1
+    const cancelled = data.cancelled === true || this.#recentCancels.delete(id)
     let reuse: readonly TaskRecord[] = []
     if (job.attemptsStarted > 1) {
       // A redelivery: resume from what the shared history holds.

@@ -17,6 +17,8 @@ export interface JobData {
   timeout?: number
   /** The submitter's W3C trace context, carried for the execution's spans. */
   traceparent?: string
+  /** Set by `cancel(id)`: the instance that takes the job cancels it at once. */
+  cancelled?: boolean
 }
 
 /** Names of everything the queue keeps in Redis, under one prefix and queue name. */
@@ -37,8 +39,6 @@ export class QueueNames {
   executionKey (id: string): string { return `${this.#base}:exec:${id}` }
   /** execution id -> BullMQ job id, for executions a schedule made (their job id is BullMQ's). */
   jobKey (id: string): string { return `${this.#base}:job:${id}` }
-  /** Present once `cancel(id)` was called. */
-  cancelKey (id: string): string { return `${this.#base}:cancel:${id}` }
   /** Schedule name -> workflow id. */
   get schedulesKey (): string { return `${this.#base}:schedules` }
   /** Lifecycle events of every serving instance. */
