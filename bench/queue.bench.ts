@@ -18,6 +18,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { parseArgs } from 'node:util'
+import { Queue, QueueEvents } from 'bullmq'
 import { Redis } from 'ioredis'
 import { Engine, ExecutionQueue } from '../dist/index.js'
 import { createDatabase } from './lib/mysql.js'
@@ -40,6 +41,7 @@ const LATENCY = Number(values.latency)
 const REDIS = process.env.GRAPH_TASK_REDIS_URL ?? 'redis://127.0.0.1:6379'
 const CONCURRENCY = 16
 const kInstance = new URL('./lib/queue-instance.ts', import.meta.url).pathname
+const kRawWorker = new URL('./lib/raw-bullmq-worker.ts', import.meta.url).pathname
 
 const report = new Report('queue', `executions through the queue (BullMQ on Redis) with 1-3 local instances vs execute() in one process: ${QUEUE_TASKS}-task workflows, executions/s`)
 const db = await createDatabase('queue')
@@ -47,11 +49,11 @@ const iterations = iterationsFor(1000, calibrate())
 const children: ChildProcess[] = []
 const queues: ExecutionQueue[] = []
 const prefixes: string[] = []
+const closers: Array<() => Promise<unknown>> = []
 const engine = new Engine({ threads: THREADS, storage: await mysqlStorage(db.uri) })
 
-async function startInstance (prefix: string): Promise<void> {
-  const child = spawn(process.execPath, ['--import', 'tsx', kInstance, db.uri, REDIS, prefix, String(iterations), String(THREADS), String(CONCURRENCY)],
-    { stdio: ['ignore', 'pipe', 'inherit'] })
+async function startInstance (prefix: string, script = kInstance, args = [db.uri, REDIS, prefix, String(iterations), String(THREADS), String(CONCURRENCY)]): Promise<void> {
+  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] })
   children.push(child)
   await new Promise<void>((resolve, reject) => {
     child.stdout!.on('data', chunk => { if (String(chunk).includes('ready')) resolve() })
@@ -69,6 +71,28 @@ async function cluster (k: number): Promise<ExecutionQueue> {
   return queue
 }
 
+/** Plain BullMQ: one worker process whose processor does nothing, fed and awaited like the queue. */
+async function rawBullMQ (): Promise<(n: number) => Promise<number>> {
+  const prefix = `gtbench${randomBytes(3).toString('hex')}`
+  prefixes.push(prefix)
+  await startInstance(prefix, kRawWorker, [REDIS, prefix, 'raw', String(CONCURRENCY)])
+  const url = new URL(REDIS)
+  const connection = { host: url.hostname, port: Number(url.port || 6379), maxRetriesPerRequest: null }
+  const queue = new Queue('raw', { connection, prefix })
+  const events = new QueueEvents('raw', { connection, prefix, lastEventId: `${Date.now() - 60_000}-0` })
+  await events.waitUntilReady()
+  closers.push(() => queue.close(), () => events.close())
+  let waiting = new Set<string>()
+  let done: () => void = () => {}
+  events.on('completed', ({ jobId }) => { if (waiting.delete(jobId) && waiting.size === 0) done() })
+  return async n => timed(async () => {
+    const finished = new Promise<void>(resolve => { done = resolve })
+    const jobs = await queue.addBulk(Array.from({ length: n }, () => ({ name: 'raw', data: { input: 'AA==' } })))
+    waiting = new Set(jobs.map(job => job.id!))
+    await finished
+  })
+}
+
 const check = (results: Array<{ status: string }>): void => {
   if (results.some(r => r.status !== 'success')) throw new Error('an execution failed')
 }
@@ -77,6 +101,8 @@ try {
   for (const wf of queueWorkflows(iterations)) await engine.publishWorkflow(wf)
   const clusters: Record<number, ExecutionQueue> = { 1: await cluster(1), 2: await cluster(2), 3: await cluster(3) }
   const cases: Record<string, () => Promise<number>> = {}
+  const raw = await rawBullMQ()
+  cases['raw bullmq'] = () => raw(counts['queue-noop'])
   for (const [wf, n] of Object.entries(counts)) {
     cases[`${wf} execute`] = () => timed(async () => check(await Promise.all(Array.from({ length: n }, () => engine.execute(wf)))))
     for (const [k, queue] of Object.entries(clusters)) {
@@ -92,10 +118,12 @@ try {
   for (const [wf, n] of Object.entries(counts)) {
     const label = wf === 'queue-noop' ? 'no-op tasks' : '1 ms tasks'
     const baseline = { name: 'execute() in one process', value: eps(`${wf} execute`, n), kind: 'reference' as const }
+    const ceiling = { name: 'plain BullMQ jobs, no-op processor, 1 worker process', value: eps('raw bullmq', counts['queue-noop']) }
     for (const k of [1, 2, 3]) {
-      report.add({ name: `${label}, ${n} executions: queue, ${k} local instance${k > 1 ? 's' : ''}`, value: eps(`${wf} queue ${k}`, n), unit: 'executions/s', baseline })
+      report.add({ name: `${label}, ${n} executions: queue, ${k} local instance${k > 1 ? 's' : ''}`, value: eps(`${wf} queue ${k}`, n), unit: 'executions/s', baseline, ceiling })
     }
   }
+  report.add({ name: `plain BullMQ, ${counts['queue-noop']} no-op jobs, 1 worker process`, value: eps('raw bullmq', counts['queue-noop']), unit: 'jobs/s' })
 
   // Submit-to-start latency on one idle instance: one execution at a time.
   const queue = clusters[1]
@@ -121,6 +149,7 @@ try {
 } finally {
   await engine.close()
   for (const queue of queues) await queue.close()
+  for (const close of closers) await close()
   await Promise.all(children.map(child => new Promise(resolve => { child.once('exit', resolve); child.kill('SIGTERM') })))
   const redis = new Redis(REDIS)
   for (const prefix of prefixes) {
