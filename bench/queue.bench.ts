@@ -118,9 +118,10 @@ try {
   for (const [wf, n] of Object.entries(counts)) {
     const label = wf === 'queue-noop' ? 'no-op tasks' : '1 ms tasks'
     const baseline = { name: 'execute() in one process', value: eps(`${wf} execute`, n), kind: 'reference' as const }
-    const ceiling = { name: 'plain BullMQ jobs, no-op processor, 1 worker process', value: eps('raw bullmq', counts['queue-noop']) }
+    // Plain BullMQ bounds what a queue of no-op executions can do; with 1 ms tasks the cores do.
+    const ceiling = wf === 'queue-noop' ? { ceiling: { name: 'plain BullMQ jobs, no-op processor, 1 worker process', value: eps('raw bullmq', n) } } : {}
     for (const k of [1, 2, 3]) {
-      report.add({ name: `${label}, ${n} executions: queue, ${k} local instance${k > 1 ? 's' : ''}`, value: eps(`${wf} queue ${k}`, n), unit: 'executions/s', baseline, ceiling })
+      report.add({ name: `${label}, ${n} executions: queue, ${k} local instance${k > 1 ? 's' : ''}`, value: eps(`${wf} queue ${k}`, n), unit: 'executions/s', baseline, ...ceiling })
     }
   }
   report.add({ name: `plain BullMQ, ${counts['queue-noop']} no-op jobs, 1 worker process`, value: eps('raw bullmq', counts['queue-noop']), unit: 'jobs/s' })
