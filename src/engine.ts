@@ -174,7 +174,10 @@ export class Engine {
     this.#executionsStarted++
     this.#lifecycle.executionStarted(exec)
     this.#watchers.watch(exec, options.signal, options.timeout)
-    this.#scheduler.start(exec)
+    const { stopWith } = extra
+    // Stopped before anything is sent: a task on an idle worker could otherwise finish first.
+    this.#scheduler.start(exec, stopWith === undefined)
+    if (stopWith !== undefined) this.#scheduler.stop(exec, stopWith.code, stopWith.message)
     return exec
   }
 
@@ -308,7 +311,7 @@ export class Engine {
       storage: this.#storage,
       workflowIds: () => this.#workflows.list().map(w => w.id),
       start: run => this.#start(run.workflowId, undefined, run.timeout === undefined ? {} : { timeout: run.timeout }, {
-        executionId: run.executionId, inputBytes: run.input, traceId: traceIdOf(run.traceparent), prepare: exec => exec.reuseOutputs(run.reuse, run.executionId)
+        executionId: run.executionId, inputBytes: run.input, traceId: traceIdOf(run.traceparent), stopWith: run.stopWith, prepare: exec => exec.reuseOutputs(run.reuse, run.executionId)
       }),
       stop: (exec, code, message) => this.#scheduler.stop(exec as Execution, code, message),
       result: id => this.#history.result(id),
@@ -379,4 +382,6 @@ interface StartExtra {
   inputBytes?: Uint8Array
   executionId?: string
   traceId?: string
+  /** Ends the execution with this error before any task is sent. */
+  stopWith?: { code: string, message: string }
 }

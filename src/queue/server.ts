@@ -37,6 +37,8 @@ export interface QueuedRun {
   /** Task records of earlier deliveries: those that succeeded are not run again. */
   reuse: readonly TaskRecord[]
   traceparent?: string
+  /** Ends it before any task runs: cancelled before it started, or past the redelivery limit. */
+  stopWith?: { code: string, message: string }
 }
 
 /** What the engine lends its server. */
@@ -172,23 +174,26 @@ export class QueueServer {
         await this.#host.adoptCase(id)
       }
     }
+    const stopWith = cancelled
+      ? { code: ErrorCodes.CANCELLED, message: 'cancelled by ExecutionQueue.cancel()' }
+      : job.stalledCounter > this.#options.maxRedeliveries
+        ? { code: ErrorCodes.EXECUTION_REDELIVERY_LIMIT, message: `execution ${id} was redelivered ${job.stalledCounter} times (maxRedeliveries ${this.#options.maxRedeliveries}): the instances running it kept dying` }
+        : undefined
+    if (cancelled) this.#cancelledByUser.add(id)
     let exec: ServedExecution
     try {
       exec = this.#host.start({
         executionId: id, workflowId, input: Buffer.from(data.input, 'base64'), reuse,
         ...(data.timeout === undefined ? {} : { timeout: data.timeout }),
-        ...(data.traceparent === undefined ? {} : { traceparent: data.traceparent })
+        ...(data.traceparent === undefined ? {} : { traceparent: data.traceparent }),
+        ...(stopWith === undefined ? {} : { stopWith })
       })
     } catch (err) {
+      this.#cancelledByUser.delete(id)
       if ((err as { code?: string }).code === ErrorCodes.ENGINE_CLOSED) return this.#handBack(job, token)
       throw err
     }
     this.#running.set(id, exec)
-    if (cancelled) this.#cancel(id)
-    else if (job.stalledCounter > this.#options.maxRedeliveries) {
-      this.#host.stop(exec, ErrorCodes.EXECUTION_REDELIVERY_LIMIT,
-        `execution ${id} was redelivered ${job.stalledCounter} times (maxRedeliveries ${this.#options.maxRedeliveries}): the instances running it kept dying`)
-    }
     const result = await exec.done
     this.#running.delete(id)
     const byUser = this.#cancelledByUser.delete(id)

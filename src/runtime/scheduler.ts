@@ -94,13 +94,14 @@ export class Scheduler implements PoolListener, GateListener, RetryListener {
   }
 
   /** Starts an execution: its roots become ready (or, on resume, the tasks whose deps are done). */
-  start (exec: Execution): void {
+  /** `dispatch: false` sends nothing yet: the caller stops the execution right after (a queued execution cancelled before it started). */
+  start (exec: Execution, dispatch = true): void {
     this.#pendingTasks += exec.plan.size - exec.settled
     exec.readyRoots(exec.startedAt)
     this.#readyTotal += exec.readyLength
     this.#enqueue(exec)
     this.#maybeFinish(exec)
-    this.pump()
+    if (dispatch) this.pump()
   }
 
   stats (): SchedulerStats {
