@@ -28,5 +28,5 @@ export type {
 // Running on many machines: the execution queue (issue 13)
 export { ExecutionQueue } from './queue/execution-queue.js'
 export { QueueError } from './errors.js'
-export type { BulkItem, QueuedExecutionStatus, ScheduleInfo } from './queue/execution-queue.js'
+export type { BulkItem, QueuedExecutionStatus, ScheduleInfo } from './queue/types.js'
 export type { ExecutionQueueOptions, SubmitOptions, ScheduleOptions, ServeOptions, RedisConnection } from './queue/queue-options.js'

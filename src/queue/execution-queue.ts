@@ -17,32 +17,15 @@ import { ErrorCodes, NotFoundError, QueueError } from '../errors.js'
 import { serialiseInput } from '../execute-options.js'
 import type { EngineEventType, EngineListener } from '../event-bus.js'
 import { newExecutionId } from '../ids.js'
-import type { ExecutionResult, ExecutionStatus } from '../types.js'
+import type { ExecutionResult } from '../types.js'
 import { loadQueueModules, type QueueModules } from './load.js'
 import {
   checkScheduleOptions, checkSubmitOptions, redisOptions, resolveQueueOptions,
   type ExecutionQueueOptions, type ResolvedQueueOptions, type ScheduleOptions, type SubmitOptions
 } from './queue-options.js'
 import { JobEnds, RemoteEvents, type JobEnd } from './redis-events.js'
+import type { BulkItem, QueuedExecutionStatus, ScheduleInfo } from './types.js'
 import { QueueNames, decodeValue, isExecutionId, type JobData } from './wire.js'
-
-/** One execution of `submitBulk`. */
-export interface BulkItem { workflowId: string, input?: unknown, options?: SubmitOptions }
-
-/** Where an execution stands in the queue. */
-export interface QueuedExecutionStatus {
-  executionId: string
-  workflowId: string
-  /** BullMQ's state of its job: waiting (no instance took it yet), delayed, prioritized, active, completed, failed. */
-  state: string
-  /** Times an instance took it (more than 1 after a crash or a hand-back). */
-  deliveries: number
-  /** The execution's status once its job completed. */
-  status?: ExecutionStatus
-}
-
-/** A schedule as `schedules()` lists it. */
-export interface ScheduleInfo { name: string, workflowId: string, every?: number, cron?: string, next?: number }
 
 /** What `engine.serve` needs from a queue; not exported from the package. */
 export interface QueueInternals {
