@@ -39,4 +39,17 @@ describe('executions spread over instances through the queue', { timeout: 60_000
     expect(await queue.getStatus(id)).toMatchObject({ executionId: id, workflowId: 'not-served-anywhere', state: 'waiting', deliveries: 0 })
     await instance.stop()
   })
+
+  test("the submitter's traceparent travels with the job: the execution's spans take its trace id", async () => {
+    const prefix = usePrefix()
+    const queue = useQueue(prefix)
+    const instance = serveInstance(db, prefix)
+    await instance.ready
+    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736'
+    const id = await queue.submit('q-single', {}, { traceparent: `00-${traceId}-00f067aa0ba902b7-01` })
+    expect((await queue.result(id)).status).toBe('success')
+    await expect.poll(async () => db.query('SELECT DISTINCT trace_id AS t FROM gt_spans WHERE execution_id = ?', [id]), { timeout: 10_000 })
+      .toEqual([{ t: traceId }])
+    await instance.stop()
+  })
 })
