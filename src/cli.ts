@@ -15,6 +15,8 @@ import { commandHelp, findCommand, parseCommandFlags, UsageError, type Command }
 import { runCommand } from './cli/run.js'
 import { benchCommand } from './cli/bench.js'
 import { consoleCommand } from './cli/console.js'
+import { serveCommand } from './cli/serve.js'
+import { submitCommand } from './cli/submit.js'
 import { dbMigrateCommand, dbPurgeCommand, dbStatsCommand } from './cli/db.js'
 import { abandonCommand, executionsCommand, retryCommand, showCommand, statsCommand } from './cli/history.js'
 
@@ -29,7 +31,9 @@ const kCommands: readonly Command[] = [
   retryCommand,
   abandonCommand,
   statsCommand,
-  consoleCommand
+  consoleCommand,
+  serveCommand,
+  submitCommand
 ]
 
 function help (): string {

@@ -32,6 +32,9 @@ import { checkManualRetryOptions, RetryManager, type ManualRetryOptions } from '
 import type { FailedExecution, RetryQuery, RetryRecord, RetryStatistics } from './types.js'
 import { serveConsole, type ConsoleServer } from './console/server.js'
 import type { ServeConsoleOptions } from './console/options.js'
+import type { ExecutionQueue } from './queue/execution-queue.js'
+import type { ServeOptions } from './queue/queue-options.js'
+import { serveQueue, type QueueServer } from './queue/server.js'
 
 /**
  * Runs DAG workflows of CPU-heavy tasks on a pool of worker threads.
@@ -61,6 +64,7 @@ export class Engine {
   #executionsStarted = 0
   #closed = false
   #closing: Promise<void> | null = null
+  #server: QueueServer | null = null
 
   /**
    * @throws {InvalidOptionsError} naming the option that is wrong
@@ -193,11 +197,11 @@ export class Engine {
    * graph-task's own queue, not listed in the index.
    */
   [kExecuteUnder] (traceparent: string, workflowId: string, input?: unknown, options: ExecuteOptions = {}): Execution {
-    return this.#start(workflowId, input, options, undefined, undefined, undefined, parseTraceparent(traceparent))
+    return this.#start(workflowId, input, options, { parent: parseTraceparent(traceparent) })
   }
 
-  #start (workflowId: string, input: unknown, options: ExecuteOptions, retryOf?: string,
-    prepare?: (exec: Execution) => void, inputBytes?: Uint8Array, parent?: SpanParent): Execution {
+  #start (workflowId: string, input: unknown, options: ExecuteOptions, extra: StartExtra = {}): Execution {
+    const { retryOf, prepare, inputBytes, stopWith } = extra
     if (this.#closed) throw new EngineClosedError()
     const plan = this.#workflows.plan(workflowId)
     const bytes = inputBytes ?? serialiseInput(workflowId, input)
@@ -208,8 +212,8 @@ export class Engine {
     // Refused now, before anything runs, rather than an execution that storage cannot keep.
     if (inputBytes === undefined) this.#recorder.checkValueSize(bytes.length, `the input of workflow "${workflowId}"`)
     const time = now()
-    const root = this.#otel.root(workflowId, plan.workflow.version, time, parent)
-    const exec = new Execution(newExecutionId(), plan, bytes, {
+    const root = this.#otel.root(workflowId, plan.workflow.version, time, extra.parent)
+    const exec = new Execution(extra.executionId ?? newExecutionId(), plan, bytes, {
       instanceId: this.#instanceId,
       storeOutputs: this.#options.storeOutputs,
       gated: this.#options.durability === 'task',
@@ -224,9 +228,11 @@ export class Engine {
     this.#history.started(exec)
     this.#executionsStarted++
     this.#lifecycle.executionStarted(exec, root)
-    this.#scheduler.start(exec, options.signal?.aborted === true)
+    this.#scheduler.start(exec, stopWith !== undefined || options.signal?.aborted === true)
     // An aborted signal stops the held execution here, before any of its tasks is sent.
     this.#watchers.watch(exec, options.signal, options.timeout)
+    // A queued execution cancelled before it started ends here, before any task is sent.
+    if (stopWith !== undefined) this.#scheduler.stop(exec, stopWith.code, stopWith.message)
     return exec
   }
 
@@ -313,7 +319,7 @@ export class Engine {
     const launch = await retries.claim(executionId, checked, id => this.#workflows.planOf(id))
     let exec: Execution
     try {
-      exec = this.#start(launch.record.workflowId, undefined, {}, launch.record.executionId, launch.prepare, launch.input)
+      exec = this.#start(launch.record.workflowId, undefined, {}, { retryOf: launch.record.executionId, prepare: launch.prepare, inputBytes: launch.input })
     } catch (err) {
       retries.release(launch)
       throw err
@@ -346,6 +352,32 @@ export class Engine {
   off<T extends EngineEventType> (type: T, listener: EngineListener<T>): this {
     this.#events.off(type, listener)
     return this
+  }
+
+  /**
+   * Takes executions of the workflows published here from an execution queue (issue 13),
+   * up to `concurrency` at once per workflow, until `close()`: then it takes no more, and
+   * the executions it holds finish, or, cancelled by close, go back to the queue to be
+   * resumed by another instance. A redelivered execution resumes from the shared history.
+   * @throws {QueueError} STORAGE_NOT_SHARED on MemoryStorage; QUEUE_UNAVAILABLE without bullmq and ioredis installed
+   */
+  async serve (queue: ExecutionQueue, options: ServeOptions = {}): Promise<void> {
+    if (this.#closed) throw new EngineClosedError()
+    if (this.#server !== null) throw new InvalidOptionsError('this engine serves a queue already: serve() once per engine')
+    this.#server = await serveQueue(queue, options, {
+      logger: this.#logger,
+      storage: this.#storage,
+      workflowIds: () => this.#workflows.list().map(w => w.id),
+      start: run => this.#start(run.workflowId, undefined, run.timeout === undefined ? {} : { timeout: run.timeout }, {
+        executionId: run.executionId, inputBytes: run.input, parent: run.traceparent === undefined ? undefined : parseTraceparent(run.traceparent), stopWith: run.stopWith, prepare: exec => exec.reuseOutputs(run.reuse, run.executionId)
+      }),
+      stop: (exec, code, message) => this.#scheduler.stop(exec as Execution, code, message),
+      result: id => this.#history.result(id),
+      adoptCase: async id => { await this.#retries?.adopt(id) },
+      flush: () => this.flush(),
+      on: (type, listener) => this.#events.on(type, listener),
+      off: (type, listener) => this.#events.off(type, listener)
+    })
   }
 
   /** Writes everything recorded so far to storage. */
@@ -395,16 +427,29 @@ export class Engine {
   async #close (options: CloseOptions): Promise<void> {
     this.#closed = true
     this.#otel.close()
+    this.#server?.stopTaking()
     await Promise.all([...this.#consoles].map(c => c.close()))
     if (options.cancel === true) this.#cancelAll('cancelled by close({ cancel: true })')
     await shutDown({
       running: this.#history.liveExecutions().map(e => e.done),
       cancelAll: why => this.#cancelAll(why),
       recorder: this.#recorder,
-      // Storage closes after the instance row is removed through it, not alongside.
-      stoppers: [async () => { await this.#retries?.close(); await this.#storage.close() }, () => this.#scheduler.close()],
+      // Storage closes after the queue and the instance row are done with it, not alongside.
+      stoppers: [async () => { await this.#server?.close(); await this.#retries?.close(); await this.#storage.close() }, () => this.#scheduler.close()],
       logger: this.#logger,
       closeTimeout: this.#options.closeTimeout
     })
   }
+}
+
+/** What a start adds to `execute`'s arguments: a retry's link and reused outputs, a queued execution's id. */
+interface StartExtra {
+  retryOf?: string
+  prepare?: (exec: Execution) => void
+  inputBytes?: Uint8Array
+  executionId?: string
+  /** The span (from a queued job's traceparent) the execution's span is a child of. */
+  parent?: SpanParent
+  /** Ends the execution with this error before any task is sent. */
+  stopWith?: { code: string, message: string }
 }

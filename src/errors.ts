@@ -66,7 +66,18 @@ export const ErrorCodes = Object.freeze({
   /** `bench --compare` names a baseline that does not exist or cannot be read. */
   BENCH_BASELINE_INVALID: 'BENCH_BASELINE_INVALID',
   /** An execution measured by `bench` did not succeed. */
-  BENCH_EXECUTION_FAILED: 'BENCH_EXECUTION_FAILED'
+  BENCH_EXECUTION_FAILED: 'BENCH_EXECUTION_FAILED',
+  // Queue across machines (issue 13)
+  /** An optional package the queue needs (bullmq, ioredis) is not installed. */
+  QUEUE_UNAVAILABLE: 'QUEUE_UNAVAILABLE',
+  /** `engine.serve()` on storage that other instances cannot see (MemoryStorage). */
+  STORAGE_NOT_SHARED: 'STORAGE_NOT_SHARED',
+  /** The execution was redelivered more often than `maxRedeliveries` (its instances kept dying). */
+  EXECUTION_REDELIVERY_LIMIT: 'EXECUTION_REDELIVERY_LIMIT',
+  /** An execution id already submitted for another workflow. */
+  EXECUTION_ID_CONFLICT: 'EXECUTION_ID_CONFLICT',
+  /** BullMQ failed the job itself (a processor error, stalled past BullMQ's own limit). */
+  QUEUE_JOB_FAILED: 'QUEUE_JOB_FAILED'
 } as const)
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes]
@@ -171,6 +182,14 @@ export class RetryError extends EngineError {
   constructor (code: typeof ErrorCodes.RETRY_NOT_ALLOWED | typeof ErrorCodes.RETRY_CONFLICT | typeof ErrorCodes.DEFINITION_CHANGED, message: string) {
     super(code, message)
     this.name = 'RetryError'
+  }
+}
+
+/** The execution queue refused a call or could not run; `code` says why (issue 13). */
+export class QueueError extends EngineError {
+  constructor (code: string, message: string, options?: { cause?: unknown }) {
+    super(code, message, options)
+    this.name = 'QueueError'
   }
 }
 

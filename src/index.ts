@@ -59,3 +59,8 @@ export { BenchError } from './errors.js'
 export type { Suite, SuiteDefinition, SuiteEntry, BenchSettings, BenchCase } from './bench/suite.js'
 export type { CompareOptions, CaseComparison } from './bench/compare.js'
 export type { BenchRun, BenchEnvironment, CaseResult, LatencyStats, ThroughputPoint, TaskTiming } from './bench/results.js'
+// Running on many machines: the execution queue (issue 13)
+export { ExecutionQueue } from './queue/execution-queue.js'
+export { QueueError } from './errors.js'
+export type { BulkItem, QueuedExecutionStatus, ScheduleInfo } from './queue/types.js'
+export type { ExecutionQueueOptions, SubmitOptions, ScheduleOptions, ServeOptions, RedisConnection } from './queue/queue-options.js'

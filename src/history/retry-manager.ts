@@ -210,6 +210,18 @@ export class RetryManager {
     }
   }
 
+  /**
+   * Claims the open case of an execution that runs again under its own id (redelivered
+   * by the execution queue after its instance died or handed it back), so that this
+   * run's outcome closes the case (recovered) or reopens it. No case: nothing to do.
+   */
+  async adopt (executionId: string): Promise<void> {
+    const record = await this.#storage.getRetryRecord(executionId)
+    if (record === undefined || record.status !== 'pending') return
+    if (!await this.#storage.claimRetry(executionId, this.#options.instanceId, now())) return
+    this.#running.set(executionId, { ...record, status: 'retrying', claimedBy: this.#options.instanceId, manualAttempts: record.manualAttempts + 1 })
+  }
+
   /** Gives a claim back when the retry could not start (fenced by the claim's count of attempts). */
   release (launch: RetryLaunch): void {
     const record = { ...launch.record, status: 'pending' as const, updatedAt: now() }

@@ -279,7 +279,7 @@ export class Execution implements TaskSource {
    * final state is cancelled. Returns those tasks.
    */
   stop (code: string, message: string, at: number): number[] {
-    this.#status = code === ErrorCodes.EXECUTION_TIMEOUT ? 'failed' : 'cancelled'
+    this.#status = code === ErrorCodes.EXECUTION_TIMEOUT || code === ErrorCodes.EXECUTION_REDELIVERY_LIMIT ? 'failed' : 'cancelled'
     const error = { code, message }
     this.#error = error
     this.#ready.clear()

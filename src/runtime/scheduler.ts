@@ -104,11 +104,12 @@ export class Scheduler implements PoolListener, GateListener, RetryListener {
     return this.#pool.validateHandlers(specs)
   }
 
-  /** Starts an execution: its roots become ready (or, on resume, the tasks whose deps are done). */
   /**
+   * Starts an execution: its roots become ready (or, on resume, the tasks whose deps are done).
    * Accounts `exec`'s tasks and dispatches its roots. `held`: nothing is dispatched,
-   * for an execution stopped before it starts (a signal aborted already): a task sent
-   * now could finish in its worker before the stop reads the slot.
+   * for an execution stopped before it starts (a signal aborted already, a queued one
+   * cancelled before it started): a task sent now could finish in its worker before
+   * the stop reads the slot.
    */
   start (exec: Execution, held = false): void {
     this.#pendingTasks += exec.plan.size - exec.settled

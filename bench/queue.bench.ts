@@ -1,0 +1,162 @@
+/**
+ * Scenario queue (issue 13): what going through the execution queue (BullMQ on Redis)
+ * costs per execution, against `engine.execute()` in one process.
+ *
+ *   execute() in one process   the baseline: one engine, MySQL storage, every execution
+ *                              submitted at once, results back
+ *   queue, k local instances   one submitter (submitBulk, then result() of each) and k
+ *                              serving processes (engine.serve, MySQL storage), all on this
+ *                              machine: each execution is a BullMQ job (added, taken, its
+ *                              result stored and announced) plus the same engine work
+ *
+ * Workflows: 10 tasks layered 2 wide, no-op tasks and 1 ms fixed-work tasks. executions/s,
+ * from the first submit to the last result. Then the submit-to-start latency: executions
+ * submitted one after another to one idle instance, from `submit()` to the instance's
+ * `execution.started` (both clocks are this machine's), p50 and p99.
+ *   npx tsx bench/queue.bench.ts [--rounds 3] [--noop 300] [--work 60] [--latency 100]
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { parseArgs } from 'node:util'
+import { Queue, QueueEvents } from 'bullmq'
+import { Redis } from 'ioredis'
+import { Engine, ExecutionQueue } from '../dist/index.js'
+import { createDatabase } from './lib/mysql.js'
+import { QUEUE_TASKS, queueWorkflows } from './lib/queue-workflows.js'
+import { interleave, median, Report, THREADS, timed } from './lib/report.js'
+import { mysqlStorage } from './lib/storage.js'
+import { calibrate, iterationsFor } from './lib/work.js'
+
+const { values } = parseArgs({
+  options: {
+    rounds: { type: 'string', default: '3' },
+    noop: { type: 'string', default: '300' },
+    work: { type: 'string', default: '60' },
+    latency: { type: 'string', default: '100' }
+  }
+})
+const rounds = Number(values.rounds)
+const counts: Record<string, number> = { 'queue-noop': Number(values.noop), 'queue-1ms': Number(values.work) }
+const LATENCY = Number(values.latency)
+const REDIS = process.env.GRAPH_TASK_REDIS_URL ?? 'redis://127.0.0.1:6379'
+const CONCURRENCY = 16
+const kInstance = new URL('./lib/queue-instance.ts', import.meta.url).pathname
+const kRawWorker = new URL('./lib/raw-bullmq-worker.ts', import.meta.url).pathname
+
+const report = new Report('queue', `executions through the queue (BullMQ on Redis) with 1-3 local instances vs execute() in one process: ${QUEUE_TASKS}-task workflows, executions/s`)
+const db = await createDatabase('queue')
+const iterations = iterationsFor(1000, calibrate())
+const children: ChildProcess[] = []
+const queues: ExecutionQueue[] = []
+const prefixes: string[] = []
+const closers: Array<() => Promise<unknown>> = []
+const engine = new Engine({ threads: THREADS, storage: await mysqlStorage(db.uri) })
+
+async function startInstance (prefix: string, script = kInstance, args = [db.uri, REDIS, prefix, String(iterations), String(THREADS), String(CONCURRENCY)]): Promise<void> {
+  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] })
+  children.push(child)
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.on('data', chunk => { if (String(chunk).includes('ready')) resolve() })
+    child.on('exit', code => reject(new Error(`a queue instance exited with ${code}`)))
+  })
+}
+
+/** A queue served by `k` instances on a prefix of its own. */
+async function cluster (k: number): Promise<ExecutionQueue> {
+  const prefix = `gtbench${randomBytes(3).toString('hex')}`
+  prefixes.push(prefix)
+  for (let i = 0; i < k; i++) await startInstance(prefix)
+  const queue = new ExecutionQueue({ connection: REDIS, prefix })
+  queues.push(queue)
+  return queue
+}
+
+/** Plain BullMQ: one worker process whose processor does nothing, fed and awaited like the queue. */
+async function rawBullMQ (): Promise<(n: number) => Promise<number>> {
+  const prefix = `gtbench${randomBytes(3).toString('hex')}`
+  prefixes.push(prefix)
+  await startInstance(prefix, kRawWorker, [REDIS, prefix, 'raw', String(CONCURRENCY)])
+  const url = new URL(REDIS)
+  const connection = { host: url.hostname, port: Number(url.port || 6379), maxRetriesPerRequest: null }
+  const queue = new Queue('raw', { connection, prefix })
+  const events = new QueueEvents('raw', { connection, prefix, lastEventId: `${Date.now() - 60_000}-0` })
+  await events.waitUntilReady()
+  closers.push(() => queue.close(), () => events.close())
+  let waiting = new Set<string>()
+  let done: () => void = () => {}
+  events.on('completed', ({ jobId }) => { if (waiting.delete(jobId) && waiting.size === 0) done() })
+  return async n => timed(async () => {
+    const finished = new Promise<void>(resolve => { done = resolve })
+    const jobs = await queue.addBulk(Array.from({ length: n }, () => ({ name: 'raw', data: { input: 'AA==' } })))
+    waiting = new Set(jobs.map(job => job.id!))
+    await finished
+  })
+}
+
+const check = (results: Array<{ status: string }>): void => {
+  if (results.some(r => r.status !== 'success')) throw new Error('an execution failed')
+}
+
+try {
+  for (const wf of queueWorkflows(iterations)) await engine.publishWorkflow(wf)
+  const clusters: Record<number, ExecutionQueue> = { 1: await cluster(1), 2: await cluster(2), 3: await cluster(3) }
+  const cases: Record<string, () => Promise<number>> = {}
+  const raw = await rawBullMQ()
+  cases['raw bullmq'] = () => raw(counts['queue-noop'])
+  for (const [wf, n] of Object.entries(counts)) {
+    cases[`${wf} execute`] = () => timed(async () => check(await Promise.all(Array.from({ length: n }, () => engine.execute(wf)))))
+    for (const [k, queue] of Object.entries(clusters)) {
+      cases[`${wf} queue ${k}`] = () => timed(async () => {
+        const ids = await queue.submitBulk(Array.from({ length: n }, () => ({ workflowId: wf })))
+        check(await Promise.all(ids.map(id => queue.result(id))))
+      })
+    }
+  }
+  await interleave(cases, 1)
+  const samples = await interleave(cases, rounds)
+  const eps = (key: string, n: number): number => n / median(samples[key]) * 1000
+  for (const [wf, n] of Object.entries(counts)) {
+    const label = wf === 'queue-noop' ? 'no-op tasks' : '1 ms tasks'
+    const baseline = { name: 'execute() in one process', value: eps(`${wf} execute`, n), kind: 'reference' as const }
+    // Plain BullMQ bounds what a queue of no-op executions can do; with 1 ms tasks the cores do.
+    const ceiling = wf === 'queue-noop' ? { ceiling: { name: 'plain BullMQ jobs, no-op processor, 1 worker process', value: eps('raw bullmq', n) } } : {}
+    for (const k of [1, 2, 3]) {
+      report.add({ name: `${label}, ${n} executions: queue, ${k} local instance${k > 1 ? 's' : ''}`, value: eps(`${wf} queue ${k}`, n), unit: 'executions/s', baseline, ...ceiling })
+    }
+  }
+  report.add({ name: `plain BullMQ, ${counts['queue-noop']} no-op jobs, 1 worker process`, value: eps('raw bullmq', counts['queue-noop']), unit: 'jobs/s' })
+
+  // Submit-to-start latency on one idle instance: one execution at a time.
+  const queue = clusters[1]
+  const started = new Map<string, number>()
+  await queue.on('execution.started', event => { started.set(event.executionId, event.time) })
+  const latencies: number[] = []
+  for (let i = 0; i < LATENCY; i++) {
+    const at = Date.now()
+    const id = await queue.submit('queue-noop')
+    await queue.result(id)
+    while (!started.has(id)) await new Promise(resolve => setImmediate(resolve))
+    latencies.push(started.get(id)! - at)
+  }
+  latencies.sort((a, b) => a - b)
+  const pct = (p: number): number => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))]
+  report.add({ name: `submit to start, one idle instance: p50`, value: pct(0.5), unit: 'ms' })
+  report.add({ name: `submit to start, one idle instance: p99`, value: pct(0.99), unit: 'ms' })
+
+  report.note(`every engine: ${THREADS} worker threads, MySQL storage (durability 'batched'); instances serve with concurrency ${CONCURRENCY}; all processes share this machine's ${THREADS} cores, so more instances add no cores here`)
+  report.note(`medians of ${rounds} interleaved rounds after one warm-up round; the clock stops when every result is back (history may still be in flight to MySQL, for both)`)
+  for (const [name, v] of Object.entries(samples)) report.detail(`${name}: ${v.map(x => x.toFixed(1)).join(', ')} ms`)
+  report.write()
+} finally {
+  await engine.close()
+  for (const queue of queues) await queue.close()
+  for (const close of closers) await close()
+  await Promise.all(children.map(child => new Promise(resolve => { child.once('exit', resolve); child.kill('SIGTERM') })))
+  const redis = new Redis(REDIS)
+  for (const prefix of prefixes) {
+    const keys = await redis.keys(`${prefix}:*`)
+    if (keys.length > 0) await redis.del(...keys)
+  }
+  await redis.quit()
+  await db.drop()
+}

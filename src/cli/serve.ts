@@ -1,0 +1,82 @@
+import { Engine } from '../engine.js'
+import { ExecutionQueue } from '../queue/execution-queue.js'
+import { isTypeScriptFile } from '../runtime/typescript.js'
+import type { Workflow } from '../workflow/builder.js'
+import { usage, type Command } from './command.js'
+import { kStorageFlags, parsePositiveInt, type CommonFlags } from './common.js'
+import { kRedisFlag, queueOptionsOf } from './queue-flags.js'
+import { openStorage } from './storage.js'
+import { hasTypeScriptHandlers, loadWorkflows } from './workflow-module.js'
+
+export interface ServeFlags extends CommonFlags {
+  workflows?: string[]
+  redis?: string
+  concurrency?: string
+  typescript?: boolean
+}
+
+/**
+ * `graph-task serve --workflows <module> --mysql <uri> --redis <uri> [--concurrency N]`:
+ * an instance that runs the queued executions of the module's workflows until SIGINT or
+ * SIGTERM; then it takes no more, and finishes what it holds (a second signal hands it back).
+ */
+export const serveCommand: Command = {
+  name: 'serve',
+  args: '',
+  summary: 'Runs the queued executions of the given workflows on this machine until Ctrl-C.',
+  flags: {
+    workflows: { type: 'string', multiple: true, value: 'module', help: 'module whose workflows this instance serves (repeatable)' },
+    ...kStorageFlags,
+    ...kRedisFlag,
+    concurrency: { type: 'string', value: 'n', help: 'executions of each workflow run at once (default 4)' },
+    threads: { type: 'string', value: 'n', help: 'worker threads (default: available parallelism)' },
+    typescript: { type: 'boolean', help: 'load TypeScript modules and handlers through tsx (on when a module or a handler is .ts/.mts/.cts)' }
+  },
+  run: (args, flags) => serve(args, flags as ServeFlags)
+}
+
+async function serve (args: string[], flags: ServeFlags): Promise<number> {
+  if (args.length > 0) throw usage('serve', `unexpected arguments: ${args.join(' ')}`)
+  if (flags.workflows === undefined || flags.workflows.length === 0) throw usage('serve', 'serve needs --workflows <module> (repeat for several)')
+  const concurrency = parsePositiveInt('concurrency', flags.concurrency) ?? 4
+  const threads = parsePositiveInt('threads', flags.threads)
+  const workflows: Workflow[] = []
+  let typescript = flags.typescript === true
+  for (const path of flags.workflows) {
+    for (const { workflow } of await loadWorkflows('serve', path, typescript)) {
+      workflows.push(workflow)
+      typescript ||= isTypeScriptFile(path) || hasTypeScriptHandlers(workflow)
+    }
+  }
+  const storage = await openStorage(flags.mysql)
+  if (storage === undefined) throw usage('serve', 'serve needs the shared history: pass --mysql <uri> (or set GRAPH_TASK_MYSQL_URL)')
+  const queue = new ExecutionQueue(queueOptionsOf(flags.redis))
+  const engine = new Engine({ threads, storage, typescript })
+  try {
+    for (const workflow of workflows) await engine.publishWorkflow(workflow)
+    await engine.serve(queue, { concurrency })
+  } catch (err) {
+    await engine.close()
+    await queue.close()
+    throw err
+  }
+  const ids = engine.listWorkflows().map(w => w.id).join(', ')
+  process.stderr.write(`graph-task: instance ${engine.instanceId} serves ${ids}; Ctrl-C to stop\n`)
+  await new Promise<void>(resolve => {
+    const stop = (): void => {
+      process.off('SIGINT', stop)
+      process.off('SIGTERM', stop)
+      // A second signal cancels what is still running: handed back to the queue, resumed elsewhere.
+      const again = (): void => { void engine.close({ cancel: true }) }
+      process.once('SIGINT', again)
+      process.once('SIGTERM', again)
+      process.stderr.write('graph-task: closing; running executions finish (signal again to hand them back)\n')
+      resolve()
+    }
+    process.once('SIGINT', stop)
+    process.once('SIGTERM', stop)
+  })
+  await engine.close()
+  await queue.close()
+  return 0
+}

@@ -1,0 +1,287 @@
+/**
+ * Executions spread over many instances through BullMQ on Redis.
+ *
+ *   submitters                     Redis                            instances (engine.serve)
+ *   ──────────                     ─────                            ────────────────────────
+ *   queue.submit ──▶ one BullMQ queue per workflow, job id = execution id ──▶ Worker ──▶ engine
+ *   queue.result ◀── QueueEvents (job completed: the result as its return value) ◀──┘
+ *   queue.on     ◀── pub/sub channel of lifecycle events ◀─────────── every instance's engine.on
+ *   queue.cancel ──▶ cancel key + pub/sub message ──────────────────▶ the instance running it
+ *
+ * The history stays in the shared MySQL storage of the instances; Redis holds the
+ * jobs, their results for `keepFor`, and the id -> workflow map.
+ */
+import type { Queue } from 'bullmq'
+import type { Redis } from 'ioredis'
+import { ErrorCodes, NotFoundError, QueueError } from '../errors.js'
+import { serialiseInput } from '../execute-options.js'
+import type { EngineEventType, EngineListener } from '../event-bus.js'
+import { newExecutionId } from '../ids.js'
+import type { ExecutionResult } from '../types.js'
+import { loadQueueModules, type QueueModules } from './load.js'
+import {
+  checkScheduleOptions, checkSubmitOptions, redisOptions, resolveQueueOptions,
+  type ExecutionQueueOptions, type ResolvedQueueOptions, type ScheduleOptions, type SubmitOptions
+} from './queue-options.js'
+import { JobEnds, RemoteEvents, type JobEnd } from './redis-events.js'
+import type { BulkItem, QueuedExecutionStatus, ScheduleInfo } from './types.js'
+import { QueueNames, decodeValue, isExecutionId, type JobData } from './wire.js'
+
+/** What `engine.serve` needs from a queue; not exported from the package. */
+export interface QueueInternals {
+  options: ResolvedQueueOptions
+  names: QueueNames
+  modules: () => Promise<QueueModules>
+  redis: () => Promise<Redis>
+}
+
+export const queueInternals = new WeakMap<ExecutionQueue, QueueInternals>()
+
+const kBulkChunk = 500
+const kEventsMargin = 60_000
+
+/** The client of the execution queue: submits, waits, cancels and listens; needs no worker threads. */
+export class ExecutionQueue {
+  readonly #options: ResolvedQueueOptions
+  readonly #names: QueueNames
+  readonly #queues = new Map<string, Promise<Queue>>()
+  readonly #ends = new Map<string, Promise<JobEnds>>()
+  readonly #events: RemoteEvents
+  #redis: Promise<Redis> | null = null
+  #closed = false
+
+  /** @throws {InvalidOptionsError} naming the option that is wrong */
+  constructor (options: ExecutionQueueOptions) {
+    this.#options = resolveQueueOptions(options)
+    this.#names = new QueueNames(this.#options.prefix, this.#options.name)
+    redisOptions(this.#options.connection)
+    this.#events = new RemoteEvents(this.#names.eventsChannel, () => this.#connect(), () => {})
+    queueInternals.set(this, { options: this.#options, names: this.#names, modules: loadQueueModules, redis: () => this.#client() })
+  }
+
+  async #connect (): Promise<Redis> {
+    const { Redis } = await loadQueueModules()
+    return new Redis(redisOptions(this.#options.connection))
+  }
+
+  #client (): Promise<Redis> {
+    if (this.#closed) return Promise.reject(new QueueError(ErrorCodes.ENGINE_CLOSED, 'the execution queue is closed'))
+    this.#redis ??= this.#connect()
+    return this.#redis
+  }
+
+  #queue (workflowId: string): Promise<Queue> {
+    let queue = this.#queues.get(workflowId)
+    if (queue === undefined) {
+      queue = loadQueueModules().then(({ bullmq }) => new bullmq.Queue(this.#names.queueName(workflowId), {
+        connection: redisOptions(this.#options.connection), prefix: this.#options.prefix
+      }))
+      this.#queues.set(workflowId, queue)
+    }
+    return queue
+  }
+
+  #job (workflowId: string, input: unknown, options: SubmitOptions): { id: string, data: JobData, opts: object } {
+    if (typeof workflowId !== 'string' || workflowId.length === 0) throw new QueueError(ErrorCodes.INVALID_OPTIONS, 'workflowId must be a non-empty string')
+    checkSubmitOptions(options)
+    const id = options.executionId ?? newExecutionId()
+    if (!isExecutionId(id)) throw new QueueError(ErrorCodes.INVALID_OPTIONS, `executionId must be 1 to 26 of A-Z a-z 0-9 _ -, got ${JSON.stringify(id)}`)
+    const data: JobData = { input: Buffer.from(serialiseInput(workflowId, input)).toString('base64'), executionId: id }
+    if (options.timeout !== undefined) data.timeout = options.timeout
+    if (options.traceparent !== undefined) data.traceparent = options.traceparent
+    const keep = { age: Math.ceil(this.#options.keepFor / 1000) }
+    return { id, data, opts: { jobId: id, priority: options.priority, delay: options.delay, removeOnComplete: keep, removeOnFail: keep } }
+  }
+
+  /**
+   * Queues an execution and returns its id at once. The same id submitted again within
+   * `keepFor` runs once (the id is the BullMQ job id).
+   * @throws {QueueError} EXECUTION_ID_CONFLICT when the id was submitted for another workflow; INVALID_OPTIONS
+   * @throws {EngineError} INVALID_INPUT when the input cannot be serialised
+   */
+  async submit (workflowId: string, input?: unknown, options: SubmitOptions = {}): Promise<string> {
+    const [id] = await this.submitBulk([{ workflowId, input, options }])
+    return id
+  }
+
+  /** Queues many executions: one round trip to Redis per chunk of 500 and workflow. Returns their ids in order. */
+  async submitBulk (items: readonly BulkItem[]): Promise<string[]> {
+    const jobs = items.map(item => ({ workflowId: item.workflowId, ...this.#job(item.workflowId, item.input, item.options ?? {}) }))
+    const redis = await this.#client()
+    const ttl = Math.ceil(this.#options.keepFor / 1000)
+    for (let at = 0; at < jobs.length; at += kBulkChunk) {
+      const chunk = jobs.slice(at, at + kBulkChunk)
+      // SET NX GET: the workflow an id was first submitted for, in the same round trip.
+      const pipeline = redis.pipeline()
+      for (const job of chunk) pipeline.set(this.#names.executionKey(job.id), job.workflowId, 'EX', ttl, 'NX', 'GET')
+      const replies = await pipeline.exec() ?? []
+      const byWorkflow = new Map<string, typeof chunk>()
+      for (let k = 0; k < chunk.length; k++) {
+        const [err, before] = replies[k] ?? [null, null]
+        if (err !== null) throw err
+        const job = chunk[k]
+        if (before !== null && before !== job.workflowId) {
+          throw new QueueError(ErrorCodes.EXECUTION_ID_CONFLICT, `execution id "${job.id}" was already submitted for workflow "${String(before)}"`)
+        }
+        // Added again when it was there already: BullMQ ignores a job id it holds, and a submit
+        // whose add was lost after its SET still gets its job.
+        byWorkflow.set(job.workflowId, [...(byWorkflow.get(job.workflowId) ?? []), job])
+      }
+      for (const [workflowId, list] of byWorkflow) {
+        const queue = await this.#queue(workflowId)
+        await queue.addBulk(list.map(job => ({ name: workflowId, data: job.data, opts: job.opts })))
+      }
+    }
+    return jobs.map(job => job.id)
+  }
+
+  /** The workflow of an execution, and its job id (the execution id, but for executions a schedule made). */
+  async #jobOf (id: string): Promise<{ workflowId: string, jobId: string }> {
+    const [workflowId, jobId] = await (await this.#client()).mget(this.#names.executionKey(id), this.#names.jobKey(id))
+    if (workflowId === null) throw new NotFoundError(ErrorCodes.EXECUTION_NOT_FOUND, `no execution "${id}" in the queue`)
+    return { workflowId, jobId: jobId ?? id }
+  }
+
+  #jobEnds (workflowId: string): Promise<JobEnds> {
+    let ends = this.#ends.get(workflowId)
+    if (ends === undefined) {
+      ends = loadQueueModules().then(async ({ bullmq }) => {
+        // Read from a moment before now, not from the stream's end when the first read happens
+        // to run: an end between waitUntilReady() and that read would be lost. The margin
+        // covers a Redis clock behind ours; ends seen twice are harmless.
+        const events = new bullmq.QueueEvents(this.#names.queueName(workflowId), {
+          connection: redisOptions(this.#options.connection), prefix: this.#options.prefix, lastEventId: `${Date.now() - kEventsMargin}-0`
+        })
+        await events.waitUntilReady()
+        return new JobEnds(events)
+      })
+      this.#ends.set(workflowId, ends)
+    }
+    return ends
+  }
+
+  /**
+   * Resolves with the result of an execution when it ends, on whichever instance.
+   * @throws {NotFoundError} EXECUTION_NOT_FOUND when the id was never submitted (or is older than keepFor)
+   * @throws {QueueError} QUEUE_JOB_FAILED when BullMQ failed the job itself
+   */
+  async result (id: string, options: { signal?: AbortSignal } = {}): Promise<ExecutionResult> {
+    const { workflowId, jobId } = await this.#jobOf(id)
+    const ends = await this.#jobEnds(workflowId)
+    const queue = await this.#queue(workflowId)
+    const { signal } = options
+    const end = await new Promise<JobEnd>((resolve, reject) => {
+      const onAbort = (): void => { remove(); reject(signal!.reason) }
+      const remove = ends.wait(jobId, end => { signal?.removeEventListener('abort', onAbort); resolve(end) })
+      if (signal?.aborted === true) return onAbort()
+      signal?.addEventListener('abort', onAbort, { once: true })
+      // Waiting first, then looking: an end between the two is seen either way.
+      queue.getJob(jobId).then(job => {
+        if (job === undefined || job.finishedOn === undefined || job.finishedOn === null) return
+        remove()
+        signal?.removeEventListener('abort', onAbort)
+        resolve(job.failedReason !== undefined && job.failedReason !== null && job.returnvalue == null
+          ? { ok: false, reason: job.failedReason }
+          : { ok: true, value: job.returnvalue as string })
+      }, err => { remove(); reject(err) })
+    })
+    if (!end.ok) throw new QueueError(ErrorCodes.QUEUE_JOB_FAILED, `the job of execution ${id} failed in BullMQ: ${end.reason}`)
+    return decodeValue<ExecutionResult>(end.value)
+  }
+
+  /**
+   * Stops an execution wherever it runs (its instance cancels it, keeping what finished);
+   * one not started yet is cancelled when an instance takes it. Resolves false for an
+   * execution that has ended.
+   * @throws {NotFoundError} EXECUTION_NOT_FOUND
+   */
+  async cancel (id: string): Promise<boolean> {
+    const { workflowId, jobId } = await this.#jobOf(id)
+    const job = await (await this.#queue(workflowId)).getJob(jobId)
+    if (job === undefined || (job.finishedOn !== undefined && job.finishedOn !== null)) return false
+    // In the job's data first, for the instance that takes it later (no read of Redis at each
+    // start); then a message, for the instance that holds it now (see QueueServer#cancel).
+    await job.updateData({ ...job.data, cancelled: true })
+    await (await this.#client()).publish(this.#names.cancelChannel, id)
+    return true
+  }
+
+  /** @throws {NotFoundError} EXECUTION_NOT_FOUND */
+  async getStatus (id: string): Promise<QueuedExecutionStatus> {
+    const { workflowId, jobId } = await this.#jobOf(id)
+    const job = await (await this.#queue(workflowId)).getJob(jobId)
+    if (job === undefined) return { executionId: id, workflowId, state: 'unknown', deliveries: 0 }
+    const out: QueuedExecutionStatus = { executionId: id, workflowId, state: await job.getState(), deliveries: job.attemptsStarted }
+    if (typeof job.returnvalue === 'string') out.status = decodeValue<ExecutionResult>(job.returnvalue).status
+    return out
+  }
+
+  /** BullMQ's job counts of a workflow's queue: waiting, active, delayed, completed, failed... */
+  async counts (workflowId: string): Promise<Record<string, number>> {
+    return (await this.#queue(workflowId)).getJobCounts()
+  }
+
+  /**
+   * Receives the lifecycle events of every serving instance, with the shapes of `engine.on`
+   * (task events only from instances serving with `events: 'all'`). Resolves once subscribed.
+   */
+  async on<T extends EngineEventType> (type: T, listener: EngineListener<T>): Promise<this> {
+    await this.#events.on(type, listener)
+    return this
+  }
+
+  off<T extends EngineEventType> (type: T, listener: EngineListener<T>): this {
+    this.#events.off(type, listener)
+    return this
+  }
+
+  /** Creates or replaces a schedule (a BullMQ job scheduler): an execution every `every` ms or on `cron`. */
+  async schedule (name: string, workflowId: string, input: unknown, options: ScheduleOptions): Promise<void> {
+    checkScheduleOptions(options)
+    if (typeof name !== 'string' || name.length === 0) throw new QueueError(ErrorCodes.INVALID_OPTIONS, 'a schedule needs a non-empty name')
+    const data: JobData = { input: Buffer.from(serialiseInput(workflowId, input)).toString('base64') }
+    const keep = { age: Math.ceil(this.#options.keepFor / 1000) }
+    const redis = await this.#client()
+    const before = await redis.hget(this.#names.schedulesKey, name)
+    if (before !== null && before !== workflowId) await (await this.#queue(before)).removeJobScheduler(name)
+    await redis.hset(this.#names.schedulesKey, name, workflowId)
+    await (await this.#queue(workflowId)).upsertJobScheduler(name,
+      options.every !== undefined ? { every: options.every } : { pattern: options.cron, ...(options.tz === undefined ? {} : { tz: options.tz }) },
+      { name: workflowId, data, opts: { removeOnComplete: keep, removeOnFail: keep } })
+  }
+
+  /** Every schedule of this queue. */
+  async schedules (): Promise<ScheduleInfo[]> {
+    const all = await (await this.#client()).hgetall(this.#names.schedulesKey)
+    const out: ScheduleInfo[] = []
+    for (const [name, workflowId] of Object.entries(all)) {
+      const found = await (await this.#queue(workflowId)).getJobScheduler(name)
+      if (found === undefined) continue
+      out.push({
+        name, workflowId, ...(found.every == null ? {} : { every: Number(found.every) }), ...(found.pattern == null ? {} : { cron: found.pattern }),
+        ...(found.next == null ? {} : { next: found.next })
+      })
+    }
+    return out
+  }
+
+  /** Removes a schedule; resolves false when there was none of that name. */
+  async unschedule (name: string): Promise<boolean> {
+    const redis = await this.#client()
+    const workflowId = await redis.hget(this.#names.schedulesKey, name)
+    if (workflowId === null) return false
+    await redis.hdel(this.#names.schedulesKey, name)
+    return (await this.#queue(workflowId)).removeJobScheduler(name)
+  }
+
+  /** Closes every connection this client opened. Twice is harmless. */
+  async close (): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
+    await this.#events.close()
+    for (const ends of this.#ends.values()) await (await ends.catch(() => null))?.events.close()
+    for (const queue of this.#queues.values()) await (await queue.catch(() => null))?.close()
+    const redis = await this.#redis?.catch(() => null)
+    await redis?.quit().catch(() => redis.disconnect())
+  }
+}

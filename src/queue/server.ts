@@ -1,0 +1,226 @@
+/**
+ * The serving side: `engine.serve(queue)` takes executions of the workflows the engine
+ * has published (one BullMQ Worker per workflow queue) and runs them on its pool.
+ *
+ * A job is an execution, and its id is the execution id. The first delivery starts
+ * it with no read of storage. A later delivery (the instance that held it died and
+ * BullMQ's stalled check gave it back, or it was handed back by close()) RESUMES it
+ * from the shared history: the tasks whose success storage holds are not run again.
+ * Past `maxRedeliveries` stalls the execution fails with EXECUTION_REDELIVERY_LIMIT,
+ * which opens a failure case like any failure.
+ */
+import v8 from 'node:v8'
+import type { Job, Worker } from 'bullmq'
+import type { Redis } from 'ioredis'
+import type { Logger } from 'pino'
+import { ErrorCodes, QueueError } from '../errors.js'
+import type { EngineEventType, EngineListener } from '../event-bus.js'
+import type { ExecutionStorage } from '../storage/storage.js'
+import type { ExecutionResult, ExecutionStatus, TaskRecord } from '../types.js'
+import { queueInternals, type ExecutionQueue, type QueueInternals } from './execution-queue.js'
+import { redisOptions, resolveServeOptions, type ResolvedServeOptions, type ServeOptions } from './queue-options.js'
+import { encodeResult, scheduledExecutionId, type JobData } from './wire.js'
+
+/** An execution as the server sees it. */
+export interface ServedExecution {
+  readonly id: string
+  readonly status: ExecutionStatus
+  readonly done: Promise<ExecutionResult>
+}
+
+/** One execution to start, with what a resume reuses. */
+export interface QueuedRun {
+  executionId: string
+  workflowId: string
+  input: Uint8Array
+  timeout?: number
+  /** Task records of earlier deliveries: those that succeeded are not run again. */
+  reuse: readonly TaskRecord[]
+  traceparent?: string
+  /** Ends it before any task runs: cancelled before it started, or past the redelivery limit. */
+  stopWith?: { code: string, message: string }
+}
+
+/** What the engine lends its server. */
+export interface ServeHost {
+  readonly logger: Logger
+  readonly storage: ExecutionStorage
+  workflowIds (): string[]
+  /** Starts an execution; throws EngineClosedError once the engine closes. */
+  start (run: QueuedRun): ServedExecution
+  stop (exec: ServedExecution, code: string, message: string): void
+  /** The stored result of an execution that ended. */
+  result (id: string): Promise<ExecutionResult>
+  /** Claims an open failure case of this execution, so that the run's outcome closes it. */
+  adoptCase (id: string): Promise<void>
+  flush (): Promise<void>
+  on<T extends EngineEventType> (type: T, listener: EngineListener<T>): void
+  off<T extends EngineEventType> (type: T, listener: EngineListener<T>): void
+}
+
+// Cancels heard for executions not running here, kept for one that is about to start.
+const kRecentCancels = 10_000
+
+const kExecutionEvents: EngineEventType[] = ['execution.started', 'execution.completed', 'execution.failed', 'execution.cancelled']
+const kOtherEvents: EngineEventType[] = ['task.started', 'task.completed', 'task.failed', 'task.retrying', 'task.skipped',
+  'retry.started', 'retry.succeeded', 'retry.failed', 'retry.abandoned']
+
+/**
+ * Starts serving a queue.
+ * @throws {QueueError} STORAGE_NOT_SHARED on storage other instances cannot read
+ * @throws {InvalidOptionsError} naming the option
+ */
+export async function serveQueue (queue: ExecutionQueue, options: ServeOptions, host: ServeHost): Promise<QueueServer> {
+  const resolved = resolveServeOptions(options)
+  const internals = queueInternals.get(queue)
+  if (internals === undefined) throw new QueueError(ErrorCodes.INVALID_OPTIONS, 'serve() needs an ExecutionQueue')
+  if (host.storage.kind === 'memory') {
+    throw new QueueError(ErrorCodes.STORAGE_NOT_SHARED,
+      'serve() needs storage that every instance shares (MySQLStorage): with MemoryStorage a redelivered execution could not resume and its history would be lost')
+  }
+  const server = new QueueServer(internals, resolved, host)
+  await server.start()
+  return server
+}
+
+export class QueueServer {
+  readonly #queue: QueueInternals
+  readonly #options: ResolvedServeOptions
+  readonly #host: ServeHost
+  readonly #workers: Worker[] = []
+  readonly #running = new Map<string, ServedExecution>()
+  readonly #cancelledByUser = new Set<string>()
+  readonly #recentCancels = new Set<string>()
+  readonly #listeners: Array<[EngineEventType, EngineListener<any>]> = []
+  #redis: Redis | null = null
+  #subscriber: Redis | null = null
+  #stopping: Promise<unknown> | null = null
+
+  constructor (queue: QueueInternals, options: ResolvedServeOptions, host: ServeHost) {
+    this.#queue = queue
+    this.#options = options
+    this.#host = host
+  }
+
+  async start (): Promise<void> {
+    const { bullmq, Redis } = await this.#queue.modules()
+    const { names, options } = this.#queue
+    const connection = redisOptions(options.connection)
+    this.#redis = new Redis(connection)
+    this.#subscriber = new Redis(connection)
+    this.#subscriber.on('message', (_channel: string, id: string) => this.#cancel(id))
+    await this.#subscriber.subscribe(names.cancelChannel)
+    const types = this.#options.events === 'none' ? [] : this.#options.events === 'all' ? [...kExecutionEvents, ...kOtherEvents] : kExecutionEvents
+    for (const type of types) {
+      const listener: EngineListener<any> = event => this.#publish(event)
+      this.#host.on(type, listener)
+      this.#listeners.push([type, listener])
+    }
+    for (const workflowId of this.#host.workflowIds()) {
+      const worker = new bullmq.Worker(names.queueName(workflowId), async (job: Job, token?: string) => this.#process(workflowId, job, token), {
+        connection,
+        prefix: options.prefix,
+        concurrency: this.#options.concurrency,
+        lockDuration: this.#options.lockDuration,
+        stalledInterval: this.#options.stalledInterval,
+        // One more than ours: the delivery past maxRedeliveries reaches #process, which fails the execution itself.
+        maxStalledCount: this.#options.maxRedeliveries + 1
+      })
+      worker.on('error', err => this.#host.logger.warn({ err, workflowId }, 'queue worker error'))
+      this.#workers.push(worker)
+    }
+    await Promise.all(this.#workers.map(w => w.waitUntilReady()))
+  }
+
+  #publish (event: object): void {
+    this.#redis?.publish(this.#queue.names.eventsChannel, v8.serialize(event))
+      .catch(err => this.#host.logger.warn({ err }, 'could not publish an event to the queue'))
+  }
+
+  #cancel (id: string): void {
+    const exec = this.#running.get(id)
+    if (exec === undefined) {
+      // Not running here, or taken with its data read before the cancel and not started yet:
+      // remembered a while for #process to see. Every instance hears every cancel, hence the bound.
+      this.#recentCancels.add(id)
+      if (this.#recentCancels.size > kRecentCancels) this.#recentCancels.delete(this.#recentCancels.values().next().value!)
+      return
+    }
+    this.#cancelledByUser.add(id)
+    this.#host.stop(exec, ErrorCodes.CANCELLED, 'cancelled by ExecutionQueue.cancel()')
+  }
+
+  async #process (workflowId: string, job: Job, token: string | undefined): Promise<string> {
+    const data = job.data as JobData
+    const scheduled = data.executionId === undefined
+    const id = data.executionId ?? scheduledExecutionId(job.id!)
+    const { names, options } = this.#queue
+    if (scheduled) {
+      // Its id -> workflow and job id, for result(), cancel() and getStatus().
+      const ttl = Math.ceil(options.keepFor / 1000)
+      await this.#redis!.multi().set(names.executionKey(id), workflowId, 'EX', ttl, 'NX').set(names.jobKey(id), job.id!, 'EX', ttl, 'NX').exec()
+    }
+    const cancelled = data.cancelled === true || this.#recentCancels.delete(id)
+    let reuse: readonly TaskRecord[] = []
+    if (job.attemptsStarted > 1) {
+      // A redelivery: resume from what the shared history holds.
+      const before = await this.#host.storage.getExecution(id)
+      if (before !== undefined) {
+        // It ended, and the instance that ran it died before telling BullMQ.
+        if (before.status === 'success' || before.status === 'failed' || (before.status === 'cancelled' && cancelled)) {
+          return encodeResult(await this.#host.result(id))
+        }
+        reuse = await this.#host.storage.getTaskResults(id)
+        await this.#host.adoptCase(id)
+      }
+    }
+    const stopWith = cancelled
+      ? { code: ErrorCodes.CANCELLED, message: 'cancelled by ExecutionQueue.cancel()' }
+      : job.stalledCounter > this.#options.maxRedeliveries
+        ? { code: ErrorCodes.EXECUTION_REDELIVERY_LIMIT, message: `execution ${id} was redelivered ${job.stalledCounter} times (maxRedeliveries ${this.#options.maxRedeliveries}): the instances running it kept dying` }
+        : undefined
+    if (cancelled) this.#cancelledByUser.add(id)
+    let exec: ServedExecution
+    try {
+      exec = this.#host.start({
+        executionId: id, workflowId, input: Buffer.from(data.input, 'base64'), reuse,
+        ...(data.timeout === undefined ? {} : { timeout: data.timeout }),
+        ...(data.traceparent === undefined ? {} : { traceparent: data.traceparent }),
+        ...(stopWith === undefined ? {} : { stopWith })
+      })
+    } catch (err) {
+      this.#cancelledByUser.delete(id)
+      if ((err as { code?: string }).code === ErrorCodes.ENGINE_CLOSED) return this.#handBack(job, token)
+      throw err
+    }
+    this.#running.set(id, exec)
+    const result = await exec.done
+    this.#running.delete(id)
+    const byUser = this.#cancelledByUser.delete(id)
+    // Cancelled by this engine's close(): handed back to be resumed elsewhere, not lost.
+    if (result.status === 'cancelled' && !byUser && this.#stopping !== null) return this.#handBack(job, token)
+    return encodeResult(result)
+  }
+
+  async #handBack (job: Job, token: string | undefined): Promise<never> {
+    const { bullmq } = await this.#queue.modules()
+    // What finished here is in storage before another instance reads it to resume.
+    await this.#host.flush().catch(() => {})
+    await job.moveToWait(token)
+    throw new bullmq.WaitingError()
+  }
+
+  /** Stops taking executions; the ones held finish (or, cancelled by close, are handed back). */
+  stopTaking (): void {
+    this.#stopping ??= Promise.all(this.#workers.map(w => w.close()))
+  }
+
+  /** Waits for the workers to let go of their jobs, then closes the connections. */
+  async close (): Promise<void> {
+    this.stopTaking()
+    await this.#stopping
+    for (const [type, listener] of this.#listeners) this.#host.off(type, listener)
+    await this.#subscriber?.quit().catch(() => this.#subscriber?.disconnect())
+    await this.#redis?.quit().catch(() => this.#redis?.disconnect())
+  }
+}

@@ -1,0 +1,100 @@
+import { writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { describe, expect, test } from 'vitest'
+import { useTestDatabase } from './helpers/mysql.js'
+import { filesEndingWith, serveInstance, sideEffects, useSideEffectDir, usePrefix, useQueue } from './helpers/queue.js'
+
+const db = useTestDatabase()
+
+describe('the submitting client reaches executions on other processes', { timeout: 60_000 }, () => {
+  test('the same execution id submitted twice runs once', async () => {
+    const prefix = usePrefix()
+    const queue = useQueue(prefix)
+    const dir = await useSideEffectDir()
+    const instance = serveInstance(db, prefix)
+    await instance.ready
+    const first = await queue.submit('q-single', { dir }, { executionId: 'order-42' })
+    const second = await queue.submit('q-single', { dir }, { executionId: 'order-42' })
+    const [bulk] = await queue.submitBulk([{ workflowId: 'q-single', input: { dir }, options: { executionId: 'order-42' } }])
+    expect([first, second, bulk]).toEqual(['order-42', 'order-42', 'order-42'])
+    expect((await queue.result('order-42')).status).toBe('success')
+    // A later execution has run after it: the first one's job has long been taken.
+    expect((await queue.result(await queue.submit('q-single', {}))).status).toBe('success')
+    expect(await sideEffects(dir, 'order-42', ['only'])).toEqual({ only: 1 })
+    expect(await queue.counts('q-single')).toMatchObject({ completed: 2, waiting: 0, active: 0, delayed: 0 })
+    await expect(queue.submit('q-gated', { dir }, { executionId: 'order-42' })).rejects.toMatchObject({ code: 'EXECUTION_ID_CONFLICT' })
+    await instance.stop()
+  })
+
+  test('cancel() stops an execution running in another process', async () => {
+    const prefix = usePrefix()
+    const queue = useQueue(prefix)
+    const dir = await useSideEffectDir()
+    const instance = serveInstance(db, prefix)
+    await instance.ready
+    const id = await queue.submit('q-gated', { dir })
+    await expect.poll(() => filesEndingWith(dir, '.gate.waiting'), { timeout: 20_000 }).toHaveLength(1)
+    expect(await queue.cancel(id)).toBe(true)
+    const result = await queue.result(id)
+    expect(result.status).toBe('cancelled')
+    expect(result.tasks.first.status).toBe('success')
+    expect(result.tasks.gate.error?.code).toBe('CANCELLED')
+    expect(await queue.cancel(id)).toBe(false)
+    await instance.stop()
+  })
+
+  test('an execution cancelled before any instance took it ends cancelled, with no task run', async () => {
+    const prefix = usePrefix()
+    const queue = useQueue(prefix)
+    const dir = await useSideEffectDir()
+    const id = await queue.submit('q-single', { dir })
+    expect(await queue.cancel(id)).toBe(true)
+    const instance = serveInstance(db, prefix)
+    await instance.ready
+    const result = await queue.result(id)
+    expect(result.status).toBe('cancelled')
+    expect(await sideEffects(dir, id, ['only'])).toEqual({ only: 0 })
+    await instance.stop()
+  })
+
+  test('lifecycle events of every instance reach one listener, with the shapes of engine.on', async () => {
+    const prefix = usePrefix()
+    const queue = useQueue(prefix)
+    const seen: any[] = []
+    await queue.on('execution.completed', event => { seen.push(event) })
+    await queue.on('task.completed', event => { seen.push(event) })
+    const instances = [serveInstance(db, prefix, { GT_EVENTS: 'all' }), serveInstance(db, prefix, { GT_EVENTS: 'all' })]
+    await Promise.all(instances.map(i => i.ready))
+    const ids = await queue.submitBulk(Array.from({ length: 40 }, (_, n) => ({ workflowId: 'q-single', input: { n } })))
+    await Promise.all(ids.map(id => queue.result(id)))
+    await expect.poll(() => seen.filter(e => e.type === 'execution.completed').length, { timeout: 10_000 }).toBe(40)
+    const completed = seen.filter(e => e.type === 'execution.completed')
+    expect(new Set(completed.map(e => e.executionId))).toEqual(new Set(ids))
+    expect(completed[0]).toEqual({
+      type: 'execution.completed', executionId: expect.any(String), workflowId: 'q-single', status: 'success', time: expect.any(Number), duration: expect.any(Number)
+    })
+    await expect.poll(() => seen.filter(e => e.type === 'task.completed').length, { timeout: 10_000 }).toBe(40)
+    // Both instances took part (by the history they wrote).
+    await expect.poll(async () => (await db.query('SELECT COUNT(DISTINCT instance_id) AS n FROM gt_executions WHERE id IN (?)', [ids]))[0].n,
+      { timeout: 10_000 }).toBe(2)
+    await Promise.all(instances.map(i => i.stop()))
+  })
+
+  test('a schedule fires executions until it is removed', async () => {
+    const prefix = usePrefix()
+    const queue = useQueue(prefix)
+    const instance = serveInstance(db, prefix)
+    await instance.ready
+    const fired: string[] = []
+    await queue.on('execution.completed', event => { if (event.workflowId === 'q-single') fired.push(event.executionId) })
+    await queue.schedule('every-200ms', 'q-single', { n: 7 }, { every: 200 })
+    expect(await queue.schedules()).toEqual([{ name: 'every-200ms', workflowId: 'q-single', every: 200, next: expect.any(Number) }])
+    await expect.poll(() => fired.length, { timeout: 20_000 }).toBeGreaterThanOrEqual(2)
+    expect(await queue.unschedule('every-200ms')).toBe(true)
+    expect(await queue.schedules()).toEqual([])
+    expect(await queue.unschedule('every-200ms')).toBe(false)
+    const result = await queue.result(fired[0])
+    expect(result.tasks.only.output).toEqual({ task: 'only', n: 7 })
+    await instance.stop()
+  })
+})
