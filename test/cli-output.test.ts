@@ -1,20 +1,11 @@
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
-import net from 'node:net'
 import { describe, expect, onTestFinished, test } from 'vitest'
 import { cli, kCli, kRoot } from './helpers/cli.js'
 import { TcpProxy } from './helpers/tcp-proxy.js'
+import { closedPort } from './helpers/tcp-proxy.js'
 
 const slow = { timeout: 60_000 }
-
-/** A port on 127.0.0.1 where nothing listens. */
-async function closedPort (): Promise<number> {
-  const server = net.createServer()
-  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', () => resolve()))
-  const { port } = server.address() as net.AddressInfo
-  await new Promise<void>(resolve => server.close(() => resolve()))
-  return port
-}
 
 describe('what the command prints', () => {
   test('run prints the final task\'s output after the table', slow, async () => {

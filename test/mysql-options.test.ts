@@ -1,19 +1,10 @@
-import net from 'node:net'
 import { describe, expect, test } from 'vitest'
 import { ErrorCodes, InvalidOptionsError, MySQLStorage, StorageError } from '../dist/index.js'
 import { thrownBy } from './helpers/capture.js'
+import { closedPort } from './helpers/tcp-proxy.js'
 
 function invalid (make: () => unknown): InvalidOptionsError {
   return thrownBy(make, InvalidOptionsError)
-}
-
-/** A port on 127.0.0.1 where nothing listens. */
-async function closedPort (): Promise<number> {
-  const server = net.createServer()
-  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', () => resolve()))
-  const { port } = server.address() as net.AddressInfo
-  await new Promise<void>(resolve => server.close(() => resolve()))
-  return port
 }
 
 describe('MySQLStorage options', () => {

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { usage, UsageError, type FlagSpecs } from './command.js'
 import { chooseWorkflow, type ChosenWorkflow } from './workflow-module.js'
+import { valueReplacer } from '../json-values.js'
 
 export { UsageError } from './command.js'
 
@@ -58,18 +59,11 @@ export function parsePositiveInt (name: string, text: string | undefined): numbe
   return n
 }
 
+const kReplacer = valueReplacer(64)
+
 /** JSON that survives the values handlers return: Maps, BigInts, typed arrays. */
 export function toJson (value: unknown, indent = 2): string {
-  return JSON.stringify(value, (_key, v: unknown) => {
-    if (typeof v === 'bigint') return v.toString()
-    if (v instanceof Map) return Object.fromEntries(v)
-    if (v instanceof Set) return [...v]
-    if (ArrayBuffer.isView(v)) {
-      const view = v as unknown as ArrayLike<number>
-      return view.length <= 64 ? Array.from(view) : `<${v.constructor.name} ${view.length} items>`
-    }
-    return v
-  }, indent)
+  return JSON.stringify(value, kReplacer, indent)
 }
 
 export function formatMs (ms: number | undefined): string {

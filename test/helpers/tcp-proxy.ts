@@ -97,3 +97,12 @@ export class TcpProxy {
     upstream.on('data', (chunk: Buffer) => { if (!this.#muted) client.write(chunk) })
   }
 }
+
+/** A port on 127.0.0.1 where nothing listens (one that was free a moment ago). */
+export async function closedPort (): Promise<number> {
+  const server = net.createServer()
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', () => resolve()))
+  const { port } = server.address() as net.AddressInfo
+  await new Promise<void>(resolve => server.close(() => resolve()))
+  return port
+}
