@@ -2,7 +2,7 @@ import { describe, expect, onTestFinished, test } from 'vitest'
 import mysql, { type RowDataPacket } from 'mysql2/promise'
 import { createWorkflow, type ExecutionResult } from '../dist/index.js'
 import { sharedHandler, startEngine } from './helpers/engine.js'
-import { serverSettings, useTestDatabase } from './helpers/mysql.js'
+import { runningStatements, serverSettings, useTestDatabase } from './helpers/mysql.js'
 
 const db = useTestDatabase()
 
@@ -18,6 +18,24 @@ async function oldExecutions (prefix: string, n: number): Promise<void> {
 
 async function count (sql: string, params?: unknown[]): Promise<number> {
   return Number((await db.query<RowDataPacket[]>(sql, params))[0].n)
+}
+
+/** Another session holding, in an open transaction, the row lock of old execution 5 of `prefix`. */
+async function holdRow (prefix: string): Promise<mysql.Connection> {
+  const holder = await mysql.createConnection({ ...serverSettings(), database: db.name })
+  onTestFinished(() => holder.end())
+  await holder.query('START TRANSACTION')
+  await holder.query(`SELECT id FROM ${prefix}executions WHERE id = CONCAT('00OLD', LPAD(5, 21, '0')) FOR UPDATE`)
+  return holder
+}
+
+/**
+ * Resolves once a purge of `prefix` runs its locking read, inside its transaction and
+ * under the lease: with execution 5 held by holdRow, that read cannot end until the holder does.
+ */
+async function purgeBlocked (prefix: string): Promise<void> {
+  await expect.poll(() => runningStatements(db, `SELECT id FROM \`${prefix.replace('_', '\\_')}executions\` WHERE id IN %FOR UPDATE`),
+    { timeout: 40_000 }).toBe(1)
 }
 
 describe('purging while executions are written', () => {
@@ -53,17 +71,28 @@ describe('purging while executions are written', () => {
     await Promise.all([a.init(), b.init()])
     await oldExecutions('c2_', 10)
     // Hold a row lock on one old execution, so that A's purge waits in its transaction, lease held.
-    const holder = await mysql.createConnection({ ...serverSettings(), database: db.name })
-    onTestFinished(() => holder.end())
-    await holder.query('START TRANSACTION')
-    await holder.query('SELECT id FROM c2_executions WHERE id = CONCAT(\'00OLD\', LPAD(5, 21, \'0\')) FOR UPDATE')
+    const holder = await holdRow('c2_')
     const first = a.purge({ olderThan: '30d' })
-    // Only this test's wait counts: other test files share the server and may wait on locks of their own.
-    await expect.poll(() => count('SELECT COUNT(*) AS n FROM information_schema.innodb_trx WHERE trx_state = \'LOCK WAIT\' AND trx_query LIKE \'%c2\\_executions%\''), { timeout: 40_000 }).toBe(1)
+    await purgeBlocked('c2_')
     const second = await b.purge({ olderThan: '30d' })
     expect(second).toMatchObject({ ran: false, removed: { executions: 0, taskResults: 0 }, partitionsDropped: { spans: [], logs: [] } })
     await holder.query('ROLLBACK')
     expect(await first).toMatchObject({ ran: true, removed: { executions: 10, taskResults: 20 } })
     expect(await b.purge({ olderThan: '30d' })).toMatchObject({ ran: true, removed: { executions: 0 } })
+  })
+
+  test('closing a storage while its purge waits in a transaction lets that transaction finish, not cut between two statements', { timeout: 60_000 }, async () => {
+    const storage = db.storage({ tablePrefix: 'c3_' })
+    await storage.init()
+    await oldExecutions('c3_', 10)
+    const holder = await holdRow('c3_')
+    const purge = storage.purge({ olderThan: '30d' })
+    await purgeBlocked('c3_')
+    // close() is under way when the lock goes: the purge's next statements must still run.
+    const closed = storage.close()
+    await holder.query('ROLLBACK')
+    expect(await purge).toMatchObject({ ran: true, removed: { executions: 10, taskResults: 20 } })
+    await closed
+    expect(await count('SELECT COUNT(*) AS n FROM c3_executions')).toBe(0)
   })
 })

@@ -48,6 +48,9 @@ export class ConnectionPool {
   #pool: Pool | null = null
   #closed = false
   readonly #busy = new Set<PoolConnection>()
+  // Calls of use() not yet settled, and what close() waits on until they are none.
+  #lent = 0
+  #whenIdle: (() => void) | null = null
 
   /** Connects on first use. */
   constructor (options: ResolvedMySQLOptions, limits: PoolLimits, target: string) {
@@ -67,6 +70,15 @@ export class ConnectionPool {
     if (this.#closed) {
       throw new StorageError(ErrorCodes.STORAGE_ERROR, `MySQL storage for ${this.#target}/${this.#options.database} is closed`)
     }
+    this.#lent++
+    try {
+      return await this.#lend(what, fn, signal)
+    } finally {
+      if (--this.#lent === 0) this.#whenIdle?.()
+    }
+  }
+
+  async #lend<T> (what: string, fn: (session: Session) => Promise<T>, signal?: AbortSignal): Promise<T> {
     const pool = this.#pool ??= this.#create()
     let conn: PoolConnection
     try {
@@ -94,9 +106,10 @@ export class ConnectionPool {
   }
 
   /**
-   * Ends the pool: statements still running get a short grace, then every
-   * connection (also one still connecting) is destroyed. Returns within about
-   * 2.5 s whatever the server does. Idempotent.
+   * Ends the pool: work already lent a connection (every statement of a `use`, a
+   * whole transaction) gets a short grace, then every connection (also one still
+   * connecting) is destroyed. Returns within about 2.5 s whatever the server does.
+   * Idempotent.
    */
   async close (): Promise<void> {
     if (this.#closed) return
@@ -104,7 +117,12 @@ export class ConnectionPool {
     const pool = this.#pool
     this.#pool = null
     if (pool === null) return
-    const ended = pool.end().then(() => true, () => true)
+    // The pool is ended once the work lent its connections is done, not before: pool.end()
+    // lets the statement running finish but refuses the next one ("Can't add new command
+    // when connection is in closed state"), which would cut a purge between the statements
+    // of its transaction and report a healthy server as unreachable.
+    const idle = this.#lent === 0 ? Promise.resolve() : new Promise<void>(resolve => { this.#whenIdle = resolve })
+    const ended = settledWithin(idle, kCloseGrace).then(async () => { await pool.end() }).then(() => true, () => true)
     if (await settledWithin(ended, kCloseGrace)) return
     for (const conn of this.#busy) destroy(conn)
     // A graceful end sends QUIT and waits for the server's answer: one that hangs

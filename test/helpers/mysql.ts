@@ -128,6 +128,19 @@ export async function createTestDatabase (): Promise<TestDatabase> {
   }
 }
 
+/**
+ * How many statements matching `like` (a LIKE pattern of their text) other sessions are
+ * running on this test's database: read from information_schema.processlist, which the
+ * server builds at each read. information_schema.innodb_trx is no way to see a lock wait
+ * begin: InnoDB refreshes that table only after 100 ms without a read, so a poll (this
+ * file's, or any other on the shared server) keeps serving the snapshot it first read.
+ */
+export async function runningStatements (db: TestDatabase, like: string): Promise<number> {
+  const [{ n }] = await db.query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM information_schema.processlist ' +
+    'WHERE db = ? AND command = \'Query\' AND info LIKE ? AND id <> CONNECTION_ID()', [db.name, like])
+  return Number(n)
+}
+
 // Records made by hand, for tests of the storage in isolation.
 
 /** `v8.serialize(value)` as a plain Uint8Array, the type storage reads back (a Buffer would not compare equal). */
