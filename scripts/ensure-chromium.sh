@@ -2,8 +2,8 @@
 # Makes sure Chromium is installed for browser tests, and says what it did:
 #   1. /usr/bin/chromium is there: nothing to do;
 #   2. it is not: install Debian's chromium package.
-# Browser tests call this through ensureChromium() (test/helpers/chromium.ts) in their own
-# set-up, so a plain `npm test` without browser tests never downloads a browser.
+# `npm test` runs it in its global set-up (test/global-setup.ts), and browser tests check
+# again through ensureChromium() (test/helpers/chromium.ts).
 set -euo pipefail
 
 say () { echo "ensure-chromium: $*"; }

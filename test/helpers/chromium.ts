@@ -1,6 +1,7 @@
 /**
- * Chromium for browser tests, installed on first use rather than by every `npm test`.
- * A browser test calls it in its own set-up:
+ * Chromium for browser tests. The global set-up installs it when missing; a browser test
+ * still asks for it in its own set-up, which is then a check (and the install when a
+ * single file runs with a set-up of its own):
  *
  *   let chromium: string
  *   beforeAll(async () => { chromium = await ensureChromium() }, 600_000)
