@@ -97,4 +97,19 @@ describe('the submitting client reaches executions on other processes', { timeou
     expect(result.tasks.only.output).toEqual({ task: 'only', n: 7 })
     await instance.stop()
   })
+  test('a cron schedule fires on its pattern and is listed with it', async () => {
+    const prefix = usePrefix()
+    const queue = useQueue(prefix)
+    const instance = serveInstance(db, prefix)
+    await instance.ready
+    const fired: string[] = []
+    await queue.on('execution.completed', event => { if (event.workflowId === 'q-single') fired.push(event.executionId) })
+    // six fields: BullMQ's cron patterns take seconds first, so this fires every second
+    await queue.schedule('each-second', 'q-single', { n: 3 }, { cron: '* * * * * *' })
+    expect(await queue.schedules()).toEqual([{ name: 'each-second', workflowId: 'q-single', cron: '* * * * * *', next: expect.any(Number) }])
+    await expect.poll(() => new Set(fired).size, { timeout: 20_000 }).toBeGreaterThanOrEqual(2)
+    expect(await queue.unschedule('each-second')).toBe(true)
+    expect((await queue.result(fired[0])).tasks.only.output).toEqual({ task: 'only', n: 3 })
+    await instance.stop()
+  })
 })
