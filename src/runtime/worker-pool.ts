@@ -29,7 +29,12 @@ import { Watchdog } from './watchdog.js'
 import { validateHandlers } from './handler-validation.js'
 import type { HandlerProblem } from './worker.js'
 
-const kWorkerFile = new URL('./worker.js', import.meta.url)
+// The CommonJS build of worker.ts: Piscina require()s its worker file before it tries
+// import(), and on Node 20.19+ a require() of the ES module build loads it synchronously
+// (require(esm)). That path aborted the whole process twice in our shuffled suite
+// ("FATAL ERROR: v8::Module::IsGraphAsync ... must be used on an instantiated module" in
+// module_job runSync); the CommonJS build never takes it.
+const kWorkerFile = new URL('./worker.cjs', import.meta.url)
 // How often, and after how long, the outcomes of running batches are read.
 const kSweepInterval = 20
 
