@@ -1,8 +1,8 @@
 import { hostname } from 'node:os'
 import type { Logger } from 'pino'
-import { EngineClosedError, ErrorCodes, InvalidOptionsError, QueueFullError, StorageBacklogError } from './errors.js'
+import { EngineClosedError, ErrorCodes, InvalidOptionsError } from './errors.js'
 import {
-  checkCloseOptions, checkExecuteOptions, checkPublishOptions, serialiseInput, workflowIdOf,
+  checkCloseOptions, checkExecuteOptions, checkPublishOptions, workflowIdOf,
   type CloseOptions, type EngineStats, type ExecuteArgs, type ExecuteOptions, type PublishOptions
 } from './execute-options.js'
 import { ExecutionWatchers } from './runtime/watchers.js'
@@ -13,16 +13,17 @@ import type { ExecutionPlan } from './workflow/planner.js'
 import { WorkflowRegistry } from './workflow/registry.js'
 import { checkExecutionQuery, checkLogQuery, checkRetryQuery } from './query-options.js'
 import { EventBus, type EngineEventType, type EngineListener } from './event-bus.js'
-import { Execution } from './runtime/execution.js'
+import type { Execution } from './runtime/execution.js'
+import { Launcher, type StartExtra } from './runtime/launcher.js'
+import { now } from './runtime/clock.js'
 import { Lifecycle } from './runtime/lifecycle.js'
 import { Scheduler } from './runtime/scheduler.js'
-import { now } from './runtime/clock.js'
 import { Recorder } from './telemetry/recorder.js'
 import { OpenTelemetry } from './telemetry/otel/open-telemetry.js'
-import { parseTraceparent, type SpanParent } from './telemetry/span-ids.js'
+import { parseTraceparent } from './telemetry/span-ids.js'
 import { kExecuteUnder } from './telemetry/otel/execute-under.js'
 import { resolveOptions, type EngineOptions, type ResolvedEngineOptions } from './options.js'
-import { newExecutionId, newInstanceId } from './ids.js'
+import { newInstanceId } from './ids.js'
 import type {
   ExecutionQuery, ExecutionRecord, ExecutionResult, ExecutionStatusInfo, LogEntry, LogQuery, SpanNode
 } from './types.js'
@@ -60,8 +61,8 @@ export class Engine {
   readonly #retries: RetryManager | null
   readonly #watchers: ExecutionWatchers
   readonly #otel: OpenTelemetry
+  readonly #launcher: Launcher
   readonly #consoles = new Set<ConsoleServer>()
-  #executionsStarted = 0
   #closed = false
   #closing: Promise<void> | null = null
   #server: QueueServer | null = null
@@ -82,6 +83,17 @@ export class Engine {
     this.#watchers = new ExecutionWatchers((exec, code, message) => this.#scheduler.stop(exec, code, message))
     this.#workflows = new WorkflowRegistry(this.#options.retry, specs => this.#scheduler.validateHandlers(specs))
     this.#history = new ExecutionHistory(this.#storage, this.#recorder, this.#options)
+    this.#launcher = new Launcher({
+      options: this.#options,
+      instanceId: this.#instanceId,
+      workflows: this.#workflows,
+      scheduler: this.#scheduler,
+      recorder: this.#recorder,
+      history: this.#history,
+      lifecycle: this.#lifecycle,
+      watchers: this.#watchers,
+      otel: this.#otel
+    })
     // Storage connects on first use; a server that is down delays writes, never executions.
     this.#recorder.ready().catch(err => this.#logger.warn({ err }, 'storage not available yet; writes will be retried'))
     const storage = this.#storage
@@ -200,40 +212,9 @@ export class Engine {
     return this.#start(workflowId, input, options, { parent: parseTraceparent(traceparent) })
   }
 
-  #start (workflowId: string, input: unknown, options: ExecuteOptions, extra: StartExtra = {}): Execution {
-    const { retryOf, prepare, inputBytes, stopWith } = extra
+  #start (workflowId: string, input: unknown, options: ExecuteOptions, extra?: StartExtra): Execution {
     if (this.#closed) throw new EngineClosedError()
-    const plan = this.#workflows.plan(workflowId)
-    const bytes = inputBytes ?? serialiseInput(workflowId, input)
-    if (this.#scheduler.pendingTasks + plan.size > this.#options.maxQueuedTasks) {
-      throw new QueueFullError(this.#options.maxQueuedTasks, plan.size)
-    }
-    if (this.#recorder.backlogFull()) throw new StorageBacklogError(this.#recorder.stats().backlogBytes, this.#options.tracer.maxBufferedBytes)
-    // Refused now, before anything runs, rather than an execution that storage cannot keep.
-    if (inputBytes === undefined) this.#recorder.checkValueSize(bytes.length, `the input of workflow "${workflowId}"`)
-    const time = now()
-    const root = this.#otel.root(workflowId, plan.workflow.version, time, extra.parent)
-    const exec = new Execution(extra.executionId ?? newExecutionId(), plan, bytes, {
-      instanceId: this.#instanceId,
-      storeOutputs: this.#options.storeOutputs,
-      gated: this.#options.durability === 'task',
-      now: time,
-      traceId: root.traceId,
-      rootSpanId: root.spanId,
-      traceFlags: root.flags,
-      parentSpanId: root.parentSpanId,
-      retryOf
-    })
-    prepare?.(exec)
-    this.#history.started(exec)
-    this.#executionsStarted++
-    this.#lifecycle.executionStarted(exec, root)
-    this.#scheduler.start(exec, stopWith !== undefined || options.signal?.aborted === true)
-    // An aborted signal stops the held execution here, before any of its tasks is sent.
-    this.#watchers.watch(exec, options.signal, options.timeout)
-    // A queued execution cancelled before it started ends here, before any task is sent.
-    if (stopWith !== undefined) this.#scheduler.stop(exec, stopWith.code, stopWith.message)
-    return exec
+    return this.#launcher.start(workflowId, input, options, extra)
   }
 
   #onFinished (exec: Execution): void {
@@ -390,7 +371,7 @@ export class Engine {
       instanceId: this.#instanceId,
       threads: this.#options.threads,
       executionsRunning: this.#history.running,
-      executionsStarted: this.#executionsStarted,
+      executionsStarted: this.#launcher.started,
       scheduler: this.#scheduler.stats(),
       tracer: this.#recorder.stats()
     }
@@ -440,16 +421,4 @@ export class Engine {
       closeTimeout: this.#options.closeTimeout
     })
   }
-}
-
-/** What a start adds to `execute`'s arguments: a retry's link and reused outputs, a queued execution's id. */
-interface StartExtra {
-  retryOf?: string
-  prepare?: (exec: Execution) => void
-  inputBytes?: Uint8Array
-  executionId?: string
-  /** The span (from a queued job's traceparent) the execution's span is a child of. */
-  parent?: SpanParent
-  /** Ends the execution with this error before any task is sent. */
-  stopWith?: { code: string, message: string }
 }
