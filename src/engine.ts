@@ -300,7 +300,7 @@ export class Engine {
     const launch = await retries.claim(executionId, checked, id => this.#workflows.planOf(id))
     let exec: Execution
     try {
-      exec = this.#start(launch.record.workflowId, undefined, {}, { retryOf: launch.record.executionId, prepare: launch.prepare, inputBytes: launch.input })
+      exec = this.#start(launch.record.workflowId, undefined, checked.signal === undefined ? {} : { signal: checked.signal }, { retryOf: launch.record.executionId, prepare: launch.prepare, inputBytes: launch.input })
     } catch (err) {
       retries.release(launch)
       throw err

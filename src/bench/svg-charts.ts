@@ -4,6 +4,7 @@
  * baseline grey, the critical path red.
  */
 import type { TaskTiming, ThroughputPoint } from './results.js'
+import { formatMs } from '../cli/common.js'
 
 const kBlue = '#2f6fdf'
 const kGrey = '#9aa3ad'
@@ -13,7 +14,6 @@ const kRed = '#d63b3b'
 /** Escapes text for HTML and SVG. */
 export const esc = (s: string): string => s.replace(/[&<>"']/g, c => `&#${c.charCodeAt(0)};`)
 const n1 = (x: number): string => x.toFixed(1)
-const ms = (x: number): string => x < 1 ? `${(x * 1000).toFixed(0)} us` : x < 1000 ? `${x.toFixed(1)} ms` : `${(x / 1000).toFixed(2)} s`
 
 function svg (kind: string, width: number, height: number, body: string, title: string): string {
   return `<svg class="chart" data-chart="${kind}" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" ` +
@@ -45,8 +45,8 @@ export function latencyHistogram (current: readonly number[], baseline?: readonl
     })
   })
   body += axis(L, H - B, W - 10) +
-    `<text x="${L}" y="${H - 12}" font-size="11">${ms(lo)}</text>` +
-    `<text x="${W - 10}" y="${H - 12}" font-size="11" text-anchor="end">${ms(hi)}</text>` +
+    `<text x="${L}" y="${H - 12}" font-size="11">${formatMs(lo)}</text>` +
+    `<text x="${W - 10}" y="${H - 12}" font-size="11" text-anchor="end">${formatMs(hi)}</text>` +
     `<text x="${(L + W) / 2}" y="${H - 2}" font-size="11" text-anchor="middle">latency (share of samples per bin)</text>`
   return svg('latency', W, H, body, 'latency distribution')
 }
@@ -90,7 +90,7 @@ export function taskBars (current: readonly TaskTiming[], baseline?: readonly Ta
     if (b !== undefined) body += `<rect x="${L}" y="${y + 14}" width="${n1(Math.max(1, scale(b.queueWait + b.run)))}" height="6" fill="${kGrey}"/>`
   })
   const legend = `<rect x="${L}" y="${H - 20}" width="10" height="10" fill="${kWait}"/><text x="${L + 14}" y="${H - 11}" font-size="11">queue wait</text>` +
-    `<rect x="${L + 90}" y="${H - 20}" width="10" height="10" fill="${kBlue}"/><text x="${L + 104}" y="${H - 11}" font-size="11">run (mean, ms up to ${ms(top)})</text>` +
+    `<rect x="${L + 90}" y="${H - 20}" width="10" height="10" fill="${kBlue}"/><text x="${L + 104}" y="${H - 11}" font-size="11">run (mean, ms up to ${formatMs(top)})</text>` +
     `<text x="${L + 290}" y="${H - 11}" font-size="11" fill="${kRed}">red: critical path</text>`
   return svg('tasks', W, H, body + legend, 'per-task queue wait and run time')
 }

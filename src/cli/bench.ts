@@ -28,6 +28,7 @@ import { registerTypeScript } from '../runtime/typescript.js'
 import type { Command } from './command.js'
 import { kJsonFlags, kStorageFlags, kWorkflowFlags, parseInput, parsePositiveInt, toJson, UsageError } from './common.js'
 import { openStorage } from './storage.js'
+import { isTypeScriptFile } from '../runtime/typescript.js'
 
 export interface BenchFlags {
   input?: string
@@ -93,7 +94,7 @@ async function bench (args: string[], flags: BenchFlags): Promise<number> {
   const threshold = parsePercent('threshold', flags.threshold)
   if (failPercent !== undefined && flags.compare === undefined) throw new UsageError('--fail-on-regression needs --compare <baseline>')
   const baseline = flags.compare === undefined ? undefined : await misuse(loadRun(flags.compare))
-  const typescript = flags.typescript === true || args.some(a => /\.(ts|mts|cts)$/.test(a))
+  const typescript = flags.typescript === true || args.some(isTypeScriptFile)
   if (typescript) await registerTypeScript()
   const suites = await misuse(discoverSuites(args, await parseInput(flags.input)))
   const quiet = flags.json === true

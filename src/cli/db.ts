@@ -1,13 +1,8 @@
 import { MySQLStorage, type PurgeResult, type StorageStats } from '../storage/mysql.js'
 import { parseDuration } from '../storage/retention-options.js'
 import { usage, type Command } from './command.js'
-import { table, toJson, type CommonFlags } from './common.js'
+import { kJsonFlags, kStorageFlags, table, toJson, type CommonFlags } from './common.js'
 import { CommandError, storageFailure } from './storage.js'
-
-const kMysqlFlag = {
-  mysql: { type: 'string', value: 'uri', help: 'the database: mysql://user:password@host:port/database (or set GRAPH_TASK_MYSQL_URL)' }
-} as const
-const kJsonFlag = { json: { type: 'boolean', help: 'print JSON instead of a table' } } as const
 
 /** Flags of `db purge`. */
 interface PurgeFlags extends CommonFlags {
@@ -20,7 +15,7 @@ export const dbMigrateCommand: Command = {
   name: 'db migrate',
   args: '',
   summary: 'Applies the schema migrations that the MySQL database lacks.',
-  flags: kMysqlFlag,
+  flags: kStorageFlags,
   run: (args, flags) => withStorage('db migrate', args, flags as CommonFlags, async storage => {
     const { from, to, applied } = await storage.migrate()
     process.stdout.write(applied.length === 0
@@ -36,10 +31,10 @@ export const dbPurgeCommand: Command = {
   args: '',
   summary: 'Removes the history older than --older-than (open failure cases and what they point at stay).',
   flags: {
-    ...kMysqlFlag,
+    ...kStorageFlags,
     'older-than': { type: 'string', value: 'age', help: 'age past which history is removed: 7d, 12h, 30m' },
     'dry-run': { type: 'boolean', help: 'count what would be removed and change nothing' },
-    ...kJsonFlag
+    ...kJsonFlags
   },
   run: async (args, flags) => {
     const f = flags as PurgeFlags
@@ -64,7 +59,7 @@ export const dbStatsCommand: Command = {
   name: 'db stats',
   args: '',
   summary: 'Shows rows, bytes, oldest and newest records and partitions of each history table.',
-  flags: { ...kMysqlFlag, ...kJsonFlag },
+  flags: { ...kStorageFlags, ...kJsonFlags },
   run: (args, flags) => withStorage('db stats', args, flags as CommonFlags, async storage => {
     const stats = await storage.stats()
     process.stdout.write(flags.json === true ? toJson(stats) + '\n' : formatStats(stats))

@@ -4,7 +4,7 @@ import type { ExecutionResult, ExecutionStatus } from '../types.js'
 import type { Workflow } from '../workflow/builder.js'
 import { isTypeScriptFile } from '../runtime/typescript.js'
 import { usage, type Command } from './command.js'
-import { formatMs, kJsonFlags, kStorageFlags, parsePositiveInt, table, toJson, UsageError, type CommonFlags } from './common.js'
+import { formatMs, kJsonFlags, kStorageFlags, kWorkflowFlags, parsePositiveInt, table, toJson, UsageError, type CommonFlags } from './common.js'
 import { kInterruptedExitCode, onInterrupt } from './interrupt.js'
 import { openStorage } from './storage.js'
 import { summary } from './summary.js'
@@ -137,13 +137,8 @@ function show (args: string[], flags: HistoryFlags): Promise<number> {
       process.stdout.write(toJson({ result, logs, trace }) + '\n')
       return 0
     }
-    const rows = [['TASK', 'STATUS', 'ATTEMPTS', 'DURATION', 'NOTE']]
-    for (const t of Object.values(result.tasks)) {
-      rows.push([t.taskId, t.status, String(t.attempts), formatMs(t.duration),
-        t.reusedFrom !== undefined ? `reused from ${t.reusedFrom}` : t.error === undefined ? '' : `${t.error.code}: ${t.error.message}`.slice(0, 60)])
-    }
-    const out = [`${result.workflowId} ${result.executionId}: ${result.status} in ${formatMs(result.duration)}` +
-      (result.retryOf === undefined ? '' : ` (retry of ${result.retryOf})`), table(rows), '', 'logs:']
+    const head = `${result.workflowId} ${result.executionId}${result.retryOf === undefined ? '' : ` (retry of ${result.retryOf})`}`
+    const out = [summary(result, head), '', 'logs:']
     for (const l of logs) out.push(`  ${new Date(l.time).toISOString()} ${l.level.padEnd(5)} ${l.taskId ?? '-'} ${l.message}`)
     out.push('', 'trace:')
     for (const root of trace) {
@@ -166,8 +161,8 @@ export const retryCommand: Command = {
   flags: {
     workflows: { type: 'string', multiple: true, value: 'module', help: 'a module whose workflows this instance publishes' },
     restart: { type: 'boolean', help: 'retry every task, not only those that did not succeed' },
-    threads: { type: 'string', value: 'n', help: 'worker threads (default: available parallelism)' },
-    typescript: { type: 'boolean', help: 'load TypeScript modules and handlers through tsx (on when a module or a handler is .ts/.mts/.cts)' },
+    threads: kWorkflowFlags.threads,
+    typescript: kWorkflowFlags.typescript,
     ...kHistoryFlags
   },
   run: (args, flags) => retry(args, flags as HistoryFlags)
@@ -177,15 +172,11 @@ function retry (args: string[], flags: HistoryFlags): Promise<number> {
   const [id, ...extra] = args
   if (id === undefined || extra.length > 0) throw new UsageError('usage: graph-task retry <execution-id> [--restart] --workflows <module>')
   return withEngine('retry', flags, 'retry', async engine => {
-    // Ctrl-C cancels the retry's execution, as it does run's; its id is known once it starts.
+    // Ctrl-C cancels the retry's execution, as it does run's.
     const interrupt = onInterrupt()
-    let retryId: string | undefined
-    const cancel = (): void => { if (retryId !== undefined && interrupt.signal.aborted) void engine.cancelExecution(retryId) }
-    engine.on('execution.started', event => { if (event.retryOf === id) { retryId = event.executionId; cancel() } })
-    interrupt.signal.addEventListener('abort', cancel)
     let result: ExecutionResult
     try {
-      result = await engine.manualRetry(id, { mode: flags.restart === true ? 'restart' : 'resume' })
+      result = await engine.manualRetry(id, { mode: flags.restart === true ? 'restart' : 'resume', signal: interrupt.signal })
     } finally {
       interrupt.dispose()
     }

@@ -3,7 +3,7 @@ import { ExecutionQueue } from '../queue/execution-queue.js'
 import { isTypeScriptFile } from '../runtime/typescript.js'
 import type { Workflow } from '../workflow/builder.js'
 import { usage, type Command } from './command.js'
-import { kStorageFlags, parsePositiveInt, type CommonFlags } from './common.js'
+import { kStorageFlags, kWorkflowFlags, parsePositiveInt, type CommonFlags } from './common.js'
 import { kRedisFlag, queueOptionsOf } from './queue-flags.js'
 import { openStorage } from './storage.js'
 import { hasTypeScriptHandlers, loadWorkflows } from './workflow-module.js'
@@ -29,8 +29,8 @@ export const serveCommand: Command = {
     ...kStorageFlags,
     ...kRedisFlag,
     concurrency: { type: 'string', value: 'n', help: 'executions of each workflow run at once (default 4)' },
-    threads: { type: 'string', value: 'n', help: 'worker threads (default: available parallelism)' },
-    typescript: { type: 'boolean', help: 'load TypeScript modules and handlers through tsx (on when a module or a handler is .ts/.mts/.cts)' }
+    threads: kWorkflowFlags.threads,
+    typescript: kWorkflowFlags.typescript
   },
   run: (args, flags) => serve(args, flags as ServeFlags)
 }

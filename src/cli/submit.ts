@@ -1,6 +1,6 @@
 import { ExecutionQueue } from '../queue/execution-queue.js'
 import { usage, type Command } from './command.js'
-import { kJsonFlags, parseInput, parsePositiveInt, toJson, type CommonFlags } from './common.js'
+import { kJsonFlags, kWorkflowFlags, parseInput, parsePositiveInt, toJson, type CommonFlags } from './common.js'
 import { kRedisFlag, queueOptionsOf } from './queue-flags.js'
 import { summary } from './summary.js'
 
@@ -19,7 +19,7 @@ export const submitCommand: Command = {
   args: '<workflow-id>',
   summary: 'Queues one execution for the serving instances; --wait prints its result like run.',
   flags: {
-    input: { type: 'string', value: 'json|@file', help: 'execution input, as JSON or @path/to/file.json' },
+    input: kWorkflowFlags.input,
     timeout: { type: 'string', value: 'ms', help: 'execution time limit' },
     wait: { type: 'boolean', help: 'wait for the end and print the result like run (exit 1 unless it succeeded)' },
     ...kRedisFlag,

@@ -19,6 +19,7 @@ import type { Plan } from '../workflow/planner.js'
 import type { ExecutionStorage, RetryStorage } from '../storage/storage.js'
 import type { FailedExecution, RetryQuery, RetryRecord, RetryStatistics, TaskRecord } from '../types.js'
 import { now } from '../runtime/clock.js'
+import { checkExecuteOptions } from '../execute-options.js'
 
 /** Options of `manualRetry`. */
 export interface ManualRetryOptions {
@@ -30,13 +31,17 @@ export interface ManualRetryOptions {
   mode?: 'resume' | 'restart'
   /** Retry even though the workflow's definition changed since the failed execution ran. */
   allowDefinitionChange?: boolean
+  /** Cancels the retry's execution when it aborts, as `execute`'s signal does. */
+  signal?: AbortSignal
 }
 
-const kManualRetryOptionKeys = optionKeys<ManualRetryOptions>({ mode: true, allowDefinitionChange: true })
+const kManualRetryOptionKeys = optionKeys<ManualRetryOptions>({ mode: true, allowDefinitionChange: true, signal: true })
 
-/** @throws {InvalidOptionsError} an unknown key of manualRetry's options */
+/** @throws {InvalidOptionsError} an unknown key of manualRetry's options, or a signal that is not an AbortSignal */
 export function checkManualRetryOptions (given: ManualRetryOptions | undefined): ManualRetryOptions {
-  return checkOptionsObject(given, kManualRetryOptionKeys, 'manualRetry()')
+  const options = checkOptionsObject(given, kManualRetryOptionKeys, 'manualRetry()')
+  if (options.signal !== undefined) checkExecuteOptions({ signal: options.signal }, 'manualRetry()')
+  return options
 }
 
 /** What the engine hands the retry manager to start a retry. */

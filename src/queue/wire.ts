@@ -81,12 +81,3 @@ export function decodeValue<T> (text: string): T {
 export function encodeResult (result: ExecutionResult): string {
   return encodeValue({ ...result, tasks: result.tasks })
 }
-
-const kTraceparent = /^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$/
-
-/** The trace id of a W3C `traceparent`, for the execution's spans to join the submitter's trace. */
-export function traceIdOf (traceparent: string | undefined): string | undefined {
-  if (traceparent === undefined) return undefined
-  const match = kTraceparent.exec(traceparent)
-  return match === null || /^0+$/.test(match[1]) ? undefined : match[1]
-}
