@@ -98,11 +98,34 @@ function planOf (message: BatchMessage): WorkerPlan {
   return plan
 }
 
-// The execution input is decoded for each task (its own copy), unless it is a primitive,
-// which no task can change: then once per batch, and the same value goes to every task.
-function primitiveInput (bytes: Uint8Array): { value: unknown } | null {
-  const value = decode({ bytes, oob: null })
-  return value !== null && typeof value === 'object' ? null : { value }
+/**
+ * The execution input of one batch, decoded once when the batch starts. A primitive, which
+ * no task can change, goes to every task; an object goes to the first task that takes it,
+ * and each later task decodes its own copy, since a handler may change the one it gets.
+ */
+class BatchInput {
+  readonly #bytes: Uint8Array
+  #value: unknown
+  readonly #shared: boolean
+  #fresh = true
+
+  constructor (bytes: Uint8Array) {
+    this.#bytes = bytes
+    const value = decode({ bytes, oob: null })
+    this.#value = value
+    this.#shared = value === null || typeof value !== 'object'
+  }
+
+  take (): unknown {
+    if (this.#shared) return this.#value
+    if (this.#fresh) {
+      this.#fresh = false
+      const value = this.#value
+      this.#value = undefined
+      return value
+    }
+    return decode({ bytes: this.#bytes, oob: null })
+  }
 }
 
 /** Runs a batch; the default export Piscina calls. */
@@ -124,7 +147,7 @@ export default async function runBatch (message: BatchMessage): Promise<unknown>
   }
   const locals: Array<Packet | null> | null = localUse === null ? null : new Array(count).fill(null)
   const status = new Uint8Array(count)
-  const primitive = primitiveInput(input)
+  const batchInput = new BatchInput(input)
   let answer: BatchAnswer | null = null
   let transfer: ArrayBuffer[] | null = null
   let ref = refsAt
@@ -163,7 +186,7 @@ export default async function runBatch (message: BatchMessage): Promise<unknown>
     }
     Atomics.store(views.current, slot, b)
     const share = message.store || plan.share[index] === 1
-    const result = await runTask(message, plan, index, attempt, input, primitive, deps, share)
+    const result = await runTask(message, plan, index, attempt, batchInput, deps, share)
     status[b] = result.status
     if (result.logs !== null) ((answer ??= emptyAnswer()).logs ??= new Array(count).fill(null))[b] = result.logs
     if (result.status !== Outcome.Success) {
@@ -220,7 +243,7 @@ interface TaskResult {
 }
 
 async function runTask (message: BatchMessage, plan: WorkerPlan, index: number, attempt: number,
-  input: Uint8Array, primitive: { value: unknown } | null, rawDeps: Record<string, unknown>, share: boolean): Promise<TaskResult> {
+  input: BatchInput, rawDeps: Record<string, unknown>, share: boolean): Promise<TaskResult> {
   const slot = message.slot
   const taskId = plan.ids[index]
   let ctx: TaskContextImpl | null = null
@@ -237,7 +260,7 @@ async function runTask (message: BatchMessage, plan: WorkerPlan, index: number, 
     const params = plan.params[index]
     ctx = new TaskContextImpl(message, taskId, index, attempt,
       params === null ? undefined : decode({ bytes: params, oob: null }), rawDeps, views, slot)
-    const value = primitive !== null ? primitive.value : decode({ bytes: input, oob: null })
+    const value = input.take()
     // The attempt's clock starts here: loading a module does not count against its timeout.
     start = now()
     views.started[slot] = start
