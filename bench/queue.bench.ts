@@ -135,7 +135,12 @@ try {
     const at = Date.now()
     const id = await queue.submit('queue-noop')
     await queue.result(id)
-    while (!started.has(id)) await new Promise(resolve => setImmediate(resolve))
+    // The started event travels apart from the result: wait for it, but not forever.
+    const deadline = Date.now() + 10_000
+    while (!started.has(id)) {
+      if (Date.now() > deadline) throw new Error(`no execution.started event for ${id} within 10 s of its result`)
+      await new Promise(resolve => setImmediate(resolve))
+    }
     latencies.push(started.get(id)! - at)
   }
   latencies.sort((a, b) => a - b)

@@ -20,7 +20,7 @@ async function cli (args: string[]): Promise<{ code: number, stdout: string, std
   }
 }
 
-const uri = (): string => `mysql://root@${db.host}:${db.port}/${db.name}`
+const uri = (): string => db.uri()
 const count = async (table: string): Promise<number> => Number((await db.query<RowDataPacket[]>(`SELECT COUNT(*) AS n FROM ${table}`))[0].n)
 
 describe('graph-task db purge and db stats', () => {

@@ -28,8 +28,7 @@ describe('Ctrl-C during graph-task retry', () => {
   const db = useTestDatabase()
 
   test('Ctrl-C cancels the retry\'s execution, prints its task table, and exits 130', slow, async () => {
-    const o = db.options()
-    const env = { GRAPH_TASK_MYSQL_URL: `mysql://${o.user}@${o.host}:${o.port}/${o.database}` }
+    const env = { GRAPH_TASK_MYSQL_URL: db.uri() }
     const first = await interrupted(['run', kWorkflow, '--threads', '2'], env)
     expect(first.code).toBe(130)
     const id = /^interruptible (\w{26}): cancelled/m.exec(first.stdout)?.[1]

@@ -56,8 +56,7 @@ describe('graph-task command line', () => {
 
   test('the history commands read, retry and count failures in MySQL', slow, async () => {
     const db = await databaseOfThisTest()
-    const o = db.options()
-    const env = { GRAPH_TASK_MYSQL_URL: `mysql://${o.user}@${o.host}:${o.port}/${o.database}` }
+    const env = { GRAPH_TASK_MYSQL_URL: db.uri() }
     expect((await cli(['db', 'migrate'], env)).code).toBe(0)
     const failed = await cli(['run', 'workflows/test-subjects/failing-workflow.mjs', '--json'], env)
     const id = JSON.parse(failed.stdout).executionId as string

@@ -12,9 +12,8 @@ const slow = { timeout: 60_000 }
 
 /** `graph-task console ...` on the test database; resolves with the URL it prints. */
 async function startConsole (args: string[]): Promise<{ url: string, stop: () => Promise<number | null> }> {
-  const o = db.options()
   const child = spawn(process.execPath, [join(import.meta.dirname, '../dist/cli.js'), 'console', '--port', '0', ...args], {
-    env: { ...process.env, GRAPH_TASK_MYSQL_URL: `mysql://${o.user}@${o.host}:${o.port}/${o.database}`, GRAPH_TASK_CONSOLE_TOKEN: '' }
+    env: { ...process.env, GRAPH_TASK_MYSQL_URL: db.uri(), GRAPH_TASK_CONSOLE_TOKEN: '' }
   })
   const stop = async (): Promise<number | null> => {
     if (child.exitCode !== null) return child.exitCode

@@ -46,9 +46,8 @@ describe('values from history in the console', () => {
     const { engine, result } = await markupInHistory()
     await engine.flush()
     const file = join(await tempDir(), 'report.html')
-    const o = db.options()
     await promisify(execFile)(process.execPath, [join(import.meta.dirname, '../dist/cli.js'), 'show', result.executionId, '--html', file],
-      { env: { ...process.env, GRAPH_TASK_MYSQL_URL: `mysql://${o.user}@${o.host}:${o.port}/${o.database}` } })
+      { env: { ...process.env, GRAPH_TASK_MYSQL_URL: db.uri() } })
     const { page, problems } = await newPage()
     await page.goto(pathToFileURL(file).href)
     await expect.poll(() => page.locator('.logs td.message').allTextContents(), { timeout: 20_000 }).toContain(`${kPayload} {"html":"${kPayload}"}`)

@@ -12,10 +12,9 @@ const db = useTestDatabase()
 describe('graph-task serve and submit', { timeout: 60_000 }, () => {
   test('submit --wait prints the result table of an execution that a serve process ran', async () => {
     const prefix = usePrefix()
-    const o = db.options()
     const env = { ...process.env, GRAPH_TASK_QUEUE_PREFIX: prefix, GRAPH_TASK_REDIS_URL: redisUrl }
     const server = spawn(process.execPath, [kCli, 'serve', '--workflows', 'workflows/test-subjects/queued.mjs',
-      '--mysql', `mysql://${o.user}@${o.host}:${o.port}/${o.database}`, '--concurrency', '2', '--threads', '1'], { cwd: kRoot, env, stdio: ['ignore', 'pipe', 'pipe'] })
+      '--mysql', db.uri(), '--concurrency', '2', '--threads', '1'], { cwd: kRoot, env, stdio: ['ignore', 'pipe', 'pipe'] })
     let stderr = ''
     const exited = new Promise<number | null>(resolve => server.on('close', resolve))
     onTestFinished(async () => { if (server.exitCode === null) { server.kill('SIGKILL'); await exited } })

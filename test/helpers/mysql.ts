@@ -39,6 +39,8 @@ export interface TestDatabase {
   name: string
   host: string
   port: number
+  /** The database as a mysql:// URI with the test server's user and password: for the CLI's --mysql and GRAPH_TASK_MYSQL_URL. */
+  uri (): string
   /** Storage options for this database; `overrides` may move it (a proxy port) or rename its tables. */
   options (overrides?: MySQLStorageOptions): MySQLStorageOptions
   /** A storage on this database, closed with the database. */
@@ -73,6 +75,7 @@ export function useTestDatabase (): TestDatabase {
     get name () { return get().name },
     get host () { return get().host },
     get port () { return get().port },
+    uri: () => get().uri(),
     options: overrides => get().options(overrides),
     storage: overrides => get().storage(overrides),
     query: async <T>(sql: string, params?: unknown[]) => get().query<T>(sql, params),
@@ -110,6 +113,7 @@ export async function createTestDatabase (): Promise<TestDatabase> {
     name,
     host: settings.host,
     port: settings.port,
+    uri: () => `mysql://${encodeURIComponent(settings.user)}${settings.password === '' ? '' : `:${encodeURIComponent(settings.password)}`}@${settings.host}:${settings.port}/${name}`,
     options,
     storage (overrides) {
       const storage = new MySQLStorage(options(overrides))

@@ -8,6 +8,7 @@ import { Redis } from 'ioredis'
 import { onTestFinished } from 'vitest'
 import { ExecutionQueue } from '../../dist/index.js'
 import type { TestDatabase } from './mysql.js'
+import { tempDir } from './engine.js'
 
 const kInstance = new URL('./queue-instance.mjs', import.meta.url).pathname
 
@@ -80,12 +81,7 @@ export function serveInstance (db: TestDatabase, prefix: string, env: Record<str
 
 /** A directory for side-effect files (workflows/test-subjects/side-effect.mjs), removed after the test. */
 export async function useSideEffectDir (): Promise<string> {
-  const { mkdtemp, rm } = await import('node:fs/promises')
-  const { tmpdir } = await import('node:os')
-  const { join } = await import('node:path')
-  const dir = await mkdtemp(join(tmpdir(), 'gt-queue-'))
-  onTestFinished(() => rm(dir, { recursive: true, force: true }))
-  return dir
+  return await tempDir()
 }
 
 /** How many times each task of an execution wrote its side effect. */
