@@ -159,19 +159,19 @@ export class Execution implements TaskSource {
   peekReady (): number { return this.#ready.peek() ?? -1 }
   takeReady (): number { return this.#ready.shift() ?? -1 }
 
-  /** A task is sent to a worker: its attempt number. */
-  dispatch (i: number): number {
+  /** A task is sent to a worker: its attempt begins. */
+  dispatch (i: number): void {
     this.state[i] = TaskState.InFlight
     this.#running++
-    return ++this.attempts[i]
+    this.attempts[i]++
   }
 
   /**
    * A task succeeded with the output at `buf` (see TaskOutputs). Its dependents whose
-   * dependencies are now all done become ready: returns how many. With strict
-   * durability they are held instead (see releaseHeld), and 0 is returned.
+   * dependencies are now all done become ready; with strict durability they are held
+   * instead (see releaseHeld). The scheduler counts what changed from `readyLength`.
    */
-  succeed (i: number, start: number, end: number, buf: Uint8Array | Packet | null, offset: number, length: number): number {
+  succeed (i: number, start: number, end: number, buf: Uint8Array | Packet | null, offset: number, length: number): void {
     this.state[i] = TaskState.Success
     this.outputs.set(i, buf, offset, length)
     this.#errors?.delete(i)
@@ -181,7 +181,6 @@ export class Execution implements TaskSource {
     this.#settled++
     this.#running--
     if (end > this.#updatedAt) this.#updatedAt = end
-    let ready = 0
     const { dependentStart, dependentList } = this.plan
     const remaining = this.remaining
     for (let d = dependentStart[i]; d < dependentStart[i + 1]; d++) {
@@ -190,7 +189,6 @@ export class Execution implements TaskSource {
         if (this.state[j] === TaskState.Pending) {
           if (this.#held === null) {
             this.markReady(j, end)
-            ready++
           } else {
             this.state[j] = TaskState.Ready
             this.readyAt[j] = end
@@ -199,7 +197,6 @@ export class Execution implements TaskSource {
         } else if (this.state[j] === TaskState.InFlight) this.readyAt[j] = end
       }
     }
-    return ready
   }
 
   /** An attempt failed (or was stopped): its times and error, before the retry decision. */
@@ -229,11 +226,11 @@ export class Execution implements TaskSource {
   }
 
   /**
-   * A task of a batch that did not run: ready again if its dependencies allow
-   * (true), pending otherwise; skipped with its dependents when one failed (they
-   * are returned in `skipped`).
+   * A task of a batch that did not run: ready again if its dependencies allow,
+   * pending otherwise; skipped with its dependents when one failed (they are added
+   * to `skipped`).
    */
-  requeue (i: number, at: number, attemptCounts: boolean, skipped: number[]): boolean {
+  requeue (i: number, at: number, attemptCounts: boolean, skipped: number[]): void {
     this.#running--
     if (!attemptCounts) this.attempts[i]--
     const deps = this.plan.deps[i]
@@ -241,15 +238,14 @@ export class Execution implements TaskSource {
       if (this.state[deps[d]] === TaskState.Failed) {
         this.state[i] = TaskState.Pending
         skipped.push(...this.#skipDependents(deps[d]))
-        return false
+        return
       }
     }
     if (this.remaining[i] === 0) {
       this.markReady(i, at)
-      return true
+      return
     }
     this.state[i] = TaskState.Pending
-    return false
   }
 
   // Dependents of a failed task can never run: skipped, transitively.

@@ -195,9 +195,13 @@ export class Scheduler implements PoolListener, GateListener, RetryListener {
     this.#settledBefore = exec.settled
   }
 
-  #after (exec: Execution): void {
+  #counted (exec: Execution): void {
     this.#readyTotal += exec.readyLength - this.#readyBefore
     this.#pendingTasks -= exec.settled - this.#settledBefore
+  }
+
+  #after (exec: Execution): void {
+    this.#counted(exec)
     this.#enqueue(exec)
     this.#maybeFinish(exec)
   }
@@ -298,8 +302,7 @@ export class Scheduler implements PoolListener, GateListener, RetryListener {
     for (const batch of this.#inFlight) {
       if (batch.exec === exec) this.#inFlightTasks -= this.#settler.finished(batch, this.#pool.current(batch))
     }
-    this.#readyTotal += exec.readyLength - this.#readyBefore
-    this.#pendingTasks -= exec.settled - this.#settledBefore
+    this.#counted(exec)
     if (exec.complete) {
       // Everything had finished: it ends as it would have, not cancelled.
       this.#maybeFinish(exec)
