@@ -5,11 +5,9 @@
  */
 import { Engine } from '../engine.js'
 import { usage, type Command } from './command.js'
-import { kStorageFlags, parsePositiveInt, type CommonFlags } from './common.js'
+import { kStorageFlags, kWorkflowFlags, parsePositiveInt, type CommonFlags } from './common.js'
 import { openStorage } from './storage.js'
-import { hasTypeScriptHandlers, loadWorkflows } from './workflow-module.js'
-import { isTypeScriptFile } from '../runtime/typescript.js'
-import type { Workflow } from '../workflow/builder.js'
+import { loadWorkflowModules } from './workflow-module.js'
 
 export interface ConsoleFlags extends CommonFlags {
   port?: string
@@ -17,6 +15,7 @@ export interface ConsoleFlags extends CommonFlags {
   workflows?: string[]
   token?: string
   'read-only'?: boolean
+  typescript?: boolean
 }
 
 /** `graph-task console`: serves the web console over the shared history. */
@@ -31,7 +30,8 @@ export const consoleCommand: Command = {
     workflows: { type: 'string', multiple: true, value: 'module', help: 'module whose workflows this console can retry (repeatable)' },
     token: { type: 'string', value: 'token', help: 'token the actions need (or set GRAPH_TASK_CONSOLE_TOKEN)' },
     'read-only': { type: 'boolean', help: 'refuse every action' },
-    threads: { type: 'string', value: 'n', help: 'worker threads for retries (default: available parallelism)' }
+    threads: kWorkflowFlags.threads,
+    typescript: kWorkflowFlags.typescript
   },
   run: (args, flags) => serve(args, flags as ConsoleFlags)
 }
@@ -41,13 +41,9 @@ async function serve (args: string[], flags: ConsoleFlags): Promise<number> {
   if (args.length > 0) throw usage('console', `unexpected arguments: ${args.join(' ')}`)
   const port = flags.port === '0' ? 0 : parsePositiveInt('port', flags.port) ?? 4600
   const threads = parsePositiveInt('threads', flags.threads)
-  const workflows: Workflow[] = []
-  for (const path of flags.workflows ?? []) {
-    for (const { workflow } of await loadWorkflows('console', path)) workflows.push(workflow)
-  }
+  const { workflows, typescript } = await loadWorkflowModules('console', flags.workflows ?? [], flags.typescript === true)
   const storage = await openStorage(flags.mysql)
   if (storage === undefined) throw usage('console', 'console reads the shared history: pass --mysql <uri> or set GRAPH_TASK_MYSQL_URL')
-  const typescript = (flags.workflows ?? []).some(isTypeScriptFile) || workflows.some(hasTypeScriptHandlers)
   const engine = new Engine({ storage, threads, typescript })
   try {
     for (const workflow of workflows) await engine.publishWorkflow(workflow)

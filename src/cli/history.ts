@@ -1,14 +1,12 @@
 import pino from 'pino'
 import { Engine } from '../engine.js'
 import type { ExecutionResult, ExecutionStatus } from '../types.js'
-import type { Workflow } from '../workflow/builder.js'
-import { isTypeScriptFile } from '../runtime/typescript.js'
 import { usage, type Command } from './command.js'
 import { formatMs, kJsonFlags, kStorageFlags, kWorkflowFlags, parsePositiveInt, table, toJson, UsageError, type CommonFlags } from './common.js'
 import { kInterruptedExitCode, onInterrupt } from './interrupt.js'
 import { openStorage } from './storage.js'
 import { summary } from './summary.js'
-import { hasTypeScriptHandlers, loadWorkflows } from './workflow-module.js'
+import { loadWorkflowModules } from './workflow-module.js'
 import { writeReport } from './report.js'
 
 export interface HistoryFlags extends CommonFlags {
@@ -33,15 +31,7 @@ async function openEngine (command: string, flags: HistoryFlags, access: Access)
   if (access === 'retry' && (flags.workflows === undefined || flags.workflows.length === 0)) {
     throw usage(command, `${command} needs the workflow definitions: pass --workflows <module> (repeat for several)`)
   }
-  // Modules first: a module that does not load is a usage error, found before any connection is made.
-  const workflows: Workflow[] = []
-  let typescript = flags.typescript === true
-  for (const path of flags.workflows ?? []) {
-    for (const { workflow } of await loadWorkflows(command, path, typescript)) {
-      workflows.push(workflow)
-      typescript ||= isTypeScriptFile(path) || hasTypeScriptHandlers(workflow)
-    }
-  }
+  const { workflows, typescript } = await loadWorkflowModules(command, flags.workflows ?? [], flags.typescript === true)
   const storage = await openStorage(flags.mysql)
   if (storage === undefined) {
     throw usage(command, 'this command reads the shared history: pass --mysql <uri> or set GRAPH_TASK_MYSQL_URL')

@@ -1,12 +1,10 @@
 import { Engine } from '../engine.js'
 import { ExecutionQueue } from '../queue/execution-queue.js'
-import { isTypeScriptFile } from '../runtime/typescript.js'
-import type { Workflow } from '../workflow/builder.js'
 import { usage, type Command } from './command.js'
 import { kStorageFlags, kWorkflowFlags, parsePositiveInt, type CommonFlags } from './common.js'
 import { kRedisFlag, queueOptionsOf } from './queue-flags.js'
 import { openStorage } from './storage.js'
-import { hasTypeScriptHandlers, loadWorkflows } from './workflow-module.js'
+import { loadWorkflowModules } from './workflow-module.js'
 
 export interface ServeFlags extends CommonFlags {
   workflows?: string[]
@@ -40,14 +38,7 @@ async function serve (args: string[], flags: ServeFlags): Promise<number> {
   if (flags.workflows === undefined || flags.workflows.length === 0) throw usage('serve', 'serve needs --workflows <module> (repeat for several)')
   const concurrency = parsePositiveInt('concurrency', flags.concurrency) ?? 4
   const threads = parsePositiveInt('threads', flags.threads)
-  const workflows: Workflow[] = []
-  let typescript = flags.typescript === true
-  for (const path of flags.workflows) {
-    for (const { workflow } of await loadWorkflows('serve', path, typescript)) {
-      workflows.push(workflow)
-      typescript ||= isTypeScriptFile(path) || hasTypeScriptHandlers(workflow)
-    }
-  }
+  const { workflows, typescript } = await loadWorkflowModules('serve', flags.workflows, flags.typescript === true)
   const storage = await openStorage(flags.mysql)
   if (storage === undefined) throw usage('serve', 'serve needs the shared history: pass --mysql <uri> (or set GRAPH_TASK_MYSQL_URL)')
   const queue = new ExecutionQueue(queueOptionsOf(flags.redis))

@@ -48,6 +48,22 @@ export async function loadWorkflows (command: string, path: string, typescript =
   return found
 }
 
+/**
+ * The workflows of every module of `--workflows`, loaded before any connection is made
+ * (a module that does not load is a usage error), and whether the engine needs tsx: asked
+ * for, a TypeScript module, or a TypeScript handler.
+ */
+export async function loadWorkflowModules (command: string, paths: readonly string[], typescript = false): Promise<{ workflows: Workflow[], typescript: boolean }> {
+  const workflows: Workflow[] = []
+  for (const path of paths) {
+    for (const { workflow } of await loadWorkflows(command, path, typescript)) {
+      workflows.push(workflow)
+      typescript ||= isTypeScriptFile(path) || hasTypeScriptHandlers(workflow)
+    }
+  }
+  return { workflows, typescript }
+}
+
 /** Whether a workflow has a TypeScript handler (the workers then need tsx). */
 export function hasTypeScriptHandlers (workflow: Workflow): boolean {
   return workflow.tasks.some(task => isTypeScriptFile(task.handler))
