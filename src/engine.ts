@@ -15,7 +15,7 @@ import { checkExecutionQuery, checkLogQuery, checkRetryQuery } from './query-opt
 import { EventBus, type EngineEventType, type EngineListener } from './event-bus.js'
 import type { Execution } from './runtime/execution.js'
 import { Launcher, type StartExtra } from './runtime/launcher.js'
-import { now } from './runtime/clock.js'
+import { now } from './clock.js'
 import { Lifecycle } from './runtime/lifecycle.js'
 import { Scheduler } from './runtime/scheduler.js'
 import { Recorder } from './telemetry/recorder.js'

@@ -6,7 +6,7 @@ export {
   QueueFullError, StorageError, StorageBacklogError, RetryError, NonRetryableError, ErrorCodes
 } from './errors.js'
 export { MemoryStorage } from './storage/memory.js'
-export { MySQLStorage } from './storage/mysql.js'
+export { MySQLStorage } from './storage/mysql/mysql-storage.js'
 
 export type { EngineOptions } from './options.js'
 export type { ExecuteOptions, CloseOptions, EngineStats } from './execute-options.js'
@@ -19,7 +19,7 @@ export type { TracerOptions, TracerStats } from './telemetry/tracer-options.js'
 export type { SchedulerStats } from './runtime/scheduler.js'
 export type { ExecutionStorage } from './storage/storage.js'
 export type { MemoryStorageOptions } from './storage/memory.js'
-export type { MySQLStorageOptions, MigrationResult, IntegrityReport } from './storage/mysql.js'
+export type { MySQLStorageOptions, MigrationResult, IntegrityReport } from './storage/mysql/mysql-storage.js'
 export type {
   EpochMs, ExecutionStatus, TaskStatus, LogLevel, RetryPolicy, TaskResult, ExecutionResult, ExecutionStatusInfo,
   ExecutionRecord, TaskRecord, LogEntry, SpanRecord, SpanNode, SpanStatusCode, LogQuery, ExecutionQuery
@@ -28,7 +28,7 @@ export type {
 // Issue 10 (command line): the error for a missing optional peer dependency (tsx)
 export { MissingDependencyError } from './errors.js'
 // Issue 14: retention, purge, statistics and time partitions of MySQLStorage
-export type { PurgeOptions, PurgeResult, RetentionRun, StorageStats, TableStats } from './storage/mysql.js'
+export type { PurgeOptions, PurgeResult, RetentionRun, StorageStats, TableStats } from './storage/mysql/mysql-storage.js'
 export type { RetentionOptions, Duration } from './storage/retention-options.js'
 // Issue 10: typed workflows, and every type of a public signature
 export { handlerModule } from './workflow/typed.js'

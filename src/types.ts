@@ -216,7 +216,7 @@ export interface ExecutionQuery {
 /**
  * The longest values storage keeps whole, in characters (UTF-16 units), checked where
  * they are set: the workflow version and the instance id are VARCHAR(255) in MySQL;
- * a task name is bounded like every free text (src/storage/mysql-text.ts).
+ * a task name is bounded like every free text (src/storage/mysql/text.ts).
  */
 export const kValueLimits = Object.freeze({ version: 255, instanceId: 255, taskName: 65_536 })
 

@@ -12,7 +12,7 @@ const storages: Array<[string, () => MemoryStorage | MySQLStorage]> = [
 
 describe.each(storages)('claims on %s', (_name, make) => {
   // Guarantee "atomic claim": dropping `AND status = 'pending'` from the claim's UPDATE in
-  // src/storage/mysql-retry.ts lets several claims win, and this test fails on MySQL (checked).
+  // src/storage/mysql/retry.ts lets several claims win, and this test fails on MySQL (checked).
   test('of 16 claims of one case made at once, exactly one wins, and the case counts one attempt', async () => {
     const storage = make()
     await storage.writeRetryRecords([failureCase(1)])

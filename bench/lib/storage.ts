@@ -9,7 +9,7 @@ type MySQLStorageCtor = new (options: { uri: string, tablePrefix?: string }) => 
 export async function mysqlStorage (uri: string, tablePrefix?: string): Promise<ExecutionStorage> {
   const mod = await import('../../dist/index.js') as unknown as { MySQLStorage?: MySQLStorageCtor }
   if (typeof mod.MySQLStorage !== 'function') {
-    throw new Error('dist/index.js exports no MySQLStorage: run `npm run build` once src/storage/mysql.ts exists')
+    throw new Error('dist/index.js exports no MySQLStorage: run `npm run build` once src/storage/mysql/mysql-storage.ts exists')
   }
   return new mod.MySQLStorage({ uri, ...(tablePrefix === undefined ? {} : { tablePrefix }) })
 }

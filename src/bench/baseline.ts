@@ -4,13 +4,12 @@
  * that name back, or any file path (anything with a slash or ending in .json).
  */
 import { execFile } from 'node:child_process'
-import { readFileSync } from 'node:fs'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { availableParallelism, cpus, loadavg } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { BenchError, ErrorCodes } from '../errors.js'
 import type { BenchEnvironment, BenchRun } from './results.js'
+import { packageVersion } from '../package-root.js'
 
 /** Folder of saved runs, relative to the working directory. */
 export const kBaselineDir = join('.graph-task', 'bench')
@@ -62,7 +61,7 @@ export async function collectEnvironment (storage: string, cwd = process.cwd()):
     cores: availableParallelism(),
     loadAverage: [loadavg()[0], loadavg()[0]],
     ...(commit !== undefined && { commit }),
-    graphTaskVersion: ownVersion(),
+    graphTaskVersion: packageVersion(),
     storage,
     date: new Date().toISOString()
   }
@@ -76,14 +75,3 @@ function gitCommit (cwd: string): Promise<string | undefined> {
   })
 }
 
-/** graph-task's own version: the nearest package.json above this module that is graph-task's. */
-function ownVersion (): string {
-  let dir = dirname(fileURLToPath(import.meta.url))
-  for (let i = 0; i < 5; i++, dir = dirname(dir)) {
-    try {
-      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string, version?: string }
-      if (pkg.name === 'graph-task' && pkg.version !== undefined) return pkg.version
-    } catch {}
-  }
-  return 'unknown'
-}

@@ -24,11 +24,11 @@ import { runSuites } from '../bench/run-suites.js'
 import { renderMarkdown, renderTable } from '../bench/text-report.js'
 import type { BenchSettings } from '../bench/suite.js'
 import { EngineError, ErrorCodes } from '../errors.js'
-import { registerTypeScript } from '../runtime/typescript.js'
+import { registerTypeScript } from '../typescript.js'
 import type { Command } from './command.js'
 import { kJsonFlags, kStorageFlags, kWorkflowFlags, parseInput, parsePositiveInt, toJson, UsageError } from './common.js'
 import { openStorage } from './storage.js'
-import { isTypeScriptFile } from '../runtime/typescript.js'
+import { isTypeScriptFile } from '../typescript.js'
 
 export interface BenchFlags {
   input?: string

@@ -1,4 +1,4 @@
-import { MySQLStorage, type PurgeResult, type StorageStats } from '../storage/mysql.js'
+import { MySQLStorage, type PurgeResult, type StorageStats } from '../storage/mysql/mysql-storage.js'
 import { parseDuration } from '../storage/retention-options.js'
 import { usage, type Command } from './command.js'
 import { kJsonFlags, kStorageFlags, table, toJson, type CommonFlags } from './common.js'

@@ -13,7 +13,7 @@ export class CommandError extends Error {}
 export async function openStorage (uri: string | undefined): Promise<ExecutionStorage | undefined> {
   const url = uri ?? process.env.GRAPH_TASK_MYSQL_URL
   if (url === undefined || url === '') return undefined
-  const { MySQLStorage } = await import('../storage/mysql.js')
+  const { MySQLStorage } = await import('../storage/mysql/mysql-storage.js')
   const storage = new MySQLStorage({ uri: url })
   try {
     await storage.init()

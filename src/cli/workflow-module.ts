@@ -6,7 +6,7 @@
 import { resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { isWorkflow, type Workflow } from '../workflow/builder.js'
-import { commonJsHint, isTypeScriptFile, registerTypeScript } from '../runtime/typescript.js'
+import { commonJsHint, isTypeScriptFile, registerTypeScript } from '../typescript.js'
 import { usage } from './command.js'
 
 /** A workflow a module exports, under the name it is exported as (`default` for the default export). */

@@ -6,7 +6,7 @@
 import type { Engine } from '../engine.js'
 import { ErrorCodes, NotFoundError } from '../errors.js'
 import { executionResultOf, taskResultOf } from '../history/results.js'
-import { fromStorageBytes } from '../runtime/wire.js'
+import { fromStorageBytes } from '../wire/values.js'
 import { isRetryStorage, type ExecutionStorage, type RetryStorage } from '../storage/storage.js'
 import type {
   ExecutionQuery, ExecutionRecord, ExecutionResult, FailedExecution, InstanceRecord, LogEntry, LogQuery, RetryQuery,

@@ -1,5 +1,5 @@
 /**
- * The console's page, styles and scripts: the `web/` folder shipped with the package
+ * The console's page, styles and scripts: the `web/` folder beside this module, shipped with the package
  * (package.json "files"), read once and served from memory. Only these names are
  * served, so no path from a request ever reaches the file system.
  */
@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { EngineError, ErrorCodes } from '../errors.js'
+import { packageFile } from '../package-root.js'
 
 export interface StaticFile { type: string, body: Buffer }
 
@@ -20,17 +21,13 @@ const kFiles: Readonly<Record<string, string>> = Object.freeze({
 
 let cached: Map<string, StaticFile> | undefined
 
-/** The `web/` folder: walks up from this module (src/console/ from source, dist/ when built). */
+/** The console's web folder, shipped with the package beside this module's source. */
 export function webDir (): string {
-  let dir = dirname(fileURLToPath(import.meta.url))
-  for (;;) {
-    if (existsSync(join(dir, 'web', 'console.html')) && existsSync(join(dir, 'package.json'))) return join(dir, 'web')
-    const parent = dirname(dir)
-    if (parent === dir) {
-      throw new EngineError(ErrorCodes.INVALID_OPTIONS, `cannot find graph-task's web/ folder above ${fileURLToPath(import.meta.url)}; it ships with the package`)
-    }
-    dir = parent
+  const dir = packageFile('src/console/web')
+  if (dir === null || !existsSync(join(dir, 'console.html'))) {
+    throw new EngineError(ErrorCodes.INVALID_OPTIONS, `cannot find graph-task's console web folder above ${fileURLToPath(import.meta.url)}; it ships with the package`)
   }
+  return dir
 }
 
 /** Every file the console serves, by name. */

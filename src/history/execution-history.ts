@@ -13,7 +13,7 @@ import type { ExecutionStorage } from '../storage/storage.js'
 import type {
   ExecutionQuery, ExecutionRecord, ExecutionResult, ExecutionStatusInfo, LogEntry, LogQuery, SpanNode, TaskResult
 } from '../types.js'
-import { fromStorageBytes } from '../runtime/wire.js'
+import { fromStorageBytes } from '../wire/values.js'
 import { executionResultOf, taskResultOf } from './results.js'
 
 export interface HistoryOptions {

@@ -18,7 +18,7 @@ import type { Execution } from '../runtime/execution.js'
 import type { Plan } from '../workflow/planner.js'
 import type { ExecutionStorage, RetryStorage } from '../storage/storage.js'
 import type { FailedExecution, RetryQuery, RetryRecord, RetryStatistics, TaskRecord } from '../types.js'
-import { now } from '../runtime/clock.js'
+import { now } from '../clock.js'
 import { checkExecuteOptions } from '../execute-options.js'
 
 /** Options of `manualRetry`. */

@@ -13,10 +13,10 @@
  * that rule leaves to none; such copies are counted (copy-count.ts).
  */
 import type { Plan } from '../workflow/planner.js'
-import { BatchInts, encodeWorkerPlan, type BatchMessage } from './batch-format.js'
+import { BatchInts, encodeWorkerPlan, type BatchMessage } from '../wire/batch-format.js'
 import type { Execution } from './execution.js'
 import type { Batch } from './worker-pool.js'
-import { clonePacket, isShared, TRANSFER_THRESHOLD, type Packet } from './wire.js'
+import { clonePacket, isShared, TRANSFER_THRESHOLD, type Packet } from '../wire/values.js'
 import { countCopy } from '../copy-count.js'
 import { kPacketOutput } from './task-outputs.js'
 

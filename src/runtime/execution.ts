@@ -1,7 +1,7 @@
 import { ErrorCodes, type ErrorInfo } from '../errors.js'
 import type { Plan } from '../workflow/planner.js'
 import type { ExecutionRecord, ExecutionResult, ExecutionStatus, TaskRecord, TaskStatus } from '../types.js'
-import type { Packet } from './wire.js'
+import type { Packet } from '../wire/values.js'
 import { Fifo } from './fifo.js'
 import { TaskOutputs } from './task-outputs.js'
 import { executionRecordOf, resultOf, taskRecordOf } from './execution-records.js'

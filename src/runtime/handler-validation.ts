@@ -15,8 +15,8 @@
  */
 import type { Piscina } from 'piscina'
 import { ErrorCodes } from '../errors.js'
-import { messageOf } from './error-info.js'
-import type { HandlerProblem, ValidateMessage } from './worker.js'
+import { messageOf } from '../wire/error-info.js'
+import type { HandlerProblem, ValidateMessage } from '../wire/batch-format.js'
 
 /**
  * The problems of each handler spec (`file:` URL with an optional `#export`): none when all load.

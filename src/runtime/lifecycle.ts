@@ -11,7 +11,7 @@ import type { EventBus } from '../event-bus.js'
 import type { Recorder } from '../telemetry/recorder.js'
 import { TaskOutcome, type OpenTelemetry, type TraceRoot } from '../telemetry/otel/open-telemetry.js'
 import { LOG_LEVEL_VALUES, type ExecutionResult, type LogLevel, type SpanRecord } from '../types.js'
-import { now } from './clock.js'
+import { now } from '../clock.js'
 import type { Execution } from './execution.js'
 
 export class Lifecycle {

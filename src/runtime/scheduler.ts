@@ -18,10 +18,10 @@
  */
 import type { Logger } from 'pino'
 import type { ResolvedEngineOptions } from '../options.js'
-import type { BatchAnswer } from './batch-format.js'
+import type { BatchAnswer } from '../wire/batch-format.js'
 import { BatchEncoder } from './batch-encoder.js'
 import { Batcher, type BatchLimits } from './batcher.js'
-import { now } from './clock.js'
+import { now } from '../clock.js'
 import type { Execution } from './execution.js'
 import { Fifo } from './fifo.js'
 import type { Lifecycle } from './lifecycle.js'

@@ -12,9 +12,9 @@
  */
 import type { ErrorInfo } from '../errors.js'
 import { isRetryable, retryDelay } from './backoff.js'
-import { Outcome, type BatchAnswer } from './batch-format.js'
+import { Outcome, type BatchAnswer } from '../wire/batch-format.js'
 import type { Batcher } from './batcher.js'
-import { now } from './clock.js'
+import { now } from '../clock.js'
 import type { CommitGate } from './commit-gate.js'
 import type { Execution } from './execution.js'
 import type { Lifecycle } from './lifecycle.js'

@@ -9,7 +9,7 @@
  * buffers are moved between threads, not copied); a Packet reaching here while
  * outputs are kept gets its self-contained copy made on this thread (counted).
  */
-import { decode, toStorageBytes, UNDEFINED_PACKET, type Packet } from './wire.js'
+import { decode, toStorageBytes, UNDEFINED_PACKET, type Packet } from '../wire/values.js'
 import type { Plan } from '../workflow/planner.js'
 
 /** `len` of a task without output (it has not succeeded). */

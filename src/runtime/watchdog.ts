@@ -5,8 +5,8 @@
  * up its time. Tasks with a timeout travel alone, so a batch has one deadline.
  */
 import type { Batch } from './worker-pool.js'
-import type { SharedViews } from './shared-state.js'
-import { now } from './clock.js'
+import type { SharedViews } from '../wire/shared-state.js'
+import { now } from '../clock.js'
 
 export class Watchdog {
   readonly #views: SharedViews

@@ -20,14 +20,14 @@ import { Piscina } from 'piscina'
 import type { Logger } from 'pino'
 import { ErrorCodes, type ErrorInfo } from '../errors.js'
 import type { ResolvedEngineOptions } from '../options.js'
-import type { BatchAnswer } from './batch-format.js'
+import type { BatchAnswer } from '../wire/batch-format.js'
 import type { Encoded } from './batch-encoder.js'
 import type { Execution } from './execution.js'
-import { createSharedState, kInboxBytes, kInboxInts, kOutputInAnswer, resetSlot, sharedViews, type SharedViews } from './shared-state.js'
-import { now } from './clock.js'
+import { createSharedState, kInboxBytes, kInboxInts, kOutputInAnswer, resetSlot, sharedViews, type SharedViews } from '../wire/shared-state.js'
+import { now } from '../clock.js'
 import { Watchdog } from './watchdog.js'
 import { validateHandlers } from './handler-validation.js'
-import type { HandlerProblem } from './worker.js'
+import type { HandlerProblem } from '../wire/batch-format.js'
 
 // The CommonJS build of worker.ts: Piscina require()s its worker file before it tries
 // import(), and on Node 20.19+ a require() of the ES module build loads it synchronously

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto'
 import type { RetryPolicy } from '../types.js'
-import type { Packet } from '../runtime/wire.js'
+import type { Packet } from '../wire/values.js'
 import type { Workflow } from './builder.js'
 
 /** The parts of a checked definition the hash reads. */

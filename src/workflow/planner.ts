@@ -19,7 +19,7 @@ import { ErrorCodes, InvalidOptionsError, WorkflowValidationError } from '../err
 import type { ResolvedRetryPolicy } from '../types.js'
 import type { TaskDefinition, Workflow } from './builder.js'
 import { resolveRetryPolicy } from '../runtime/backoff.js'
-import type { Packet } from '../runtime/wire.js'
+import type { Packet } from '../wire/values.js'
 import { definitionHash } from './definition-hash.js'
 import { stagePlan } from './stage-plan.js'
 

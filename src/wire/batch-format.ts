@@ -17,7 +17,7 @@
  */
 import v8 from 'node:v8'
 import type { ErrorInfo } from '../errors.js'
-import type { Packet } from './wire.js'
+import type { Packet } from './values.js'
 
 export interface BatchMessage {
   slot: number
@@ -95,4 +95,18 @@ export function encodeWorkerPlan (plan: WorkerPlan): SharedArrayBuffer {
 
 export function decodeWorkerPlan (shared: SharedArrayBuffer): WorkerPlan {
   return v8.deserialize(Buffer.from(new Uint8Array(shared))) as WorkerPlan
+}
+
+/** What `validate` is sent: handler specs, and where it says which one it is loading. */
+export interface ValidateMessage {
+  specs: string[]
+  /** [0]: 0 until the worker starts, then the index + 1 of the spec it is loading. Shared with the main thread. */
+  progress: Int32Array
+}
+
+/** A handler that cannot be used, as `validate` answers. */
+export interface HandlerProblem {
+  handler: string
+  code: string
+  message: string
 }

@@ -15,11 +15,11 @@
  * queue the writers behind its metadata lock.
  */
 import { createHash } from 'node:crypto'
-import type { Session } from './mysql-pool.js'
-import type { Row } from './mysql-sql.js'
-import type { ResolvedRetention } from './retention-options.js'
-import { createAhead, dropPartitions, partitionsBefore, readPartitions } from './mysql-partitions.js'
-import { purgeExecutions, type ExecutionsRemoved, type PurgeTables } from './mysql-purge.js'
+import type { Session } from './pool.js'
+import type { Row } from './sql.js'
+import type { ResolvedRetention } from '../retention-options.js'
+import { createAhead, dropPartitions, partitionsBefore, readPartitions } from './partitions.js'
+import { purgeExecutions, type ExecutionsRemoved, type PurgeTables } from './purge.js'
 
 /** What a purge removed (in a dry run: would remove), per table. */
 export interface PurgeResult {

@@ -4,11 +4,11 @@
  * interleaving, and affectedRows says who. Case writes are fenced upserts (see
  * `retryUpsert`). Heartbeats and the scan for dead instances are in mysql-recovery.
  */
-import type { RetryQuery, RetryRecord, RetryStatistics } from '../types.js'
-import type { InsertSql } from './mysql-batch.js'
-import type { Session } from './mysql-pool.js'
-import { readTime, sqlDatetime, sqlText, sqlTime, sqlValue, type Row } from './mysql-sql.js'
-import { kTextLimits, readText } from './mysql-text.js'
+import type { RetryQuery, RetryRecord, RetryStatistics } from '../../types.js'
+import type { InsertSql } from './batch.js'
+import type { Session } from './pool.js'
+import { readTime, sqlDatetime, sqlText, sqlTime, sqlValue, type Row } from './sql.js'
+import { kTextLimits, readText } from './text.js'
 
 /** Columns of `<prefix>retry_records`, in the order of `retryTuple`. */
 export const kRetryColumns = [

@@ -1,4 +1,4 @@
-import { ErrorCodes, StorageError } from '../errors.js'
+import { ErrorCodes, StorageError } from '../../errors.js'
 
 /** One record of a batch that the storage refused for good, by its index in the batch. */
 export interface RejectedRecord {

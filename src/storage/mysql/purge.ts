@@ -12,8 +12,8 @@
  * never on the ranges that new executions are written to; an execution that is
  * running, or that an open (pending, retrying) case points at, is never removed.
  */
-import type { Session } from './mysql-pool.js'
-import { sqlDatetime, type Row } from './mysql-sql.js'
+import type { Session } from './pool.js'
+import { sqlDatetime, type Row } from './sql.js'
 
 /** Quoted tables the purge of executions touches. */
 export interface PurgeTables { executions: string, tasks: string, blobs: string, retries: string }

@@ -4,10 +4,10 @@
  * input or output too large for a row is stored in parts (mysql-blobs), and its
  * column then holds an empty value and the number of parts.
  */
-import type { ErrorInfo } from '../errors.js'
-import type { ExecutionRecord, TaskRecord } from '../types.js'
-import { bool, bytes, readTime, sqlText, sqlTime, sqlValue, type Row } from './mysql-sql.js'
-import { kTextLimits, readText } from './mysql-text.js'
+import type { ErrorInfo } from '../../errors.js'
+import type { ExecutionRecord, TaskRecord } from '../../types.js'
+import { bool, bytes, readTime, sqlText, sqlTime, sqlValue, type Row } from './sql.js'
+import { kTextLimits, readText } from './text.js'
 
 /** How a value goes into its row: inline bytes, or an empty value and the number of parts stored aside. */
 export interface InlineValue {

@@ -2,9 +2,9 @@
  * Rows to statements: as few multi-row INSERTs as max_allowed_packet allows, and
  * the one row the server refuses found and set aside, so that the others go in.
  */
-import { ErrorCodes } from '../errors.js'
-import { isRowDataError, type RejectedRecord } from './mysql-errors.js'
-import type { Session } from './mysql-pool.js'
+import { ErrorCodes } from '../../errors.js'
+import { isRowDataError, type RejectedRecord } from './errors.js'
+import type { Session } from './pool.js'
 
 /** A multi-row INSERT: `head` + `(..),(..)` + `tail`. */
 export interface InsertSql { head: string, tail: string }

@@ -1,7 +1,7 @@
 import { constants } from 'node:buffer'
-import { InvalidOptionsError } from '../errors.js'
-import { resolveRetention, type ResolvedRetention, type RetentionOptions } from './retention-options.js'
-import { rejectUnknownKeys } from '../option-keys.js'
+import { InvalidOptionsError } from '../../errors.js'
+import { resolveRetention, type ResolvedRetention, type RetentionOptions } from '../retention-options.js'
+import { rejectUnknownKeys } from '../../option-keys.js'
 
 /** Options of `new MySQLStorage()`. Give either `uri` or the separate connection fields. */
 export interface MySQLStorageOptions {

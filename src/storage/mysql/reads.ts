@@ -3,13 +3,13 @@
  * statement each, and records rebuilt with their inputs and outputs (put back
  * together from their parts when they were stored aside).
  */
-import { InvalidOptionsError } from '../errors.js'
-import type { ExecutionQuery, ExecutionRecord, LogQuery, TaskRecord } from '../types.js'
-import { LOG_LEVEL_VALUES } from '../types.js'
-import { readValue } from './mysql-blobs.js'
-import { executionFromRow, taskFromRow } from './mysql-codec.js'
-import type { Session } from './mysql-pool.js'
-import { sqlDatetime, type Row } from './mysql-sql.js'
+import { InvalidOptionsError } from '../../errors.js'
+import type { ExecutionQuery, ExecutionRecord, LogQuery, TaskRecord } from '../../types.js'
+import { LOG_LEVEL_VALUES } from '../../types.js'
+import { readValue } from './blobs.js'
+import { executionFromRow, taskFromRow } from './codec.js'
+import type { Session } from './pool.js'
+import { sqlDatetime, type Row } from './sql.js'
 
 /** A statement and its parameters. */
 export interface Query { sql: string, params: unknown[] }

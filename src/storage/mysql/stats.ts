@@ -3,9 +3,9 @@
  * estimates, read without touching the tables), the oldest and newest record where
  * an index or a partition makes that cheap, and the day partitions of spans and logs.
  */
-import type { Session } from './mysql-pool.js'
-import { readTime, type Row } from './mysql-sql.js'
-import { readPartitions, type PartitionInfo } from './mysql-partitions.js'
+import type { Session } from './pool.js'
+import { readTime, type Row } from './sql.js'
+import { readPartitions, type PartitionInfo } from './partitions.js'
 
 /** One table of the storage. */
 export interface TableStats {

@@ -5,9 +5,9 @@
 import type { TaskLogger } from '../handler.js'
 import type { LogLevel } from '../types.js'
 import { formatTraceparent, taskSpanId } from '../telemetry/span-ids.js'
-import type { BatchMessage } from './batch-format.js'
-import { now } from './clock.js'
-import { messageOf } from './error-info.js'
+import type { BatchMessage } from '../wire/batch-format.js'
+import { now } from '../clock.js'
+import { messageOf } from '../wire/error-info.js'
 
 /** The flags a signal watches: set by the main thread on cancellation or timeout. */
 export interface CancelFlags { cancel: Int32Array }

@@ -11,8 +11,8 @@
  * partition yet lands there instead of being refused, and the next upkeep splits
  * it (REORGANIZE, a copy of pmax's rows only, which is empty when upkeep runs).
  */
-import type { Session } from './mysql-pool.js'
-import type { Row } from './mysql-sql.js'
+import type { Session } from './pool.js'
+import type { Row } from './sql.js'
 
 const kDay = 86_400_000
 /** Days created ahead of today, so that a storage that runs no upkeep for a week still writes into day partitions. */

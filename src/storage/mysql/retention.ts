@@ -4,13 +4,13 @@
  * background runs of the `retention` option. The work itself is in
  * mysql-maintenance (lease, partitions, order) and mysql-purge (executions).
  */
-import { InvalidOptionsError } from '../errors.js'
-import { rejectUnknownKeys } from '../option-keys.js'
-import type { ResolvedMySQLOptions } from './mysql-options.js'
-import { ConnectionPool, type Session } from './mysql-pool.js'
-import { Maintenance, retentionCuts, type MaintenanceTables, type PurgeCuts, type PurgeResult, type RetentionRun } from './mysql-maintenance.js'
-import { readStats, type StorageStats } from './mysql-stats.js'
-import { parseDuration, type Duration } from './retention-options.js'
+import { InvalidOptionsError } from '../../errors.js'
+import { rejectUnknownKeys } from '../../option-keys.js'
+import type { ResolvedMySQLOptions } from './options.js'
+import { ConnectionPool, type Session } from './pool.js'
+import { Maintenance, retentionCuts, type MaintenanceTables, type PurgeCuts, type PurgeResult, type RetentionRun } from './maintenance.js'
+import { readStats, type StorageStats } from './stats.js'
+import { parseDuration, type Duration } from '../retention-options.js'
 
 /** What `storage.purge()` removes: give `olderThan` or `before`. */
 export interface PurgeOptions {

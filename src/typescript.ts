@@ -3,7 +3,7 @@
  * an optional peer dependency: imported only when TypeScript is asked for, so that a
  * project without TypeScript never installs it.
  */
-import { MissingDependencyError } from '../errors.js'
+import { MissingDependencyError } from './errors.js'
 
 /** `.ts`, `.mts`, `.cts` (and their `x` forms), with or without a `#export` after the path. */
 const kTypeScriptFile = /\.[cm]?tsx?(?:#.*)?$/

@@ -3,10 +3,10 @@
  * names are bounded and escaped by `sqlText` (mysql-text); structured fields are
  * JSON, whose text escapes every lone surrogate already.
  */
-import type { LogEntry, LogLevel, SpanRecord } from '../types.js'
-import { LOG_LEVEL_VALUES } from '../types.js'
-import { jsonText, jsonValue, readTime, sqlText, sqlTime, sqlValue, type Row } from './mysql-sql.js'
-import { kTextLimits, readText } from './mysql-text.js'
+import type { LogEntry, LogLevel, SpanRecord } from '../../types.js'
+import { LOG_LEVEL_VALUES } from '../../types.js'
+import { jsonText, jsonValue, readTime, sqlText, sqlTime, sqlValue, type Row } from './sql.js'
+import { kTextLimits, readText } from './text.js'
 
 /** Columns of `<prefix>logs`, in the order of `logTuple`. */
 export const kLogColumns = [

@@ -1,8 +1,8 @@
-import { kExecutionColumns, kTaskColumns } from './mysql-codec.js'
-import { kLogColumns, kSpanColumns } from './mysql-telemetry-codec.js'
-import { blobSql } from './mysql-blobs.js'
-import { retryUpsert } from './mysql-retry.js'
-import type { InsertSql } from './mysql-batch.js'
+import { kExecutionColumns, kTaskColumns } from './codec.js'
+import { kLogColumns, kSpanColumns } from './telemetry-codec.js'
+import { blobSql } from './blobs.js'
+import { retryUpsert } from './retry.js'
+import type { InsertSql } from './batch.js'
 
 /** Quoted table names of one storage, its prefix applied. */
 export interface Tables {

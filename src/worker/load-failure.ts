@@ -19,8 +19,8 @@
 import { execFile } from 'node:child_process'
 import { stat } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
-import { messageOf } from './error-info.js'
-import { commonJsHint } from './typescript.js'
+import { messageOf } from '../wire/error-info.js'
+import { commonJsHint } from '../typescript.js'
 
 /** What loadHandler throws; the worker's errorInfo() reads it like any error. */
 export interface LoadFailure {

@@ -11,10 +11,10 @@
  * part, so that a host's event loop is never held for long by a large output
  * (issue 16). Smaller values stay inline in their row, as hex in the packed INSERT.
  */
-import { ErrorCodes, StorageError } from '../errors.js'
-import type { InlineValue } from './mysql-codec.js'
-import type { Session } from './mysql-pool.js'
-import { sqlValue, type Row } from './mysql-sql.js'
+import { ErrorCodes, StorageError } from '../../errors.js'
+import type { InlineValue } from './codec.js'
+import type { Session } from './pool.js'
+import { sqlValue, type Row } from './sql.js'
 
 /** One part of a value, as a view into the value's bytes. */
 export interface Part { executionId: string, taskId: string, part: number, bytes: Uint8Array }

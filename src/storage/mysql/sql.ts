@@ -11,8 +11,8 @@
  * that the storage knows the byte size of each row before it sends it, splits a
  * batch at `max_allowed_packet` and refuses the single row that cannot fit.
  */
-import { boundText, encodeText } from './mysql-text.js'
-import { countCopy, kLargeValue } from '../copy-count.js'
+import { boundText, encodeText } from './text.js'
+import { countCopy, kLargeValue } from '../../copy-count.js'
 
 /** A row as the driver returns it. */
 export type Row = Record<string, unknown>

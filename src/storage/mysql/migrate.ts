@@ -1,5 +1,5 @@
 /**
- * Versioned schema migrations for MySQLStorage: `migrations/NNN-name.sql`, shipped
+ * Versioned schema migrations for MySQLStorage: `src/storage/mysql/migrations/NNN-name.sql`, shipped
  * with the package, applied in order and recorded in `<prefix>schema_migrations`.
  *
  * Two instances starting at once both call migrate(): a named lock (GET_LOCK,
@@ -12,8 +12,9 @@ import { readdir, readFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { RowDataPacket } from 'mysql2/promise'
-import { ErrorCodes, StorageError } from '../errors.js'
-import { initialPartitions } from './mysql-partitions.js'
+import { ErrorCodes, StorageError } from '../../errors.js'
+import { initialPartitions } from './partitions.js'
+import { packageFile } from '../../package-root.js'
 
 export interface Migration {
   version: number
@@ -45,29 +46,17 @@ const kAlreadyDoneErrnos = new Set([1060, 1061])
 // `{{partitions:spans:start_time}}`: a partition list computed from the table's rows when the statement runs.
 const kPartitionsPlaceholder = /\{\{partitions:([a-z_]+):([a-z_]+)\}\}/g
 
-let cachedDir: string | undefined
-
 /**
- * The `migrations/` folder of this package: walks up from this module (src/storage/
- * when run from source, dist/ when built) to the folder whose package.json is graph-task's.
+ * The migrations folder shipped with the package (package.json "files"), beside this
+ * module in the source tree.
  */
 export function migrationsDir (): string {
-  if (cachedDir !== undefined) return cachedDir
-  let dir = dirname(fileURLToPath(import.meta.url))
-  for (;;) {
-    const pkg = join(dir, 'package.json')
-    if (existsSync(pkg) && existsSync(join(dir, 'migrations'))) {
-      try {
-        if ((JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'graph-task') return (cachedDir = join(dir, 'migrations'))
-      } catch {}
-    }
-    const parent = dirname(dir)
-    if (parent === dir) {
-      throw new StorageError(ErrorCodes.STORAGE_ERROR,
-        `cannot find graph-task's migrations/ folder above ${fileURLToPath(import.meta.url)}; it ships with the package (package.json "files")`)
-    }
-    dir = parent
+  const dir = packageFile('src/storage/mysql/migrations')
+  if (dir === null || !existsSync(dir)) {
+    throw new StorageError(ErrorCodes.STORAGE_ERROR,
+      `cannot find graph-task's migrations folder above ${fileURLToPath(import.meta.url)}; it ships with the package (package.json "files")`)
   }
+  return dir
 }
 
 /** Reads the migration files, in version order, with the prefix substituted. */

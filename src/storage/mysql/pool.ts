@@ -6,9 +6,9 @@
  * so that a read never waits behind the writer's backlog.
  */
 import mysql, { type Pool, type PoolConnection } from 'mysql2/promise'
-import { ErrorCodes, StorageError } from '../errors.js'
-import type { ResolvedMySQLOptions } from './mysql-options.js'
-import { toStorageError } from './mysql-errors.js'
+import { ErrorCodes, StorageError } from '../../errors.js'
+import type { ResolvedMySQLOptions } from './options.js'
+import { toStorageError } from './errors.js'
 
 /** Statements on one pooled connection (a session: GET_LOCK and the like hold across them). */
 export interface Session {

@@ -21,29 +21,15 @@
  */
 import { threadId, workerData } from 'node:worker_threads'
 import { move, transferableSymbol, valueSymbol } from 'piscina'
-import { decode, encode, encodeShared, isShared, toShared, TRANSFER_THRESHOLD, type Packet } from './wire.js'
+import { decode, encode, encodeShared, isShared, toShared, TRANSFER_THRESHOLD, type Packet } from '../wire/values.js'
 import type { ErrorInfo } from '../errors.js'
-import { errorInfo, messageOf } from './error-info.js'
+import { errorInfo, messageOf } from '../wire/error-info.js'
 import { loadFailure } from './load-failure.js'
-import { isTypeScriptFile, registerTypeScript } from './typescript.js'
-import { fitsData, kInboxBytes, kInboxInts, publishOutcome, sharedViews, type SharedViews } from './shared-state.js'
-import { BatchInts, decodeWorkerPlan, Outcome, type BatchAnswer, type BatchMessage, type WorkerPlan } from './batch-format.js'
+import { isTypeScriptFile, registerTypeScript } from '../typescript.js'
+import { fitsData, kInboxBytes, kInboxInts, publishOutcome, sharedViews, type SharedViews } from '../wire/shared-state.js'
+import { BatchInts, decodeWorkerPlan, Outcome, type BatchAnswer, type BatchMessage, type HandlerProblem, type ValidateMessage, type WorkerPlan } from '../wire/batch-format.js'
 import { TaskContextImpl } from './task-context.js'
-import { now } from './clock.js'
-
-/** What `validate` is sent: handler specs, and where it says which one it is loading. */
-export interface ValidateMessage {
-  specs: string[]
-  /** [0]: 0 until the worker starts, then the index + 1 of the spec it is loading. Shared with the main thread. */
-  progress: Int32Array
-}
-
-/** A handler that cannot be used, as `validate` answers. */
-export interface HandlerProblem {
-  handler: string
-  code: string
-  message: string
-}
+import { now } from '../clock.js'
 
 interface WorkerOptions { shared: SharedArrayBuffer, slots: number, maxBatch: number, typescript: boolean }
 

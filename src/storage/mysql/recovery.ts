@@ -11,12 +11,12 @@
  *                                                             as recovered (reconcile, in B's
  *                                                             records transaction)
  */
-import { ErrorCodes } from '../errors.js'
-import type { InstanceRecord } from '../types.js'
-import type { StaleReport } from './storage.js'
-import type { Session } from './mysql-pool.js'
-import { readTime, sqlDatetime, type Row } from './mysql-sql.js'
-import { kRetryColumns, retryTuple } from './mysql-retry.js'
+import { ErrorCodes } from '../../errors.js'
+import type { InstanceRecord } from '../../types.js'
+import type { StaleReport } from '../storage.js'
+import type { Session } from './pool.js'
+import { readTime, sqlDatetime, type Row } from './sql.js'
+import { kRetryColumns, retryTuple } from './retry.js'
 
 /** Quoted tables the recovery statements touch. */
 export interface RecoveryTables { retries: string, instances: string, executions: string, tasks: string }

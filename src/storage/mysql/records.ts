@@ -14,17 +14,17 @@
  * lacks its execution, and a case never points at a missing execution. Every
  * statement is idempotent, so the recorder may send the same batch again.
  */
-import { ErrorCodes } from '../errors.js'
-import { rowsOf, type RecordBatch, type RecordKind, type RefusedRecord } from './storage.js'
-import type { RejectedRecord } from './mysql-errors.js'
-import type { Session } from './mysql-pool.js'
-import { sendRows, type PacketLimit } from './mysql-batch.js'
-import { kStoredValue, partSize, placeValue, writeParts, type Part } from './mysql-blobs.js'
-import { executionTuple, taskTuple } from './mysql-codec.js'
-import { retryTuple } from './mysql-retry.js'
-import type { RecoverySql } from './mysql-recovery.js'
-import type { Statements, Tables } from './mysql-statements.js'
-import type { Row } from './mysql-sql.js'
+import { ErrorCodes } from '../../errors.js'
+import { rowsOf, type RecordBatch, type RecordKind, type RefusedRecord } from '../storage.js'
+import type { RejectedRecord } from './errors.js'
+import type { Session } from './pool.js'
+import { sendRows, type PacketLimit } from './batch.js'
+import { kStoredValue, partSize, placeValue, writeParts, type Part } from './blobs.js'
+import { executionTuple, taskTuple } from './codec.js'
+import { retryTuple } from './retry.js'
+import type { RecoverySql } from './recovery.js'
+import type { Statements, Tables } from './statements.js'
+import type { Row } from './sql.js'
 
 /** What a records transaction needs from its storage. */
 export interface RecordsContext {
