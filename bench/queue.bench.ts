@@ -108,7 +108,7 @@ try {
     for (const [k, queue] of Object.entries(clusters)) {
       cases[`${wf} queue ${k}`] = () => timed(async () => {
         const ids = await queue.submitBulk(Array.from({ length: n }, () => ({ workflowId: wf })))
-        check(await Promise.all(ids.map(id => queue.result(id))))
+        check(await Promise.all(ids.map(id => queue.getExecutionResult(id))))
       })
     }
   }
@@ -134,7 +134,7 @@ try {
   for (let i = 0; i < LATENCY; i++) {
     const at = Date.now()
     const id = await queue.submit('queue-noop')
-    await queue.result(id)
+    await queue.getExecutionResult(id)
     // The started event travels apart from the result: wait for it, but not forever.
     const deadline = Date.now() + 10_000
     while (!started.has(id)) {

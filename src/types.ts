@@ -109,9 +109,9 @@ export interface ExecutionStatusInfo {
   estimatedEndAt?: EpochMs
 }
 
-/** The record of an execution, as kept by storage. */
-export interface ExecutionRecord {
-  id: string
+/** The record of an execution, as storage keeps it: the input as its serialised bytes. */
+export interface StoredExecution {
+  executionId: string
   workflowId: string
   workflowVersion: string
   /** Hash of the workflow definition the execution ran. */
@@ -129,6 +129,11 @@ export interface ExecutionRecord {
   failedTasks: number
   error?: ErrorInfo & { taskId?: string }
   retryOf?: string
+}
+
+/** The record of an execution as `listExecutions()` gives it: the input is the value given. */
+export interface ExecutionRecord extends Omit<StoredExecution, 'input'> {
+  input: unknown
 }
 
 /** The record of one task in one execution. */

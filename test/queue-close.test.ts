@@ -24,7 +24,7 @@ describe('close() of a serving instance loses no execution', { timeout: 60_000 }
     await second.ready
     await writeFile(join(dir, 'release'), '')
     for (const id of ids) {
-      const result = await queue.result(id)
+      const result = await queue.getExecutionResult(id)
       expect(result.status).toBe('success')
       expect(await sideEffects(dir, id, kTasks)).toEqual({ first: 1, second: 1, gate: 1, last: 1 })
       expect(result.tasks.second.reusedFrom).toBe(id)
@@ -47,9 +47,9 @@ describe('close() of a serving instance loses no execution', { timeout: 60_000 }
     await instance.closing
     const later = await queue.submit('q-single', {})
     await writeFile(join(dir, 'release'), '')
-    expect(await queue.result(held)).toMatchObject({ status: 'success' })
+    expect(await queue.getExecutionResult(held)).toMatchObject({ status: 'success' })
     expect((await instance.lines).at(-1)).toEqual({ closed: true })
-    expect(await queue.getStatus(held)).toMatchObject({ state: 'completed', deliveries: 1, status: 'success' })
-    expect(await queue.getStatus(later)).toMatchObject({ state: 'waiting', deliveries: 0 })
+    expect(await queue.getExecutionStatus(held)).toMatchObject({ state: 'completed', deliveries: 1, status: 'success' })
+    expect(await queue.getExecutionStatus(later)).toMatchObject({ state: 'waiting', deliveries: 0 })
   })
 })

@@ -23,7 +23,7 @@ describe('the execution queue refuses what it cannot honour', () => {
     await expect(queue.submit('wf', {}, { timout: 5 } as any)).rejects.toThrow("did you mean 'timeout'?")
     await expect(queue.submit('wf', () => 1)).rejects.toMatchObject({ code: 'INVALID_INPUT' })
     await expect(queue.schedule('s', 'wf', {}, { every: 10, cron: '* * * * *' })).rejects.toThrow('exactly one of every')
-    await expect(queue.result('never-submitted')).rejects.toMatchObject({ code: 'EXECUTION_NOT_FOUND' })
+    await expect(queue.getExecutionResult('never-submitted')).rejects.toMatchObject({ code: 'EXECUTION_NOT_FOUND' })
     const engine = new Engine({ threads: 1 })
     onTestFinished(() => engine.close())
     await expect(engine.serve(queue, { concurency: 2 } as any)).rejects.toThrow("did you mean 'concurrency'?")

@@ -25,14 +25,14 @@ describe('executions of an instance that dies are redelivered and resumed', { ti
     const others = [serveInstance(db, prefix, { ...kFast, GT_DURABILITY: 'task' }), serveInstance(db, prefix, { ...kFast, GT_DURABILITY: 'task' })]
     await Promise.all(others.map(o => o.ready))
     await writeFile(join(dir, 'release'), '')
-    const results = await Promise.all(ids.map(id => queue.result(id)))
+    const results = await Promise.all(ids.map(id => queue.getExecutionResult(id)))
     for (const [k, result] of results.entries()) {
       expect(result.status).toBe('success')
       expect(await sideEffects(dir, ids[k], kTasks)).toEqual({ first: 1, second: 1, gate: 1, last: 1 })
       // Resumed: the outputs of first and second come from the victim's run of the same execution.
       expect(result.tasks.first.reusedFrom).toBe(ids[k])
       expect(result.tasks.second.reusedFrom).toBe(ids[k])
-      expect((await queue.getStatus(ids[k])).deliveries).toBe(2)
+      expect((await queue.getExecutionStatus(ids[k])).deliveries).toBe(2)
     }
     await Promise.all(others.map(o => o.stop()))
   })
@@ -51,7 +51,7 @@ describe('executions of an instance that dies are redelivered and resumed', { ti
 
     const other = serveInstance(db, prefix, env)
     await other.ready
-    const result = await queue.result(id)
+    const result = await queue.getExecutionResult(id)
     expect(result.status).toBe('failed')
     expect(result.error?.code).toBe('EXECUTION_REDELIVERY_LIMIT')
     expect(await sideEffects(dir, id, kTasks)).toEqual({ first: 1, second: 1, gate: 0, last: 0 })

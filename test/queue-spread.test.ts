@@ -14,7 +14,7 @@ describe('executions spread over instances through the queue', { timeout: 60_000
 
     const submitted = await queue.submitBulk(Array.from({ length: 300 }, (_, n) => ({ workflowId: 'q-single', input: { n, sleep: 10 } })))
     expect(new Set(submitted).size).toBe(300)
-    const results = await Promise.all(submitted.map(id => queue.result(id)))
+    const results = await Promise.all(submitted.map(id => queue.getExecutionResult(id)))
     expect(results.map(r => r.status)).toEqual(Array(300).fill('success'))
     expect(results.map(r => (r.tasks.only.output as { n: number }).n)).toEqual(Array.from({ length: 300 }, (_, n) => n))
 
@@ -34,9 +34,9 @@ describe('executions spread over instances through the queue', { timeout: 60_000
     await instance.ready
     const id = await queue.submit('not-served-anywhere', { n: 1 })
     const served = await queue.submit('q-single', { n: 2 })
-    expect((await queue.result(served)).status).toBe('success')
+    expect((await queue.getExecutionResult(served)).status).toBe('success')
     expect(await queue.counts('not-served-anywhere')).toMatchObject({ waiting: 1, active: 0 })
-    expect(await queue.getStatus(id)).toMatchObject({ executionId: id, workflowId: 'not-served-anywhere', state: 'waiting', deliveries: 0 })
+    expect(await queue.getExecutionStatus(id)).toMatchObject({ executionId: id, workflowId: 'not-served-anywhere', state: 'waiting', deliveries: 0 })
     await instance.stop()
   })
 
@@ -47,7 +47,7 @@ describe('executions spread over instances through the queue', { timeout: 60_000
     await instance.ready
     const traceId = '4bf92f3577b34da6a3ce929d0e0e4736'
     const id = await queue.submit('q-single', {}, { traceparent: `00-${traceId}-00f067aa0ba902b7-01` })
-    expect((await queue.result(id)).status).toBe('success')
+    expect((await queue.getExecutionResult(id)).status).toBe('success')
     await expect.poll(async () => db.query('SELECT DISTINCT trace_id AS t FROM gt_spans WHERE execution_id = ?', [id]), { timeout: 10_000 })
       .toEqual([{ t: traceId }])
     await instance.stop()

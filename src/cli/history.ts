@@ -93,7 +93,7 @@ function executions (args: string[], flags: HistoryFlags): Promise<number> {
     }
     const rows = [['EXECUTION', 'WORKFLOW', 'STATUS', 'STARTED', 'DURATION', 'TASKS', 'ERROR']]
     for (const r of records) {
-      rows.push([r.id, r.workflowId, r.status, new Date(r.startedAt).toISOString(),
+      rows.push([r.executionId, r.workflowId, r.status, new Date(r.startedAt).toISOString(),
         formatMs(r.endedAt === undefined ? undefined : r.endedAt - r.startedAt),
         `${r.completedTasks}/${r.totalTasks}`, r.error === undefined ? '' : `${r.error.code}: ${r.error.message}`.slice(0, 60)])
     }

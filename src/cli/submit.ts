@@ -41,7 +41,7 @@ async function submit (args: string[], flags: SubmitFlags): Promise<number> {
       process.stdout.write(flags.json === true ? toJson({ executionId: id }) + '\n' : `${id}\n`)
       return 0
     }
-    const result = await queue.result(id)
+    const result = await queue.getExecutionResult(id)
     process.stdout.write((flags.json === true ? toJson(result) : summary(result)) + '\n')
     return result.status === 'success' ? 0 : 1
   } finally {

@@ -100,7 +100,7 @@ async function listExecutions (ctx: ApiContext, url: URL): Promise<Json> {
   })
   const more = rows.length > limit
   if (more) rows.length = limit
-  return { executions: rows, nextCursor: more ? rows[rows.length - 1].id : null }
+  return { executions: rows, nextCursor: more ? rows[rows.length - 1].executionId : null }
 }
 
 async function executionPart (ctx: ApiContext, url: URL, id: string, sub: string | undefined): Promise<Json> {

@@ -9,13 +9,13 @@ import { executionResultOf, taskResultOf } from '../history/results.js'
 import { fromStorageBytes } from '../wire/values.js'
 import { isRetryStorage, type ExecutionStorage, type RetryStorage } from '../storage/storage.js'
 import type {
-  ExecutionQuery, ExecutionRecord, ExecutionResult, FailedExecution, InstanceRecord, LogEntry, LogQuery, RetryQuery,
+  ExecutionQuery, ExecutionRecord, StoredExecution, ExecutionResult, FailedExecution, InstanceRecord, LogEntry, LogQuery, RetryQuery,
   RetryStatistics, SpanNode, SpanRecord, TaskResult
 } from '../types.js'
 import { preview } from './preview.js'
 
 /** An execution in a list: its record without the input. */
-export type ExecutionSummary = Omit<ExecutionRecord, 'input'> & { duration?: number }
+export type ExecutionSummary = Omit<StoredExecution, 'input'> & { duration?: number }
 
 /** One task of an execution page. */
 export interface TaskView extends Omit<TaskResult, 'output'> {
@@ -39,7 +39,7 @@ export interface WorkflowGraph {
 }
 
 /** An execution record as lists show it: without its input, with its duration once ended. */
-export function summaryOf (record: ExecutionRecord): ExecutionSummary {
+export function summaryOf (record: StoredExecution | ExecutionRecord): ExecutionSummary {
   const { input: _input, ...rest } = record
   const summary: ExecutionSummary = rest
   if (record.endedAt !== undefined) summary.duration = Math.round((record.endedAt - record.startedAt) * 1000) / 1000
@@ -97,7 +97,7 @@ export class HistoryReader {
     const total = record?.totalTasks ?? tasks.length
     const execution: ExecutionView['execution'] = {
       ...(record !== undefined ? summaryOf(record) : {}),
-      id: result.executionId,
+      executionId: result.executionId,
       workflowId: result.workflowId,
       workflowVersion: record?.workflowVersion ?? '',
       definitionHash: record?.definitionHash ?? '',

@@ -86,9 +86,9 @@ export class LiveEvents {
       const records = await this.#reader.storage.listExecutions({ limit: kPollLimit })
       for (const record of records) {
         const mark = `${record.status}:${record.updatedAt}:${record.completedTasks}:${record.failedTasks}`
-        if (this.#seen.get(record.id) === mark) continue
-        const known = this.#seen.has(record.id)
-        this.#seen.set(record.id, mark)
+        if (this.#seen.get(record.executionId) === mark) continue
+        const known = this.#seen.has(record.executionId)
+        this.#seen.set(record.executionId, mark)
         if (!seed || known) this.#send('execution.changed', summaryOf(record))
       }
       if (this.#seen.size > kPollLimit * 4) {

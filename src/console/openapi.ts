@@ -32,7 +32,7 @@ export const kOpenApi = Object.freeze({
         type: 'object',
         description: 'ExecutionRecord without its input, plus duration (ms) once ended',
         properties: {
-          id: { type: 'string' }, workflowId: { type: 'string' }, workflowVersion: { type: 'string' }, status: { enum: ['running', 'success', 'failed', 'cancelled', 'interrupted'] },
+          executionId: { type: 'string' }, workflowId: { type: 'string' }, workflowVersion: { type: 'string' }, status: { enum: ['running', 'success', 'failed', 'cancelled', 'interrupted'] },
           instanceId: { type: 'string' }, startedAt: { type: 'number', description: 'epoch ms' }, updatedAt: { type: 'number' }, endedAt: { type: 'number' },
           duration: { type: 'number' }, totalTasks: { type: 'integer' }, completedTasks: { type: 'integer' }, failedTasks: { type: 'integer' },
           error: { type: 'object' }, retryOf: { type: 'string' }

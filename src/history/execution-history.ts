@@ -11,7 +11,7 @@ import { statusInfoOf } from '../runtime/execution-records.js'
 import type { Recorder } from '../telemetry/recorder.js'
 import type { ExecutionStorage } from '../storage/storage.js'
 import type {
-  ExecutionQuery, ExecutionRecord, ExecutionResult, ExecutionStatusInfo, LogEntry, LogQuery, SpanNode, TaskResult
+  ExecutionQuery, ExecutionRecord, StoredExecution, ExecutionResult, ExecutionStatusInfo, LogEntry, LogQuery, SpanNode, TaskResult
 } from '../types.js'
 import { fromStorageBytes } from '../wire/values.js'
 import { executionResultOf, taskResultOf } from './results.js'
@@ -138,10 +138,13 @@ export class ExecutionHistory {
     return roots
   }
 
-  /** Execution records from storage, newest first. */
+  /** Execution records from storage, newest first, each with the input as the value given. */
   async list (query: ExecutionQuery): Promise<ExecutionRecord[]> {
     await this.#flushed()
-    return this.#storage.listExecutions(query)
+    const stored = await this.#storage.listExecutions(query)
+    const records: ExecutionRecord[] = new Array(stored.length)
+    for (let i = 0; i < stored.length; i++) records[i] = { ...stored[i], input: fromStorageBytes(stored[i].input) }
+    return records
   }
 
   // Reads see every write recorded before them, if storage takes them within readWait.
@@ -153,7 +156,7 @@ export class ExecutionHistory {
     clearTimeout(timer)
   }
 
-  async #record (executionId: string): Promise<ExecutionRecord> {
+  async #record (executionId: string): Promise<StoredExecution> {
     await this.#flushed()
     const record = await this.#storage.getExecution(executionId)
     if (record === undefined) {

@@ -2,7 +2,7 @@
  * Execution and task results as callers see them, made from records: one
  * conversion for a live execution, a finished one and one read back from storage.
  */
-import type { ExecutionRecord, ExecutionResult, TaskRecord, TaskResult } from '../types.js'
+import type { StoredExecution, ExecutionResult, TaskRecord, TaskResult } from '../types.js'
 
 /** The result of a task, from its record (live or read back from storage). */
 export function taskResultOf (record: TaskRecord, output: unknown): TaskResult {
@@ -22,11 +22,11 @@ export function taskResultOf (record: TaskRecord, output: unknown): TaskResult {
  * same, so that JSON, spreading and deep equality see it), not for every
  * execution whether or not anyone looks.
  */
-export function executionResultOf (record: ExecutionRecord,
+export function executionResultOf (record: StoredExecution,
   tasks: Record<string, TaskResult> | (() => Record<string, TaskResult>)): ExecutionResult {
   const endedAt = record.endedAt ?? record.updatedAt
   const result = {
-    executionId: record.id,
+    executionId: record.executionId,
     workflowId: record.workflowId,
     status: record.status,
     startedAt: record.startedAt,

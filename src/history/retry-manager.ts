@@ -272,7 +272,7 @@ export class RetryManager {
       out.push({
         ...record,
         retries: retries.reverse().map(r => ({
-          executionId: r.id, status: r.status, startedAt: r.startedAt, instanceId: r.instanceId, ...(r.endedAt === undefined ? {} : { endedAt: r.endedAt })
+          executionId: r.executionId, status: r.status, startedAt: r.startedAt, instanceId: r.instanceId, ...(r.endedAt === undefined ? {} : { endedAt: r.endedAt })
         }))
       })
     }

@@ -162,10 +162,10 @@ export class ExecutionQueue {
 
   /**
    * Resolves with the result of an execution when it ends, on whichever instance.
-   * @throws {NotFoundError} EXECUTION_NOT_FOUND when the id was never submitted (or is older than keepFor)
+   * @throws {NotFoundError} EXECUTION_NOT_FOUND when the id was never submitted (or is older than keepFor), or its job was removed
    * @throws {QueueError} QUEUE_JOB_FAILED when BullMQ failed the job itself
    */
-  async result (id: string, options: { signal?: AbortSignal } = {}): Promise<ExecutionResult> {
+  async getExecutionResult (id: string, options: { signal?: AbortSignal } = {}): Promise<ExecutionResult> {
     const { workflowId, jobId } = await this.#jobOf(id)
     const ends = await this.#jobEnds(workflowId)
     const queue = await this.#queue(workflowId)
@@ -177,7 +177,13 @@ export class ExecutionQueue {
       signal?.addEventListener('abort', onAbort, { once: true })
       // Waiting first, then looking: an end between the two is seen either way.
       queue.getJob(jobId).then(job => {
-        if (job === undefined || job.finishedOn === undefined || job.finishedOn === null) return
+        if (job === undefined) {
+          // Removed from the queue (or never a job): nothing will end, so waiting would never settle.
+          remove()
+          signal?.removeEventListener('abort', onAbort)
+          return resolve({ ok: false, removed: true, reason: 'removed' })
+        }
+        if (job.finishedOn === undefined || job.finishedOn === null) return
         remove()
         signal?.removeEventListener('abort', onAbort)
         resolve(job.failedReason !== undefined && job.failedReason !== null && job.returnvalue == null
@@ -185,6 +191,7 @@ export class ExecutionQueue {
           : { ok: true, value: job.returnvalue as string })
       }, err => { remove(); reject(err) })
     })
+    if (!end.ok && end.removed === true) throw new NotFoundError(ErrorCodes.EXECUTION_NOT_FOUND, `execution "${id}" was removed from the queue before it ended`)
     if (!end.ok) throw new QueueError(ErrorCodes.QUEUE_JOB_FAILED, `the job of execution ${id} failed in BullMQ: ${end.reason}`)
     return decodeValue<ExecutionResult>(end.value)
   }
@@ -195,7 +202,7 @@ export class ExecutionQueue {
    * execution that has ended.
    * @throws {NotFoundError} EXECUTION_NOT_FOUND
    */
-  async cancel (id: string): Promise<boolean> {
+  async cancelExecution (id: string): Promise<boolean> {
     const { workflowId, jobId } = await this.#jobOf(id)
     const job = await (await this.#queue(workflowId)).getJob(jobId)
     if (job === undefined || (job.finishedOn !== undefined && job.finishedOn !== null)) return false
@@ -207,7 +214,7 @@ export class ExecutionQueue {
   }
 
   /** @throws {NotFoundError} EXECUTION_NOT_FOUND */
-  async getStatus (id: string): Promise<QueuedExecutionStatus> {
+  async getExecutionStatus (id: string): Promise<QueuedExecutionStatus> {
     const { workflowId, jobId } = await this.#jobOf(id)
     const job = await (await this.#queue(workflowId)).getJob(jobId)
     if (job === undefined) return { executionId: id, workflowId, state: 'unknown', deliveries: 0 }

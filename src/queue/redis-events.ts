@@ -72,7 +72,7 @@ export class RemoteEvents {
 }
 
 /** How a job ended, as QueueEvents reports it. */
-export type JobEnd = { ok: true, value: string } | { ok: false, reason: string }
+export type JobEnd = { ok: true, value: string } | { ok: false, reason: string, removed?: boolean }
 
 /** Waiters for the end of jobs of one workflow queue, by job id: one listener, whatever their number. */
 export class JobEnds {
@@ -83,6 +83,8 @@ export class JobEnds {
     this.events = events
     events.on('completed', ({ jobId, returnvalue }) => this.#settle(jobId, { ok: true, value: returnvalue as unknown as string }))
     events.on('failed', ({ jobId, failedReason }) => this.#settle(jobId, { ok: false, reason: failedReason }))
+    // A removed job never ends: its waiters are told, not left waiting for ever.
+    events.on('removed', ({ jobId }) => this.#settle(jobId, { ok: false, removed: true, reason: 'removed' }))
   }
 
   /** Registers a waiter; returns the function that removes it. */

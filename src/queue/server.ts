@@ -147,7 +147,7 @@ export class QueueServer {
       return
     }
     this.#cancelledByUser.add(id)
-    this.#host.stop(exec, ErrorCodes.CANCELLED, 'cancelled by ExecutionQueue.cancel()')
+    this.#host.stop(exec, ErrorCodes.CANCELLED, 'cancelled by ExecutionQueue.cancelExecution()')
   }
 
   async #process (workflowId: string, job: Job, token: string | undefined): Promise<string> {
@@ -175,7 +175,7 @@ export class QueueServer {
       }
     }
     const stopWith = cancelled
-      ? { code: ErrorCodes.CANCELLED, message: 'cancelled by ExecutionQueue.cancel()' }
+      ? { code: ErrorCodes.CANCELLED, message: 'cancelled by ExecutionQueue.cancelExecution()' }
       : job.stalledCounter > this.#options.maxRedeliveries
         ? { code: ErrorCodes.EXECUTION_REDELIVERY_LIMIT, message: `execution ${id} was redelivered ${job.stalledCounter} times (maxRedeliveries ${this.#options.maxRedeliveries}): the instances running it kept dying` }
         : undefined

@@ -2,13 +2,13 @@
  * An execution as the outside sees it: its record and its tasks' records (what
  * storage keeps), its progress, and its result. Read-only views of Execution.
  */
-import type { ExecutionRecord, ExecutionResult, ExecutionStatusInfo, TaskRecord, TaskResult } from '../types.js'
+import type { StoredExecution, ExecutionResult, ExecutionStatusInfo, TaskRecord, TaskResult } from '../types.js'
 import { executionResultOf, taskResultOf } from '../history/results.js'
 import { TaskState, type Execution } from './execution.js'
 
-export function executionRecordOf (exec: Execution): ExecutionRecord {
-  const record: ExecutionRecord = {
-    id: exec.id,
+export function executionRecordOf (exec: Execution): StoredExecution {
+  const record: StoredExecution = {
+    executionId: exec.id,
     workflowId: exec.workflowId,
     workflowVersion: exec.plan.workflow.version,
     definitionHash: exec.plan.hash,

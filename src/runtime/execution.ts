@@ -1,6 +1,6 @@
 import { ErrorCodes, type ErrorInfo } from '../errors.js'
 import type { Plan } from '../workflow/planner.js'
-import type { ExecutionRecord, ExecutionResult, ExecutionStatus, TaskRecord, TaskStatus } from '../types.js'
+import type { StoredExecution, ExecutionResult, ExecutionStatus, TaskRecord, TaskStatus } from '../types.js'
 import type { Packet } from '../wire/values.js'
 import { Fifo } from './fifo.js'
 import { TaskOutputs } from './task-outputs.js'
@@ -358,7 +358,7 @@ export class Execution implements TaskSource {
   }
 
   /** The record storage keeps of this execution, as it stands. */
-  record (): ExecutionRecord {
+  record (): StoredExecution {
     return executionRecordOf(this)
   }
 }

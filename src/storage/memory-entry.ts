@@ -6,11 +6,11 @@
  * less than copying it into an object per task.
  */
 import type { SpanRows, TaskSource } from './storage.js'
-import type { ExecutionRecord, LogEntry, SpanRecord, TaskRecord } from '../types.js'
+import type { StoredExecution, LogEntry, SpanRecord, TaskRecord } from '../types.js'
 
 export class MemoryEntry {
   /** Undefined while only the execution's tasks, logs or spans have arrived. */
-  record: ExecutionRecord | undefined = undefined
+  record: StoredExecution | undefined = undefined
   readonly logs: LogEntry[] = []
   // Task records given as objects, by task id.
   #tasks: Map<string, TaskRecord> | null = null

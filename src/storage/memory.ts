@@ -1,7 +1,7 @@
 import { isSpanRows, isTaskRows, type ExecutionStorage, type RecordBatch, type RefusedRecord, type RetryStorage, type RowList, type StaleReport, type TaskSource } from './storage.js'
 import { MemoryEntry } from './memory-entry.js'
 import type {
-  ExecutionQuery, ExecutionRecord, InstanceRecord, LogEntry, LogQuery, RetryQuery, RetryRecord, RetryStatistics,
+  ExecutionQuery, StoredExecution, InstanceRecord, LogEntry, LogQuery, RetryQuery, RetryRecord, RetryStatistics,
   SpanRecord, TaskRecord
 } from '../types.js'
 import { LOG_LEVEL_VALUES } from '../types.js'
@@ -69,13 +69,13 @@ export class MemoryStorage implements ExecutionStorage, RetryStorage {
     return []
   }
 
-  async writeExecutions (records: readonly ExecutionRecord[]): Promise<void> {
+  async writeExecutions (records: readonly StoredExecution[]): Promise<void> {
     this.#putExecutions(records)
   }
 
-  #putExecutions (records: readonly ExecutionRecord[]): void {
+  #putExecutions (records: readonly StoredExecution[]): void {
     for (let i = 0; i < records.length; i++) {
-      const entry = this.#entry(records[i].id)
+      const entry = this.#entry(records[i].executionId)
       if (entry !== undefined) entry.record = records[i]
     }
     this.#evict()
@@ -143,23 +143,23 @@ export class MemoryStorage implements ExecutionStorage, RetryStorage {
     }
   }
 
-  async getExecution (id: string): Promise<ExecutionRecord | undefined> {
+  async getExecution (id: string): Promise<StoredExecution | undefined> {
     return this.#executions.get(id)?.record
   }
 
-  async listExecutions (query: ExecutionQuery = {}): Promise<ExecutionRecord[]> {
+  async listExecutions (query: ExecutionQuery = {}): Promise<StoredExecution[]> {
     const statuses = query.status === undefined
       ? undefined
       : new Set(Array.isArray(query.status) ? query.status : [query.status])
     const limit = query.limit ?? 100
     let skip = query.offset ?? 0
-    const out: ExecutionRecord[] = []
+    const out: StoredExecution[] = []
     const all = [...this.#executions.values()]
     // newest first
     for (let i = all.length - 1; i >= 0 && out.length < limit; i--) {
       const r = all[i].record
       if (r === undefined) continue
-      if (query.after !== undefined && r.id >= query.after) continue
+      if (query.after !== undefined && r.executionId >= query.after) continue
       if (query.workflowId !== undefined && r.workflowId !== query.workflowId) continue
       if (statuses !== undefined && !statuses.has(r.status)) continue
       if (query.from !== undefined && r.startedAt < query.from) continue

@@ -1,5 +1,5 @@
 import type {
-  ExecutionQuery, ExecutionRecord, InstanceRecord, LogEntry, LogQuery, RetryQuery, RetryRecord, RetryStatistics,
+  ExecutionQuery, StoredExecution, InstanceRecord, LogEntry, LogQuery, RetryQuery, RetryRecord, RetryStatistics,
   SpanRecord, TaskRecord
 } from '../types.js'
 
@@ -65,7 +65,7 @@ export function rowsOf<T> (list: RowList<T>): readonly T[] {
  * points at an execution that is not there.
  */
 export interface RecordBatch {
-  executions: readonly ExecutionRecord[]
+  executions: readonly StoredExecution[]
   tasks: RowList<TaskRecord>
   /** Failure cases (manual retry); empty unless the storage is a RetryStorage. */
   retries: readonly RetryRecord[]
@@ -119,7 +119,7 @@ export interface ExecutionStorage {
   readonly maxValueBytes?: number
 
   /** Inserts or updates executions by id. */
-  writeExecutions (records: readonly ExecutionRecord[]): Promise<void>
+  writeExecutions (records: readonly StoredExecution[]): Promise<void>
   /** Inserts or updates task results by (executionId, taskId). */
   writeTaskResults (records: RowList<TaskRecord>): Promise<void>
   /** Appends log entries. */
@@ -127,9 +127,9 @@ export interface ExecutionStorage {
   /** Appends spans. */
   writeSpans (spans: RowList<SpanRecord>): Promise<void>
 
-  getExecution (id: string): Promise<ExecutionRecord | undefined>
+  getExecution (id: string): Promise<StoredExecution | undefined>
   /** Newest first by default ordering of ids (which sort by start time). */
-  listExecutions (query?: ExecutionQuery): Promise<ExecutionRecord[]>
+  listExecutions (query?: ExecutionQuery): Promise<StoredExecution[]>
   getTaskResults (executionId: string): Promise<TaskRecord[]>
   /** Oldest first. */
   getLogs (executionId: string, query?: LogQuery): Promise<LogEntry[]>

@@ -5,7 +5,7 @@
  * memory they hold, and the callbacks waiting for their commit.
  */
 import type { Logger } from 'pino'
-import type { ExecutionRecord, RetryRecord } from '../types.js'
+import type { StoredExecution, RetryRecord } from '../types.js'
 import type { RecordBatch, TaskSource } from '../storage/storage.js'
 import { TaskRowList } from './task-rows.js'
 
@@ -19,7 +19,7 @@ function textBytes (error: { message?: string, stack?: string } | undefined): nu
   return error === undefined ? 0 : 2 * ((error.message?.length ?? 0) + (error.stack?.length ?? 0))
 }
 
-function executionBytes (r: ExecutionRecord): number {
+function executionBytes (r: StoredExecution): number {
   return kRecordOverhead + r.input.byteLength + textBytes(r.error)
 }
 
@@ -29,7 +29,7 @@ function retryBytes (r: RetryRecord): number {
 
 /** One group of records: filled by the recorder, then written as one transaction. */
 export class RecordBuffer {
-  readonly #executions = new Map<string, ExecutionRecord>()
+  readonly #executions = new Map<string, StoredExecution>()
   // Tasks as (live state, index): the record is read from the execution when written.
   // A task's record is final when it is recorded, so a task is here at most once.
   readonly #tasks = new TaskRowList()
@@ -54,10 +54,10 @@ export class RecordBuffer {
   }
 
   /** Keeps `r` as the latest state of its execution. */
-  setExecution (r: ExecutionRecord): void {
-    const old = this.#executions.get(r.id)
+  setExecution (r: StoredExecution): void {
+    const old = this.#executions.get(r.executionId)
     this.#bytes += executionBytes(r) - (old === undefined ? 0 : executionBytes(old))
-    this.#executions.set(r.id, r)
+    this.#executions.set(r.executionId, r)
   }
 
   /** Keeps `count` tasks of `source`, by index. */

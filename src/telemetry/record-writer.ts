@@ -15,7 +15,7 @@
  */
 import type { Logger } from 'pino'
 import { rowsOf, type ExecutionStorage, type RecordBatch, type RecordKind, type RefusedRecord, type RetryStorage, type TaskSource } from '../storage/storage.js'
-import type { ExecutionRecord, RetryRecord } from '../types.js'
+import type { StoredExecution, RetryRecord } from '../types.js'
 import { ErrorCodes } from '../errors.js'
 import { RecordBuffer, type CommitCallback } from './record-buffer.js'
 import type { ResolvedTracerOptions } from './tracer-options.js'
@@ -52,7 +52,7 @@ export class RecordWriter {
   }
 
   /** Buffers the latest state of an execution. */
-  recordExecution (r: ExecutionRecord): void { this.#buffer.setExecution(r) }
+  recordExecution (r: StoredExecution): void { this.#buffer.setExecution(r) }
   /** Buffers the latest state of a task. */
   recordTask (source: TaskSource, i: number): void { this.#buffer.setTask(source, i) }
   recordTasks (source: TaskSource, tasks: Int32Array, count: number): void { this.#buffer.setTasks(source, tasks, count) }
@@ -188,7 +188,7 @@ export class RecordWriter {
 /** Id of a refused record, for its log line. */
 function idOf (batch: RecordBatch, r: RefusedRecord): string {
   switch (r.kind) {
-    case 'executions': return batch.executions[r.index]?.id ?? `#${r.index}`
+    case 'executions': return batch.executions[r.index]?.executionId ?? `#${r.index}`
     case 'tasks': { const t = batch.tasks.at(r.index); return t === undefined ? `#${r.index}` : `${t.executionId}/${t.taskId}` }
     case 'retries': return `${batch.retries[r.index]?.executionId ?? `#${r.index}`}/retry`
     default: return `#${r.index}`

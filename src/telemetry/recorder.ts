@@ -18,7 +18,7 @@
  */
 import type { Logger } from 'pino'
 import type { ExecutionStorage, TaskSource } from '../storage/storage.js'
-import type { ExecutionRecord, LogEntry, RetryRecord, SpanRecord } from '../types.js'
+import type { StoredExecution, LogEntry, RetryRecord, SpanRecord } from '../types.js'
 import { ErrorCodes, StorageError, type ErrorInfo } from '../errors.js'
 import type { CommitCallback } from './record-buffer.js'
 import { RecordWriter } from './record-writer.js'
@@ -84,7 +84,7 @@ export class Recorder {
   }
 
   /** Records the latest state of an execution; never dropped. */
-  recordExecution (record: ExecutionRecord): void {
+  recordExecution (record: StoredExecution): void {
     this.#records.recordExecution(record)
   }
 

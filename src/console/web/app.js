@@ -74,9 +74,9 @@
       let data
       try { data = await get(query(cursors[cursors.length - 1])) } catch (err) { body.replaceChildren(el('tr', {}, el('td', { colspan: 7 }, failure(err)))); return }
       if (mine !== generation) return
-      body.replaceChildren(...data.executions.map(e => el('tr', { class: 'execution-row', 'data-id': e.id },
+      body.replaceChildren(...data.executions.map(e => el('tr', { class: 'execution-row', 'data-id': e.executionId },
         el('td', {}, badge(e.status)), el('td', {}, e.workflowId),
-        el('td', {}, el('a', { href: '#/executions/' + e.id, class: 'mono' }, e.id)),
+        el('td', {}, el('a', { href: '#/executions/' + e.executionId, class: 'mono' }, e.executionId)),
         el('td', {}, fmtTime(e.startedAt)), el('td', {}, e.status === 'running' ? 'running' : fmtMs(e.duration)),
         el('td', {}, `${e.completedTasks}/${e.totalTasks}`), el('td', {}, String(e.failedTasks)))))
       if (data.executions.length === 0) body.appendChild(el('tr', {}, el('td', { colspan: 7, class: 'muted' }, 'No executions match.')))
@@ -132,7 +132,7 @@
     const refresh = throttle(load, 300)
     main.replaceChildren(el('p', { class: 'muted' }, 'Loading…'))
     load()
-    return { onEvent (type, data) { if (data && (data.executionId === id || data.id === id || data.retryOf === id)) refresh() } }
+    return { onEvent (type, data) { if (data && (data.executionId === id || data.retryOf === id)) refresh() } }
   }
 
   // ---- failures ----

@@ -271,8 +271,8 @@
       if (task) detail.replaceChildren(renderTask(task, spans, logs))
     }
     const t0 = performance.now()
-    const page = el('div', { class: 'execution', 'data-execution': e.id, 'data-status': e.status },
-      el('h2', {}, e.workflowId, ' ', el('span', { class: 'mono' }, e.id), ' ', badge(e.status)),
+    const page = el('div', { class: 'execution', 'data-execution': e.executionId, 'data-status': e.status },
+      el('h2', {}, e.workflowId, ' ', el('span', { class: 'mono' }, e.executionId), ' ', badge(e.status)),
       el('p', { class: 'summary' }, `started ${fmtTime(e.startedAt)}, ${e.status === 'running' ? 'running' : 'took ' + fmtMs(e.duration)}; ` +
         `${e.completedTasks}/${e.totalTasks} tasks done, ${e.failedTasks} failed, ${e.progress}%`, e.retryOf ? ` — retry of ${e.retryOf}` : ''),
       e.error ? el('pre', { class: 'error' }, `${e.error.code}: ${e.error.message}${e.error.taskId ? ` (task ${e.error.taskId})` : ''}`) : null,

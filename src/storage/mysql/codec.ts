@@ -5,7 +5,7 @@
  * column then holds an empty value and the number of parts.
  */
 import type { ErrorInfo } from '../../errors.js'
-import type { ExecutionRecord, TaskRecord } from '../../types.js'
+import type { StoredExecution, TaskRecord } from '../../types.js'
 import { bool, bytes, readTime, sqlText, sqlTime, sqlValue, type Row } from './sql.js'
 import { kTextLimits, readText } from './text.js'
 
@@ -39,8 +39,8 @@ function errorOf (row: Row): ErrorInfo | undefined {
 }
 
 /** An execution as a SQL tuple for the upsert; `input` says how its input goes in. */
-export function executionTuple (r: ExecutionRecord, input: InlineValue): string {
-  return '(' + sqlValue(r.id) + ',' + sqlValue(r.workflowId) + ',' + sqlValue(r.workflowVersion) + ',' +
+export function executionTuple (r: StoredExecution, input: InlineValue): string {
+  return '(' + sqlValue(r.executionId) + ',' + sqlValue(r.workflowId) + ',' + sqlValue(r.workflowVersion) + ',' +
     sqlValue(r.definitionHash) + ',' + sqlValue(r.status) + ',' + sqlValue(r.instanceId) + ',' + input.literal + ',' + input.parts + ',' +
     sqlTime(r.startedAt) + ',' + sqlTime(r.updatedAt) + ',' + sqlTime(r.endedAt) + ',' +
     sqlValue(r.totalTasks) + ',' + sqlValue(r.completedTasks) + ',' + sqlValue(r.failedTasks) + ',' +
@@ -48,13 +48,13 @@ export function executionTuple (r: ExecutionRecord, input: InlineValue): string 
 }
 
 /** The record of a row; an input stored in parts is left empty here, for the reader to assemble. */
-export function executionFromRow (row: Row): ExecutionRecord {
-  const record: ExecutionRecord = {
-    id: row.id as string,
+export function executionFromRow (row: Row): StoredExecution {
+  const record: StoredExecution = {
+    executionId: row.id as string,
     workflowId: row.workflow_id as string,
     workflowVersion: row.workflow_version as string,
     definitionHash: row.definition_hash as string,
-    status: row.status as ExecutionRecord['status'],
+    status: row.status as StoredExecution['status'],
     instanceId: row.instance_id as string,
     input: bytes(row.input) ?? new Uint8Array(0),
     startedAt: readTime(row.started_at)!,
@@ -65,7 +65,7 @@ export function executionFromRow (row: Row): ExecutionRecord {
   }
   const endedAt = readTime(row.ended_at)
   if (endedAt !== undefined) record.endedAt = endedAt
-  const error: ExecutionRecord['error'] = errorOf(row)
+  const error: StoredExecution['error'] = errorOf(row)
   if (error !== undefined) {
     if (row.error_task_id !== null) error.taskId = row.error_task_id as string
     record.error = error

@@ -16,7 +16,7 @@
 import type { RowDataPacket } from 'mysql2/promise'
 import type { ExecutionStorage, RecordBatch, RecordKind, RefusedRecord, RetryStorage, RowList, StaleReport } from '../storage.js'
 import type {
-  ExecutionQuery, ExecutionRecord, InstanceRecord, LogEntry, LogQuery, RetryQuery, RetryRecord, RetryStatistics, SpanRecord, TaskRecord
+  ExecutionQuery, StoredExecution, InstanceRecord, LogEntry, LogQuery, RetryQuery, RetryRecord, RetryStatistics, SpanRecord, TaskRecord
 } from '../../types.js'
 import { ErrorCodes, StorageError } from '../../errors.js'
 import { resolveMySQLOptions, type MySQLStorageOptions, type ResolvedMySQLOptions } from './options.js'
@@ -176,7 +176,7 @@ export class MySQLStorage implements ExecutionStorage, RetryStorage {
   }
 
   /** Upserts executions by id, in one transaction. @throws {StorageError} with `rejected` for the records refused */
-  async writeExecutions (records: readonly ExecutionRecord[]): Promise<void> {
+  async writeExecutions (records: readonly StoredExecution[]): Promise<void> {
     await this.#writeOne('executions', { executions: records, tasks: [], retries: [] }, records.length)
   }
 
@@ -227,7 +227,7 @@ export class MySQLStorage implements ExecutionStorage, RetryStorage {
   }
 
   /** One execution by id, or undefined. @throws {StorageError} STORAGE_UNAVAILABLE past readTimeout */
-  async getExecution (id: string): Promise<ExecutionRecord | undefined> {
+  async getExecution (id: string): Promise<StoredExecution | undefined> {
     const [record] = await this.#read('reading an execution', async session =>
       executionsOf(session, this.#tables.blobs, await session.run(this.#sql.selectExecution, [id]) as RowDataPacket[]))
     return record
@@ -238,7 +238,7 @@ export class MySQLStorage implements ExecutionStorage, RetryStorage {
    * @throws {InvalidOptionsError} for a negative or fractional limit or offset
    * @throws {StorageError} STORAGE_UNAVAILABLE past readTimeout
    */
-  async listExecutions (query: ExecutionQuery = {}): Promise<ExecutionRecord[]> {
+  async listExecutions (query: ExecutionQuery = {}): Promise<StoredExecution[]> {
     const q = executionsQuery(this.#sql.selectExecutions, query)
     if (q === undefined) return []
     return this.#read('listing executions', async session =>

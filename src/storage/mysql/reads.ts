@@ -4,7 +4,7 @@
  * together from their parts when they were stored aside).
  */
 import { InvalidOptionsError } from '../../errors.js'
-import type { ExecutionQuery, ExecutionRecord, LogQuery, TaskRecord } from '../../types.js'
+import type { ExecutionQuery, StoredExecution, LogQuery, TaskRecord } from '../../types.js'
 import { LOG_LEVEL_VALUES } from '../../types.js'
 import { readValue } from './blobs.js'
 import { executionFromRow, taskFromRow } from './codec.js'
@@ -15,12 +15,12 @@ import { sqlDatetime, type Row } from './sql.js'
 export interface Query { sql: string, params: unknown[] }
 
 /** Execution records of `rows`, inputs stored in parts read back. */
-export async function executionsOf (session: Session, blobs: string, rows: Row[]): Promise<ExecutionRecord[]> {
-  const out: ExecutionRecord[] = []
+export async function executionsOf (session: Session, blobs: string, rows: Row[]): Promise<StoredExecution[]> {
+  const out: StoredExecution[] = []
   for (const row of rows) {
     const record = executionFromRow(row)
     const parts = Number(row.input_parts ?? 0)
-    if (parts > 0) record.input = await readValue(session, blobs, record.id, '', parts)
+    if (parts > 0) record.input = await readValue(session, blobs, record.executionId, '', parts)
     out.push(record)
   }
   return out

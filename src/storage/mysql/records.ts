@@ -52,9 +52,9 @@ export async function writeRecords (session: Session, batch: RecordBatch, ctx: R
     const inputParts: Part[][] = executions.map(() => [])
     const refusedExecutions = note('executions', await sendRows(session, 'executions', ctx.sql.upsertExecutions, executions.length, i => {
       const r = executions[i]
-      return executionTuple(r, ctx.storedInputs.has(r.input) ? kStoredValue : placeValue(r.input, r.id, '', size, inputParts[i]))
+      return executionTuple(r, ctx.storedInputs.has(r.input) ? kStoredValue : placeValue(r.input, r.executionId, '', size, inputParts[i]))
     }, ctx.limit))
-    const absent = await absentExecutions(session, ctx.tables, [...refusedExecutions].map(i => executions[i].id))
+    const absent = await absentExecutions(session, ctx.tables, [...refusedExecutions].map(i => executions[i].executionId))
     // Records that would point at an execution refused and absent are set aside with it.
     const cascade = (kind: RecordKind, ids: string[]): number[] => {
       const kept: number[] = []
@@ -86,7 +86,7 @@ export async function writeRecords (session: Session, batch: RecordBatch, ctx: R
     // In slices: one statement per thousand ids stays small under any max_allowed_packet.
     for (let at = 0; at < succeeded.length; at += 1000) {
       const slice = succeeded.slice(at, at + 1000)
-      await ctx.recovery.reconcile(session, slice.map(r => r.id), slice.reduce((t, r) => Math.max(t, r.updatedAt), 0))
+      await ctx.recovery.reconcile(session, slice.map(r => r.executionId), slice.reduce((t, r) => Math.max(t, r.updatedAt), 0))
     }
     await session.run('COMMIT')
     for (let i = 0; i < executions.length; i++) if (!refusedExecutions.has(i)) ctx.storedInputs.add(executions[i].input)
