@@ -20,7 +20,9 @@ import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { parseArgs } from 'node:util'
 import { chromium } from 'playwright-core'
-import { createConsole, MySQLStorage, type SpanRecord, type TaskRecord } from '../dist/index.js'
+import { createConsole } from '../dist/console.js'
+import { MySQLStorage } from '../dist/mysql.js'
+import { type SpanRecord, type TaskRecord } from '../dist/index.js'
 import { createDatabase } from './lib/mysql.js'
 import { Report } from './lib/report.js'
 
@@ -66,7 +68,7 @@ try {
 
   // One execution of 10k tasks, written through the storage as the engine would.
   const big = id(N + 1)
-  await storage.writeExecutions([{ id: big, workflowId: 'big', workflowVersion: '1', definitionHash: 'ab'.repeat(32), status: 'success', instanceId: 'bench:1',
+  await storage.writeExecutions([{ executionId: big, workflowId: 'big', workflowVersion: '1', definitionHash: 'ab'.repeat(32), status: 'success', instanceId: 'bench:1',
     input: new Uint8Array(0), startedAt: kBase, updatedAt: kBase + 5000, endedAt: kBase + 5000, totalTasks: BIG_TASKS, completedTasks: BIG_TASKS, failedTasks: 0 }])
   const tasks: TaskRecord[] = []
   const spans: SpanRecord[] = []
@@ -116,7 +118,7 @@ try {
 
   // The waterfall in Chromium: 10k attempts against 100.
   const small = id(N + 2)
-  await storage.writeExecutions([{ id: small, workflowId: 'small', workflowVersion: '1', definitionHash: 'ab'.repeat(32), status: 'success', instanceId: 'bench:1',
+  await storage.writeExecutions([{ executionId: small, workflowId: 'small', workflowVersion: '1', definitionHash: 'ab'.repeat(32), status: 'success', instanceId: 'bench:1',
     input: new Uint8Array(0), startedAt: kBase, updatedAt: kBase + 50, endedAt: kBase + 50, totalTasks: 100, completedTasks: 100, failedTasks: 0 }])
   await storage.writeTaskResults(tasks.slice(0, 100).map(t => ({ ...t, executionId: small })))
   await storage.writeSpans(spans.slice(0, 100).map(s => ({ ...s, executionId: small, spanId: 'a' + s.spanId.slice(1) })))

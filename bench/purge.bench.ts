@@ -19,7 +19,8 @@
  */
 import { parseArgs } from 'node:util'
 import pino from 'pino'
-import { Engine, MySQLStorage, createWorkflow, type SpanRecord } from '../dist/index.js'
+import { Engine, createWorkflow, type SpanRecord } from '../dist/index.js'
+import { MySQLStorage } from '../dist/mysql.js'
 import { createDatabase } from './lib/mysql.js'
 import { NOOP } from './lib/pool.js'
 import { interleave, median, Report, THREADS, timed } from './lib/report.js'

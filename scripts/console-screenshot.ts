@@ -8,6 +8,7 @@
 import { join } from 'node:path'
 import { chromium } from 'playwright-core'
 import { createWorkflow, Engine } from '../dist/index.js'
+import { serveConsole } from '../dist/console.js'
 import { ensureChromium } from '../test/helpers/chromium.js'
 
 const root = join(import.meta.dirname, '..')
@@ -20,7 +21,7 @@ try {
   builder.addTask('check', { name: 'Quality check', handler: new URL('../workflows/test-subjects/flaky.mjs', import.meta.url), dependsOn: ['edges'], input: { succeedOn: 2 }, retry: { retryDelay: 20 } })
   await engine.publishWorkflow(builder.build())
   const result = await engine.execute('image-pipeline', { width: 768, height: 768 })
-  const server = await engine.console({ port: 0 })
+  const server = await serveConsole(engine, { port: 0 })
   const browser = await chromium.launch({ executablePath: await ensureChromium(), args: ['--no-sandbox', '--disable-gpu', '--no-first-run'] })
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } })

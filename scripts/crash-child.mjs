@@ -4,7 +4,8 @@
 // it starts new executions before it closes; GT_CANCEL=1 closes with { cancel: true }.
 // Prints `ready`, then `closing` the moment it calls close(), then `closed`.
 import pino from 'pino'
-import { createWorkflow, Engine, MySQLStorage } from '../dist/index.js'
+import { createWorkflow, Engine } from '../dist/index.js'
+import { MySQLStorage } from '../dist/mysql.js'
 
 const shared = new URL('../workflows/shared/handlers.mjs', import.meta.url).href
 const subjects = new URL('../workflows/test-subjects/', import.meta.url)

@@ -10,7 +10,7 @@
 // one flush at the end) as the baseline.
 import pino from 'pino'
 import mysql from 'mysql2/promise'
-import { MySQLStorage } from '../dist/index.js'
+import { MySQLStorage } from '../dist/mysql.js'
 import { Recorder, kTracerDefaults } from '../src/telemetry/recorder.ts'
 
 const argv = process.argv.slice(2)

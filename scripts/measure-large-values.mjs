@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto'
 import v8 from 'node:v8'
 import { deflateSync } from 'node:zlib'
 import mysql from 'mysql2/promise'
-import { MySQLStorage } from '../dist/index.js'
+import { MySQLStorage } from '../dist/mysql.js'
 
 const argv = process.argv.slice(2)
 const opt = (name, fallback) => { const i = argv.indexOf(`--${name}`); return i === -1 ? fallback : argv[i + 1] }

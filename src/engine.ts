@@ -3,8 +3,9 @@ import type { Logger } from 'pino'
 import { EngineClosedError, ErrorCodes, InvalidOptionsError } from './errors.js'
 import {
   checkCloseOptions, checkExecuteOptions, checkPublishOptions, workflowIdOf,
-  type CloseOptions, type EngineStats, type ExecuteArgs, type ExecuteOptions, type PublishOptions
+  type CloseOptions, type ExecuteArgs, type ExecuteOptions, type PublishOptions
 } from './execute-options.js'
+import type { EngineStats } from './stats.js'
 import { ExecutionWatchers } from './runtime/watchers.js'
 import { shutDown } from './shutdown.js'
 import { createWorkflow, type Workflow, type WorkflowBuilder } from './workflow/builder.js'
@@ -21,7 +22,6 @@ import { Scheduler } from './runtime/scheduler.js'
 import { Recorder } from './telemetry/recorder.js'
 import { OpenTelemetry } from './telemetry/otel/open-telemetry.js'
 import { parseTraceparent } from './telemetry/span-ids.js'
-import { kExecuteUnder } from './telemetry/otel/execute-under.js'
 import { resolveOptions, type EngineOptions, type ResolvedEngineOptions } from './options.js'
 import { newInstanceId } from './ids.js'
 import type {
@@ -31,8 +31,7 @@ import { isRetryStorage, type ExecutionStorage } from './storage/storage.js'
 import { ExecutionHistory } from './history/execution-history.js'
 import { checkManualRetryOptions, RetryManager, type ManualRetryOptions } from './history/retry-manager.js'
 import type { FailedExecution, RetryQuery, RetryRecord, RetryStatistics } from './types.js'
-import { serveConsole, type ConsoleServer } from './console/server.js'
-import type { ServeConsoleOptions } from './console/options.js'
+import { kExecuteUnder, kOnClose } from './engine-symbols.js'
 import type { ExecutionQueue } from './queue/execution-queue.js'
 import type { ServeOptions } from './queue/queue-options.js'
 import { serveQueue, type QueueServer } from './queue/server.js'
@@ -62,7 +61,7 @@ export class Engine {
   readonly #watchers: ExecutionWatchers
   readonly #otel: OpenTelemetry
   readonly #launcher: Launcher
-  readonly #consoles = new Set<ConsoleServer>()
+  readonly #consoles = new Set<() => Promise<void>>()
   #closed = false
   #closing: Promise<void> | null = null
   #server: QueueServer | null = null
@@ -117,18 +116,10 @@ export class Engine {
     return this.#storage
   }
 
-  /**
-   * Serves the web console for this engine (issue 11) on 127.0.0.1:4600 unless told
-   * otherwise; closed with the engine or by the returned `close()`.
-   * @throws {InvalidOptionsError} for an unknown option or a bad value; rejects when the port is taken
-   */
-  async console (options: ServeConsoleOptions = {}): Promise<ConsoleServer> {
-    if (this.#closed) throw new EngineClosedError()
-    const server = await serveConsole(this, options)
-    const close = server.close
-    const tracked: ConsoleServer = { url: server.url, port: server.port, close: async () => { this.#consoles.delete(tracked); await close() } }
-    this.#consoles.add(tracked)
-    return tracked
+  /** Registers something to close with the engine (a console served over it), before its storage. */
+  [kOnClose] (close: () => Promise<void>): () => void {
+    this.#consoles.add(close)
+    return () => { this.#consoles.delete(close) }
   }
 
   /** A builder whose `build()` gives a workflow to publish on this engine. */
@@ -409,7 +400,7 @@ export class Engine {
     this.#closed = true
     this.#otel.close()
     this.#server?.stopTaking()
-    await Promise.all([...this.#consoles].map(c => c.close()))
+    await Promise.all([...this.#consoles].map(close => close()))
     if (options.cancel === true) this.#cancelAll('cancelled by close({ cancel: true })')
     await shutDown({
       running: this.#history.liveExecutions().map(e => e.done),

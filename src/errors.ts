@@ -46,12 +46,11 @@ export const ErrorCodes = Object.freeze({
   RETRY_NOT_ALLOWED: 'RETRY_NOT_ALLOWED',
   RETRY_CONFLICT: 'RETRY_CONFLICT',
   DEFINITION_CHANGED: 'DEFINITION_CHANGED',
-  // Issue 10 (command line): an optional peer dependency that was asked for is not installed
+  /** An optional peer dependency that a feature needs is not installed. */
   MISSING_DEPENDENCY: 'MISSING_DEPENDENCY',
-  // Issue 10: every code recorded has its entry
   /** Recorded on an execution whose instance stopped heartbeating while it ran (shared storage). */
   INTERRUPTED: 'INTERRUPTED',
-  // Console (issue 11): HTTP API requests refused
+  // Console: HTTP API requests refused, each code with one status
   /** A query parameter or body the API does not accept (HTTP 400). */
   BAD_REQUEST: 'BAD_REQUEST',
   /** An action without the console's token, or with a wrong one (HTTP 401). */
@@ -60,14 +59,20 @@ export const ErrorCodes = Object.freeze({
   FORBIDDEN: 'FORBIDDEN',
   /** No such route or file (HTTP 404). */
   ROUTE_NOT_FOUND: 'ROUTE_NOT_FOUND',
-  // Benchmark suites (issue 15)
+  /** An unexpected failure inside graph-task (HTTP 500 from the console). */
+  INTERNAL: 'INTERNAL',
+  /** A method the route does not take (HTTP 405). */
+  METHOD_NOT_ALLOWED: 'METHOD_NOT_ALLOWED',
+  /** An action this console cannot carry out for this execution, with the reason (HTTP 409). */
+  ACTION_UNAVAILABLE: 'ACTION_UNAVAILABLE',
+  // Benchmark suites
   /** `bench` found no workflow or suite in the modules, folders or globs it was given. */
   BENCH_NOTHING_FOUND: 'BENCH_NOTHING_FOUND',
   /** `bench --compare` names a baseline that does not exist or cannot be read. */
   BENCH_BASELINE_INVALID: 'BENCH_BASELINE_INVALID',
   /** An execution measured by `bench` did not succeed. */
   BENCH_EXECUTION_FAILED: 'BENCH_EXECUTION_FAILED',
-  // Queue across machines (issue 13)
+  // Queue across machines
   /** An optional package the queue needs (bullmq, ioredis) is not installed. */
   QUEUE_UNAVAILABLE: 'QUEUE_UNAVAILABLE',
   /** `engine.serve()` on storage that other instances cannot see (MemoryStorage). */
@@ -87,7 +92,7 @@ export class EngineError extends Error {
   /** Stable machine-readable code, one of {@link ErrorCodes} or a handler's own. */
   readonly code: string
 
-  constructor (code: string, message: string, options?: { cause?: unknown }) {
+  constructor (code: ErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options)
     this.name = 'EngineError'
     this.code = code
@@ -99,7 +104,7 @@ export class WorkflowValidationError extends EngineError {
   /** For CYCLE errors: the task ids along the cycle, first id repeated at the end. */
   readonly path?: readonly string[]
 
-  constructor (code: string, message: string, path?: readonly string[]) {
+  constructor (code: ErrorCode, message: string, path?: readonly string[]) {
     super(code, message)
     this.name = 'WorkflowValidationError'
     if (path !== undefined) this.path = path
@@ -108,7 +113,7 @@ export class WorkflowValidationError extends EngineError {
 
 /** A handler module is missing, fails to load or does not load in time, or its export is not a function. */
 export class HandlerError extends EngineError {
-  constructor (code: string, message: string, options?: { cause?: unknown }) {
+  constructor (code: ErrorCode, message: string, options?: { cause?: unknown }) {
     super(code, message, options)
     this.name = 'HandlerError'
   }
@@ -124,7 +129,7 @@ export class InvalidOptionsError extends EngineError {
 
 /** No workflow or execution with that id. */
 export class NotFoundError extends EngineError {
-  constructor (code: string, message: string) {
+  constructor (code: ErrorCode, message: string) {
     super(code, message)
     this.name = 'NotFoundError'
   }
@@ -149,7 +154,7 @@ export class QueueFullError extends EngineError {
 
 /** A storage backend failed; `cause` holds the driver's error. */
 export class StorageError extends EngineError {
-  constructor (code: string, message: string, options?: { cause?: unknown }) {
+  constructor (code: ErrorCode, message: string, options?: { cause?: unknown }) {
     super(code, message, options)
     this.name = 'StorageError'
   }
@@ -187,7 +192,7 @@ export class RetryError extends EngineError {
 
 /** The execution queue refused a call or could not run; `code` says why (issue 13). */
 export class QueueError extends EngineError {
-  constructor (code: string, message: string, options?: { cause?: unknown }) {
+  constructor (code: ErrorCode, message: string, options?: { cause?: unknown }) {
     super(code, message, options)
     this.name = 'QueueError'
   }
@@ -209,7 +214,7 @@ export class NonRetryableError extends EngineError {
 
 /** A benchmark suite could not be found, loaded or compared; `code` says which (issue 15). */
 export class BenchError extends EngineError {
-  constructor (code: string, message: string, options?: { cause?: unknown }) {
+  constructor (code: ErrorCode, message: string, options?: { cause?: unknown }) {
     super(code, message, options)
     this.name = 'BenchError'
   }
@@ -242,17 +247,5 @@ export class MissingDependencyError extends EngineError {
       `${feature} needs the package "${packageName}", which is not installed: npm install --save-dev ${packageName}`, options)
     this.name = 'MissingDependencyError'
     this.packageName = packageName
-  }
-}
-
-/** A request the console's HTTP API refuses, with the HTTP status it answers (issue 11). */
-export class ConsoleRequestError extends EngineError {
-  /** 400, 401, 403, 404, 405 or 409. */
-  readonly status: number
-
-  constructor (status: number, code: string, message: string) {
-    super(code, message)
-    this.name = 'ConsoleRequestError'
-    this.status = status
   }
 }

@@ -2,8 +2,6 @@
 import v8 from 'node:v8'
 import { EngineError, ErrorCodes, InvalidOptionsError } from './errors.js'
 import { checkOptionsObject, describeValue, optionKeys } from './option-keys.js'
-import type { SchedulerStats } from './runtime/scheduler.js'
-import type { TracerStats } from './telemetry/tracer-options.js'
 import type { Workflow } from './workflow/builder.js'
 import type { WorkflowInput } from './workflow/typed.js'
 
@@ -22,16 +20,6 @@ export interface CloseOptions {
    * @default false
    */
   cancel?: boolean
-}
-
-/** Counters for monitoring. */
-export interface EngineStats {
-  instanceId: string
-  threads: number
-  executionsRunning: number
-  executionsStarted: number
-  scheduler: SchedulerStats
-  tracer: TracerStats
 }
 
 /** Options of `publishWorkflow()`. */

@@ -21,7 +21,7 @@ describe('records buffered during an outage are bounded by refusing new work, ne
     const storage = db.storage({ host: '127.0.0.1', port: proxy.port, tablePrefix: 'rec_', connectTimeout: 1000 })
     await storage.init()
     proxy.cut()
-    const recorder = new Recorder(storage, { ...kTracerDefaults, flushInterval: 10, retryDelay: 5, maxRetryDelay: 20, maxBufferedBytes: 64 * 1024 }, pino({ level: 'silent' }))
+    const recorder = new Recorder(storage, { ...kTracerDefaults, flushInterval: 10, writeRetryDelay: 5, maxWriteRetryDelay: 20, maxBufferedBytes: 64 * 1024 }, pino({ level: 'silent' }))
     onTestFinished(() => recorder.close(500))
     let n = 0
     while (!recorder.backlogFull() && n < 100) recorder.recordExecution(execution(++n, { status: 'running', input: new Uint8Array(16 * 1024) }))
@@ -43,7 +43,7 @@ describe('records buffered during an outage are bounded by refusing new work, ne
     proxy.cut()
     const engine = startEngine({
       storage: db.storage({ host: '127.0.0.1', port: proxy.port, tablePrefix: 'eng_', connectTimeout: 1000 }),
-      tracer: { flushInterval: 10, retryDelay: 5, maxRetryDelay: 20, maxBufferedBytes: 64 * 1024 },
+      tracer: { flushInterval: 10, writeRetryDelay: 5, maxWriteRetryDelay: 20, maxBufferedBytes: 64 * 1024 },
       logger: pino({ level: 'silent' })
     })
     await engine.publishWorkflow(createWorkflow('w').addTask('a', { handler: sharedHandler('noop') }).build())

@@ -2,7 +2,7 @@ import { readFile, writeFile, copyFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, onTestFinished, test } from 'vitest'
-import type { CaseComparison } from '../dist/index.js'
+import type { CaseComparison } from '../dist/bench.js'
 import { packedConsumer, type PackedConsumer } from './helpers/packed.js'
 
 /**

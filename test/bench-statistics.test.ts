@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import { compareRuns, type BenchRun, type CaseResult } from '../dist/index.js'
+import { compareRuns, type BenchRun, type CaseResult } from '../dist/bench.js'
 // @ts-expect-error plain .mjs fixture without types
 import { mulberry32 } from '../workflows/shared/prng.mjs'
 

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, onTestFinished, test } from 'vitest'
-import { defineSuite, createWorkflow } from '../dist/index.js'
+import { defineSuite } from '../dist/bench.js'
+import { createWorkflow } from '../dist/index.js'
 
 /**
  * `bench <module | folder | glob>`: which workflows and suites are found, and how a suite

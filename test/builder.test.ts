@@ -1,7 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import {
-  createWorkflow, EngineError, InvalidOptionsError, WorkflowValidationError, type Workflow
-} from '../dist/index.js'
+import { createWorkflow, EngineError, InvalidOptionsError, WorkflowValidationError, type Workflow } from '../dist/index.js'
 import { sharedHandler } from './helpers/engine.js'
 import { thrownBy } from './helpers/capture.js'
 

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest'
-import { MemoryStorage, type MySQLStorage } from '../dist/index.js'
+import { MemoryStorage } from '../dist/index.js'
+import { type MySQLStorage } from '../dist/mysql.js'
 import { executionId, failureCase, useTestDatabase } from './helpers/mysql.js'
 
 const db = useTestDatabase()

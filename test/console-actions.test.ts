@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, test } from 'vitest'
 import type { Engine } from '../dist/index.js'
+import { serveConsole } from '../dist/console.js'
 import { screenshotWithContent, useBrowser } from './helpers/browser.js'
 import { lines, startEngine, tempDir } from './helpers/engine.js'
 import { useTestDatabase } from './helpers/mysql.js'
@@ -22,7 +23,7 @@ async function failed (consoleOptions: Record<string, unknown> = { token: kToken
   await engine.publishWorkflow(recoverable)
   await engine.publishWorkflow(stalled)
   const result = await engine.execute('recoverable', { dir })
-  const server = await engine.console({ port: 0, ...consoleOptions })
+  const server = await serveConsole(engine, { port: 0, ...consoleOptions })
   return { engine, url: server.url, id: result.executionId, dir }
 }
 

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest'
-import { createConsole, createWorkflow, type Engine } from '../dist/index.js'
+import { createConsole, serveConsole } from '../dist/console.js'
+import { createWorkflow, type Engine } from '../dist/index.js'
 import { sharedHandler, startEngine, subject } from './helpers/engine.js'
 import { useTestDatabase } from './helpers/mysql.js'
 
@@ -14,7 +15,7 @@ async function withHistory (runs: number): Promise<{ engine: Engine, url: string
     .build())
   const ids: string[] = []
   for (let i = 0; i < runs; i++) ids.push((await engine.execute('logs')).executionId)
-  const server = await engine.console({ port: 0, token: 'api-test-token' })
+  const server = await serveConsole(engine, { port: 0, token: 'api-test-token' })
   return { engine, url: server.url, ids }
 }
 
@@ -30,7 +31,7 @@ describe('the console API', () => {
     let cursor: string | null = null
     do {
       const { body } = await getJson(`${url}api/executions?limit=2${cursor === null ? '' : `&cursor=${cursor}`}`)
-      seen.push(...body.executions.map((e: { id: string }) => e.id))
+      seen.push(...body.executions.map((e: { executionId: string }) => e.executionId))
       expect(body.executions[0]).not.toHaveProperty('input')
       cursor = body.nextCursor
     } while (cursor !== null)
@@ -79,11 +80,11 @@ describe('the console API', () => {
     expect(Object.keys(body.paths)).toEqual(expect.arrayContaining(['/api/executions', '/api/executions/{id}/trace', '/api/events', '/api/executions/{id}/retry']))
   })
 
-  test('engine.console() binds 127.0.0.1 unless told otherwise, and refuses unknown options', slow, async () => {
+  test('serveConsole() binds 127.0.0.1 unless told otherwise, and refuses unknown options', slow, async () => {
     const engine = startEngine()
-    const server = await engine.console({ port: 0 })
+    const server = await serveConsole(engine, { port: 0 })
     expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/)
-    await expect(engine.console({ port: 0, tokn: 'x' } as never)).rejects.toThrow("unknown option 'tokn' in console(); did you mean 'token'?")
+    await expect(serveConsole(engine, { port: 0, tokn: 'x' } as never)).rejects.toThrow("unknown option 'tokn' in serveConsole(); did you mean 'token'?")
     expect(() => createConsole(engine, { token: 'short' })).toThrow(/token must be a string of at least 8 characters/)
   })
 
@@ -96,7 +97,7 @@ describe('the console API', () => {
     await new Promise(resolve => server.once('listening', resolve))
     try {
       const base = `http://127.0.0.1:${(server.address() as { port: number }).port}/`
-      expect((await getJson(`${base}api/executions/${ids[0]}`)).body.execution).toMatchObject({ id: ids[0], status: 'success', progress: 100 })
+      expect((await getJson(`${base}api/executions/${ids[0]}`)).body.execution).toMatchObject({ executionId: ids[0], status: 'success', progress: 100 })
       expect(await getJson(`${base}api/executions/${ids[0]}/graph`)).toMatchObject({ status: 404, body: { error: { code: 'WORKFLOW_NOT_FOUND' } } })
     } finally {
       handler.close()

@@ -40,8 +40,8 @@ describe('graph-task console', () => {
     const failed = await engine.execute('recoverable', { dir: await tempDir() })
     await engine.flush()
     const { url, stop } = await startConsole(['--token', 'cli-console-token', '--workflows', subject('recoverable.mjs').pathname])
-    const list = await (await fetch(`${url}api/executions`)).json() as { executions: Array<{ id: string, status: string }> }
-    expect(list.executions.map(e => [e.id, e.status])).toEqual([[failed.executionId, 'failed']])
+    const list = await (await fetch(`${url}api/executions`)).json() as { executions: Array<{ executionId: string, status: string }> }
+    expect(list.executions.map(e => [e.executionId, e.status])).toEqual([[failed.executionId, 'failed']])
     const graph = await (await fetch(`${url}api/executions/${failed.executionId}/graph`)).json() as { stages: string[][] }
     expect(graph.stages).toEqual([['first'], ['second'], ['third'], ['fourth']])
     const refused = await fetch(`${url}api/executions/${failed.executionId}/abandon`, { method: 'POST' })

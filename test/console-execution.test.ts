@@ -7,6 +7,7 @@ import type { Page } from 'playwright-core'
 import { screenshotWithContent, useBrowser } from './helpers/browser.js'
 import { startEngine, subject, tempDir } from './helpers/engine.js'
 import { useTestDatabase } from './helpers/mysql.js'
+import { serveConsole } from '../dist/console.js'
 // @ts-expect-error: a plain .mjs workflow module without types
 import { recoverable } from '../workflows/test-subjects/recoverable.mjs'
 
@@ -22,7 +23,7 @@ async function failedExecution (): Promise<{ url: string, id: string, attempts: 
   expect(result.status).toBe('failed')
   const attempts = Object.values(result.tasks).reduce((n, t) => n + t.attempts, 0)
   await engine.flush() // the report is made by another process, from storage
-  const server = await engine.console({ port: 0 })
+  const server = await serveConsole(engine, { port: 0 })
   return { url: server.url, id: result.executionId, attempts }
 }
 

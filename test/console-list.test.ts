@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest'
 import { createWorkflow, type Engine } from '../dist/index.js'
+import { serveConsole } from '../dist/console.js'
 import { screenshotWithContent, useBrowser } from './helpers/browser.js'
 import { sharedHandler, startEngine, subject } from './helpers/engine.js'
 import { useTestDatabase } from './helpers/mysql.js'
@@ -21,7 +22,7 @@ async function history (): Promise<{ engine: Engine, url: string, ids: { ok: str
   for (let i = 0; i < 27; i++) ok.push((await engine.execute('listed')).executionId)
   const failed = [(await engine.execute('broken')).executionId]
   await engine.flush()
-  const server = await engine.console({ port: 0 })
+  const server = await serveConsole(engine, { port: 0 })
   return { engine, url: server.url, ids: { ok, failed } }
 }
 

@@ -4,7 +4,8 @@ import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { describe, expect, onTestFinished, test } from 'vitest'
-import { createConsole, createWorkflow } from '../dist/index.js'
+import { createConsole, serveConsole } from '../dist/console.js'
+import { createWorkflow } from '../dist/index.js'
 import { useBrowser } from './helpers/browser.js'
 import { sharedHandler, startEngine, tempDir } from './helpers/engine.js'
 import { useTestDatabase } from './helpers/mysql.js'
@@ -22,7 +23,7 @@ describe('live updates', () => {
     const dir = await tempDir()
     const id = await engine.executeAsync('stalled', { dir })
     // engine events only: storage polling would see the end too, and hide a missing subscription
-    const server = await engine.console({ port: 0, pollInterval: 0 })
+    const server = await serveConsole(engine, { port: 0, pollInterval: 0 })
     const { page, problems } = await newPage()
     await page.goto(`${server.url}#/executions/${id}`)
     const third = page.locator('.dag-svg g.node[data-task=third]')

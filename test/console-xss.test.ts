@@ -5,6 +5,7 @@ import { pathToFileURL } from 'node:url'
 import { promisify } from 'node:util'
 import { describe, expect, test } from 'vitest'
 import { createWorkflow } from '../dist/index.js'
+import { serveConsole } from '../dist/console.js'
 import { useBrowser } from './helpers/browser.js'
 import { startEngine, subject, tempDir } from './helpers/engine.js'
 import { useTestDatabase } from './helpers/mysql.js'
@@ -29,7 +30,7 @@ async function markupInHistory () {
 describe('values from history in the console', () => {
   test('a log line, an output and an error holding <img onerror> show as text and run nothing', slow, async () => {
     const { engine, result } = await markupInHistory()
-    const server = await engine.console({ port: 0 })
+    const server = await serveConsole(engine, { port: 0 })
     const { page, problems } = await newPage()
     await page.goto(`${server.url}#/executions/${result.executionId}`)
     const messages = page.locator('.logs td.message')
@@ -58,7 +59,7 @@ describe('values from history in the console', () => {
 
   test('the console refuses inline script: its pages carry a Content-Security-Policy', slow, async () => {
     const engine = startEngine()
-    const server = await engine.console({ port: 0 })
+    const server = await serveConsole(engine, { port: 0 })
     const res = await fetch(server.url)
     expect(res.headers.get('content-security-policy')).toMatch(/script-src 'self';/)
     expect(res.headers.get('content-security-policy')).not.toMatch(/unsafe-inline/)

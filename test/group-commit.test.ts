@@ -1,6 +1,7 @@
 import pino from 'pino'
 import { describe, expect, onTestFinished, test, vi } from 'vitest'
-import { MemoryStorage, type MySQLStorage } from '../dist/index.js'
+import { MemoryStorage } from '../dist/index.js'
+import { type MySQLStorage } from '../dist/mysql.js'
 import { Recorder, kTracerDefaults } from '../src/telemetry/recorder.js'
 import type { RecordBatch, RefusedRecord } from '../src/storage/storage.js'
 import { execution, executionId, source, task, useTestDatabase } from './helpers/mysql.js'
@@ -30,7 +31,7 @@ function watched<S extends Storage> (storage: S): { storage: S, batches: RecordB
 
 function recorderOn (storage: Storage): Recorder {
   // No flush timer within a test: every commit below is cut by whenCommitted or flush.
-  const recorder = new Recorder(storage, { ...kTracerDefaults, flushInterval: 600_000, retryDelay: 5, maxRetryDelay: 20 }, pino({ level: 'silent' }))
+  const recorder = new Recorder(storage, { ...kTracerDefaults, flushInterval: 600_000, writeRetryDelay: 5, maxWriteRetryDelay: 20 }, pino({ level: 'silent' }))
   onTestFinished(() => recorder.close(500))
   return recorder
 }

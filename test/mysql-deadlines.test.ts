@@ -1,6 +1,7 @@
 import { describe, expect, onTestFinished, test } from 'vitest'
 import mysql from 'mysql2/promise'
-import { createWorkflow, ErrorCodes, type MySQLStorage } from '../dist/index.js'
+import { createWorkflow, ErrorCodes } from '../dist/index.js'
+import { type MySQLStorage } from '../dist/mysql.js'
 import { sharedHandler, startEngine } from './helpers/engine.js'
 import { execution, executionId, runningStatements, serverSettings, useTestDatabase } from './helpers/mysql.js'
 import { TcpProxy } from './helpers/tcp-proxy.js'
@@ -57,7 +58,7 @@ describe('storage calls have deadlines of their own', () => {
       .map(async record => { await storage.writeExecutions([record]); settled++ })
     // a plain SELECT reads the last committed version without waiting for the lock
     expect((await storage.getExecution(executionId(2)))?.status).toBe('success')
-    expect((await storage.listExecutions()).map(e => e.id)).toEqual([executionId(2), executionId(1)])
+    expect((await storage.listExecutions()).map(e => e.executionId)).toEqual([executionId(2), executionId(1)])
     // processlist, not innodb_trx: InnoDB serves that table from a cache that any other
     // client polling it on the shared server keeps from being refreshed
     await expect.poll(() => runningStatements(db, '%locked_executions%'), { timeout: 10_000, interval: 50 }).toBe(2)

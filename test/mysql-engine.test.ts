@@ -68,7 +68,7 @@ describe('an engine on MySQL storage', () => {
 
     const second = startEngine({ storage: db.storage() })
     const listed = await second.listExecutions({ limit: 100 })
-    expect(listed.map(r => r.id).sort()).toEqual([...ids].sort())
+    expect(listed.map(r => r.executionId).sort()).toEqual([...ids].sort())
     for (const result of results) {
       const id = result.executionId
       expect(await second.getExecutionResult(id)).toEqual(result)

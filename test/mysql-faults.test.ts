@@ -9,7 +9,7 @@ import { memoryLogger } from './helpers/capture.js'
 const db = useTestDatabase()
 
 // Short batches and retries, so that a test sees many writes fail and succeed.
-const kTracer: TracerOptions = { batchSize: 8, flushInterval: 20, retryDelay: 10, maxRetryDelay: 40 }
+const kTracer: TracerOptions = { batchSize: 8, flushInterval: 20, writeRetryDelay: 10, maxWriteRetryDelay: 40 }
 const kWidth = 4
 
 async function proxied (): Promise<TcpProxy> {

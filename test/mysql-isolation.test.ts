@@ -1,6 +1,7 @@
 import { describe, expect, onTestFinished, test } from 'vitest'
 import type { RowDataPacket } from 'mysql2/promise'
-import { createWorkflow, type MySQLStorage } from '../dist/index.js'
+import { createWorkflow } from '../dist/index.js'
+import { type MySQLStorage } from '../dist/mysql.js'
 import { Recorder, kTracerDefaults } from '../src/telemetry/recorder.js'
 import { sharedHandler, startEngine, subject } from './helpers/engine.js'
 import { execution, executionId, failureCase, log, source, span, task, useTestDatabase } from './helpers/mysql.js'
@@ -13,7 +14,7 @@ const db = useTestDatabase()
 function recorderOn (prefix: string): { recorder: Recorder, storage: MySQLStorage, lines: Array<Record<string, unknown>> } {
   const { logger, lines } = memoryLogger('error')
   const storage = db.storage({ tablePrefix: prefix })
-  const recorder = new Recorder(storage, { ...kTracerDefaults, flushInterval: 60_000, retryDelay: 5, maxRetryDelay: 20 }, logger)
+  const recorder = new Recorder(storage, { ...kTracerDefaults, flushInterval: 60_000, writeRetryDelay: 5, maxWriteRetryDelay: 20 }, logger)
   onTestFinished(() => recorder.close(1000))
   return { recorder, storage, lines }
 }

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest'
-import { ErrorCodes, InvalidOptionsError, MySQLStorage, StorageError } from '../dist/index.js'
+import { ErrorCodes, InvalidOptionsError, StorageError } from '../dist/index.js'
+import { MySQLStorage } from '../dist/mysql.js'
 import { thrownBy } from './helpers/capture.js'
 import { closedPort } from './helpers/tcp-proxy.js'
 

@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, test } from 'vitest'
-import {
-  InvalidOptionsError, MemoryStorage, type ExecutionQuery, type ExecutionRecord, type LogLevel, type LogQuery, type MySQLStorage
-} from '../dist/index.js'
+import { InvalidOptionsError, MemoryStorage, type ExecutionQuery, type LogLevel, type LogQuery } from '../dist/index.js'
+import type { StoredExecution } from '../dist/storage.js'
+import { type MySQLStorage } from '../dist/mysql.js'
 import { execution, executionId, log, task, useTestDatabase } from './helpers/mysql.js'
 
 const db = useTestDatabase()
@@ -16,7 +16,7 @@ let ready: Promise<void> | undefined
 beforeEach(async () => { await (ready ??= seed()) })
 async function seed (): Promise<void> {
   storage = db.storage()
-  const records: ExecutionRecord[] = []
+  const records: StoredExecution[] = []
   for (let n = 1; n <= 60; n++) {
     records.push(execution(n, { workflowId: `wf-${n % 3}`, status: kStatuses[n % 4] }))
   }
@@ -30,7 +30,7 @@ async function seed (): Promise<void> {
   }
 }
 
-const ids = (list: ExecutionRecord[]): string[] => list.map(r => r.id)
+const ids = (list: StoredExecution[]): string[] => list.map(r => r.executionId)
 
 describe('MySQLStorage queries mean what they mean in MemoryStorage', () => {
   const queries: Array<[string, ExecutionQuery]> = [
@@ -61,7 +61,7 @@ describe('MySQLStorage queries mean what they mean in MemoryStorage', () => {
       const page = await storage.listExecutions({ limit: 8, ...(after === undefined ? {} : { after }) })
       if (page.length === 0) break
       seen.push(...ids(page))
-      after = page[page.length - 1].id
+      after = page[page.length - 1].executionId
     }
     expect(seen).toEqual(Array.from({ length: 60 }, (_, i) => executionId(60 - i)))
   })

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest'
-import type { ExecutionRecord, MySQLStorage } from '../dist/index.js'
+import type { StoredExecution } from '../dist/storage.js'
+import type { MySQLStorage } from '../dist/mysql.js'
 import type { RetryRecord } from '../src/types.js'
 import { execution, executionId, failureCase, serialized, task, useTestDatabase } from './helpers/mysql.js'
 
@@ -8,14 +9,14 @@ const kDay = 86_400_000
 // Forty days ago: past a retention of thirty.
 const kOld = Date.now() - 40 * kDay
 
-function old (n: number, fields: Partial<ExecutionRecord> = {}): ExecutionRecord {
+function old (n: number, fields: Partial<StoredExecution> = {}): StoredExecution {
   const at = kOld + n
   return execution(n, { startedAt: at, updatedAt: at + 1, endedAt: at + 1, ...fields })
 }
 
 /** Executions with two task rows each, and failure cases, written as the recorder writes them. */
-async function write (storage: MySQLStorage, executions: ExecutionRecord[], cases: RetryRecord[] = []): Promise<void> {
-  const n = (e: ExecutionRecord): number => Number(e.id.slice(4))
+async function write (storage: MySQLStorage, executions: StoredExecution[], cases: RetryRecord[] = []): Promise<void> {
+  const n = (e: StoredExecution): number => Number(e.executionId.slice(4))
   const tasks = executions.flatMap(e => [task(n(e), 'a'), task(n(e), 'b')])
   await storage.writeRecords({ executions, tasks, retries: cases })
 }

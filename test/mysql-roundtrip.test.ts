@@ -1,7 +1,7 @@
 import v8 from 'node:v8'
 import { beforeEach, describe, expect, test } from 'vitest'
 import type { RowDataPacket } from 'mysql2/promise'
-import type { MySQLStorage } from '../dist/index.js'
+import type { MySQLStorage } from '../dist/mysql.js'
 import { execution, executionId, log, serialized, span, task, useTestDatabase } from './helpers/mysql.js'
 
 const db = useTestDatabase()
@@ -48,11 +48,11 @@ describe('MySQLStorage round trips', () => {
       await storage.writeTaskResults([taskRecord])
       await storage.writeLogs([entry])
       await storage.writeSpans([spanRecord])
-      expect(await storage.getExecution(record.id)).toEqual(record)
-      expect(v8.deserialize((await storage.getExecution(record.id))!.input)).toEqual({ text })
-      expect(await storage.getTaskResults(record.id)).toEqual([taskRecord])
-      expect(await storage.getLogs(record.id)).toEqual([entry])
-      expect(await storage.getSpans(record.id)).toEqual([spanRecord])
+      expect(await storage.getExecution(record.executionId)).toEqual(record)
+      expect(v8.deserialize((await storage.getExecution(record.executionId))!.input)).toEqual({ text })
+      expect(await storage.getTaskResults(record.executionId)).toEqual([taskRecord])
+      expect(await storage.getLogs(record.executionId)).toEqual([entry])
+      expect(await storage.getSpans(record.executionId)).toEqual([spanRecord])
     }
   })
 
@@ -68,10 +68,10 @@ describe('MySQLStorage round trips', () => {
       await storage.writeTaskResults([taskRecord])
       await storage.writeLogs([entry])
       await storage.writeSpans([spanRecord])
-      expect(await storage.getExecution(record.id)).toEqual(record)
-      expect(await storage.getTaskResults(record.id)).toEqual([taskRecord])
-      expect(await storage.getLogs(record.id)).toEqual([entry])
-      expect(await storage.getSpans(record.id)).toEqual([spanRecord])
+      expect(await storage.getExecution(record.executionId)).toEqual(record)
+      expect(await storage.getTaskResults(record.executionId)).toEqual([taskRecord])
+      expect(await storage.getLogs(record.executionId)).toEqual([entry])
+      expect(await storage.getSpans(record.executionId)).toEqual([spanRecord])
     }
   })
 
@@ -119,8 +119,8 @@ describe('MySQLStorage round trips', () => {
     const failed = task(3, 'a', { status: 'failed', attempts: 3, output: undefined, error: { code: 'X', message: 'boom', stack: 'Error: boom\n    at x' } })
     await storage.writeExecutions([done])
     await storage.writeTaskResults([failed])
-    expect(await storage.getExecution(done.id)).toEqual(done)
-    expect(await storage.getTaskResults(done.id)).toEqual([failed])
+    expect(await storage.getExecution(done.executionId)).toEqual(done)
+    expect(await storage.getTaskResults(done.executionId)).toEqual([failed])
   })
 
   test('a batch written twice (a retry after a lost reply) leaves no duplicate log lines or spans', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import type { MySQLStorage } from '../dist/index.js'
+import type { MySQLStorage } from '../dist/mysql.js'
 import { execution, executionId, failureCase, useTestDatabase } from './helpers/mysql.js'
 
 const db = useTestDatabase()

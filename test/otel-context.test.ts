@@ -1,6 +1,7 @@
 import { context, trace } from '@opentelemetry/api'
 import { describe, expect, test } from 'vitest'
-import { createWorkflow, executeUnderTraceparent, InvalidOptionsError, type Engine } from '../dist/index.js'
+import { createWorkflow, InvalidOptionsError, type Engine } from '../dist/index.js'
+import { executeUnderTraceparent } from '../dist/otel.js'
 import { startEngine, subject } from './helpers/engine.js'
 import { memoryTracing, parentOf, spansNamed, useOtelContext } from './helpers/otel.js'
 

@@ -1,12 +1,6 @@
 import { describe, expect, expectTypeOf, test } from 'vitest'
-import {
-  createWorkflow, ErrorCodes, MemoryStorage, RetryError,
-  type ExecutionQuery, type ExecutionRecord, type ExecutionStorage, type FailedExecution, type InstanceRecord,
-  type LogEntry, type LogQuery, type ManualRetryOptions, type PublishOptions, type RecordBatch, type RefusedRecord,
-  type ResolvedRetryPolicy, type RetryPolicy, type RetryQuery, type RetryRecord, type RetryRecordStatus,
-  type RetryStatistics, type RetryStorage, type RowList, type SpanRecord, type StaleReport, type TaskRecord,
-  type TaskSource, type TaskRows, type SpanRows, type RecordKind, type ExecutionEventBase, type TaskEventBase
-} from '../dist/index.js'
+import { createWorkflow, ErrorCodes, MemoryStorage, RetryError, type ExecutionQuery, type ExecutionStorage, type FailedExecution, type InstanceRecord, type LogEntry, type LogQuery, type ManualRetryOptions, type PublishOptions, type ResolvedRetryPolicy, type RetryPolicy, type RetryQuery, type RetryRecord, type RetryRecordStatus, type RetryStatistics, type SpanRecord, type TaskRecord, type ExecutionEventBase, type TaskEventBase } from '../dist/index.js'
+import { type RecordBatch, type RefusedRecord, type RetryStorage, type RowList, type StaleReport, type TaskSource, type TaskRows, type SpanRows, type RecordKind, type StoredExecution } from '../dist/storage.js'
 import type { HandlerContext, HandlerOf, HandlerTypes, TaskContext, TaskHandler } from '../dist/handler.js'
 import { sharedHandler, startEngine } from './helpers/engine.js'
 
@@ -17,12 +11,12 @@ class CountingStorage implements ExecutionStorage, RetryStorage {
   writes = 0
   init (): Promise<void> { return this.inner.init() }
   writeRecords (batch: RecordBatch): Promise<RefusedRecord[]> { this.writes++; return this.inner.writeRecords(batch) }
-  writeExecutions (records: readonly ExecutionRecord[]): Promise<void> { return this.inner.writeExecutions(records) }
+  writeExecutions (records: readonly StoredExecution[]): Promise<void> { return this.inner.writeExecutions(records) }
   writeTaskResults (records: RowList<TaskRecord>): Promise<void> { return this.inner.writeTaskResults(records) }
   writeLogs (entries: readonly LogEntry[]): Promise<void> { return this.inner.writeLogs(entries) }
   writeSpans (spans: RowList<SpanRecord>): Promise<void> { return this.inner.writeSpans(spans) }
-  getExecution (id: string): Promise<ExecutionRecord | undefined> { return this.inner.getExecution(id) }
-  listExecutions (query?: ExecutionQuery): Promise<ExecutionRecord[]> { return this.inner.listExecutions(query) }
+  getExecution (id: string): Promise<StoredExecution | undefined> { return this.inner.getExecution(id) }
+  listExecutions (query?: ExecutionQuery): Promise<StoredExecution[]> { return this.inner.listExecutions(query) }
   getTaskResults (executionId: string): Promise<TaskRecord[]> { return this.inner.getTaskResults(executionId) }
   getLogs (executionId: string, query?: LogQuery): Promise<LogEntry[]> { return this.inner.getLogs(executionId, query) }
   getSpans (executionId: string): Promise<SpanRecord[]> { return this.inner.getSpans(executionId) }

@@ -1,5 +1,6 @@
 import { describe, expect, onTestFinished, test } from 'vitest'
-import { Engine, ExecutionQueue, MemoryStorage } from '../dist/index.js'
+import { Engine, MemoryStorage } from '../dist/index.js'
+import { ExecutionQueue } from '../dist/queue.js'
 import { importOptional } from '../src/queue/load.js'
 import { redisUrl, usePrefix, useQueue } from './helpers/queue.js'
 

@@ -43,7 +43,7 @@ class SwitchableStorage extends MemoryStorage {
 
 function recorder (storage: SwitchableStorage, options: TracerOptions = {}): { recorder: Recorder, lines: Array<Record<string, unknown>> } {
   const { logger, lines } = memoryLogger('warn')
-  const r = new Recorder(storage, { ...kTracerDefaults, retryDelay: 1, maxRetryDelay: 5, flushInterval: 10, ...options }, logger)
+  const r = new Recorder(storage, { ...kTracerDefaults, writeRetryDelay: 1, maxWriteRetryDelay: 5, flushInterval: 10, ...options }, logger)
   onTestFinished(() => r.close(100))
   return { recorder: r, lines }
 }
@@ -86,7 +86,7 @@ describe('Recorder', () => {
     await r.flush()
     expect(r.stats()).toMatchObject({ recordsWritten: 2, rejected: 1, lost: 0, writeErrors: 0, commits: 1 })
     expect(lines).toContainEqual(expect.objectContaining({ kind: 'executions', id: executionId(2), code: ErrorCodes.RECORD_TOO_LARGE, reason: 'row is 20000000 bytes' }))
-    expect((await storage.listExecutions()).map(e => e.id)).toEqual([executionId(3), executionId(1)])
+    expect((await storage.listExecutions()).map(e => e.executionId)).toEqual([executionId(3), executionId(1)])
   })
 
   test('a storage without writeRecords is written kind by kind, and RECORD_TOO_LARGE without a list of records is narrowed down to the one at fault', async () => {
@@ -94,13 +94,13 @@ describe('Recorder', () => {
     Object.assign(storage, { writeRecords: undefined })
     const { recorder: r } = recorder(storage)
     storage.writeExecutions = async function (records) {
-      if (records.some(rec => rec.id === executionId(2))) throw new StorageError(ErrorCodes.RECORD_TOO_LARGE, 'too large')
+      if (records.some(rec => rec.executionId === executionId(2))) throw new StorageError(ErrorCodes.RECORD_TOO_LARGE, 'too large')
       return MemoryStorage.prototype.writeExecutions.call(this, records)
     }
     for (const n of [1, 2, 3]) r.recordExecution(execution(n))
     await r.flush()
     expect(r.stats()).toMatchObject({ recordsWritten: 2, rejected: 1, lost: 0 })
-    expect((await storage.listExecutions()).map(e => e.id)).toEqual([executionId(3), executionId(1)])
+    expect((await storage.listExecutions()).map(e => e.executionId)).toEqual([executionId(3), executionId(1)])
   })
 
   test('with concurrency above 1, the writes of one execution still land in the order they were recorded', async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest'
-import { InvalidOptionsError, MySQLStorage } from '../dist/index.js'
+import { InvalidOptionsError } from '../dist/index.js'
+import { MySQLStorage } from '../dist/mysql.js'
 
 const uri = 'mysql://root@127.0.0.1:3306/graph_task'
 const make = (retention: unknown): MySQLStorage => new MySQLStorage({ uri, retention: retention as never })

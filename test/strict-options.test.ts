@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest'
 import pino from 'pino'
-import { createWorkflow, Engine, InvalidOptionsError, MemoryStorage, MySQLStorage } from '../dist/index.js'
+import { createWorkflow, Engine, InvalidOptionsError, MemoryStorage } from '../dist/index.js'
+import { MySQLStorage } from '../dist/mysql.js'
 import { sharedHandler, startEngine } from './helpers/engine.js'
 
 /** The error a call threw or rejected with. */
@@ -78,9 +79,9 @@ describe('strict options', () => {
       .toBe('close(): cancel must be a boolean; got "yes" (string)')
   })
 
-  test('a storage write retry delay is given by its new name or its former one, not both', async () => {
-    expect((await refusal(() => new Engine({ logger: quiet, tracer: { writeRetryDelay: 5, retryDelay: 5 } }))).message)
-      .toBe('tracer: give writeRetryDelay or its former name retryDelay, not both')
+  test('the storage write retry delays have one name each, and are checked', async () => {
+    expect((await refusal(() => new Engine({ logger: quiet, tracer: { retryDelay: 5 } as never }))).message)
+      .toBe("unknown option 'retryDelay' in tracer; known options: batchSize, flushInterval, maxQueueSize, concurrency, writeRetryDelay, maxWriteRetryDelay, maxBufferedBytes")
     expect((await refusal(() => new Engine({ logger: quiet, tracer: { maxWriteRetryDelay: -1 } }))).message)
       .toBe('tracer.maxWriteRetryDelay must be a positive number of ms; got -1 (number)')
   })

@@ -1,5 +1,6 @@
 import { describe, expect, expectTypeOf, test } from 'vitest'
-import { createWorkflow, defineHandler, handlerModule, type ExecutionResult, type HandlerContext } from '../dist/index.js'
+import { createWorkflow, handlerModule, type ExecutionResult, type HandlerContext } from '../dist/index.js'
+import { defineHandler } from '../dist/handler.js'
 import { startEngine, subject } from './helpers/engine.js'
 // Types only: `typeof import` loads nothing; the workers load the module by its URL.
 type Handlers = typeof import('../workflows/test-subjects/typed-handlers.mjs')

@@ -4,7 +4,8 @@
  * Prints "ready" once it serves; closes on SIGTERM.
  */
 import pino from 'pino'
-import { Engine, ExecutionQueue } from '../../dist/index.js'
+import { Engine } from '../../dist/index.js'
+import { ExecutionQueue } from '../../dist/queue.js'
 import { queueWorkflows } from './queue-workflows.js'
 import { mysqlStorage } from './storage.js'
 

@@ -8,6 +8,7 @@ import { usage, type Command } from './command.js'
 import { kStorageFlags, kWorkflowFlags, parsePositiveInt, type CommonFlags } from './common.js'
 import { openStorage } from './storage.js'
 import { loadWorkflowModules } from './workflow-module.js'
+import { serveConsole } from '../console/server.js'
 
 export interface ConsoleFlags extends CommonFlags {
   port?: string
@@ -47,7 +48,7 @@ async function serve (args: string[], flags: ConsoleFlags): Promise<number> {
   const engine = new Engine({ storage, threads, typescript })
   try {
     for (const workflow of workflows) await engine.publishWorkflow(workflow)
-    const server = await engine.console({ port, host: flags.host, token: flags.token, readOnly: flags['read-only'] === true })
+    const server = await serveConsole(engine, { port, host: flags.host, token: flags.token, readOnly: flags['read-only'] === true })
     const token = flags.token ?? process.env.GRAPH_TASK_CONSOLE_TOKEN
     process.stdout.write(`graph-task console on ${server.url} (${flags['read-only'] === true ? 'read-only' : token === undefined ? 'actions disabled: no token' : 'actions need the token'})\n`)
   } catch (err) {

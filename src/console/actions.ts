@@ -2,7 +2,8 @@
  * The console's actions on an execution: retry (resume or restart), abandon, cancel.
  * Each is checked for the token by the router before it gets here.
  */
-import { ConsoleRequestError, ErrorCodes } from '../errors.js'
+import { ErrorCodes } from '../errors.js'
+import { ConsoleRequestError } from './console-error.js'
 import type { EngineEvents } from '../event-bus.js'
 import type { HistoryReader } from './history-reader.js'
 import { badRequest } from './request.js'
@@ -10,7 +11,7 @@ import { badRequest } from './request.js'
 function needEngine (reader: HistoryReader, what: string): NonNullable<HistoryReader['engine']> {
   const engine = reader.engine
   if (engine === undefined) {
-    throw new ConsoleRequestError(409, ErrorCodes.FORBIDDEN, `${what} needs an engine: this console reads storage only`)
+    throw new ConsoleRequestError(ErrorCodes.ACTION_UNAVAILABLE, `${what} needs an engine: this console reads storage only`)
   }
   return engine
 }
@@ -46,9 +47,9 @@ export async function abandon (reader: HistoryReader, id: string, body: Record<s
   if (typeof reason !== 'string' || reason.length === 0 || reason.length > 1000) throw badRequest('reason must be a string of 1 to 1000 characters')
   if (reader.engine !== undefined) return reader.engine.abandonRetry(id, reason)
   const retries = reader.retryStorage()
-  if (retries === undefined) throw new ConsoleRequestError(409, ErrorCodes.FORBIDDEN, `storage "${reader.storage.kind}" keeps no failure cases`)
+  if (retries === undefined) throw new ConsoleRequestError(ErrorCodes.ACTION_UNAVAILABLE, `storage "${reader.storage.kind}" keeps no failure cases`)
   if (!await retries.abandonRetry(id, reason, Date.now())) {
-    throw new ConsoleRequestError(409, ErrorCodes.RETRY_NOT_ALLOWED, `execution ${id} has no pending failure case`)
+    throw new ConsoleRequestError(ErrorCodes.RETRY_NOT_ALLOWED, `execution ${id} has no pending failure case`)
   }
   return retries.getRetryRecord(id)
 }
@@ -57,7 +58,7 @@ export async function abandon (reader: HistoryReader, id: string, body: Record<s
 export async function cancel (reader: HistoryReader, id: string): Promise<{ executionId: string, cancelled: true }> {
   const engine = needEngine(reader, 'cancel')
   if (!await engine.cancelExecution(id)) {
-    throw new ConsoleRequestError(409, ErrorCodes.EXECUTION_NOT_FOUND, `execution ${id} is not running on this instance (${engine.instanceId})`)
+    throw new ConsoleRequestError(ErrorCodes.ACTION_UNAVAILABLE, `execution ${id} is not running on this instance (${engine.instanceId})`)
   }
   return { executionId: id, cancelled: true }
 }

@@ -4,7 +4,8 @@
  * with a 4xx status (see openapi.ts for the shapes).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { ConsoleRequestError, ErrorCodes } from '../errors.js'
+import { ErrorCodes } from '../errors.js'
+import { ConsoleRequestError } from './console-error.js'
 import type { ExecutionStatus, LogLevel, RetryRecordStatus } from '../types.js'
 import { abandon, cancel, retry } from './actions.js'
 import type { HistoryReader } from './history-reader.js'
@@ -137,16 +138,16 @@ async function executionPart (ctx: ApiContext, url: URL, id: string, sub: string
 function graph (ctx: ApiContext, workflowId: string): Json {
   const graph = ctx.reader.graph(workflowId)
   if (graph === undefined) {
-    throw new ConsoleRequestError(404, ErrorCodes.WORKFLOW_NOT_FOUND,
+    throw new ConsoleRequestError(ErrorCodes.WORKFLOW_NOT_FOUND,
       `workflow "${workflowId}" is not published on this console's engine (graph-task console --workflows <module>)`)
   }
   return graph
 }
 
 function notFound (url: URL): ConsoleRequestError {
-  return new ConsoleRequestError(404, ErrorCodes.ROUTE_NOT_FOUND, `no API route ${url.pathname}`)
+  return new ConsoleRequestError(ErrorCodes.ROUTE_NOT_FOUND, `no API route ${url.pathname}`)
 }
 
 function notAllowed (method: string, url: URL): ConsoleRequestError {
-  return new ConsoleRequestError(405, ErrorCodes.BAD_REQUEST, `${method} is not allowed on ${url.pathname}`)
+  return new ConsoleRequestError(ErrorCodes.METHOD_NOT_ALLOWED, `${method} is not allowed on ${url.pathname}`)
 }

@@ -1,6 +1,6 @@
 /**
  * Options of the web console (issue 11): who may act, how often shared history is
- * polled for live updates, and where `engine.console()` listens.
+ * polled for live updates, and where `serveConsole()` listens.
  */
 import { InvalidOptionsError } from '../errors.js'
 import { rejectUnknownKeys } from '../option-keys.js'
@@ -28,7 +28,7 @@ export interface ConsoleOptions {
   pollInterval?: number
 }
 
-/** Options of `engine.console()`: the console's options and where it listens. */
+/** Options of `serveConsole()`: the console's options and where it listens. */
 export interface ServeConsoleOptions extends ConsoleOptions {
   /**
    * TCP port; 0 for any free port.
@@ -72,7 +72,7 @@ export function resolveConsoleOptions (options: ConsoleOptions, where = 'createC
   return { token, readOnly, pollInterval }
 }
 
-/** Where `engine.console()` listens. @throws {InvalidOptionsError} for a bad port or host */
+/** Where `serveConsole()` listens. @throws {InvalidOptionsError} for a bad port or host */
 export function listenAddress (options: ServeConsoleOptions): { port: number, host: string } {
   const port = options.port ?? kConsoleDefaults.port
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidOptionsError('console(): port must be an integer from 0 to 65535')

@@ -4,13 +4,14 @@
  */
 import type { IncomingMessage } from 'node:http'
 import { timingSafeEqual, createHash } from 'node:crypto'
-import { ConsoleRequestError, ErrorCodes } from '../errors.js'
+import { ErrorCodes } from '../errors.js'
+import { ConsoleRequestError } from './console-error.js'
 import { closestKey } from '../option-keys.js'
 
 const kMaxBody = 16 * 1024
 
 export function badRequest (message: string): ConsoleRequestError {
-  return new ConsoleRequestError(400, ErrorCodes.BAD_REQUEST, message)
+  return new ConsoleRequestError(ErrorCodes.BAD_REQUEST, message)
 }
 
 /** The query's parameters, refusing any outside `known` and repeated ones. */
@@ -94,14 +95,14 @@ export async function jsonBody (req: IncomingMessage, known: readonly string[]):
  * @throws {ConsoleRequestError} 403 FORBIDDEN (read-only, or no token configured), 401 UNAUTHORIZED
  */
 export function checkToken (req: IncomingMessage, token: string | undefined, readOnly: boolean): void {
-  if (readOnly) throw new ConsoleRequestError(403, ErrorCodes.FORBIDDEN, 'this console is read-only')
+  if (readOnly) throw new ConsoleRequestError(ErrorCodes.FORBIDDEN, 'this console is read-only')
   if (token === undefined) {
-    throw new ConsoleRequestError(403, ErrorCodes.FORBIDDEN, 'actions are disabled: start the console with a token (--token or GRAPH_TASK_CONSOLE_TOKEN)')
+    throw new ConsoleRequestError(ErrorCodes.FORBIDDEN, 'actions are disabled: start the console with a token (--token or GRAPH_TASK_CONSOLE_TOKEN)')
   }
   const header = req.headers.authorization
   const given = header?.startsWith('Bearer ') === true ? header.slice(7) : undefined
-  if (given === undefined) throw new ConsoleRequestError(401, ErrorCodes.UNAUTHORIZED, 'this action needs the console token: Authorization: Bearer <token>')
+  if (given === undefined) throw new ConsoleRequestError(ErrorCodes.UNAUTHORIZED, 'this action needs the console token: Authorization: Bearer <token>')
   const a = createHash('sha256').update(given).digest()
   const b = createHash('sha256').update(token).digest()
-  if (!timingSafeEqual(a, b)) throw new ConsoleRequestError(401, ErrorCodes.UNAUTHORIZED, 'the console token is wrong')
+  if (!timingSafeEqual(a, b)) throw new ConsoleRequestError(ErrorCodes.UNAUTHORIZED, 'the console token is wrong')
 }

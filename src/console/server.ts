@@ -10,7 +10,9 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { Engine } from '../engine.js'
-import { ConsoleRequestError, EngineError, ErrorCodes, InvalidOptionsError } from '../errors.js'
+import { kOnClose } from '../engine-symbols.js'
+import { EngineError, ErrorCodes, InvalidOptionsError } from '../errors.js'
+import { ConsoleRequestError, statusOfCode } from './console-error.js'
 import type { ExecutionStorage } from '../storage/storage.js'
 import { api } from './api.js'
 import { HistoryReader } from './history-reader.js'
@@ -66,9 +68,9 @@ export function createConsole (source: Engine | ExecutionStorage, options: Conso
       if (body !== undefined) answer(res, 200, body)
       return
     }
-    if (req.method !== 'GET' && req.method !== 'HEAD') throw new ConsoleRequestError(405, ErrorCodes.BAD_REQUEST, `${req.method ?? ''} is not allowed on ${url.pathname}`)
+    if (req.method !== 'GET' && req.method !== 'HEAD') throw new ConsoleRequestError(ErrorCodes.METHOD_NOT_ALLOWED, `${req.method ?? ''} is not allowed on ${url.pathname}`)
     const file = files.get(url.pathname === '/' ? 'console.html' : url.pathname.slice(1))
-    if (file === undefined || url.pathname === '/report.js') throw new ConsoleRequestError(404, ErrorCodes.ROUTE_NOT_FOUND, `no file ${url.pathname}`)
+    if (file === undefined || url.pathname === '/report.js') throw new ConsoleRequestError(ErrorCodes.ROUTE_NOT_FOUND, `no file ${url.pathname}`)
     res.writeHead(200, { 'content-type': file.type, 'content-length': file.body.length, 'cache-control': 'no-cache' })
     res.end(req.method === 'HEAD' ? undefined : file.body)
   }
@@ -87,22 +89,9 @@ function answer (res: ServerResponse, status: number, body: unknown): void {
   res.end(text)
 }
 
-const kStatusOfCode: Readonly<Record<string, number>> = Object.freeze({
-  [ErrorCodes.EXECUTION_NOT_FOUND]: 404,
-  [ErrorCodes.WORKFLOW_NOT_FOUND]: 404,
-  [ErrorCodes.INVALID_OPTIONS]: 400,
-  [ErrorCodes.RETRY_NOT_ALLOWED]: 409,
-  [ErrorCodes.RETRY_CONFLICT]: 409,
-  [ErrorCodes.DEFINITION_CHANGED]: 409,
-  [ErrorCodes.ENGINE_CLOSED]: 503,
-  [ErrorCodes.STORAGE_UNAVAILABLE]: 503,
-  [ErrorCodes.QUEUE_FULL]: 503,
-  [ErrorCodes.STORAGE_BACKLOG]: 503
-})
-
 function answerError (res: ServerResponse, err: unknown): void {
-  const code = err instanceof EngineError ? err.code : 'INTERNAL'
-  const status = err instanceof ConsoleRequestError ? err.status : kStatusOfCode[code] ?? 500
+  const code = err instanceof EngineError ? err.code : ErrorCodes.INTERNAL
+  const status = statusOfCode(code)
   if (res.headersSent) { res.end(); return }
   answer(res, status, { error: { code, message: err instanceof Error ? err.message : String(err) } })
 }
@@ -113,7 +102,7 @@ function answerError (res: ServerResponse, err: unknown): void {
  */
 export async function serveConsole (source: Engine | ExecutionStorage, options: ServeConsoleOptions = {}): Promise<ConsoleServer> {
   const { port, host, ...rest } = options
-  resolveConsoleOptions(options, 'console()')
+  resolveConsoleOptions(options, 'serveConsole()')
   const address = listenAddress({ port, host })
   const handler = createConsole(source, rest)
   const server = createServer(handler)
@@ -123,13 +112,14 @@ export async function serveConsole (source: Engine | ExecutionStorage, options: 
   })
   const bound = (server.address() as AddressInfo).port
   const shownHost = address.host.includes(':') ? `[${address.host}]` : address.host
-  return {
-    url: `http://${shownHost}:${bound}/`,
-    port: bound,
-    close: async () => {
-      handler.close()
-      server.closeAllConnections()
-      await new Promise<void>(resolve => server.close(() => resolve()))
-    }
-  }
+  let closing: Promise<void> | undefined
+  const close = (): Promise<void> => (closing ??= new Promise<void>(resolve => {
+    unregister()
+    handler.close()
+    server.closeAllConnections()
+    server.close(() => resolve())
+  }))
+  // Over an engine, the console closes with it.
+  const unregister = source instanceof Engine ? source[kOnClose](close) : () => {}
+  return { url: `http://${shownHost}:${bound}/`, port: bound, close }
 }

@@ -18,7 +18,7 @@
  */
 import type { Logger } from 'pino'
 import type { ResolvedEngineOptions } from '../options.js'
-import type { BatchAnswer } from '../wire/batch-format.js'
+import type { BatchAnswer, HandlerProblem } from '../wire/batch-format.js'
 import { BatchEncoder } from './batch-encoder.js'
 import { Batcher, type BatchLimits } from './batcher.js'
 import { now } from '../clock.js'
@@ -30,25 +30,7 @@ import { Settler } from './settler.js'
 import { WorkerPool, type Batch, type PoolListener } from './worker-pool.js'
 import { largeValueCopies } from '../copy-count.js'
 import { CommitGate, type GateListener, type GroupCommit } from './commit-gate.js'
-
-export interface SchedulerStats {
-  tasksDispatched: number
-  batchesDispatched: number
-  tasksInFlight: number
-  peakTasksInFlight: number
-  tasksQueued: number
-  /** Worker threads running a batch (batches in flight, at most one counted per thread). */
-  threadsBusy: number
-  workerRestarts: number
-  /**
-   * Copies of large values (typed arrays of 64 KiB or more, or as many bytes) the main
-   * thread has made, in this process (every engine): 0 unless a large output that is
-   * kept or taken by several consumers reached it as moved buffers (see README, Values
-   * between threads). With its total bytes in `largeValueCopyBytes`.
-   */
-  largeValueCopies: number
-  largeValueCopyBytes: number
-}
+import type { SchedulerStats } from '../stats.js'
 
 /** Told when an execution has reached a final state and its result is made. */
 export interface SchedulerListener {
@@ -100,7 +82,7 @@ export class Scheduler implements PoolListener, GateListener, RetryListener {
   get pendingTasks (): number { return this.#pendingTasks }
 
   /** Loads every handler in a worker; resolves with the problems found. */
-  validateHandlers (specs: string[]): Promise<Array<{ handler: string, code: string, message: string }>> {
+  validateHandlers (specs: string[]): Promise<HandlerProblem[]> {
     return this.#pool.validateHandlers(specs)
   }
 

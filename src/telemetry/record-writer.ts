@@ -153,7 +153,7 @@ export class RecordWriter {
     }, (err: unknown) => {
       if (this.#inflight !== group) return
       this.#counters.writeErrors++
-      const delay = Math.min(this.#options.maxRetryDelay, this.#options.retryDelay * 2 ** failures)
+      const delay = Math.min(this.#options.maxWriteRetryDelay, this.#options.writeRetryDelay * 2 ** failures)
       if (failures === 0 || failures % 10 === 0) {
         // A schema newer than the code will not fix itself: say so loudly.
         const level = (err as { code?: string })?.code === ErrorCodes.SCHEMA_TOO_NEW ? 'error' : 'warn'

@@ -184,7 +184,7 @@ export class TelemetryWriter {
     }, (err: unknown) => {
       if (job.settled === true || this.#rejected(job, err)) { done(); return }
       this.#counters.writeErrors++
-      const delay = Math.min(this.#options.maxRetryDelay, this.#options.retryDelay * 2 ** failures)
+      const delay = Math.min(this.#options.maxWriteRetryDelay, this.#options.writeRetryDelay * 2 ** failures)
       if (failures === 0 || failures % 10 === 0) {
         this.#logger.warn({ err, kind: job.kind, rows: job.items.length, retryIn: delay }, 'storage write failed; retrying')
       }

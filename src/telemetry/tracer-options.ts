@@ -34,10 +34,6 @@ export interface TracerOptions {
    * @default 5000
    */
   maxWriteRetryDelay?: number
-  /** @deprecated the former name of `writeRetryDelay` */
-  retryDelay?: number
-  /** @deprecated the former name of `maxWriteRetryDelay` */
-  maxRetryDelay?: number
   /**
    * Execution, task and failure-case records waiting to be written (buffered or in
    * flight), in estimated bytes, inputs and outputs included, past which the engine
@@ -48,16 +44,15 @@ export interface TracerOptions {
   maxBufferedBytes?: number
 }
 
-// Internally the write retry delays keep their former names.
-export type ResolvedTracerOptions = Required<Omit<TracerOptions, 'writeRetryDelay' | 'maxWriteRetryDelay'>>
+export type ResolvedTracerOptions = Required<TracerOptions>
 
 export const kTracerDefaults: ResolvedTracerOptions = Object.freeze({
   batchSize: 512,
   flushInterval: 1000,
   maxQueueSize: 65_536,
   concurrency: 1,
-  retryDelay: 100,
-  maxRetryDelay: 5000,
+  writeRetryDelay: 100,
+  maxWriteRetryDelay: 5000,
   maxBufferedBytes: 256 * 1024 * 1024
 })
 
@@ -94,7 +89,7 @@ export interface TracerStats {
 
 const kTracerOptionKeys = optionKeys<TracerOptions>({
   batchSize: true, flushInterval: true, maxQueueSize: true, concurrency: true, writeRetryDelay: true, maxWriteRetryDelay: true,
-  retryDelay: true, maxRetryDelay: true, maxBufferedBytes: true
+  maxBufferedBytes: true
 })
 
 /**
@@ -102,13 +97,7 @@ const kTracerOptionKeys = optionKeys<TracerOptions>({
  * @throws {InvalidOptionsError} naming the option and the rule, or an unknown key
  */
 export function resolveTracerOptions (options: TracerOptions | undefined): ResolvedTracerOptions {
-  const { writeRetryDelay, maxWriteRetryDelay, ...rest } = checkOptionsObject(options, kTracerOptionKeys, 'tracer')
-  const resolved: ResolvedTracerOptions = { ...kTracerDefaults, ...rest }
-  for (const [name, value, former] of [['writeRetryDelay', writeRetryDelay, 'retryDelay'], ['maxWriteRetryDelay', maxWriteRetryDelay, 'maxRetryDelay']] as const) {
-    if (value === undefined) continue
-    if (rest[former] !== undefined) throw new InvalidOptionsError(`tracer: give ${name} or its former name ${former}, not both`)
-    resolved[former] = value
-  }
+  const resolved: ResolvedTracerOptions = { ...kTracerDefaults, ...checkOptionsObject(options, kTracerOptionKeys, 'tracer') }
   validateTracerOptions(resolved)
   return resolved
 }
@@ -120,9 +109,9 @@ export function validateTracerOptions (o: ResolvedTracerOptions): void {
       throw new InvalidOptionsError(`tracer.${key} must be a positive integer; got ${describeValue(o[key])}`)
     }
   }
-  for (const [key, name] of [['flushInterval', 'flushInterval'], ['retryDelay', 'writeRetryDelay'], ['maxRetryDelay', 'maxWriteRetryDelay']] as const) {
+  for (const key of ['flushInterval', 'writeRetryDelay', 'maxWriteRetryDelay'] as const) {
     if (!(o[key] > 0) || !Number.isFinite(o[key])) {
-      throw new InvalidOptionsError(`tracer.${name} must be a positive number of ms; got ${describeValue(o[key])}`)
+      throw new InvalidOptionsError(`tracer.${key} must be a positive number of ms; got ${describeValue(o[key])}`)
     }
   }
   if (!(o.maxBufferedBytes === Infinity || (Number.isInteger(o.maxBufferedBytes) && o.maxBufferedBytes > 0))) {

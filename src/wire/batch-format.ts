@@ -16,7 +16,7 @@
  * URLs) and static inputs cross once per plan and worker, not once per task.
  */
 import v8 from 'node:v8'
-import type { ErrorInfo } from '../errors.js'
+import type { ErrorCodes, ErrorInfo } from '../errors.js'
 import type { Packet } from './values.js'
 
 export interface BatchMessage {
@@ -107,6 +107,6 @@ export interface ValidateMessage {
 /** A handler that cannot be used, as `validate` answers. */
 export interface HandlerProblem {
   handler: string
-  code: string
+  code: typeof ErrorCodes.HANDLER_NOT_FOUND | typeof ErrorCodes.HANDLER_NOT_FUNCTION | typeof ErrorCodes.HANDLER_LOAD_FAILED | typeof ErrorCodes.HANDLER_LOAD_TIMEOUT
   message: string
 }

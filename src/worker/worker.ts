@@ -22,7 +22,7 @@
 import { threadId, workerData } from 'node:worker_threads'
 import { move, transferableSymbol, valueSymbol } from 'piscina'
 import { decode, encode, encodeShared, isShared, toShared, TRANSFER_THRESHOLD, type Packet } from '../wire/values.js'
-import type { ErrorInfo } from '../errors.js'
+import { ErrorCodes, type ErrorInfo } from '../errors.js'
 import { errorInfo, messageOf } from '../wire/error-info.js'
 import { loadFailure } from './load-failure.js'
 import { isTypeScriptFile, registerTypeScript } from '../typescript.js'
@@ -283,6 +283,8 @@ async function runTask (message: BatchMessage, plan: WorkerPlan, index: number, 
  * counts from there (see handler-validation.ts). It turns negative once that import has
  * failed: finding where a syntax error is may take a child process, which has its own limit.
  */
+const kLoadCodes: ReadonlySet<string> = new Set([ErrorCodes.HANDLER_NOT_FOUND, ErrorCodes.HANDLER_NOT_FUNCTION, ErrorCodes.HANDLER_LOAD_FAILED, ErrorCodes.HANDLER_LOAD_TIMEOUT])
+
 export async function validate ({ specs, progress }: ValidateMessage): Promise<HandlerProblem[]> {
   const problems: HandlerProblem[] = []
   for (let i = 0; i < specs.length; i++) {
@@ -292,7 +294,7 @@ export async function validate ({ specs, progress }: ValidateMessage): Promise<H
       if (!handlers.has(spec)) await loadHandler(spec, () => Atomics.store(progress, 0, -(i + 1)))
     } catch (err) {
       const info = errorInfo(err)
-      problems.push({ handler: spec, code: info.code, message: info.message })
+      problems.push({ handler: spec, code: kLoadCodes.has(info.code) ? info.code as HandlerProblem['code'] : ErrorCodes.HANDLER_LOAD_FAILED, message: info.message })
     }
   }
   return problems

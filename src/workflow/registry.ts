@@ -8,9 +8,10 @@ import { EngineError, ErrorCodes, HandlerError, InvalidOptionsError, NotFoundErr
 import type { ResolvedRetryPolicy } from '../types.js'
 import { isWorkflow, type Workflow } from './builder.js'
 import { compilePlan, type Plan } from './planner.js'
+import type { HandlerProblem } from '../wire/batch-format.js'
 
 /** Loads handler modules; answers with the problems found. */
-export type HandlerValidator = (specs: string[]) => Promise<Array<{ handler: string, code: string, message: string }>>
+export type HandlerValidator = (specs: string[]) => Promise<HandlerProblem[]>
 
 export class WorkflowRegistry {
   readonly #workflows = new Map<string, { workflow: Workflow, plan: Plan }>()

@@ -3,7 +3,7 @@
 // (JSON storage options). Connects, prints "ready", claims when a line arrives on
 // stdin, prints { won } and exits.
 import { createInterface } from 'node:readline'
-import { MySQLStorage } from '../../dist/index.js'
+import { MySQLStorage } from '../../dist/mysql.js'
 
 const [executionId, instanceId] = process.argv.slice(2)
 const storage = new MySQLStorage(JSON.parse(process.env.GT_DB))

@@ -6,7 +6,8 @@
 // workflows/test-subjects/recoverable.mjs unless GT_PUBLISH=0, prints one JSON line
 // { ok, value } or { ok: false, code, message }, and exits.
 import pino from 'pino'
-import { Engine, MySQLStorage } from '../../dist/index.js'
+import { Engine } from '../../dist/index.js'
+import { MySQLStorage } from '../../dist/mysql.js'
 import * as workflows from '../../workflows/test-subjects/recoverable.mjs'
 
 const [action, arg, dir] = process.argv.slice(2)

@@ -8,9 +8,9 @@ import { randomBytes } from 'node:crypto'
 import v8 from 'node:v8'
 import { afterAll, beforeAll, onTestFinished } from 'vitest'
 import mysql, { type RowDataPacket } from 'mysql2/promise'
-import {
-  MySQLStorage, type ExecutionRecord, type LogEntry, type MySQLStorageOptions, type SpanRecord, type TaskRecord
-} from '../../dist/index.js'
+import { MySQLStorage, type MySQLStorageOptions } from '../../dist/mysql.js'
+import { type LogEntry, type SpanRecord, type TaskRecord } from '../../dist/index.js'
+import type { StoredExecution } from '../../dist/storage.js'
 import type { RetryRecord } from '../../src/types.js'
 import type { TaskSource } from '../../src/storage/storage.js'
 
@@ -166,10 +166,10 @@ export function executionId (n: number): string {
 // their microsecond fractions and MemoryStorage's retention (by age) never evicts them.
 const kBase = Math.floor(Date.now() / 1000) * 1000 - 60_000
 
-export function execution (n: number, fields: Partial<ExecutionRecord> = {}): ExecutionRecord {
+export function execution (n: number, fields: Partial<StoredExecution> = {}): StoredExecution {
   const startedAt = kBase + 361.549 + n * 1000
   return {
-    id: executionId(n),
+    executionId: executionId(n),
     workflowId: 'wf',
     workflowVersion: '1.0.0',
     definitionHash: 'ab'.repeat(32),

@@ -5,7 +5,9 @@
 // { cancel: true }). Publishes workflows/test-subjects/queued.mjs, serves, prints
 // {"ready": instanceId}; on SIGTERM prints {"closing": true}, closes, prints {"closed": true}.
 import pino from 'pino'
-import { Engine, ExecutionQueue, MySQLStorage } from '../../dist/index.js'
+import { Engine } from '../../dist/index.js'
+import { ExecutionQueue } from '../../dist/queue.js'
+import { MySQLStorage } from '../../dist/mysql.js'
 import * as workflows from '../../workflows/test-subjects/queued.mjs'
 
 const env = process.env

@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { Redis } from 'ioredis'
 import { onTestFinished } from 'vitest'
-import { ExecutionQueue } from '../../dist/index.js'
+import { ExecutionQueue } from '../../dist/queue.js'
 import type { TestDatabase } from './mysql.js'
 import { tempDir } from './engine.js'
 

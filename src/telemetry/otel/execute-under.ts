@@ -1,14 +1,13 @@
 /**
  * Trace continuity through a queue: an execution queued by one process and run by
  * another starts under the `traceparent` its producer saw, so both ends are in one
- * trace. Internal to graph-task (its queue wires it); not in the index.
+ * trace. The queue wires it; users reach it through graph-task/otel.
  */
 import type { Engine } from '../../engine.js'
 import type { ExecuteOptions } from '../../execute-options.js'
 import type { ExecutionResult } from '../../types.js'
+import { kExecuteUnder } from '../../engine-symbols.js'
 
-/** The Engine method behind {@link executeUnderTraceparent}. */
-export const kExecuteUnder: unique symbol = Symbol('graph-task.executeUnder')
 
 /**
  * Starts an execution as `engine.execute` does, but as a child of the span named by a

@@ -14,7 +14,7 @@
 import type * as Api from '@opentelemetry/api'
 import type { Logger } from 'pino'
 import type { ErrorInfo } from '../../errors.js'
-import type { EngineStats } from '../../execute-options.js'
+import type { EngineStats } from '../../stats.js'
 import type { Execution } from '../../runtime/execution.js'
 import type { SpanParent } from '../span-ids.js'
 import { TaskOutcome } from './otel-attributes.js'

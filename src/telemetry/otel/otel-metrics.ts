@@ -9,7 +9,7 @@
  * conventions (durations in seconds); the README lists them.
  */
 import type * as Api from '@opentelemetry/api'
-import type { EngineStats } from '../../execute-options.js'
+import type { EngineStats } from '../../stats.js'
 import type { Execution } from '../../runtime/execution.js'
 import { AttributeCache, TaskOutcome, type PlanAttributes } from './otel-attributes.js'
 
