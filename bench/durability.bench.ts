@@ -1,5 +1,5 @@
 /**
- * Scenario 8, durability (issue #8): what committing each task's result before its
+ * Scenario durability: what committing each task's result before its
  * dependents start costs, against writing history in batches after.
  *
  *   durability: 'task'     MySQL storage; a task's result is committed (group commit)

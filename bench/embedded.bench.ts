@@ -1,5 +1,5 @@
 /**
- * Issue #16, embedded without stalls: graph-task inside a host service, where what
+ * Embedded without stalls: graph-task inside a host service, where what
  * matters beside throughput is how long the host's event loop is blocked.
  *
  * The image pipeline of workflows/image-pipeline (512x512 RGBA, 8 tasks, outputs of

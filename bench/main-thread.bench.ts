@@ -1,5 +1,5 @@
 /**
- * The headline of issue #9: what the main thread spends per task.
+ * The headline figure: what the main thread spends per task.
  *
  *   graph-task            no-op handler, layered DAG 64 wide x 160 deep (10240 tasks,
  *                         each depending on 2 of the layer above), ONE worker thread,

@@ -1,5 +1,5 @@
 /**
- * Scenario purge (issue 14): removing a million old spans by dropping their day
+ * Scenario purge: removing a million old spans by dropping their day
  * partitions (what `storage.purge()` does) against `DELETE ... LIMIT` batches on
  * the same table without partitions (what a purge without them would do), and what
  * each costs an engine that keeps writing executions to the same database meanwhile.

@@ -1,5 +1,5 @@
 /**
- * Scenario queue (issue 13): what going through the execution queue (BullMQ on Redis)
+ * Scenario queue: what going through the execution queue (BullMQ on Redis)
  * costs per execution, against `engine.execute()` in one process.
  *
  *   execute() in one process   the baseline: one engine, MySQL storage, every execution

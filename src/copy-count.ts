@@ -1,6 +1,6 @@
 /**
  * Copies of large values (64 KiB or more) made on the main thread, counted for
- * `engine.stats().scheduler.largeValueCopies`: the work issue 16 moved to the
+ * `engine.stats().scheduler.largeValueCopies`: the work that moved to the
  * workers (wire.ts, encodeShared) and out of SQL text (mysql-blobs.ts). A test
  * reads it to check that the main thread does not copy or re-encode a large
  * output, counted rather than timed. One counter for the process: every engine

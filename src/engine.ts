@@ -327,7 +327,7 @@ export class Engine {
   }
 
   /**
-   * Takes executions of the workflows published here from an execution queue (issue 13),
+   * Takes executions of the workflows published here from an execution queue,
    * up to `concurrency` at once per workflow, until `close()`: then it takes no more, and
    * the executions it holds finish, or, cancelled by close, go back to the queue to be
    * resumed by another instance. A redelivered execution resumes from the shared history.

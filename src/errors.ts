@@ -190,7 +190,7 @@ export class RetryError extends EngineError {
   }
 }
 
-/** The execution queue refused a call or could not run; `code` says why (issue 13). */
+/** The execution queue refused a call or could not run; `code` says why. */
 export class QueueError extends EngineError {
   constructor (code: ErrorCode, message: string, options?: { cause?: unknown }) {
     super(code, message, options)
@@ -212,7 +212,7 @@ export class NonRetryableError extends EngineError {
   }
 }
 
-/** A benchmark suite could not be found, loaded or compared; `code` says which (issue 15). */
+/** A benchmark suite could not be found, loaded or compared; `code` says which. */
 export class BenchError extends EngineError {
   constructor (code: ErrorCode, message: string, options?: { cause?: unknown }) {
     super(code, message, options)
@@ -235,7 +235,7 @@ export interface ErrorInfo {
 }
 
 /**
- * A feature needs an optional peer dependency that is not installed (issue 10): TypeScript
+ * A feature needs an optional peer dependency that is not installed: TypeScript
  * handlers and workflow modules need `tsx`. The message names the package and how to install it.
  */
 export class MissingDependencyError extends EngineError {

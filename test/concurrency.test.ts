@@ -74,8 +74,7 @@ describe('scheduling', () => {
     expect(maxOverlap(t)).toBe(2)
   })
 
-  // Guarantee "bounded queue": removing the maxQueuedTasks check in Engine.executeAsync
-  // (`if (this.#scheduler.pendingTasks + plan.size > this.#options.maxQueuedTasks)`) fails this test (checked).
+  // Guarantee "bounded queue": removing the launcher's maxQueuedTasks check fails this test.
   test('an execution beyond maxQueuedTasks is rejected with QUEUE_FULL', slow, async () => {
     const engine = startEngine({ maxQueuedTasks: 5 })
     await engine.publishWorkflow(createWorkflow('three')

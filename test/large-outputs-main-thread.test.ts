@@ -3,7 +3,7 @@ import { describe, expect, test } from 'vitest'
 import { createWorkflow, MemoryStorage, type Engine, type Workflow } from '../dist/index.js'
 import { startEngine, subject } from './helpers/engine.js'
 
-// Issue 16: large outputs are serialised once, in the worker, into shared memory; the
+// Large outputs are serialised once, in the worker, into shared memory; the
 // main thread keeps and forwards references and copies none of them. Counted, not timed.
 
 const IMAGE = { width: 256, height: 256, seed: 5 }

@@ -5,7 +5,7 @@ import { createWorkflow } from '../dist/index.js'
 import { startEngine, subject } from './helpers/engine.js'
 import { useTestDatabase } from './helpers/mysql.js'
 
-// Issue 16: a large output goes to MySQL in parts of at most 256 KiB, each a prepared
+// A large output goes to MySQL in parts of at most 256 KiB, each a prepared
 // statement with binary bytes: no hex text of it is built on the main thread (counted).
 
 const db = useTestDatabase()

@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, test } from 'vitest'
 import { createWorkflow } from '../dist/index.js'
@@ -6,8 +7,8 @@ import { lines, startEngine, subject, tempDir } from './helpers/engine.js'
 const slow = { timeout: 30_000 }
 
 describe('automatic retry', () => {
-  // Guarantee "per-task retry": removing the retry decision in src/runtime/settler.ts
-  // (`if (error.retryable !== false && attempt <= policy.maxAutoRetries)`) fails this file (checked).
+  // Guarantee "per-task retry": removing the settler's decision to retry a failed attempt
+  // fails this file.
   test('a flaky task is retried until it succeeds, one retrying event per failed attempt', slow, async () => {
     const engine = startEngine()
     await engine.publishWorkflow(createWorkflow('flaky')
@@ -109,15 +110,18 @@ describe('automatic retry', () => {
     const engine = startEngine()
     //   bad ─ child ─ grandchild        slow ─ after-slow
     //          └─────────┴─ joint ─┘ (joint also needs after-slow)
+    // `slow` waits at its gate until `bad` has failed for good, whatever the machine's speed.
+    const dir = await tempDir()
+    engine.on('task.failed', e => { if (e.taskId === 'bad') writeFileSync(join(dir, 'marker'), '') })
     await engine.publishWorkflow(createWorkflow('branches')
       .addTask('bad', { handler: subject('fail.mjs'), retry: { maxAutoRetries: 1 } })
       .addTask('child', { handler: subject('record.mjs'), dependsOn: ['bad'] })
       .addTask('grandchild', { handler: subject('record.mjs'), dependsOn: ['child'] })
-      .addTask('slow', { handler: subject('sleep.mjs'), input: { ms: 200 } })
+      .addTask('slow', { handler: subject('step.mjs'), input: { gate: 'wait' } })
       .addTask('after-slow', { handler: subject('record.mjs'), dependsOn: ['slow'] })
       .addTask('joint', { handler: subject('record.mjs'), dependsOn: ['grandchild', 'after-slow'] })
       .build())
-    const result = await engine.execute('branches')
+    const result = await engine.execute('branches', { dir })
     expect(result.status).toBe('failed')
     expect(result.error).toMatchObject({ code: 'TEST_FAILURE', taskId: 'bad' })
     expect(result.tasks.bad).toMatchObject({ status: 'failed', attempts: 2 })

@@ -1,5 +1,5 @@
 /**
- * Options of the web console (issue 11): who may act, how often shared history is
+ * Options of the web console: who may act, how often shared history is
  * polled for live updates, and where `serveConsole()` listens.
  */
 import { InvalidOptionsError } from '../errors.js'

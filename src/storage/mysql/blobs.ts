@@ -9,7 +9,7 @@
  * prepared statement with the bytes as a binary parameter: no hex text of a large
  * value is made on the main thread, and no step of a write copies more than one
  * part, so that a host's event loop is never held for long by a large output
- * (issue 16). Smaller values stay inline in their row, as hex in the packed INSERT.
+ * Smaller values stay inline in their row, as hex in the packed INSERT.
  */
 import { ErrorCodes, StorageError } from '../../errors.js'
 import type { InlineValue } from './codec.js'

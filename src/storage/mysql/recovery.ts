@@ -57,7 +57,7 @@ export class RecoverySql {
     await session.run(`DELETE FROM ${this.#t.instances} WHERE instance_id = ?`, [instanceId])
   }
 
-  /** Every registered instance, latest heartbeat first (issue 11: the console lists them). */
+  /** Every registered instance, latest heartbeat first (the console lists them). */
   async instances (session: Session): Promise<InstanceRecord[]> {
     const rows = await session.run(`SELECT instance_id, hostname, pid, started_at, heartbeat_at FROM ${this.#t.instances} ` +
       'ORDER BY heartbeat_at DESC LIMIT 1000') as Row[]
