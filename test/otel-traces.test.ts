@@ -51,8 +51,10 @@ describe('OpenTelemetry traces', () => {
       'graph_task.task.status': 'success',
       'graph_task.task.handler': subject('trace-context.mjs').href
     })
-    expect(task.attributes['graph_task.task.queue_wait_ms']).toBeGreaterThanOrEqual(0)
-    expect(task.attributes['graph_task.task.run_ms']).toBeGreaterThanOrEqual(0)
+    // The same figures as the stored trace: both are made from the same start and end times.
+    const stored = (await engine.getExecutionTrace(result.executionId)).flatMap(function walk (n): typeof n[] { return [n, ...n.children.flatMap(walk)] }).find(s => s.taskId === 'ctx')!
+    expect(task.attributes['graph_task.task.queue_wait_ms']).toBe(stored.attributes['task.queue_wait_ms'])
+    expect(task.attributes['graph_task.task.run_ms']).toBe(stored.attributes['task.run_ms'])
     expect(task.attributes['thread.id']).toBeGreaterThan(0)
     expect(execution.attributes).toMatchObject({
       'graph_task.workflow.version': '7', 'graph_task.execution.id': result.executionId, 'graph_task.execution.status': 'success'
