@@ -23,7 +23,7 @@ async function spanDays (table: string): Promise<number[]> {
 
 /** Tables at schema version 3, as a release before partitions left them. */
 async function schemaVersion3 (prefix: string): Promise<void> {
-  const dir = new URL('../src/storage/mysql/migrations', import.meta.url)
+  const dir = new URL('../src/storage/mysql/migrations/', import.meta.url)
   const files = (await readdir(dir)).filter(f => /^00[123]-/.test(f)).sort()
   await db.query(`CREATE TABLE ${prefix}schema_migrations (version INT UNSIGNED NOT NULL, name VARCHAR(255) NOT NULL, ` +
     'checksum CHAR(64) CHARACTER SET ascii NOT NULL, applied_at DATETIME(6) NOT NULL, PRIMARY KEY (version))')
