@@ -2,10 +2,17 @@
  * Execution history in MySQL 8 or MariaDB 10.11, shared by every engine instance
  * that points at the same database.
  *
- *   Recorder                                   MySQLStorage                                    server
- *   writeRecords({ executions, tasks, retries }) ─▶ writer pool: one transaction (mysql-records) ─▶ InnoDB
- *   writeSpans / writeLogs ([...512]) ───────────▶ writer pool: packed INSERTs (mysql-batch)
+ *   Recorder (main thread)                        MySQLStorage                                  server
+ *   writeRecords({ executions, tasks, retries }) ─▶ writer thread: one transaction (mysql-records) ─▶ InnoDB
+ *   writeSpans (columns) / writeLogs ([...512]) ──▶ writer thread: packed INSERTs (mysql-batch)
  *   get* / list* / claims / heartbeats ──────────▶ reader pool, within readTimeout
+ *   init / migrate / purge / stats ───────────────▶ admin pool on this thread
+ *
+ * The writes run on a thread of their own (writer-link, writer-thread): the host's
+ * event loop hands over what the engine holds (records with their bytes, span
+ * columns) and waits for an answer, while encoding, the driver and its sockets cost
+ * it nothing. A writer thread that dies is started again and sent what it had not
+ * answered; `writerRestarts` counts it.
  *
  * Every write is idempotent, so the recorder can retry a batch whose reply was
  * lost without duplicating rows: executions and task results are upserts, spans
@@ -21,14 +28,16 @@ import type {
 import { ErrorCodes, StorageError } from '../../errors.js'
 import { resolveMySQLOptions, type MySQLStorageOptions, type ResolvedMySQLOptions } from './options.js'
 import { checkSchema, runMigrations, type MigrationResult } from './migrate.js'
-import { logFromRow, logTuple, spanFromRow, spanTuple } from './telemetry-codec.js'
+import { logFromRow, spanFromRow } from './telemetry-codec.js'
 import { rejectionError } from './errors.js'
 import { ConnectionPool, withDeadline, type Session } from './pool.js'
-import { sendRows, type InsertSql, type PacketLimit } from './batch.js'
+import type { PacketLimit } from './batch.js'
 import { statements, tables, type Statements, type Tables } from './statements.js'
 import { RetrySql } from './retry.js'
 import { RecoverySql, type IntegrityReport } from './recovery.js'
-import { writeRecords, type RecordsContext } from './records.js'
+import { isSpanRows, rowsOf } from '../storage.js'
+import type { SpanColumns } from '../../telemetry/span-rows.js'
+import { kTerminateWriter, WriterLink } from './writer-link.js'
 import { count, executionsOf, executionsQuery, logsQuery, tasksOf } from './reads.js'
 import { MySQLRetention, type PurgeOptions } from './retention.js'
 import type { PurgeResult, RetentionRun } from './maintenance.js'
@@ -40,6 +49,8 @@ export type { IntegrityReport } from './recovery.js'
 export type { PurgeOptions } from './retention.js'
 export type { PurgeResult, RetentionRun } from './maintenance.js'
 export type { StorageStats, TableStats } from './stats.js'
+
+const kNoBytes = new Uint8Array(0)
 
 /**
  * Storage on MySQL (mysql2, two connection pools). Connects on first use; `init()`
@@ -57,11 +68,14 @@ export class MySQLStorage implements ExecutionStorage, RetryStorage {
   readonly #sql: Statements
   readonly #retrySql: RetrySql
   readonly #recovery: RecoverySql
-  // The recorder's transactions on one pool; reads and control statements on another,
-  // so that they never queue behind a backlog of writes.
+  // The recorder's writes on the writer thread; reads and control statements on a pool
+  // of their own, so that they never queue behind a backlog of writes; init, migrations
+  // and the long maintenance statements on a third.
+  readonly #writer: WriterLink
   readonly #writes: ConnectionPool
   readonly #reads: ConnectionPool
-  readonly #records: RecordsContext
+  // Inputs already committed: later writes of their execution do not send them again.
+  readonly #storedInputs = new WeakSet<Uint8Array>()
   readonly #retention: MySQLRetention
   readonly #limit: PacketLimit = { bytes: 16 * 1024 * 1024 }
   #ready: Promise<void> | null = null
@@ -90,7 +104,10 @@ export class MySQLStorage implements ExecutionStorage, RetryStorage {
     this.#sql = statements(this.#tables)
     this.#retrySql = new RetrySql(this.#tables.retries)
     this.#recovery = new RecoverySql(this.#tables)
-    this.#records = { tables: this.#tables, sql: this.#sql, recovery: this.#recovery, limit: this.#limit, storedInputs: new WeakSet() }
+    this.#writer = new WriterLink({
+      host: o.host, port: o.port, user: o.user, password: o.password, database: o.database, tablePrefix: o.tablePrefix,
+      connectionLimit: o.connectionLimit, connectTimeout: o.connectTimeout, queryTimeout: o.queryTimeout
+    }, `MySQL at ${this.#target}/${o.database}`)
     this.#retention = new MySQLRetention(o, this.#tables, this.#target, () => this.init())
   }
 
@@ -128,6 +145,7 @@ export class MySQLStorage implements ExecutionStorage, RetryStorage {
   init (): Promise<void> {
     if (this.#closed) return Promise.reject(new StorageError(ErrorCodes.STORAGE_ERROR, `MySQL storage for ${this.#target}/${this.#options.database} is closed`))
     if (this.#ready === null) {
+      this.#writer.warm()
       const ready = this.#ready = this.#connect()
       ready.then(() => this.#retention.start(), () => { if (this.#ready === ready) this.#ready = null })
     }
@@ -172,7 +190,37 @@ export class MySQLStorage implements ExecutionStorage, RetryStorage {
    */
   async writeRecords (batch: RecordBatch): Promise<RefusedRecord[]> {
     await this.init()
-    return this.#writes.use('writing records', session => writeRecords(session, batch, this.#records))
+    const stored = this.#storedInputs
+    const inputStored = new Uint8Array(batch.executions.length)
+    const executions = batch.executions.slice()
+    for (let i = 0; i < executions.length; i++) {
+      if (!stored.has(executions[i].input)) continue
+      // An input committed already crosses as nothing: the row keeps the stored one.
+      inputStored[i] = 1
+      executions[i] = { ...executions[i], input: kNoBytes }
+    }
+    const refused = await this.#writer.request({
+      op: 'records', packet: this.#limit.bytes, executions, inputStored, tasks: rowsOf(batch.tasks) as TaskRecord[], retries: [...batch.retries]
+    })
+    const out = new Set<number>()
+    for (const r of refused) if (r.kind === 'executions') out.add(r.index)
+    for (let i = 0; i < batch.executions.length; i++) if (!out.has(i)) stored.add(batch.executions[i].input)
+    return refused
+  }
+
+  /** How many times the writer thread died and was started again (its unanswered writes sent again). */
+  get writerRestarts (): number {
+    return this.#writer.restarts
+  }
+
+  /** Why the writer thread last died, when it did. */
+  get lastWriterExit (): string | undefined {
+    return this.#writer.lastExit
+  }
+
+  /** @internal Ends the writer thread as a crash would (see WriterLink.terminate). */
+  [kTerminateWriter] (): Promise<void> {
+    return this.#writer.terminate()
   }
 
   /** Upserts executions by id, in one transaction. @throws {StorageError} with `rejected` for the records refused */
@@ -198,12 +246,20 @@ export class MySQLStorage implements ExecutionStorage, RetryStorage {
 
   /** Inserts log lines; sending the same entries again (a retry) adds no duplicate. @throws {StorageError} */
   async writeLogs (entries: readonly LogEntry[]): Promise<void> {
-    await this.#insert('logs', this.#sql.insertLogs, entries.length, i => logTuple(entries[i], this.#seqOf(entries[i])))
+    if (entries.length === 0) return
+    const seqs = new Float64Array(entries.length)
+    for (let i = 0; i < entries.length; i++) seqs[i] = this.#seqOf(entries[i])
+    await this.init()
+    await this.#writer.request({ op: 'logs', packet: this.#limit.bytes, entries: entries as LogEntry[], seqs })
   }
 
   /** Inserts spans; a span id already stored is left as it is. @throws {StorageError} */
   async writeSpans (spans: RowList<SpanRecord>): Promise<void> {
-    await this.#insert('spans', this.#sql.insertSpans, spans.length, i => spanTuple(spans.at(i)!))
+    if (spans.length === 0) return
+    await this.init()
+    // The recorder's columns cross as columns; any other list as its rows.
+    const columns = isSpanRows(spans) && typeof (spans as Partial<SpanColumns>).toWire === 'function' ? (spans as SpanColumns).toWire() : null
+    await this.#writer.request({ op: 'spans', packet: this.#limit.bytes, columns, objects: columns === null ? rowsOf(spans) as SpanRecord[] : null })
   }
 
   // Increasing within this process and close to the clock in µs, so that lines of one
@@ -215,15 +271,6 @@ export class MySQLStorage implements ExecutionStorage, RetryStorage {
       this.#logSeqs.set(entry, seq)
     }
     return seq
-  }
-
-  // Spans and logs: packed statements, not a transaction (each row is keyed, so a retry
-  // of a batch cut half-way adds nothing twice); a refused row is set aside alone.
-  async #insert (what: string, sql: InsertSql, n: number, tuple: (i: number) => string): Promise<void> {
-    if (n === 0) return
-    await this.init()
-    const rejected = await this.#writes.use(`writing ${what}`, session => sendRows(session, what, sql, n, tuple, this.#limit))
-    if (rejected.length > 0) throw rejectionError(rejected, n)
   }
 
   /** One execution by id, or undefined. @throws {StorageError} STORAGE_UNAVAILABLE past readTimeout */
@@ -272,7 +319,7 @@ export class MySQLStorage implements ExecutionStorage, RetryStorage {
    */
   async close (): Promise<void> {
     this.#closed = true
-    await Promise.all([this.#writes.close(), this.#reads.close(), this.#retention.close()])
+    await Promise.all([this.#writer.close(), this.#writes.close(), this.#reads.close(), this.#retention.close()])
   }
 
   /**
