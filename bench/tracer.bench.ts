@@ -126,7 +126,7 @@ try {
   await recorder.close(10_000)
   await recorderStorage.close()
   const rate = median(recorderRates)
-  report.add({ name: `Recorder + MySQLStorage, ${SPANS / 1000}k spans`, value: rate, unit: 'spans/s', ceiling: { name: 'mysql2 multi-row INSERT of the same rows, 512 per statement', value: median(bulkRates) } })
+  report.add({ name: `Recorder + MySQLStorage, ${SPANS / 1000}k spans, vs a plain multi-row INSERT of the same rows`, value: rate, unit: 'spans/s', baseline: { name: 'mysql2 multi-row INSERT of the same rows, 512 per statement', value: median(bulkRates), kind: 'fair' }, target: { op: '>=', value: 0.95 } })
   report.add({ name: 'Recorder + MySQLStorage sustained', value: rate, unit: 'spans/s', target: { op: '>=', value: 50_000, of: 'value' } })
   report.add({ name: 'recordSpan() on the main thread', value: median(recordNs), unit: 'ns/span' })
   report.add({ name: 'main-thread CPU per span written (record + escape + driver)', value: median(cpuUs), unit: 'us/span' })

@@ -35,9 +35,8 @@ import type { PacketLimit } from './batch.js'
 import { statements, tables, type Statements, type Tables } from './statements.js'
 import { RetrySql } from './retry.js'
 import { RecoverySql, type IntegrityReport } from './recovery.js'
-import { isSpanRows, rowsOf } from '../storage.js'
-import type { SpanColumns } from '../../telemetry/span-rows.js'
 import { kTerminateWriter, WriterLink } from './writer-link.js'
+import { HandOver } from './hand-over.js'
 import { count, executionsOf, executionsQuery, logsQuery, tasksOf } from './reads.js'
 import { MySQLRetention, type PurgeOptions } from './retention.js'
 import type { PurgeResult, RetentionRun } from './maintenance.js'
@@ -49,8 +48,6 @@ export type { IntegrityReport } from './recovery.js'
 export type { PurgeOptions } from './retention.js'
 export type { PurgeResult, RetentionRun } from './maintenance.js'
 export type { StorageStats, TableStats } from './stats.js'
-
-const kNoBytes = new Uint8Array(0)
 
 /**
  * Storage on MySQL (mysql2, two connection pools). Connects on first use; `init()`
@@ -72,17 +69,13 @@ export class MySQLStorage implements ExecutionStorage, RetryStorage {
   // of their own, so that they never queue behind a backlog of writes; init, migrations
   // and the long maintenance statements on a third.
   readonly #writer: WriterLink
+  readonly #handOver: HandOver
   readonly #writes: ConnectionPool
   readonly #reads: ConnectionPool
-  // Inputs already committed: later writes of their execution do not send them again.
-  readonly #storedInputs = new WeakSet<Uint8Array>()
   readonly #retention: MySQLRetention
   readonly #limit: PacketLimit = { bytes: 16 * 1024 * 1024 }
   #ready: Promise<void> | null = null
   #closed = false
-  // Sequence numbers of log entries already sent once, so that a retry re-sends the same keys.
-  readonly #logSeqs = new WeakMap<LogEntry, number>()
-  #lastSeq = 0
 
   /**
    * @param options a `mysql://` URI or the connection options
@@ -108,6 +101,7 @@ export class MySQLStorage implements ExecutionStorage, RetryStorage {
       host: o.host, port: o.port, user: o.user, password: o.password, database: o.database, tablePrefix: o.tablePrefix,
       connectionLimit: o.connectionLimit, connectTimeout: o.connectTimeout, queryTimeout: o.queryTimeout
     }, `MySQL at ${this.#target}/${o.database}`)
+    this.#handOver = new HandOver(this.#writer, this.#limit)
     this.#retention = new MySQLRetention(o, this.#tables, this.#target, () => this.init())
   }
 
@@ -190,22 +184,7 @@ export class MySQLStorage implements ExecutionStorage, RetryStorage {
    */
   async writeRecords (batch: RecordBatch): Promise<RefusedRecord[]> {
     await this.init()
-    const stored = this.#storedInputs
-    const inputStored = new Uint8Array(batch.executions.length)
-    const executions = batch.executions.slice()
-    for (let i = 0; i < executions.length; i++) {
-      if (!stored.has(executions[i].input)) continue
-      // An input committed already crosses as nothing: the row keeps the stored one.
-      inputStored[i] = 1
-      executions[i] = { ...executions[i], input: kNoBytes }
-    }
-    const refused = await this.#writer.request({
-      op: 'records', packet: this.#limit.bytes, executions, inputStored, tasks: rowsOf(batch.tasks) as TaskRecord[], retries: [...batch.retries]
-    })
-    const out = new Set<number>()
-    for (const r of refused) if (r.kind === 'executions') out.add(r.index)
-    for (let i = 0; i < batch.executions.length; i++) if (!out.has(i)) stored.add(batch.executions[i].input)
-    return refused
+    return this.#handOver.records(batch)
   }
 
   /** How many times the writer thread died and was started again (its unanswered writes sent again). */
@@ -247,30 +226,15 @@ export class MySQLStorage implements ExecutionStorage, RetryStorage {
   /** Inserts log lines; sending the same entries again (a retry) adds no duplicate. @throws {StorageError} */
   async writeLogs (entries: readonly LogEntry[]): Promise<void> {
     if (entries.length === 0) return
-    const seqs = new Float64Array(entries.length)
-    for (let i = 0; i < entries.length; i++) seqs[i] = this.#seqOf(entries[i])
     await this.init()
-    await this.#writer.request({ op: 'logs', packet: this.#limit.bytes, entries: entries as LogEntry[], seqs })
+    await this.#handOver.logs(entries)
   }
 
   /** Inserts spans; a span id already stored is left as it is. @throws {StorageError} */
   async writeSpans (spans: RowList<SpanRecord>): Promise<void> {
     if (spans.length === 0) return
     await this.init()
-    // The recorder's columns cross as columns; any other list as its rows.
-    const columns = isSpanRows(spans) && typeof (spans as Partial<SpanColumns>).toWire === 'function' ? (spans as SpanColumns).toWire() : null
-    await this.#writer.request({ op: 'spans', packet: this.#limit.bytes, columns, objects: columns === null ? rowsOf(spans) as SpanRecord[] : null })
-  }
-
-  // Increasing within this process and close to the clock in µs, so that lines of one
-  // execution sort in the order they were recorded.
-  #seqOf (entry: LogEntry): number {
-    let seq = this.#logSeqs.get(entry)
-    if (seq === undefined) {
-      seq = this.#lastSeq = Math.max(this.#lastSeq + 1, Date.now() * 1000)
-      this.#logSeqs.set(entry, seq)
-    }
-    return seq
+    await this.#handOver.spans(spans)
   }
 
   /** One execution by id, or undefined. @throws {StorageError} STORAGE_UNAVAILABLE past readTimeout */
