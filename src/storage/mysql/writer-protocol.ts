@@ -6,7 +6,7 @@
  * cross. Every request is answered once, by id.
  */
 import { ErrorCodes, StorageError } from '../../errors.js'
-import type { ExecutionRecord, LogEntry, RetryRecord, SpanRecord, TaskRecord } from '../../types.js'
+import type { LogEntry, RetryRecord, SpanRecord, StoredExecution, TaskRecord } from '../../types.js'
 import type { RefusedRecord } from '../storage.js'
 import type { WireSpans } from '../../telemetry/span-wire.js'
 import type { RejectedRecord } from './errors.js'
@@ -30,7 +30,7 @@ export interface RecordsRequest {
   id: number
   /** max_allowed_packet as the main thread read it at init. */
   packet: number
-  executions: ExecutionRecord[]
+  executions: StoredExecution[]
   /** 1 where the execution's input is committed already (sent empty, kept as stored). */
   inputStored: Uint8Array
   tasks: TaskRecord[]
