@@ -1,6 +1,12 @@
 /**
+<<<<<<< HEAD
  * Embedded without stalls: graph-task inside a host service, where what
  * matters beside throughput is how long the host's event loop is blocked.
+=======
+ * Embedded without stalls: graph-task inside a host service, where what matters
+ * beside throughput is how long the host's event loop is blocked, and what history in
+ * MySQL costs it (the writes run on the storage's writer thread) against history in memory.
+>>>>>>> writer
  *
  * The image pipeline of workflows/image-pipeline (512x512 RGBA, 8 tasks, outputs of
  * 0.25-1 MB typed arrays), --in-flight executions kept running for --seconds on
@@ -60,7 +66,7 @@ const chosen = CASES.filter(c => prefixes.some(p => c === p || (p.endsWith('*') 
 const INPUT = { width: 512, height: 512, seed: 1 }
 const WORKFLOW = new URL('../workflows/image-pipeline/workflow.mjs', import.meta.url).href
 
-interface Sample { perSecond: number, p50: number, p99: number, max: number, cpuMsPerExecution: number }
+interface Sample { perSecond: number, p50: number, p99: number, max: number, cpuMsPerExecution: number, busyMsPerExecution: number }
 
 /** Keeps `IN_FLIGHT` runs of `once` going for SECONDS while the event-loop delay is recorded. */
 async function measure (once: () => Promise<void>): Promise<Sample> {
@@ -92,7 +98,9 @@ async function measure (once: () => Promise<void>): Promise<Sample> {
     p50: ms(histogram.percentile(50)),
     p99: ms(histogram.percentile(99)),
     max: ms(histogram.max),
-    cpuMsPerExecution: window.cpuMs / completed
+    cpuMsPerExecution: window.cpuMs / completed,
+    // Event-loop utilisation: the time the host's loop was not free to serve anything else.
+    busyMsPerExecution: window.activeMs / completed
   }
 }
 
@@ -200,10 +208,18 @@ try {
       report.add({ name: `main thread on-CPU per execution (Linux schedstat): ${LABELS[name]}, ${shape}`, value: med(name, 'cpuMsPerExecution'), unit: 'ms', ...baseline('cpuMsPerExecution'), ...ceiling('cpuMsPerExecution'), ...(has('raw-copy') ? { target: { op: '<=' as const, value: 1 } } : {}) })
     }
   }
+  // History in MySQL against history in memory and against the hand-written DAG: what the
+  // writes cost the host's event loop once they run on the storage's writer thread.
+  if (has('graph-task-mysql') && has('graph-task')) {
+    report.add({ name: `main thread busy per execution (event-loop utilisation): ${LABELS['graph-task-mysql']} vs MemoryStorage, ${shape}`, value: med('graph-task-mysql', 'busyMsPerExecution'), unit: 'ms', baseline: { name: LABELS['graph-task'], value: med('graph-task', 'busyMsPerExecution'), kind: 'reference' }, target: { op: '<=', value: 1.3 } })
+  }
+  if (has('graph-task-mysql') && has('raw-copy')) {
+    report.add({ name: `host event-loop delay p99: ${LABELS['graph-task-mysql']} vs raw Piscina DAG, ${shape}`, value: med('graph-task-mysql', 'p99'), unit: 'ms', baseline: { name: LABELS['raw-copy'], value: med('raw-copy', 'p99'), kind: 'fair' }, target: { op: '<=', value: 1 } })
+  }
   for (const name of chosen) {
     if (!has(name)) continue
-    report.note(`${LABELS[name]}: ${med(name, 'perSecond').toFixed(2)} executions/s, event-loop delay p50 ${med(name, 'p50').toFixed(2)} ms, p99 ${med(name, 'p99').toFixed(2)} ms, max ${med(name, 'max').toFixed(1)} ms, main thread ${med(name, 'cpuMsPerExecution').toFixed(2)} ms on CPU per execution`)
-    report.detail(`${name}: ${samples[name].map(s => `${s.perSecond.toFixed(2)}/s p50 ${s.p50.toFixed(2)} p99 ${s.p99.toFixed(2)} max ${s.max.toFixed(1)} cpu ${s.cpuMsPerExecution.toFixed(2)} ms/exec`).join('; ')}`)
+    report.note(`${LABELS[name]}: ${med(name, 'perSecond').toFixed(2)} executions/s, event-loop delay p50 ${med(name, 'p50').toFixed(2)} ms, p99 ${med(name, 'p99').toFixed(2)} ms, max ${med(name, 'max').toFixed(1)} ms, main thread ${med(name, 'cpuMsPerExecution').toFixed(2)} ms on CPU and ${med(name, 'busyMsPerExecution').toFixed(2)} ms busy (ELU) per execution`)
+    report.detail(`${name}: ${samples[name].map(s => `${s.perSecond.toFixed(2)}/s p50 ${s.p50.toFixed(2)} p99 ${s.p99.toFixed(2)} max ${s.max.toFixed(1)} cpu ${s.cpuMsPerExecution.toFixed(2)} busy ${s.busyMsPerExecution.toFixed(2)} ms/exec`).join('; ')}`)
   }
   report.note(`medians of ${ROUNDS} interleaved rounds of ${SECONDS} s each; event-loop delay from perf_hooks.monitorEventLoopDelay (resolution 1 ms) over each round`)
   if (values['no-write'] || chosen.length < CASES.length) console.log('# not written: --no-write or --only')

@@ -90,7 +90,7 @@ export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes]
 /** Base class of every error graph-task throws. */
 export class EngineError extends Error {
   /** Stable machine-readable code, one of {@link ErrorCodes} or a handler's own. */
-  readonly code: string
+  readonly code: ErrorCode
 
   constructor (code: ErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options)

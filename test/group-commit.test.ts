@@ -29,6 +29,10 @@ function watched<S extends Storage> (storage: S): { storage: S, batches: RecordB
   return { storage, batches, hold }
 }
 
+// The first commit of a test waits for the storage's init (connect, migrations), which on a
+// loaded machine outlasts vi.waitFor's default second.
+const kFirstCommit = { timeout: 10_000 }
+
 function recorderOn (storage: Storage): Recorder {
   // No flush timer within a test: every commit below is cut by whenCommitted or flush.
   const recorder = new Recorder(storage, { ...kTracerDefaults, flushInterval: 600_000, writeRetryDelay: 5, maxWriteRetryDelay: 20 }, pino({ level: 'silent' }))
@@ -62,7 +66,7 @@ describe.each(storages)('Recorder.whenCommitted on %s', (_name, make) => {
       recorder.recordTask(source(task(2, `t${i}`)), 0)
       recorder.whenCommitted((n, ok) => { if (ok) called.push(n) }, i)
     }
-    await vi.waitFor(() => { expect(called).toHaveLength(32) })
+    await vi.waitFor(() => { expect(called).toHaveLength(32) }, kFirstCommit)
     expect(called).toEqual(Array.from({ length: 32 }, (_, i) => i))
     expect(batches.map(b => b.tasks.length)).toEqual([32])
   })
@@ -74,7 +78,7 @@ describe.each(storages)('Recorder.whenCommitted on %s', (_name, make) => {
     const release = hold()
     recorder.recordTask(source(task(3, 'first')), 0)
     recorder.whenCommitted(arg => called.push(arg), 'first')
-    await vi.waitFor(() => { expect(batches).toHaveLength(1) })
+    await vi.waitFor(() => { expect(batches).toHaveLength(1) }, kFirstCommit)
     recorder.recordTask(source(task(3, 'second')), 0)
     recorder.recordTask(source(task(3, 'third')), 0)
     recorder.whenCommitted(arg => called.push(arg), 'second')

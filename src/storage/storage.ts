@@ -117,6 +117,13 @@ export interface ExecutionStorage {
    * The engine checks an execution's input against it before running anything.
    */
   readonly maxValueBytes?: number
+  /**
+   * For a storage that writes on a thread of its own (MySQLStorage): how many times
+   * that thread died and was started again, its unanswered writes sent again.
+   */
+  readonly writerRestarts?: number
+  /** Why that thread last died. */
+  readonly lastWriterExit?: string
 
   /** Inserts or updates executions by id. */
   writeExecutions (records: readonly StoredExecution[]): Promise<void>

@@ -8,6 +8,10 @@
  *   recordRetry ──set by id──▶ RecordWriter (one group in flight) ──▶ writeRecords: one transaction
  *   whenCommitted(cb, arg) ───────────▲ called once its group is committed
  *
+ * A storage may do its writes on a thread of its own (MySQLStorage does): then the
+ * writers here hand each batch over and wait for its answer, and the encoding, the
+ * driver and the sockets cost this thread nothing.
+ *
  * Recording is an array push or a map set: no promise, no I/O, no JSON. Spans
  * and logs are bounded (`maxQueueSize`) and dropped past it, counted. Execution,
  * task and failure-case records are never dropped: they coalesce by id and are
@@ -43,6 +47,7 @@ export class Recorder {
   #timer: NodeJS.Timeout | null = null
   #ready: Promise<void> | null = null
   #lastDropReport = 0
+  #lastRestartReport = 0
 
   constructor (storage: ExecutionStorage, options: ResolvedTracerOptions, logger: Logger) {
     this.#storage = storage
@@ -156,6 +161,7 @@ export class Recorder {
       new Promise<boolean>(resolve => { timer = setTimeout(resolve, timeout, true) })
     ])
     clearTimeout(timer)
+    this.#reportRestarts()
     if (!timedOut) return
     const before = this.stats().lost
     this.#logger.error({ pending: this.#telemetry.pending, backlogBytes: this.#records.backlogBytes, timeout },
@@ -184,7 +190,8 @@ export class Recorder {
       pending: this.#telemetry.pending,
       backlogBytes: this.#records.backlogBytes,
       rejected: r.rejected + t.rejected,
-      lost: r.lost + t.lost
+      lost: r.lost + t.lost,
+      writerRestarts: this.#storage.writerRestarts ?? 0
     }
   }
 
@@ -204,6 +211,16 @@ export class Recorder {
     if (spansDropped + logsDropped > this.#lastDropReport) {
       this.#logger.warn({ spansDropped, logsDropped }, 'tracer buffer full: spans and logs dropped (see engine.stats())')
       this.#lastDropReport = spansDropped + logsDropped
+    }
+    this.#reportRestarts()
+  }
+
+  #reportRestarts (): void {
+    const restarts = this.#storage.writerRestarts ?? 0
+    if (restarts > this.#lastRestartReport) {
+      this.#logger.error({ writerRestarts: restarts, reason: this.#storage.lastWriterExit },
+        'storage writer thread died and was started again; the writes it had not finished were sent again')
+      this.#lastRestartReport = restarts
     }
   }
 }

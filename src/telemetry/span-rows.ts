@@ -11,7 +11,7 @@
 import type { ErrorInfo } from '../errors.js'
 import type { SpanRows } from '../storage/storage.js'
 import type { SpanRecord } from '../types.js'
-import { taskSpanId } from './span-ids.js'
+import { taskSpan, type WireSpanOwner, type WireSpans } from './span-wire.js'
 
 /**
  * Who a task span belongs to: an execution, by its ids, and its tasks by index,
@@ -92,35 +92,44 @@ export class SpanColumns implements SpanRows {
     const owner = this.#owners[k]
     const task = this.#ints[3 * k]
     const success = this.#times[3 * k] !== this.#times[3 * k] // NaN: a success, read from the owner
-    const start = success ? owner.taskStart[task] : this.#times[3 * k]
-    const end = success ? owner.taskEnd[task] : this.#times[3 * k + 1]
-    const ready = success ? owner.readyAt[task] : this.#times[3 * k + 2]
-    const attempt = success ? owner.attempts[task] : this.#ints[3 * k + 1]
-    const error = this.#errors?.get(k) ?? null
-    const taskId = owner.taskIdOf(task)
-    const span: SpanRecord = {
-      traceId: owner.traceId,
-      spanId: taskSpanId(owner.rootSpanId, task, attempt),
-      parentSpanId: owner.rootSpanId,
-      executionId: owner.id,
-      taskId,
-      name: taskId,
-      startTime: start,
-      endTime: end,
-      statusCode: error === null ? 'OK' : 'ERROR',
-      attributes: {
-        'task.attempt': attempt,
-        'task.queue_wait_ms': Math.max(0, Math.round((start - ready) * 1000) / 1000),
-        'task.run_ms': Math.round((end - start) * 1000) / 1000,
-        'worker.thread_id': this.#ints[3 * k + 2],
-        'task.status': error === null ? 'success' : 'failed'
+    return taskSpan(owner.id, owner.traceId, owner.rootSpanId, owner.taskIdOf(task), task,
+      success ? owner.attempts[task] : this.#ints[3 * k + 1],
+      success ? owner.readyAt[task] : this.#times[3 * k + 2],
+      success ? owner.taskStart[task] : this.#times[3 * k],
+      success ? owner.taskEnd[task] : this.#times[3 * k + 1],
+      this.#ints[3 * k + 2], this.#errors?.get(k) ?? null)
+  }
+
+  /**
+   * The rows as columns for another thread (see span-wire.ts): the times of
+   * successes read from their owners now, each owner's ids once, no SpanRecord made.
+   */
+  toWire (): WireSpans {
+    const n = this.#count
+    const times = new Float64Array(3 * n)
+    const ints = new Int32Array(4 * n)
+    const owners: WireSpanOwner[] = []
+    const index = new Map<SpanOwner, WireSpanOwner & { at: number }>()
+    for (let k = 0; k < n; k++) {
+      const owner = this.#owners[k]
+      let wire = index.get(owner)
+      if (wire === undefined) {
+        wire = { id: owner.id, traceId: owner.traceId, rootSpanId: owner.rootSpanId, taskIds: [], at: owners.length }
+        index.set(owner, wire)
+        owners.push(wire)
       }
+      const task = this.#ints[3 * k]
+      wire.taskIds[task] ??= owner.taskIdOf(task)
+      const success = this.#times[3 * k] !== this.#times[3 * k]
+      times[3 * k] = success ? owner.taskStart[task] : this.#times[3 * k]
+      times[3 * k + 1] = success ? owner.taskEnd[task] : this.#times[3 * k + 1]
+      times[3 * k + 2] = success ? owner.readyAt[task] : this.#times[3 * k + 2]
+      ints[4 * k] = task
+      ints[4 * k + 1] = success ? owner.attempts[task] : this.#ints[3 * k + 1]
+      ints[4 * k + 2] = this.#ints[3 * k + 2]
+      ints[4 * k + 3] = wire.at
     }
-    if (error !== null) {
-      span.statusMessage = error.message
-      span.attributes['error.code'] = error.code
-    }
-    return span
+    return { count: n, times, ints, owners, errors: this.#errors === null ? [] : [...this.#errors], others: this.#others }
   }
 
   * [Symbol.iterator] (): Iterator<SpanRecord> {

@@ -85,6 +85,12 @@ export interface TracerStats {
   rejected: number
   /** Records, spans and logs still unwritten when close() gave up; each logged with its id. */
   lost: number
+  /**
+   * Times the storage's writer thread died and was started again (MySQLStorage
+   * writes on a thread of its own); what it had not written was sent again. 0 for a
+   * storage that writes on the main thread.
+   */
+  writerRestarts: number
 }
 
 const kTracerOptionKeys = optionKeys<TracerOptions>({

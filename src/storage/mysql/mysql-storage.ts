@@ -2,10 +2,17 @@
  * Execution history in MySQL 8 or MariaDB 10.11, shared by every engine instance
  * that points at the same database.
  *
- *   Recorder                                   MySQLStorage                                    server
- *   writeRecords({ executions, tasks, retries }) ─▶ writer pool: one transaction (mysql-records) ─▶ InnoDB
- *   writeSpans / writeLogs ([...512]) ───────────▶ writer pool: packed INSERTs (mysql-batch)
+ *   Recorder (main thread)                        MySQLStorage                                  server
+ *   writeRecords({ executions, tasks, retries }) ─▶ writer thread: one transaction (mysql-records) ─▶ InnoDB
+ *   writeSpans (columns) / writeLogs ([...512]) ──▶ writer thread: packed INSERTs (mysql-batch)
  *   get* / list* / claims / heartbeats ──────────▶ reader pool, within readTimeout
+ *   init / migrate / purge / stats ───────────────▶ admin pool on this thread
+ *
+ * The writes run on a thread of their own (writer-link, writer-thread): the host's
+ * event loop hands over what the engine holds (records with their bytes, span
+ * columns) and waits for an answer, while encoding, the driver and its sockets cost
+ * it nothing. A writer thread that dies is started again and sent what it had not
+ * answered; `writerRestarts` counts it.
  *
  * Every write is idempotent, so the recorder can retry a batch whose reply was
  * lost without duplicating rows: executions and task results are upserts, spans
@@ -21,14 +28,15 @@ import type {
 import { ErrorCodes, StorageError } from '../../errors.js'
 import { resolveMySQLOptions, type MySQLStorageOptions, type ResolvedMySQLOptions } from './options.js'
 import { checkSchema, runMigrations, type MigrationResult } from './migrate.js'
-import { logFromRow, logTuple, spanFromRow, spanTuple } from './telemetry-codec.js'
+import { logFromRow, spanFromRow } from './telemetry-codec.js'
 import { rejectionError } from './errors.js'
 import { ConnectionPool, withDeadline, type Session } from './pool.js'
-import { sendRows, type InsertSql, type PacketLimit } from './batch.js'
+import type { PacketLimit } from './batch.js'
 import { statements, tables, type Statements, type Tables } from './statements.js'
 import { RetrySql } from './retry.js'
 import { RecoverySql, type IntegrityReport } from './recovery.js'
-import { writeRecords, type RecordsContext } from './records.js'
+import { kTerminateWriter, WriterLink } from './writer-link.js'
+import { HandOver } from './hand-over.js'
 import { count, executionsOf, executionsQuery, logsQuery, tasksOf } from './reads.js'
 import { MySQLRetention, type PurgeOptions } from './retention.js'
 import type { PurgeResult, RetentionRun } from './maintenance.js'
@@ -57,18 +65,17 @@ export class MySQLStorage implements ExecutionStorage, RetryStorage {
   readonly #sql: Statements
   readonly #retrySql: RetrySql
   readonly #recovery: RecoverySql
-  // The recorder's transactions on one pool; reads and control statements on another,
-  // so that they never queue behind a backlog of writes.
+  // The recorder's writes on the writer thread; reads and control statements on a pool
+  // of their own, so that they never queue behind a backlog of writes; init, migrations
+  // and the long maintenance statements on a third.
+  readonly #writer: WriterLink
+  readonly #handOver: HandOver
   readonly #writes: ConnectionPool
   readonly #reads: ConnectionPool
-  readonly #records: RecordsContext
   readonly #retention: MySQLRetention
   readonly #limit: PacketLimit = { bytes: 16 * 1024 * 1024 }
   #ready: Promise<void> | null = null
   #closed = false
-  // Sequence numbers of log entries already sent once, so that a retry re-sends the same keys.
-  readonly #logSeqs = new WeakMap<LogEntry, number>()
-  #lastSeq = 0
 
   /**
    * @param options a `mysql://` URI or the connection options
@@ -90,7 +97,11 @@ export class MySQLStorage implements ExecutionStorage, RetryStorage {
     this.#sql = statements(this.#tables)
     this.#retrySql = new RetrySql(this.#tables.retries)
     this.#recovery = new RecoverySql(this.#tables)
-    this.#records = { tables: this.#tables, sql: this.#sql, recovery: this.#recovery, limit: this.#limit, storedInputs: new WeakSet() }
+    this.#writer = new WriterLink({
+      host: o.host, port: o.port, user: o.user, password: o.password, database: o.database, tablePrefix: o.tablePrefix,
+      connectionLimit: o.connectionLimit, connectTimeout: o.connectTimeout, queryTimeout: o.queryTimeout
+    }, `MySQL at ${this.#target}/${o.database}`)
+    this.#handOver = new HandOver(this.#writer, this.#limit)
     this.#retention = new MySQLRetention(o, this.#tables, this.#target, () => this.init())
   }
 
@@ -128,6 +139,7 @@ export class MySQLStorage implements ExecutionStorage, RetryStorage {
   init (): Promise<void> {
     if (this.#closed) return Promise.reject(new StorageError(ErrorCodes.STORAGE_ERROR, `MySQL storage for ${this.#target}/${this.#options.database} is closed`))
     if (this.#ready === null) {
+      this.#writer.warm()
       const ready = this.#ready = this.#connect()
       ready.then(() => this.#retention.start(), () => { if (this.#ready === ready) this.#ready = null })
     }
@@ -172,7 +184,22 @@ export class MySQLStorage implements ExecutionStorage, RetryStorage {
    */
   async writeRecords (batch: RecordBatch): Promise<RefusedRecord[]> {
     await this.init()
-    return this.#writes.use('writing records', session => writeRecords(session, batch, this.#records))
+    return this.#handOver.records(batch)
+  }
+
+  /** How many times the writer thread died and was started again (its unanswered writes sent again). */
+  get writerRestarts (): number {
+    return this.#writer.restarts
+  }
+
+  /** Why the writer thread last died, when it did. */
+  get lastWriterExit (): string | undefined {
+    return this.#writer.lastExit
+  }
+
+  /** @internal Ends the writer thread as a crash would (see WriterLink.terminate). */
+  [kTerminateWriter] (): Promise<void> {
+    return this.#writer.terminate()
   }
 
   /** Upserts executions by id, in one transaction. @throws {StorageError} with `rejected` for the records refused */
@@ -198,32 +225,16 @@ export class MySQLStorage implements ExecutionStorage, RetryStorage {
 
   /** Inserts log lines; sending the same entries again (a retry) adds no duplicate. @throws {StorageError} */
   async writeLogs (entries: readonly LogEntry[]): Promise<void> {
-    await this.#insert('logs', this.#sql.insertLogs, entries.length, i => logTuple(entries[i], this.#seqOf(entries[i])))
+    if (entries.length === 0) return
+    await this.init()
+    await this.#handOver.logs(entries)
   }
 
   /** Inserts spans; a span id already stored is left as it is. @throws {StorageError} */
   async writeSpans (spans: RowList<SpanRecord>): Promise<void> {
-    await this.#insert('spans', this.#sql.insertSpans, spans.length, i => spanTuple(spans.at(i)!))
-  }
-
-  // Increasing within this process and close to the clock in µs, so that lines of one
-  // execution sort in the order they were recorded.
-  #seqOf (entry: LogEntry): number {
-    let seq = this.#logSeqs.get(entry)
-    if (seq === undefined) {
-      seq = this.#lastSeq = Math.max(this.#lastSeq + 1, Date.now() * 1000)
-      this.#logSeqs.set(entry, seq)
-    }
-    return seq
-  }
-
-  // Spans and logs: packed statements, not a transaction (each row is keyed, so a retry
-  // of a batch cut half-way adds nothing twice); a refused row is set aside alone.
-  async #insert (what: string, sql: InsertSql, n: number, tuple: (i: number) => string): Promise<void> {
-    if (n === 0) return
+    if (spans.length === 0) return
     await this.init()
-    const rejected = await this.#writes.use(`writing ${what}`, session => sendRows(session, what, sql, n, tuple, this.#limit))
-    if (rejected.length > 0) throw rejectionError(rejected, n)
+    await this.#handOver.spans(spans)
   }
 
   /** One execution by id, or undefined. @throws {StorageError} STORAGE_UNAVAILABLE past readTimeout */
@@ -272,7 +283,7 @@ export class MySQLStorage implements ExecutionStorage, RetryStorage {
    */
   async close (): Promise<void> {
     this.#closed = true
-    await Promise.all([this.#writes.close(), this.#reads.close(), this.#retention.close()])
+    await Promise.all([this.#writer.close(), this.#writes.close(), this.#reads.close(), this.#retention.close()])
   }
 
   /**

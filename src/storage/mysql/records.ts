@@ -32,12 +32,14 @@ export interface RecordsContext {
   sql: Statements
   recovery: RecoverySql
   limit: PacketLimit
-  /** Inputs already committed: later writes of their execution do not send them again. */
-  storedInputs: WeakSet<Uint8Array>
 }
 
-/** Writes `batch` in one transaction on `session`; resolves with the records set aside. */
-export async function writeRecords (session: Session, batch: RecordBatch, ctx: RecordsContext): Promise<RefusedRecord[]> {
+/**
+ * Writes `batch` in one transaction on `session`; resolves with the records set aside.
+ * `inputStored[i]` is 1 when execution i's input is committed already: its row keeps
+ * the stored one and the bytes are not sent again.
+ */
+export async function writeRecords (session: Session, batch: RecordBatch, ctx: RecordsContext, inputStored: Uint8Array): Promise<RefusedRecord[]> {
   const { executions, retries } = batch
   // Made here, once per attempt of the transaction: the engine hands task records over as rows to make.
   const tasks = rowsOf(batch.tasks)
@@ -52,7 +54,7 @@ export async function writeRecords (session: Session, batch: RecordBatch, ctx: R
     const inputParts: Part[][] = executions.map(() => [])
     const refusedExecutions = note('executions', await sendRows(session, 'executions', ctx.sql.upsertExecutions, executions.length, i => {
       const r = executions[i]
-      return executionTuple(r, ctx.storedInputs.has(r.input) ? kStoredValue : placeValue(r.input, r.executionId, '', size, inputParts[i]))
+      return executionTuple(r, inputStored[i] === 1 ? kStoredValue : placeValue(r.input, r.executionId, '', size, inputParts[i]))
     }, ctx.limit))
     const absent = await absentExecutions(session, ctx.tables, [...refusedExecutions].map(i => executions[i].executionId))
     // Records that would point at an execution refused and absent are set aside with it.
@@ -89,7 +91,6 @@ export async function writeRecords (session: Session, batch: RecordBatch, ctx: R
       await ctx.recovery.reconcile(session, slice.map(r => r.executionId), slice.reduce((t, r) => Math.max(t, r.updatedAt), 0))
     }
     await session.run('COMMIT')
-    for (let i = 0; i < executions.length; i++) if (!refusedExecutions.has(i)) ctx.storedInputs.add(executions[i].input)
     return refused
   } catch (err) {
     await session.run('ROLLBACK').catch(() => {})
