@@ -21,6 +21,9 @@ async function proxied (): Promise<TcpProxy> {
 /** An engine whose storage reaches MySQL through the proxy, with its own tables. */
 async function engineThrough (proxy: TcpProxy, prefix: string, tracer: TracerOptions, closeTimeout?: number, queryTimeout = 60_000): Promise<Engine> {
   const { logger, lines } = memoryLogger('error')
+  // Tables made first, straight to the server: a busy machine may take longer than a short
+  // queryTimeout to migrate, and the faults below are about writes.
+  await db.storage({ tablePrefix: prefix }).init()
   const engine = startEngine({
     storage: db.storage({ host: '127.0.0.1', port: proxy.port, tablePrefix: prefix, connectTimeout: 2000, queryTimeout }),
     tracer: { ...kTracer, ...tracer },
@@ -145,6 +148,7 @@ describe('MySQL connection cut mid-run', () => {
   })
 
   test('writeLogs and writeSpans sent again after a lost reply write each row once', async () => {
+    await db.storage({ tablePrefix: 'idem_' }).init()
     const proxy = await proxied()
     const storage = db.storage({ host: '127.0.0.1', port: proxy.port, tablePrefix: 'idem_', queryTimeout: 300, connectTimeout: 1000 })
     // two connections in the writer's pool, so that both INSERTs below go out while the proxy is muted
