@@ -21,7 +21,7 @@ export type { ExecutionStorage } from './storage/storage.js'
 export type { MemoryStorageOptions } from './storage/memory.js'
 export type { MySQLStorageOptions, MigrationResult, IntegrityReport } from './storage/mysql/mysql-storage.js'
 export type {
-  EpochMs, ExecutionStatus, TaskStatus, LogLevel, RetryPolicy, TaskResult, ExecutionResult, ExecutionStatusInfo,
+  EpochMs, ExecutionStatus, TaskStatus, LogLevel, RetryPolicy, TaskResult, MapResult, InstanceResult, ExecutionResult, ExecutionStatusInfo,
   ExecutionRecord, TaskRecord, LogEntry, SpanRecord, SpanNode, SpanStatusCode, LogQuery, ExecutionQuery
 } from './types.js'
 

@@ -27,6 +27,8 @@ export interface SpanOwner {
   readonly taskStart: Float64Array
   readonly taskEnd: Float64Array
   taskIdOf (i: number): string
+  /** The index of an instance of a mapped task, -1 for any other task. */
+  mapIndexOf (i: number): number
 }
 
 export class SpanColumns implements SpanRows {
@@ -98,13 +100,14 @@ export class SpanColumns implements SpanRows {
     const attempt = success ? owner.attempts[task] : this.#ints[3 * k + 1]
     const error = this.#errors?.get(k) ?? null
     const taskId = owner.taskIdOf(task)
+    const mapIndex = owner.mapIndexOf(task)
     const span: SpanRecord = {
       traceId: owner.traceId,
       spanId: taskSpanId(owner.rootSpanId, task, attempt),
       parentSpanId: owner.rootSpanId,
       executionId: owner.id,
       taskId,
-      name: taskId,
+      name: mapIndex === -1 ? taskId : `${taskId}[${mapIndex}]`,
       startTime: start,
       endTime: end,
       statusCode: error === null ? 'OK' : 'ERROR',
@@ -116,6 +119,7 @@ export class SpanColumns implements SpanRows {
         'task.status': error === null ? 'success' : 'failed'
       }
     }
+    if (mapIndex !== -1) span.attributes['task.map_index'] = mapIndex
     if (error !== null) {
       span.statusMessage = error.message
       span.attributes['error.code'] = error.code
