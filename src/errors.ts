@@ -36,6 +36,10 @@ export const ErrorCodes = Object.freeze({
   RESOURCE_LIMITS: 'RESOURCE_LIMITS',
   OUTPUT_NOT_CLONEABLE: 'OUTPUT_NOT_CLONEABLE',
   DEPENDENCY_FAILED: 'DEPENDENCY_FAILED',
+  /** A mapped task's source output is not an array (not retried: it would not become one). */
+  MAP_INPUT_NOT_ARRAY: 'MAP_INPUT_NOT_ARRAY',
+  /** A mapped task's source output has more elements than the engine's `maxMapSize`. */
+  MAP_TOO_LARGE: 'MAP_TOO_LARGE',
   // Storage
   STORAGE_ERROR: 'STORAGE_ERROR',
   STORAGE_UNAVAILABLE: 'STORAGE_UNAVAILABLE',

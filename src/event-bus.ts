@@ -4,7 +4,12 @@ import { describeValue } from './option-keys.js'
 import type { ExecutionStatus } from './types.js'
 
 export interface ExecutionEventBase { executionId: string, workflowId: string, time: number }
-export interface TaskEventBase extends ExecutionEventBase { taskId: string, attempt: number }
+export interface TaskEventBase extends ExecutionEventBase {
+  taskId: string
+  attempt: number
+  /** Set for an instance of a mapped task: its index. */
+  mapIndex?: number
+}
 
 /** Every lifecycle event, by type. */
 export interface EngineEvents {
@@ -17,7 +22,7 @@ export interface EngineEvents {
   'task.completed': TaskEventBase & { duration: number }
   'task.failed': TaskEventBase & { error: ErrorInfo, duration: number }
   'task.retrying': TaskEventBase & { error: ErrorInfo, delay: number }
-  'task.skipped': ExecutionEventBase & { taskId: string, reason: string }
+  'task.skipped': ExecutionEventBase & { taskId: string, mapIndex?: number, reason: string }
   'retry.started': ExecutionEventBase & { retryOf: string, mode: 'resume' | 'restart' }
   'retry.succeeded': ExecutionEventBase & { retryOf: string }
   'retry.failed': ExecutionEventBase & { retryOf: string, status: ExecutionStatus }

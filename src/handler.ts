@@ -15,7 +15,9 @@ export interface TaskLogger {
  * What a handler receives besides the execution input.
  *
  * - `params`: the task's own static `input`, as given to `addTask(id, { input })`.
- * - `deps`: the outputs of the task's direct dependencies, by task id.
+ * - `deps`: the outputs of the task's direct dependencies, by task id. In an instance
+ *   of a mapped task, the task it is mapped over gives its element instead; a mapped
+ *   dependency (taken whole) gives the array of its instances' outputs, in order.
  */
 export interface TaskContext<Params = unknown, Deps extends Record<string, unknown> = Record<string, unknown>> {
   readonly executionId: string
@@ -23,6 +25,8 @@ export interface TaskContext<Params = unknown, Deps extends Record<string, unkno
   readonly taskId: string
   /** 1 on the first attempt. */
   readonly attempt: number
+  /** In an instance of a mapped task, its index (0-based): its element's. Undefined otherwise. */
+  readonly mapIndex: number | undefined
   /** The task's static input (`addTask(id, { input })`), or undefined. */
   readonly params: Params
   /** Outputs of the direct dependencies, keyed by task id. */

@@ -29,6 +29,13 @@ export interface EngineOptions {
    * @default 1000000
    */
   maxQueuedTasks?: number
+  /**
+   * Most instances a mapped task may have (elements of the array it is mapped over).
+   * A longer array fails the mapped task with MAP_TOO_LARGE instead of filling memory:
+   * each instance is a task, with its state, record and span.
+   * @default 1000000
+   */
+  maxMapSize?: number
   /** Default retry policy of every task. */
   retry?: RetryPolicy
   /**
@@ -159,6 +166,7 @@ export interface ResolvedEngineOptions {
   threads: number
   maxConcurrency: number
   maxQueuedTasks: number
+  maxMapSize: number
   retry: ResolvedRetryPolicy
   storage: ExecutionStorage
   tracer: ResolvedTracerOptions
@@ -187,6 +195,7 @@ export interface ResolvedEngineOptions {
 const kDefaults = Object.freeze({
   maxConcurrency: Infinity,
   maxQueuedTasks: 1_000_000,
+  maxMapSize: 1_000_000,
   executionLogLevel: 'info' as const,
   typescript: false,
   idleTimeout: 60_000,
@@ -207,7 +216,7 @@ const kDefaults = Object.freeze({
 const kMaxTimer = 2 ** 31 - 1
 
 const kEngineOptionKeys = optionKeys<EngineOptions>({
-  threads: true, maxConcurrency: true, maxQueuedTasks: true, retry: true, storage: true, tracer: true, logger: true,
+  threads: true, maxConcurrency: true, maxQueuedTasks: true, maxMapSize: true, retry: true, storage: true, tracer: true, logger: true,
   executionLogLevel: true, typescript: true, resourceLimits: true, idleTimeout: true, execArgv: true, cancelGracePeriod: true,
   batchTargetMs: true, maxBatchSize: true, retainExecutions: true, retainFor: true, storeOutputs: true, durability: true,
   handlerLoadTimeout: true, closeTimeout: true, readWait: true, instanceId: true, heartbeatInterval: true, heartbeatTimeout: true,
@@ -238,11 +247,11 @@ export function resolveOptions (given?: EngineOptions): ResolvedEngineOptions {
     instanceId: options.instanceId,
     openTelemetry: resolveOpenTelemetryOptions(options.openTelemetry)
   }
-  const { maxConcurrency, maxQueuedTasks, maxBatchSize, retainExecutions } = resolved
+  const { maxConcurrency, maxQueuedTasks, maxMapSize, maxBatchSize, retainExecutions } = resolved
   if (!(maxConcurrency === Infinity || (Number.isInteger(maxConcurrency) && maxConcurrency >= 1))) {
     throw new InvalidOptionsError(`maxConcurrency must be a positive integer or Infinity; got ${describeValue(maxConcurrency)}`)
   }
-  for (const [key, value] of [['maxQueuedTasks', maxQueuedTasks], ['maxBatchSize', maxBatchSize],
+  for (const [key, value] of [['maxQueuedTasks', maxQueuedTasks], ['maxMapSize', maxMapSize], ['maxBatchSize', maxBatchSize],
     ['retainExecutions', retainExecutions]] as const) {
     if (!Number.isInteger(value) || value < 1) throw new InvalidOptionsError(`${key} must be a positive integer; got ${describeValue(value)}`)
   }

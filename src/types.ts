@@ -69,6 +69,35 @@ export interface TaskResult<Output = unknown> {
   duration?: number
   /** Set when the output was reused from the execution this one retries (resume). */
   reusedFrom?: string
+  /**
+   * For a mapped task: how many of its instances ended in each state (a state none
+   * ended in is absent), and the instances themselves, by index. Its `output` is then
+   * the array of the instances' outputs, in element order, when every one succeeded.
+   */
+  map?: MapResult
+}
+
+/** The instances of a mapped task, in an execution result. */
+export interface MapResult {
+  /** Instances: one per element of the array the task is mapped over. */
+  size: number
+  counts: Partial<Record<TaskStatus, number>>
+  /** Instance i at index i. */
+  instances: InstanceResult[]
+}
+
+/** One instance of a mapped task, in an execution result: a task result named by its index. */
+export interface InstanceResult {
+  mapIndex: number
+  status: TaskStatus
+  /** Its output, when it succeeded (also at `output[mapIndex]` of the mapped task when all did). */
+  output?: unknown
+  attempts: number
+  error?: ErrorInfo
+  startedAt?: EpochMs
+  endedAt?: EpochMs
+  duration?: number
+  reusedFrom?: string
 }
 
 /**
@@ -150,12 +179,21 @@ export interface TaskRecord {
   /** The output, v8-serialised and self-contained (lossless: typed arrays, Maps, Dates, BigInts). */
   output?: Uint8Array
   reusedFrom?: string
+  /**
+   * Set on an instance of a mapped task: its index (0-based). The mapped task has its own
+   * record, without it and without an output (its output is made from its instances').
+   */
+  mapIndex?: number
+  /** Set on the record of a mapped task once it expanded: how many instances it has. */
+  mapSize?: number
 }
 
 /** One log line of an execution: the engine's own, or a handler's `ctx.logger`. */
 export interface LogEntry {
   executionId: string
   taskId?: string
+  /** The instance of a mapped task that logged it. */
+  mapIndex?: number
   attempt?: number
   time: EpochMs
   level: LogLevel

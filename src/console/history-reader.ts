@@ -5,7 +5,7 @@
  */
 import type { Engine } from '../engine.js'
 import { ErrorCodes, NotFoundError } from '../errors.js'
-import { executionResultOf, taskResultOf } from '../history/results.js'
+import { executionResultOf, taskResultsOf } from '../history/results.js'
 import { fromStorageBytes } from '../wire/values.js'
 import { isRetryStorage, type ExecutionStorage, type RetryStorage } from '../storage/storage.js'
 import type {
@@ -75,10 +75,7 @@ export class HistoryReader {
     if (this.#engine !== undefined) result = await this.#engine.getExecutionResult(id)
     else {
       if (record === undefined) throw new NotFoundError(ErrorCodes.EXECUTION_NOT_FOUND, `no execution with id "${id}"`)
-      const tasks: Record<string, TaskResult> = {}
-      for (const t of await this.#storage.getTaskResults(id)) {
-        tasks[t.taskId] = taskResultOf(t, t.output !== undefined && t.status === 'success' ? fromStorageBytes(t.output) : undefined)
-      }
+      const tasks = taskResultsOf(await this.#storage.getTaskResults(id))
       result = executionResultOf(record, tasks)
     }
     const tasks: TaskView[] = []

@@ -14,7 +14,7 @@ import type {
   ExecutionQuery, ExecutionRecord, StoredExecution, ExecutionResult, ExecutionStatusInfo, LogEntry, LogQuery, SpanNode, TaskResult
 } from '../types.js'
 import { fromStorageBytes } from '../wire/values.js'
-import { executionResultOf, taskResultOf } from './results.js'
+import { executionResultOf, taskResultsOf } from './results.js'
 
 export interface HistoryOptions {
   /** Finished executions kept in memory. */
@@ -110,10 +110,7 @@ export class ExecutionHistory {
     const exec = this.#live.get(executionId)
     if (exec !== undefined) return exec.liveResult()
     const record = await this.#record(executionId)
-    const tasks: Record<string, TaskResult> = {}
-    for (const t of await this.#storage.getTaskResults(executionId)) {
-      tasks[t.taskId] = taskResultOf(t, t.output !== undefined && t.status === 'success' ? fromStorageBytes(t.output) : undefined)
-    }
+    const tasks = taskResultsOf(await this.#storage.getTaskResults(executionId))
     return executionResultOf(record, tasks)
   }
 

@@ -2,7 +2,8 @@
  * Execution and task results as callers see them, made from records: one
  * conversion for a live execution, a finished one and one read back from storage.
  */
-import type { StoredExecution, ExecutionResult, TaskRecord, TaskResult } from '../types.js'
+import type { StoredExecution, ExecutionResult, InstanceResult, TaskRecord, TaskResult, TaskStatus } from '../types.js'
+import { fromStorageBytes } from '../wire/values.js'
 
 /** The result of a task, from its record (live or read back from storage). */
 export function taskResultOf (record: TaskRecord, output: unknown): TaskResult {
@@ -14,6 +15,62 @@ export function taskResultOf (record: TaskRecord, output: unknown): TaskResult {
   if (record.duration !== undefined) result.duration = record.duration
   if (record.reusedFrom !== undefined) result.reusedFrom = record.reusedFrom
   return result
+}
+
+/** The result of one instance of a mapped task, from its record. */
+export function instanceResultOf (record: TaskRecord, output: unknown): InstanceResult {
+  const result: InstanceResult = { mapIndex: record.mapIndex!, status: record.status, attempts: record.attempts }
+  if (output !== undefined) result.output = output
+  if (record.error !== undefined) result.error = record.error
+  if (record.startedAt !== undefined) result.startedAt = record.startedAt
+  if (record.endedAt !== undefined) result.endedAt = record.endedAt
+  if (record.duration !== undefined) result.duration = record.duration
+  if (record.reusedFrom !== undefined) result.reusedFrom = record.reusedFrom
+  return result
+}
+
+/**
+ * Sets a mapped task's `map` (its instances, by index, and their counts by state)
+ * and, when it succeeded, its output: the instances' outputs in element order.
+ */
+export function attachInstances (task: TaskResult, instances: InstanceResult[]): void {
+  const counts: Partial<Record<TaskStatus, number>> = {}
+  for (let m = 0; m < instances.length; m++) {
+    const status = instances[m].status
+    counts[status] = (counts[status] ?? 0) + 1
+  }
+  if (task.status === 'success') {
+    const output = new Array<unknown>(instances.length)
+    for (let m = 0; m < instances.length; m++) output[m] = instances[m].output
+    task.output = output
+  }
+  task.map = { size: instances.length, counts, instances }
+}
+
+/** Task results from the records storage keeps: instances go into their mapped task's result. */
+export function taskResultsOf (records: readonly TaskRecord[]): Record<string, TaskResult> {
+  const tasks: Record<string, TaskResult> = {}
+  let instances: Map<string, InstanceResult[]> | null = null
+  for (const t of records) {
+    const output = t.output !== undefined && t.status === 'success' ? fromStorageBytes(t.output) : undefined
+    if (t.mapIndex === undefined) {
+      tasks[t.taskId] = taskResultOf(t, output)
+      if (t.mapSize !== undefined) (instances ??= new Map()).set(t.taskId, new Array(t.mapSize))
+    }
+  }
+  if (instances === null) return tasks
+  for (const t of records) {
+    if (t.mapIndex === undefined) continue
+    const list = instances.get(t.taskId)
+    const output = t.output !== undefined && t.status === 'success' ? fromStorageBytes(t.output) : undefined
+    if (list !== undefined && t.mapIndex < list.length) list[t.mapIndex] = instanceResultOf(t, output)
+  }
+  for (const [taskId, list] of instances) {
+    // An instance whose record storage does not have (yet) is shown as pending.
+    for (let m = 0; m < list.length; m++) list[m] ??= { mapIndex: m, status: 'pending', attempts: 0 }
+    attachInstances(tasks[taskId], list)
+  }
+  return tasks
 }
 
 /**

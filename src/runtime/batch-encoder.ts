@@ -13,7 +13,8 @@
  * that rule leaves to none; such copies are counted (copy-count.ts).
  */
 import type { Plan } from '../workflow/planner.js'
-import { BatchInts, encodeWorkerPlan, type BatchMessage } from '../wire/batch-format.js'
+import { BatchInts, encodeWorkerPlan, kListValue, type BatchMessage } from '../wire/batch-format.js'
+import { elementStart, type Elements } from '../wire/elements.js'
 import type { Execution } from './execution.js'
 import type { Batch } from './worker-pool.js'
 import { clonePacket, isShared, TRANSFER_THRESHOLD, type Packet } from '../wire/values.js'
@@ -43,6 +44,11 @@ export class BatchEncoder {
   #valueStamp = new Int32Array(0)
   #valueOf = new Int32Array(0)
   #serial = 0
+  // The batch being encoded: bytes used, values made, packets and buffers it moves.
+  #used = 0
+  #nValues = 0
+  #packets: Packet[] | null = null
+  #transfer: ArrayBuffer[] | null = null
   #nextPlanKey = 1
   readonly #plans = new WeakMap<Plan, { key: number, data: SharedArrayBuffer }>()
   readonly #inputs = new WeakMap<Execution, SharedArrayBuffer>()
@@ -56,83 +62,74 @@ export class BatchEncoder {
     const { exec, tasks } = batch
     const { plan } = exec
     const count = tasks.length
-    const serial = this.#nextSerial(plan.size)
+    const serial = this.#nextSerial(exec.size)
     const posStamp = this.#posStamp
     const pos = this.#pos
+    const { template, mapIndex } = exec
     let refs = 0
     for (let b = 0; b < count; b++) {
       const i = tasks[b]
       posStamp[i] = serial
       pos[i] = b
-      refs += plan.depCounts[i]
+      refs += plan.depCounts[template[i]]
     }
-    const valuesAt = BatchInts.tasksAt + 2 * count + refs
+    const valuesAt = BatchInts.tasksAt + BatchInts.perTask * count + refs
     let ints = this.#ints
     if (ints.length < valuesAt) ints = this.#ints = new Int32Array(Math.max(valuesAt, ints.length * 2))
-    if (this.#values.length < 2 * refs) this.#values = new Int32Array(Math.max(2 * refs, this.#values.length * 2))
-    const values = this.#values
+    this.#valueRoom(refs)
     ints[BatchInts.count] = count
     ints[BatchInts.valuesAt] = valuesAt
-    let used = 0
+    this.#used = 0
+    this.#packets = null
+    this.#transfer = null
+    this.#nValues = 0
     let shared: SharedArrayBuffer | null = null
     if (exec.input.length <= kInlineInput) {
-      used = this.#append(exec.input, 0, exec.input.length, 0)
-      ints[BatchInts.inputLength] = used
+      this.#used = this.#append(exec.input, 0, exec.input.length, 0)
+      ints[BatchInts.inputLength] = this.#used
     } else {
       shared = this.#sharedInput(exec)
       ints[BatchInts.inputLength] = -1
     }
-    let packets: Packet[] | null = null
-    let transfer: ArrayBuffer[] | null = null
-    let ref = BatchInts.tasksAt + 2 * count
-    let nValues = 0
-    const { depStart, depList } = plan
-    const valueStamp = this.#valueStamp
-    const valueOf = this.#valueOf
-    const { outputs } = exec
+    let ref = BatchInts.tasksAt + BatchInts.perTask * count
+    const { depStart, depList, mapSource } = plan
+    const { maps } = exec
     for (let b = 0; b < count; b++) {
       const i = tasks[b]
-      ints[BatchInts.tasksAt + 2 * b] = i
-      ints[BatchInts.tasksAt + 2 * b + 1] = exec.attempts[i]
-      for (let k = depStart[i]; k < depStart[i + 1]; k++) {
-        const dep = depList[k]
+      const t = template[i]
+      const at = BatchInts.tasksAt + BatchInts.perTask * b
+      ints[at] = t
+      ints[at + 1] = exec.attempts[i]
+      ints[at + 2] = mapIndex[i]
+      ints[at + 3] = i
+      const source = t === i ? -1 : mapSource[t]
+      for (let k = depStart[t]; k < depStart[t + 1]; k++) {
+        let dep = depList[k]
+        if (dep === source) {
+          // An instance takes one element: its own instance of a mapped source, or the
+          // element's bytes as the source's worker serialised them.
+          if (mapSource[dep] === -1) {
+            ints[ref++] = this.#element(exec, dep, mapIndex[i])
+            continue
+          }
+          dep = maps!.first[dep] + mapIndex[i]
+        } else if (maps !== null && mapSource[dep] !== -1) {
+          // A task that takes a mapped task whole gets its instances' outputs, in order.
+          ints[ref++] = this.#list(exec, maps.first[dep], maps.count[dep], i, serial)
+          continue
+        }
         if (posStamp[dep] === serial && pos[dep] < b) {
           ints[ref++] = -pos[dep] - 1
           continue
         }
-        const length = outputs.len[dep]
-        if (length === kPacketOutput) {
-          // Never shared between two consumers of this batch: each decodes its own buffers.
-          const packet = this.#packetFor(exec, dep, i);
-          (packets ??= []).push(packet)
-          if (packet.oob !== null) (transfer ??= []).push(...packet.oob)
-          values[2 * nValues] = -1
-          values[2 * nValues + 1] = packets.length - 1
-          ints[ref++] = nValues++
-          continue
-        }
-        if (length >= TRANSFER_THRESHOLD && isShared(outputs.buf[dep] as Uint8Array)) {
-          // In shared memory: referenced by the message, never copied here.
-          const at = outputs.off[dep];
-          (packets ??= []).push({ bytes: (outputs.buf[dep] as Uint8Array).subarray(at, at + length), oob: null })
-          values[2 * nValues] = -1
-          values[2 * nValues + 1] = packets.length - 1
-          ints[ref++] = nValues++
-          continue
-        }
-        if (valueStamp[dep] === serial) {
-          ints[ref++] = valueOf[dep]
-          continue
-        }
-        valueStamp[dep] = serial
-        valueOf[dep] = nValues
-        values[2 * nValues] = used
-        values[2 * nValues + 1] = length
-        if (length >= TRANSFER_THRESHOLD) countCopy(length)
-        if (length > 0) used = this.#append(outputs.buf[dep] as Uint8Array, outputs.off[dep], length, used)
-        ints[ref++] = nValues++
+        ints[ref++] = this.#value(exec, dep, i, serial)
       }
     }
+    const values = this.#values
+    const nValues = this.#nValues
+    const used = this.#used
+    const packets = this.#packets
+    const transfer = this.#transfer
     const end = valuesAt + 2 * nValues
     if (ints.length < end) {
       const grown = new Int32Array(Math.max(end, ints.length * 2))
@@ -163,6 +160,79 @@ export class BatchEncoder {
     return encoded
   }
 
+  // Room for `more` entries in the value table.
+  #valueRoom (more: number): void {
+    const need = 2 * (this.#nValues + more)
+    if (this.#values.length < need) {
+      const grown = new Int32Array(Math.max(need, this.#values.length * 2))
+      grown.set(this.#values.subarray(0, 2 * this.#nValues))
+      this.#values = grown
+    }
+  }
+
+  // The value of output `dep` for `consumer`: its bytes once per batch, or a packet.
+  #value (exec: Execution, dep: number, consumer: number, serial: number): number {
+    const { outputs } = exec
+    const values = this.#values
+    const length = outputs.len[dep]
+    if (length === kPacketOutput) {
+      // Never shared between two consumers of this batch: each decodes its own buffers.
+      const packet = this.#packetFor(exec, dep, consumer)
+      if (packet.oob !== null) (this.#transfer ??= []).push(...packet.oob)
+      return this.#packetValue(packet)
+    }
+    if (length >= TRANSFER_THRESHOLD && isShared(outputs.buf[dep] as Uint8Array)) {
+      // In shared memory: referenced by the message, never copied here.
+      const at = outputs.off[dep]
+      return this.#packetValue({ bytes: (outputs.buf[dep] as Uint8Array).subarray(at, at + length), oob: null })
+    }
+    if (this.#valueStamp[dep] === serial) return this.#valueOf[dep]
+    const n = this.#nValues++
+    this.#valueStamp[dep] = serial
+    this.#valueOf[dep] = n
+    values[2 * n] = this.#used
+    values[2 * n + 1] = length
+    if (length >= TRANSFER_THRESHOLD) countCopy(length)
+    if (length > 0) this.#used = this.#append(outputs.buf[dep] as Uint8Array, outputs.off[dep], length, this.#used)
+    return n
+  }
+
+  #packetValue (packet: Packet): number {
+    const n = this.#nValues++
+    const list = this.#packets ??= []
+    list.push(packet)
+    this.#values[2 * n] = -1
+    this.#values[2 * n + 1] = list.length - 1
+    return n
+  }
+
+  // Element m of the output of `source` (a plain task), as its worker serialised it.
+  #element (exec: Execution, source: number, m: number): number {
+    const elements = exec.maps!.inputs[source] as Elements
+    const start = elementStart(elements, m)
+    const length = elements.ends[m] - start
+    const n = this.#nValues++
+    this.#values[2 * n] = this.#used
+    this.#values[2 * n + 1] = length
+    this.#used = this.#append(elements.bytes, start, length, this.#used)
+    return n
+  }
+
+  // The outputs of instances first .. first + count - 1, as one value: (-2, count), then
+  // one entry per instance. The worker makes the array; no output is decoded here.
+  #list (exec: Execution, first: number, count: number, consumer: number, serial: number): number {
+    this.#valueRoom(count + 1)
+    const n = this.#nValues++
+    this.#values[2 * n] = kListValue
+    this.#values[2 * n + 1] = count
+    // Entries follow the head in order, so each is made afresh (not one made before for another consumer).
+    for (let s = first; s < first + count; s++) {
+      this.#valueStamp[s] = 0
+      this.#value(exec, s, consumer, serial)
+    }
+    return n
+  }
+
   #append (source: Uint8Array, offset: number, length: number, used: number): number {
     if (used + length > this.#bytes.length) {
       const grown = new Uint8Array(Math.max(used + length, this.#bytes.length * 2))
@@ -177,7 +247,7 @@ export class BatchEncoder {
   #packetFor (exec: Execution, dep: number, consumer: number): Packet {
     const packet = exec.outputs.buf[dep] as Packet
     const left = exec.outputs.consumersLeft()
-    if (--left[dep] > 0 || (!exec.storeOutputs && exec.plan.retry[consumer].maxAutoRetries > 0)) {
+    if (--left[dep] > 0 || (!exec.storeOutputs && exec.plan.retry[exec.template[consumer]].maxAutoRetries > 0)) {
       return clonePacket(packet)
     }
     const stored = exec.outputs.storedOf(dep)
@@ -237,7 +307,8 @@ export class BatchEncoder {
         params: plan.params.map(p => p === null ? null : p.bytes),
         share: sharedOutputs(plan),
         depStart: plan.depStart,
-        depList: plan.depList
+        depList: plan.depList,
+        mapSource: plan.mapSource
       })
       entry = { key: this.#nextPlanKey++, data }
       this.#plans.set(plan, entry)
@@ -247,13 +318,14 @@ export class BatchEncoder {
 }
 
 // Tasks whose large output goes to shared memory even with storeOutputs off: taken by
-// several consumers, or by one that may be retried (it needs the value again).
+// several consumers, by one that may be retried (it needs the value again), or by a
+// mapped task (each of its instances takes it). Instances' outputs always do (worker.ts).
 function sharedOutputs (plan: Plan): Uint8Array {
   const share = new Uint8Array(plan.size)
   for (let i = 0; i < plan.size; i++) {
     const dependents = plan.dependents[i]
     if (dependents.length > 1) share[i] = 1
-    else if (dependents.length === 1 && plan.retry[dependents[0]].maxAutoRetries > 0) share[i] = 1
+    else if (dependents.length === 1 && (plan.retry[dependents[0]].maxAutoRetries > 0 || plan.mapSource[dependents[0]] !== -1)) share[i] = 1
   }
   return share
 }

@@ -11,6 +11,11 @@
  * since nothing else could run them sooner (unless strict durability is on: a
  * dependent then waits for its dependencies' results to be committed). A task
  * with a timeout goes alone, so that a batch has one deadline.
+ *
+ * Instances of mapped tasks are tasks like the others (their handler, timeout and
+ * estimate are their mapped task's); instance i of a task mapped over another
+ * mapped task follows instance i of that one, so an element's chain can run in one
+ * batch. A mapped task's own slot never goes into a batch: only its instances run.
  */
 import type { Plan } from '../workflow/planner.js'
 import { TaskState, type Execution } from './execution.js'
@@ -58,17 +63,19 @@ export class Batcher {
   take (exec: Execution, out: Int32Array, limits: BatchLimits): number {
     const { plan } = exec
     const numbers = this.#numbersOf(plan)
+    const template = exec.template
     const first = exec.takeReady()
     out[0] = first
     let count = 1
-    if (plan.timeouts[first] !== 0) return 1
+    if (plan.timeouts[template[first]] !== 0) return 1
     let share = Math.ceil(limits.readyTotal / limits.freeThreads) - 1
     const limit = Math.min(this.#maxBatch, out.length, limits.concurrencyLeft)
-    let budget = this.#targetMs - this.#estimate(numbers[first])
-    const serial = this.#fuse ? this.#nextSerial(plan.size) : 0
+    let budget = this.#targetMs - this.#estimate(numbers[template[first]])
+    const serial = this.#fuse ? this.#nextSerial(exec.size) : 0
     const stamp = this.#stamp
     const inBatch = this.#inBatch
-    const { dependentStart, dependentList } = plan
+    const { dependentStart, dependentList, mapSource } = plan
+    const { remaining, state, maps } = exec
     // Tasks of the batch whose dependents are still to look at.
     let scan = 0
     while (count < limit && budget > 0) {
@@ -77,21 +84,27 @@ export class Batcher {
         // run right after them, in the same worker, with no round trip.
         if (!this.#fuse) { scan = count; continue }
         const i = out[scan++]
-        for (let k = dependentStart[i]; k < dependentStart[i + 1] && count < limit && budget > 0; k++) {
-          const j = dependentList[k]
+        const t = template[i]
+        for (let k = dependentStart[t]; k < dependentStart[t + 1] && count < limit && budget > 0; k++) {
+          let j = dependentList[k]
+          if (maps !== null && mapSource[j] !== -1) {
+            // A mapped task never runs itself; the instance of one mapped over i's instances may.
+            if (t === i || mapSource[j] !== t || maps.first[j] === -1) continue
+            j = maps.first[j] + exec.mapIndex[i]
+          } else if (t !== i) continue
           if (stamp[j] !== serial) { stamp[j] = serial; inBatch[j] = 0 }
-          if (++inBatch[j] !== exec.remaining[j] || exec.state[j] !== TaskState.Pending || plan.timeouts[j] !== 0) continue
+          if (++inBatch[j] !== remaining[j] || state[j] !== TaskState.Pending || plan.timeouts[template[j]] !== 0) continue
           out[count++] = j
-          budget -= this.#estimate(numbers[j])
+          budget -= this.#estimate(numbers[template[j]])
         }
         continue
       }
       const candidate = exec.peekReady()
-      if (share <= 0 || candidate === -1 || plan.timeouts[candidate] !== 0) break
+      if (share <= 0 || candidate === -1 || plan.timeouts[template[candidate]] !== 0) break
       exec.takeReady()
       share--
       out[count++] = candidate
-      budget -= this.#estimate(numbers[candidate])
+      budget -= this.#estimate(numbers[template[candidate]])
     }
     return count
   }
@@ -109,7 +122,7 @@ export class Batcher {
     return ++this.#serial
   }
 
-  /** A worker measured `ms` of run time for task `i` of `plan`. */
+  /** A worker measured `ms` of run time for task `i` of `plan` (a plan task: an instance's is its mapped task). */
   measured (plan: Plan, i: number, ms: number): void {
     const n = this.#numbersOf(plan)[i]
     const e = this.#estimates[n]

@@ -2,8 +2,8 @@
  * An execution as the outside sees it: its record and its tasks' records (what
  * storage keeps), its progress, and its result. Read-only views of Execution.
  */
-import type { StoredExecution, ExecutionResult, ExecutionStatusInfo, TaskRecord, TaskResult } from '../types.js'
-import { executionResultOf, taskResultOf } from '../history/results.js'
+import type { StoredExecution, ExecutionResult, ExecutionStatusInfo, InstanceResult, TaskRecord, TaskResult } from '../types.js'
+import { attachInstances, executionResultOf, instanceResultOf, taskResultOf } from '../history/results.js'
 import { TaskState, type Execution } from './execution.js'
 
 export function executionRecordOf (exec: Execution): StoredExecution {
@@ -17,7 +17,7 @@ export function executionRecordOf (exec: Execution): StoredExecution {
     input: exec.input,
     startedAt: exec.startedAt,
     updatedAt: exec.updatedAt,
-    totalTasks: exec.plan.size,
+    totalTasks: exec.size,
     completedTasks: exec.succeeded,
     failedTasks: exec.failed
   }
@@ -29,13 +29,16 @@ export function executionRecordOf (exec: Execution): StoredExecution {
 
 /** The record of task i, with its output bytes when it has one, outputs are kept and `withOutput`. */
 export function taskRecordOf (exec: Execution, i: number, withOutput = true): TaskRecord {
+  const t = exec.template[i]
   const record: TaskRecord = {
     executionId: exec.id,
-    taskId: exec.plan.ids[i],
-    name: exec.plan.workflow.tasks[i].name,
+    taskId: exec.plan.ids[t],
+    name: exec.plan.workflow.tasks[t].name,
     status: exec.taskStatus(i),
     attempts: exec.attempts[i]
   }
+  if (t !== i) record.mapIndex = exec.mapIndex[i]
+  else if (exec.maps !== null && exec.maps.first[i] !== -1) record.mapSize = exec.maps.count[i]
   const start = exec.taskStart[i]
   const end = exec.taskEnd[i]
   if (start !== 0) record.startedAt = start
@@ -55,7 +58,7 @@ export function taskRecordOf (exec: Execution, i: number, withOutput = true): Ta
 }
 
 export function statusInfoOf (exec: Execution): ExecutionStatusInfo {
-  const total = exec.plan.size
+  const total = exec.size
   const info: ExecutionStatusInfo = {
     executionId: exec.id,
     workflowId: exec.workflowId,
@@ -86,9 +89,17 @@ export function resultOf (exec: Execution, lazy: boolean): ExecutionResult {
 
 function taskResults (exec: Execution): Record<string, TaskResult> {
   const tasks: Record<string, TaskResult> = {}
+  const { maps } = exec
   for (let i = 0; i < exec.plan.size; i++) {
     const output = exec.state[i] === TaskState.Success ? exec.outputs.value(i) : undefined
-    tasks[exec.plan.ids[i]] = taskResultOf(taskRecordOf(exec, i, false), output)
+    const task = tasks[exec.plan.ids[i]] = taskResultOf(taskRecordOf(exec, i, false), output)
+    if (maps === null || maps.first[i] === -1) continue
+    // Each instance's output is decoded once, for its result and the mapped task's output alike.
+    const instances = new Array<InstanceResult>(maps.count[i])
+    for (let m = 0, s = maps.first[i]; m < instances.length; m++, s++) {
+      instances[m] = instanceResultOf(taskRecordOf(exec, s, false), exec.state[s] === TaskState.Success ? exec.outputs.value(s) : undefined)
+    }
+    attachInstances(task, instances)
   }
   return tasks
 }

@@ -6,6 +6,8 @@ import { Fifo } from './fifo.js'
 import { TaskOutputs } from './task-outputs.js'
 import { executionRecordOf, resultOf, taskRecordOf } from './execution-records.js'
 import type { TaskSource } from '../storage/storage.js'
+import { MapState, type MapNews } from './map-state.js'
+import { mapInputOfBytes, type MapInput } from '../wire/elements.js'
 
 /** Who runs an execution and how, fixed when it starts. */
 export interface ExecutionContext {
@@ -23,12 +25,14 @@ export interface ExecutionContext {
   /** The span the execution was started under (the caller's), if any. */
   parentSpanId?: string
   retryOf?: string
+  /** Most instances of one mapped task. @default no limit */
+  maxMapSize?: number
 }
 
-/** Per-task state. */
-export const enum TaskState { Pending, Ready, InFlight, RetryWait, Success, Failed, Skipped, Cancelled }
+/** Per-task state. `Mapped`: a mapped task expanded into instances, none of which is final yet. */
+export const enum TaskState { Pending, Ready, InFlight, RetryWait, Success, Failed, Skipped, Cancelled, Mapped }
 
-const kStatusOf: readonly TaskStatus[] = ['pending', 'pending', 'running', 'pending', 'success', 'failed', 'skipped', 'cancelled']
+const kStatusOf: readonly TaskStatus[] = ['pending', 'pending', 'running', 'pending', 'success', 'failed', 'skipped', 'cancelled', 'running']
 
 /**
  * The live state of one execution: what each task is doing, the outputs made so
@@ -36,6 +40,12 @@ const kStatusOf: readonly TaskStatus[] = ['pending', 'pending', 'running', 'pend
  * (one entry per task, no object per task); it changes only through the
  * transition methods below, which keep the counters that go with it. Other
  * classes read the arrays, never write them.
+ *
+ * Tasks are slots: the plan's tasks first, then the instances of mapped tasks,
+ * added when each is expanded (its count is known once the output it maps over
+ * is). The arrays grow then, so readers take them from here each time rather
+ * than keep them. `template[s]` is the plan task of slot s (itself for a plan
+ * task) and `mapIndex[s]` its index among the instances (-1 for a plan task).
  */
 export class Execution implements TaskSource {
   readonly id: string
@@ -57,13 +67,20 @@ export class Execution implements TaskSource {
   #endedAt = 0
   #error: (ErrorInfo & { taskId?: string }) | undefined
 
-  readonly state: Uint8Array
+  // Replaced (grown) when a map expands: written only here.
+  state: Uint8Array
   /** Dependencies of each task not yet succeeded. */
-  readonly remaining: Int32Array
-  readonly attempts: Uint16Array
-  readonly readyAt: Float64Array
-  readonly taskStart: Float64Array
-  readonly taskEnd: Float64Array
+  remaining: Int32Array
+  attempts: Uint16Array
+  readyAt: Float64Array
+  taskStart: Float64Array
+  taskEnd: Float64Array
+  template: Int32Array
+  mapIndex: Int32Array
+  #size: number
+  /** Null for a plan without maps. */
+  readonly maps: MapState | null
+  readonly #maxMapSize: number
   #errors: Map<number, ErrorInfo> | null = null
   #reusedFrom: Map<number, string> | null = null
   readonly #ready = new Fifo<number>()
@@ -99,6 +116,12 @@ export class Execution implements TaskSource {
     this.readyAt = new Float64Array(n)
     this.taskStart = new Float64Array(n)
     this.taskEnd = new Float64Array(n)
+    this.template = new Int32Array(n)
+    for (let i = 0; i < n; i++) this.template[i] = i
+    this.mapIndex = new Int32Array(n).fill(-1)
+    this.#size = n
+    this.maps = plan.hasMaps ? new MapState(n) : null
+    this.#maxMapSize = context.maxMapSize ?? Infinity
     this.outputs = new TaskOutputs(plan, context.storeOutputs)
     this.done = new Promise(resolve => { this.#resolve = resolve })
   }
@@ -117,8 +140,10 @@ export class Execution implements TaskSource {
   get readyLength (): number { return this.#ready.length }
   /** Tasks held until the results they depend on are committed (strict durability). */
   get heldLength (): number { return this.#held?.length ?? 0 }
+  /** Task slots: the plan's tasks and the instances of the maps expanded so far. */
+  get size (): number { return this.#size }
   /** Every task has a final state. */
-  get complete (): boolean { return this.#settled === this.plan.size }
+  get complete (): boolean { return this.#settled === this.#size }
   /** The result, once finished. */
   get result (): ExecutionResult | null { return this.#result }
 
@@ -135,10 +160,13 @@ export class Execution implements TaskSource {
     this.#ready.push(i)
   }
 
-  /** Marks ready every pending task whose dependencies are done (a start or a resume). */
+  /** Marks ready every pending task whose dependencies are done (a start or a resume), expanding maps. */
   readyRoots (at: number): void {
+    const { mapSource } = this.plan
     for (let i = 0; i < this.plan.size; i++) {
-      if (this.state[i] === TaskState.Pending && this.remaining[i] === 0) this.markReady(i, at)
+      if (this.state[i] !== TaskState.Pending || this.remaining[i] !== 0) continue
+      if (mapSource[i] === -1) this.markReady(i, at)
+      else this.#expand(i, at, false)
     }
   }
 
@@ -181,22 +209,236 @@ export class Execution implements TaskSource {
     this.#settled++
     this.#running--
     if (end > this.#updatedAt) this.#updatedAt = end
-    const { dependentStart, dependentList } = this.plan
-    const remaining = this.remaining
-    for (let d = dependentStart[i]; d < dependentStart[i + 1]; d++) {
-      const j = dependentList[d]
-      if (--remaining[j] === 0) {
-        if (this.state[j] === TaskState.Pending) {
-          if (this.#held === null) {
-            this.markReady(j, end)
-          } else {
-            this.state[j] = TaskState.Ready
-            this.readyAt[j] = end
-            this.#held.push(j)
-          }
-        } else if (this.state[j] === TaskState.InFlight) this.readyAt[j] = end
+    this.#released(i, end, this.#held !== null)
+  }
+
+  // Slot s succeeded: its dependents have one dependency less. An instance's dependents
+  // are the same instance of the tasks mapped over its task (element by element); a
+  // mapped task's are the others, which take all its outputs.
+  #released (s: number, at: number, hold: boolean): void {
+    const { dependentStart, dependentList, mapSource } = this.plan
+    const t = this.template[s]
+    if (t === s) {
+      const mapped = mapSource[s] !== -1
+      for (let d = dependentStart[s]; d < dependentStart[s + 1]; d++) {
+        const j = dependentList[d]
+        // Satisfied when this task expanded (see #expand).
+        if (mapped && mapSource[j] === s) continue
+        this.#depDone(j, at, hold)
       }
+      return
     }
+    const maps = this.maps!
+    const m = this.mapIndex[s]
+    for (let d = dependentStart[t]; d < dependentStart[t + 1]; d++) {
+      const j = dependentList[d]
+      if (mapSource[j] !== t || maps.first[j] === -1) continue
+      this.#depDone(maps.first[j] + m, at, hold)
+    }
+    this.#instanceFinal(t, at, hold)
+  }
+
+  // One dependency of slot j succeeded. `hold`: with strict durability, it waits for
+  // the result to be committed (released by releaseHeld), unless it is ready at start.
+  #depDone (j: number, at: number, hold: boolean): void {
+    if (--this.remaining[j] !== 0) return
+    const state = this.state[j]
+    if (state === TaskState.Pending) {
+      if (j < this.plan.size && this.plan.mapSource[j] !== -1) this.#expand(j, at, hold)
+      else this.#readyOrHold(j, at, hold)
+    } else if (state === TaskState.InFlight) this.readyAt[j] = at
+  }
+
+  #readyOrHold (j: number, at: number, hold: boolean): void {
+    if (!hold) {
+      this.markReady(j, at)
+      return
+    }
+    this.state[j] = TaskState.Ready
+    this.readyAt[j] = at
+    this.#held!.push(j)
+  }
+
+  /**
+   * A mapped task whose dependencies are done gets one instance per element of its
+   * source's output (or of its source's instances, when that is mapped too: instance
+   * i then waits for instance i only). Its own slot stays `Mapped` until the last
+   * instance is final. A source output that is not an array, or too long, fails it.
+   */
+  #expand (t: number, at: number, hold: boolean): void {
+    const maps = this.maps!
+    const { plan } = this
+    const source = plan.mapSource[t]
+    const elementWise = plan.mapSource[source] !== -1
+    let count: number
+    if (elementWise) {
+      count = maps.count[source]
+    } else {
+      // Made by the worker that produced the output; on a resume, from the stored bytes.
+      const input = maps.inputs[source] ??= mapInputOfBytes(this.outputs.bytes(source))
+      if ('notArray' in input) {
+        this.#failUnrun(t, at, ErrorCodes.MAP_INPUT_NOT_ARRAY,
+          `task "${plan.ids[t]}" is mapped over the output of "${plan.ids[source]}", which must be an array; got ${input.notArray}`)
+        return
+      }
+      count = input.ends.length
+    }
+    if (count > this.#maxMapSize) {
+      this.#failUnrun(t, at, ErrorCodes.MAP_TOO_LARGE,
+        `task "${plan.ids[t]}" is mapped over ${count} elements of "${plan.ids[source]}"; maxMapSize is ${this.#maxMapSize}`)
+      return
+    }
+    this.state[t] = TaskState.Mapped
+    this.readyAt[t] = at
+    const first = this.#size
+    this.#grow(first + count)
+    this.#size += count
+    maps.first[t] = first
+    maps.count[t] = count
+    maps.open[t] = count
+    const sourceFirst = elementWise ? maps.first[source] : -1
+    for (let m = 0; m < count; m++) {
+      const s = first + m
+      this.template[s] = t
+      this.mapIndex[s] = m
+      const reused = maps.reused === null ? undefined : maps.reusedOf(t, m)
+      if (reused !== undefined) {
+        this.#reuse(s, reused)
+        maps.open[t]--
+        maps.reusedSlots.push(s)
+        continue
+      }
+      if (elementWise) {
+        const before = this.state[sourceFirst + m]
+        if (before === TaskState.Failed || before === TaskState.Skipped || before === TaskState.Cancelled) {
+          this.#skip(s, this.#dependencyFailed(sourceFirst + m))
+          maps.skippedSlots.push(s)
+          maps.skipped[t]++
+          maps.open[t]--
+          continue
+        }
+        if (before !== TaskState.Success) {
+          this.remaining[s] = 1
+          continue
+        }
+      }
+      this.#readyOrHold(s, at, hold)
+    }
+    if (maps.open[t] === 0) this.#settleMapped(t, at, hold)
+    // The tasks mapped over this one's instances can expand: their instance i waits for instance i only.
+    const { dependentStart, dependentList, mapSource } = plan
+    for (let d = dependentStart[t]; d < dependentStart[t + 1]; d++) {
+      if (mapSource[dependentList[d]] === t) this.#depDone(dependentList[d], at, hold)
+    }
+  }
+
+  #instanceFinal (t: number, at: number, hold: boolean): void {
+    if (--this.maps!.open[t] === 0) this.#settleMapped(t, at, hold)
+  }
+
+  // The last instance of mapped task t is final: t succeeds when every one did, fails
+  // when one failed, and is skipped when one was skipped (and none failed).
+  #settleMapped (t: number, at: number, hold: boolean): void {
+    const maps = this.maps!
+    const first = maps.first[t]
+    const count = maps.count[t]
+    let start = 0
+    let end = 0
+    let firstFailed = -1
+    for (let s = first; s < first + count; s++) {
+      if (this.taskStart[s] !== 0 && (start === 0 || this.taskStart[s] < start)) start = this.taskStart[s]
+      if (this.taskEnd[s] > end) end = this.taskEnd[s]
+      if (firstFailed === -1 && this.state[s] === TaskState.Failed) firstFailed = s
+    }
+    this.taskStart[t] = start === 0 ? this.readyAt[t] : start
+    this.taskEnd[t] = end === 0 ? at : end
+    maps.settled.push(t)
+    this.#settled++
+    if (firstFailed !== -1) {
+      const error = this.errorOf(firstFailed)!
+      this.state[t] = TaskState.Failed
+      this.#failed++
+      ;(this.#errors ??= new Map()).set(t, {
+        ...error,
+        message: `${maps.failed[t]} of ${count} instances failed; instance ${firstFailed - first}: ${error.message}`
+      })
+      for (const j of this.#skipDependents(t)) maps.skippedSlots.push(j)
+    } else if (maps.skipped[t] > 0) {
+      this.state[t] = TaskState.Skipped
+      this.#skipped++
+      ;(this.#errors ??= new Map()).set(t, {
+        code: ErrorCodes.DEPENDENCY_FAILED,
+        message: `${maps.skipped[t]} of ${count} instances skipped: a dependency failed`
+      })
+      for (const j of this.#skipDependents(t)) maps.skippedSlots.push(j)
+    } else {
+      this.state[t] = TaskState.Success
+      this.#succeeded++
+      this.#released(t, this.taskEnd[t], hold)
+    }
+  }
+
+  // A mapped task that fails before it has instances: its source's output cannot be mapped.
+  #failUnrun (t: number, at: number, code: string, message: string): void {
+    ;(this.#errors ??= new Map()).set(t, { code, message, retryable: false })
+    this.taskStart[t] = this.taskEnd[t] = at
+    const maps = this.maps!
+    maps.settled.push(t)
+    for (const j of this.fail(t)) maps.skippedSlots.push(j)
+  }
+
+  #reuse (s: number, record: TaskRecord): void {
+    this.state[s] = TaskState.Success
+    this.outputs.set(s, record.output!, 0, record.output!.length)
+    ;(this.#reusedFrom ??= new Map()).set(s, record.reusedFrom!)
+    if (record.startedAt !== undefined) this.taskStart[s] = record.startedAt
+    if (record.endedAt !== undefined) this.taskEnd[s] = record.endedAt
+    this.attempts[s] = 0
+    this.#succeeded++
+    this.#settled++
+  }
+
+  #skip (s: number, error: ErrorInfo): void {
+    this.state[s] = TaskState.Skipped
+    ;(this.#errors ??= new Map()).set(s, error)
+    this.#skipped++
+    this.#settled++
+  }
+
+  #dependencyFailed (failed: number): ErrorInfo {
+    const t = this.template[failed]
+    const which = t === failed ? '' : `[${this.mapIndex[failed]}]`
+    return { code: ErrorCodes.DEPENDENCY_FAILED, message: `dependency "${this.plan.ids[t]}${which}" failed` }
+  }
+
+  #grow (size: number): void {
+    if (size <= this.state.length) return
+    const capacity = Math.max(size, this.state.length * 2)
+    this.state = grown(this.state, new Uint8Array(capacity))
+    this.remaining = grown(this.remaining, new Int32Array(capacity))
+    this.attempts = grown(this.attempts, new Uint16Array(capacity))
+    this.readyAt = grown(this.readyAt, new Float64Array(capacity))
+    this.taskStart = grown(this.taskStart, new Float64Array(capacity))
+    this.taskEnd = grown(this.taskEnd, new Float64Array(capacity))
+    this.template = grown(this.template, new Int32Array(capacity))
+    this.mapIndex = grown(this.mapIndex, new Int32Array(capacity))
+    this.outputs.grow(capacity)
+  }
+
+  /** The elements of task i's output (or why it has none), for the tasks mapped over it: set before it succeeds. */
+  setMapInput (i: number, input: MapInput): void {
+    this.maps!.inputs[i] = input
+  }
+
+  /** What changed in the maps since the last call (for events, spans and records), or null. */
+  takeMapNews (): MapNews | null {
+    const maps = this.maps
+    if (maps === null || (maps.settled.length === 0 && maps.reusedSlots.length === 0 && maps.skippedSlots.length === 0)) return null
+    const news = { settled: maps.settled, reused: maps.reusedSlots, skipped: maps.skippedSlots }
+    maps.settled = []
+    maps.reusedSlots = []
+    maps.skippedSlots = []
+    return news
   }
 
   /** An attempt failed (or was stopped): its times and error, before the retry decision. */
@@ -221,8 +463,14 @@ export class Execution implements TaskSource {
     this.state[i] = TaskState.Failed
     this.#failed++
     this.#settled++
-    this.#error ??= { ...this.errorOf(i)!, taskId: this.plan.ids[i] }
-    return this.#skipDependents(i)
+    const t = this.template[i]
+    this.#error ??= { ...this.errorOf(i)!, taskId: this.plan.ids[t] }
+    const skipped = this.#skipDependents(i)
+    if (t !== i) {
+      this.maps!.failed[t]++
+      this.#instanceFinal(t, this.#updatedAt, this.#held !== null)
+    }
+    return skipped
   }
 
   /**
@@ -233,12 +481,24 @@ export class Execution implements TaskSource {
   requeue (i: number, at: number, attemptCounts: boolean, skipped: number[]): void {
     this.#running--
     if (!attemptCounts) this.attempts[i]--
-    const deps = this.plan.deps[i]
-    for (let d = 0; d < deps.length; d++) {
-      if (this.state[deps[d]] === TaskState.Failed) {
+    const t = this.template[i]
+    if (t !== i) {
+      // An instance's only dependency that can have failed is the instance it is mapped over.
+      const source = this.plan.mapSource[t]
+      const from = this.plan.mapSource[source] === -1 ? -1 : this.maps!.first[source] + this.mapIndex[i]
+      if (from !== -1 && this.state[from] === TaskState.Failed) {
         this.state[i] = TaskState.Pending
-        skipped.push(...this.#skipDependents(deps[d]))
+        skipped.push(...this.#skipDependents(from))
         return
+      }
+    } else {
+      const deps = this.plan.deps[i]
+      for (let d = 0; d < deps.length; d++) {
+        if (this.state[deps[d]] === TaskState.Failed) {
+          this.state[i] = TaskState.Pending
+          skipped.push(...this.#skipDependents(deps[d]))
+          return
+        }
       }
     }
     if (this.remaining[i] === 0) {
@@ -248,23 +508,36 @@ export class Execution implements TaskSource {
     this.state[i] = TaskState.Pending
   }
 
-  // Dependents of a failed task can never run: skipped, transitively.
+  // Dependents of a failed task can never run: skipped, transitively. Those of an
+  // instance are the same instance of the tasks mapped over its task; a skipped
+  // instance may be the last of its mapped task, which then settles.
   #skipDependents (failed: number): number[] {
     const { plan } = this
+    const { dependentStart, dependentList, mapSource } = plan
     const skipped: number[] = []
     const stack = [failed]
-    const error = { code: ErrorCodes.DEPENDENCY_FAILED, message: `dependency "${plan.ids[failed]}" failed` }
+    const error = this.#dependencyFailed(failed)
     while (stack.length > 0) {
-      const dependents = plan.dependents[stack.pop()!]
-      for (let d = 0; d < dependents.length; d++) {
-        const j = dependents[d]
+      const x = stack.pop()!
+      const t = this.template[x]
+      for (let d = dependentStart[t]; d < dependentStart[t + 1]; d++) {
+        let j = dependentList[d]
+        if (x !== t) {
+          if (mapSource[j] !== t || this.maps!.first[j] === -1) continue
+          j = this.maps!.first[j] + this.mapIndex[x]
+        } else if (mapSource[j] === t && mapSource[t] !== -1 && this.maps!.first[j] !== -1) {
+          // Expanded over this task's instances: each of its instances settles on its own.
+          continue
+        }
         if (this.state[j] !== TaskState.Pending) continue
-        this.state[j] = TaskState.Skipped
-        ;(this.#errors ??= new Map()).set(j, error)
-        this.#skipped++
-        this.#settled++
+        this.#skip(j, error)
         skipped.push(j)
         stack.push(j)
+        if (j >= plan.size) {
+          const owner = this.template[j]
+          this.maps!.skipped[owner]++
+          this.#instanceFinal(owner, this.#updatedAt, false)
+        }
       }
     }
     return skipped
@@ -281,7 +554,7 @@ export class Execution implements TaskSource {
     this.#ready.clear()
     this.#held?.clear()
     const cancelled: number[] = []
-    for (let i = 0; i < this.plan.size; i++) {
+    for (let i = 0; i < this.#size; i++) {
       const s = this.state[i]
       if (s === TaskState.Success || s === TaskState.Failed || s === TaskState.Skipped) continue
       this.state[i] = TaskState.Cancelled
@@ -321,7 +594,13 @@ export class Execution implements TaskSource {
     const { plan } = this
     for (const task of tasks) {
       const i = plan.index.get(task.taskId)
-      if (i === undefined || task.status !== 'success' || task.output === undefined || this.state[i] === TaskState.Success) continue
+      if (i === undefined || task.status !== 'success' || task.output === undefined) continue
+      if (task.mapIndex !== undefined) {
+        // Taken when its mapped task expands; the mapped task itself is made again from them.
+        if (plan.mapSource[i] !== -1) this.maps!.keepReused(i, task.reusedFrom === undefined ? { ...task, reusedFrom: sourceId } : task)
+        continue
+      }
+      if (plan.mapSource[i] !== -1 || this.state[i] === TaskState.Success) continue
       this.state[i] = TaskState.Success
       this.outputs.set(i, task.output, 0, task.output.length)
       ;(this.#reusedFrom ??= new Map()).set(i, task.reusedFrom ?? sourceId)
@@ -342,9 +621,11 @@ export class Execution implements TaskSource {
   // --- TaskSource: storage reads the records of tasks from here -----------------------
 
   get executionId (): string { return this.id }
-  /** Task id of task i (SpanOwner). */
-  taskIdOf (i: number): string { return this.plan.ids[i] }
-  get taskCount (): number { return this.plan.size }
+  /** Task id of task i (SpanOwner): an instance has its mapped task's id. */
+  taskIdOf (i: number): string { return this.plan.ids[this.template[i]] }
+  /** Map index of slot i, -1 for a plan task (SpanOwner). */
+  mapIndexOf (i: number): number { return this.mapIndex[i] }
+  get taskCount (): number { return this.#size }
 
   /** The record of task i as it stands: what storage keeps. */
   taskRecord (i: number): TaskRecord {
@@ -361,4 +642,9 @@ export class Execution implements TaskSource {
   record (): StoredExecution {
     return executionRecordOf(this)
   }
+}
+
+function grown<T extends Uint8Array | Uint16Array | Int32Array | Float64Array> (from: T, to: T): T {
+  to.set(from)
+  return to
 }

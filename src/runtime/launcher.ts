@@ -79,6 +79,7 @@ export class Launcher {
     const exec = new Execution(extra.executionId ?? newExecutionId(), plan, bytes, {
       instanceId: this.#parts.instanceId,
       storeOutputs: engine.storeOutputs,
+      maxMapSize: engine.maxMapSize,
       gated: engine.durability === 'task',
       now: time,
       traceId: root.traceId,

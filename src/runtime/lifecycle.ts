@@ -10,7 +10,7 @@ import type { ErrorInfo } from '../errors.js'
 import type { EventBus } from '../event-bus.js'
 import type { Recorder } from '../telemetry/recorder.js'
 import { TaskOutcome, type OpenTelemetry, type TraceRoot } from '../telemetry/otel/open-telemetry.js'
-import { LOG_LEVEL_VALUES, type ExecutionResult, type LogLevel, type SpanRecord } from '../types.js'
+import { LOG_LEVEL_VALUES, type ExecutionResult, type LogEntry, type LogLevel, type SpanRecord } from '../types.js'
 import { now } from '../clock.js'
 import type { Execution } from './execution.js'
 
@@ -34,7 +34,7 @@ export class Lifecycle {
     this.#otel.executionStarted(exec, root)
     // Outputs reused by a resume belong to this execution too: a later resume starts from here.
     if (exec.settled > 0) {
-      for (let i = 0; i < exec.plan.size; i++) {
+      for (let i = 0; i < exec.size; i++) {
         if (exec.reusedFromOf(i) !== undefined) this.#recorder.recordTask(exec, i)
       }
     }
@@ -51,7 +51,7 @@ export class Lifecycle {
   }
 
   taskStarted (exec: Execution, i: number, time: number): void {
-    this.#events.emit('task.started', { executionId: exec.id, workflowId: exec.workflowId, taskId: exec.plan.ids[i], attempt: exec.attempts[i], time })
+    this.#events.emit('task.started', { ...taskOf(exec, i), attempt: exec.attempts[i], time })
   }
 
   /** Whether anyone listens for task.completed. */
@@ -62,9 +62,7 @@ export class Lifecycle {
   taskCompleted (exec: Execution, i: number): void {
     const start = exec.taskStart[i]
     const end = exec.taskEnd[i]
-    this.#events.emit('task.completed', {
-      executionId: exec.id, workflowId: exec.workflowId, taskId: exec.plan.ids[i], attempt: exec.attempts[i], duration: end - start, time: end
-    })
+    this.#events.emit('task.completed', { ...taskOf(exec, i), attempt: exec.attempts[i], duration: end - start, time: end })
   }
 
   /** `count` tasks of `exec` succeeded on thread `threadId`: their spans and records, for a batch at once. */
@@ -78,12 +76,11 @@ export class Lifecycle {
   taskRetrying (exec: Execution, i: number, threadId: number, delay: number): void {
     const error = exec.errorOf(i)!
     const attempt = exec.attempts[i]
-    const taskId = exec.plan.ids[i]
     this.#span(exec, i, exec.taskStart[i], exec.taskEnd[i], threadId, error)
     this.#otel.attemptEnded(exec, i, exec.taskStart[i], exec.taskEnd[i], threadId, error, TaskOutcome.Retrying, delay)
-    this.log(exec, taskId, 'warn', `attempt ${attempt} failed (${error.code}: ${error.message}); retrying in ${Math.round(delay)} ms`, attempt)
+    this.taskLog(exec, i, 'warn', `attempt ${attempt} failed (${error.code}: ${error.message}); retrying in ${Math.round(delay)} ms`)
     if (this.#events.has('task.retrying')) {
-      this.#events.emit('task.retrying', { executionId: exec.id, workflowId: exec.workflowId, taskId, attempt, error, delay, time: exec.taskEnd[i] })
+      this.#events.emit('task.retrying', { ...taskOf(exec, i), attempt, error, delay, time: exec.taskEnd[i] })
     }
   }
 
@@ -91,17 +88,41 @@ export class Lifecycle {
   taskFailed (exec: Execution, i: number, threadId: number, skipped: readonly number[]): void {
     const error = exec.errorOf(i)!
     const attempt = exec.attempts[i]
-    const taskId = exec.plan.ids[i]
     this.#span(exec, i, exec.taskStart[i], exec.taskEnd[i], threadId, error)
     this.#otel.attemptEnded(exec, i, exec.taskStart[i], exec.taskEnd[i], threadId, error, TaskOutcome.Failed)
+    this.#ended(exec, i, error, `failed after ${attempt} attempt${attempt === 1 ? '' : 's'}`)
+    this.tasksSkipped(exec, skipped)
+  }
+
+  // A task that failed for good: its record, its line and its event.
+  #ended (exec: Execution, i: number, error: ErrorInfo, what: string): void {
     this.#recorder.recordTask(exec, i)
-    this.log(exec, taskId, 'error', `failed after ${attempt} attempt${attempt === 1 ? '' : 's'}: ${error.code}: ${error.message}`, attempt)
+    this.taskLog(exec, i, 'error', `${what}: ${error.code}: ${error.message}`)
     if (this.#events.has('task.failed')) {
       this.#events.emit('task.failed', {
-        executionId: exec.id, workflowId: exec.workflowId, taskId, attempt, error, duration: exec.taskEnd[i] - exec.taskStart[i], time: exec.taskEnd[i]
+        ...taskOf(exec, i), attempt: exec.attempts[i], error, duration: exec.taskEnd[i] - exec.taskStart[i], time: exec.taskEnd[i]
       })
     }
-    this.tasksSkipped(exec, skipped)
+  }
+
+  /**
+   * What the maps of `exec` did since the last call: mapped tasks that settled (their
+   * instances all final, or their source's output could not be mapped), instances
+   * skipped at expansion, instances reused from the execution resumed.
+   */
+  mapsChanged (exec: Execution): void {
+    const news = exec.takeMapNews()
+    if (news === null) return
+    for (const s of news.reused) this.#recorder.recordTask(exec, s)
+    if (news.skipped.length > 0) this.tasksSkipped(exec, news.skipped)
+    for (const t of news.settled) {
+      const status = exec.taskStatus(t)
+      if (status === 'failed') this.#ended(exec, t, exec.errorOf(t)!, 'failed')
+      else if (status === 'success') {
+        this.#recorder.recordTask(exec, t)
+        if (this.completionsWanted) this.taskCompleted(exec, t)
+      } else this.#recorder.recordTask(exec, t)
+    }
   }
 
   tasksSkipped (exec: Execution, skipped: readonly number[]): void {
@@ -110,7 +131,7 @@ export class Lifecycle {
       const j = skipped[s]
       this.#recorder.recordTask(exec, j)
       if (this.#events.has('task.skipped')) {
-        this.#events.emit('task.skipped', { executionId: exec.id, workflowId: exec.workflowId, taskId: exec.plan.ids[j], reason: exec.errorOf(j)!.message, time: exec.updatedAt })
+        this.#events.emit('task.skipped', { ...taskOf(exec, j), reason: exec.errorOf(j)!.message, time: exec.updatedAt })
       }
     }
   }
@@ -145,13 +166,16 @@ export class Lifecycle {
 
   /** Lines a handler logged through ctx.logger: flat (time, level, message, data) quadruples. */
   workerLogs (exec: Execution, i: number, logs: unknown[]): void {
-    const taskId = exec.plan.ids[i]
+    const taskId = exec.taskIdOf(i)
+    const mapIndex = exec.mapIndex[i]
     const attempt = exec.attempts[i]
     for (let l = 0; l < logs.length; l += 4) {
       const level = logs[l + 1] as LogLevel
       if (LOG_LEVEL_VALUES[level] < this.#level) continue
       const data = logs[l + 3] as Record<string, unknown> | null
-      const entry = { executionId: exec.id, taskId, attempt, time: logs[l] as number, level, message: logs[l + 2] as string, ...(data === null ? {} : { data }) }
+      const entry: LogEntry = { executionId: exec.id, taskId, attempt, time: logs[l] as number, level, message: logs[l + 2] as string }
+      if (mapIndex !== -1) entry.mapIndex = mapIndex
+      if (data !== null) entry.data = data
       this.#recorder.recordLog(entry)
       if (this.#logger.isLevelEnabled('debug')) this.#logger.debug({ executionId: exec.id, taskId, attempt, level, ...data }, entry.message)
     }
@@ -160,11 +184,18 @@ export class Lifecycle {
   // Execution lines are data, kept in the execution's logs at their level; the engine's
   // pino logger sees them at debug, so that a failing task does not fill the service's stderr.
   /** An engine line about an execution (or one of its tasks), kept with its logs. */
-  log (exec: Execution, taskId: string | undefined, level: LogLevel, message: string, attempt?: number): void {
+  log (exec: Execution, taskId: string | undefined, level: LogLevel, message: string, attempt?: number, mapIndex = -1): void {
     if (LOG_LEVEL_VALUES[level] >= this.#level) {
-      this.#recorder.recordLog({ executionId: exec.id, taskId, attempt, time: now(), level, message })
+      const entry: LogEntry = { executionId: exec.id, taskId, attempt, time: now(), level, message }
+      if (mapIndex !== -1) entry.mapIndex = mapIndex
+      this.#recorder.recordLog(entry)
     }
-    if (this.#logger.isLevelEnabled('debug')) this.#logger.debug({ executionId: exec.id, taskId, level }, message)
+    if (this.#logger.isLevelEnabled('debug')) this.#logger.debug({ executionId: exec.id, taskId, level, ...(mapIndex === -1 ? {} : { mapIndex }) }, message)
+  }
+
+  /** An engine line about task slot i of `exec` (an instance's names its index), at its current attempt. */
+  taskLog (exec: Execution, i: number, level: LogLevel, message: string): void {
+    this.log(exec, exec.taskIdOf(i), level, message, exec.attempts[i], exec.mapIndex[i])
   }
 
   /** The span of one attempt of task `i`, ended at `end`: columns in the recorder, no object. */
@@ -189,4 +220,11 @@ export class Lifecycle {
     if (exec.parentSpanId !== undefined) span.parentSpanId = exec.parentSpanId
     this.#recorder.recordSpan(span)
   }
+}
+
+// Who an event is about: an instance of a mapped task carries its index.
+function taskOf (exec: Execution, i: number): { executionId: string, workflowId: string, taskId: string, mapIndex?: number } {
+  const task = { executionId: exec.id, workflowId: exec.workflowId, taskId: exec.taskIdOf(i) }
+  const m = exec.mapIndex[i]
+  return m === -1 ? task : { ...task, mapIndex: m }
 }

@@ -57,6 +57,7 @@ export class Scheduler implements PoolListener, GateListener, RetryListener {
   readonly #limits: BatchLimits = { readyTotal: 0, freeThreads: 0, concurrencyLeft: 0 }
   #readyBefore = 0
   #settledBefore = 0
+  #sizeBefore = 0
   #readyTotal = 0
   #pendingTasks = 0
   #inFlightTasks = 0
@@ -94,9 +95,11 @@ export class Scheduler implements PoolListener, GateListener, RetryListener {
    * the stop reads the slot.
    */
   start (exec: Execution, held = false): void {
-    this.#pendingTasks += exec.plan.size - exec.settled
     exec.readyRoots(exec.startedAt)
+    // After readyRoots: a resume may have expanded maps, with instances done already.
+    this.#pendingTasks += exec.size - exec.settled
     this.#readyTotal += exec.readyLength
+    this.#lifecycle.mapsChanged(exec)
     if (held) return
     this.#enqueue(exec)
     this.#maybeFinish(exec)
@@ -149,7 +152,7 @@ export class Scheduler implements PoolListener, GateListener, RetryListener {
   }
 
   #dispatch (exec: Execution, tasks: Int32Array): void {
-    const batch = this.#pool.acquire(exec, tasks, exec.plan.timeouts[tasks[0]])
+    const batch = this.#pool.acquire(exec, tasks, exec.plan.timeouts[exec.template[tasks[0]]])
     for (let b = 0; b < tasks.length; b++) exec.dispatch(tasks[b])
     const encoded = this.#encoder.encode(batch)
     this.#inFlight.add(batch)
@@ -175,11 +178,14 @@ export class Scheduler implements PoolListener, GateListener, RetryListener {
   #before (exec: Execution): void {
     this.#readyBefore = exec.readyLength
     this.#settledBefore = exec.settled
+    this.#sizeBefore = exec.size
   }
 
+  // Maps that expanded added their instances to the tasks to do.
   #counted (exec: Execution): void {
     this.#readyTotal += exec.readyLength - this.#readyBefore
-    this.#pendingTasks -= exec.settled - this.#settledBefore
+    this.#pendingTasks += exec.size - this.#sizeBefore - (exec.settled - this.#settledBefore)
+    this.#lifecycle.mapsChanged(exec)
   }
 
   #after (exec: Execution): void {
@@ -242,7 +248,7 @@ export class Scheduler implements PoolListener, GateListener, RetryListener {
   /** @internal PoolListener */
   batchTimedOut (batch: Batch): void {
     const { exec } = batch
-    this.#lifecycle.log(exec, exec.plan.ids[batch.tasks[0]], 'warn', `timed out after ${batch.timeout} ms; stopping its worker`)
+    this.#lifecycle.taskLog(exec, batch.tasks[0], 'warn', `timed out after ${batch.timeout} ms; stopping its worker`)
     this.#pool.stop(batch, 'timeout')
   }
 

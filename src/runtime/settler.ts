@@ -71,9 +71,9 @@ export class Settler {
       const start = times[(base + b) * 2]
       const end = times[(base + b) * 2 + 1]
       if (b > 0 && this.#lifecycle.startsWanted) this.#lifecycle.taskStarted(exec, i, start)
-      this.#batcher.measured(exec.plan, i, end - start)
+      this.#batcher.measured(exec.plan, exec.template[i], end - start)
       if (batch.stopped === 'timeout') {
-        this.#failed(exec, i, start, end, timeoutError(exec.plan.timeouts[i]), thread)
+        this.#failed(exec, i, start, end, timeoutError(exec.plan.timeouts[exec.template[i]]), thread)
       } else if (status === Outcome.Success) {
         this.#succeeded(batch, b, start, end, copy, answer)
       } else {
@@ -102,7 +102,7 @@ export class Settler {
       const start = pool.start(batch, b)
       const end = pool.end(batch, b)
       if (b > 0 && this.#lifecycle.startsWanted) this.#lifecycle.taskStarted(exec, batch.tasks[b], start)
-      this.#batcher.measured(exec.plan, batch.tasks[b], end - start)
+      this.#batcher.measured(exec.plan, exec.template[batch.tasks[b]], end - start)
       this.#succeeded(batch, b, start, end, copy, null)
     }
     const settled = this.#wonCount
@@ -137,11 +137,11 @@ export class Settler {
         // did not run) is given its attempt back; one before it ran and its outcome died
         // with the worker, so it runs again and the attempt counts (see README, Limits).
         const ran = b < finished ? pool.status(batch, b) !== Outcome.NotRun : current !== -1 && b < current
-        if (ran) this.#lifecycle.log(exec, exec.plan.ids[i], 'warn', 'ran in a batch whose worker died afterwards; its output was lost and it runs again', exec.attempts[i])
+        if (ran) this.#lifecycle.taskLog(exec, i, 'warn', 'ran in a batch whose worker died afterwards; its output was lost and it runs again')
         this.#requeue(exec, i, ran)
         continue
       }
-      const error = batch.stopped === 'timeout' ? timeoutError(exec.plan.timeouts[i]) : crashError(err)
+      const error = batch.stopped === 'timeout' ? timeoutError(exec.plan.timeouts[exec.template[i]]) : crashError(err)
       this.#failed(exec, i, started || at, at, error, -1)
     }
     if (batch.stopped !== 'timeout') {
@@ -157,6 +157,9 @@ export class Settler {
     const length = pool.outputLength(batch, b)
     const held = exec.heldLength
     if (length === kOutputInAnswer) {
+      // A task that others are mapped over: its elements, serialised in the worker.
+      const input = answer!.maps?.[b]
+      if (input != null) exec.setMapInput(i, input)
       const packet = answer!.packets![b]!
       if (packet.oob === null) exec.succeed(i, start, end, packet.bytes, 0, packet.bytes.length)
       else exec.succeed(i, start, end, packet, 0, kPacketOutput)
@@ -173,7 +176,7 @@ export class Settler {
 
   #failed (exec: Execution, i: number, start: number, end: number, error: ErrorInfo, thread: number): void {
     exec.attemptFailed(i, start, end, error)
-    const policy = exec.plan.retry[i]
+    const policy = exec.plan.retry[exec.template[i]]
     const attempt = exec.attempts[i]
     const retryable = isRetryable(error, policy)
     // Recorded, so that the result says why the task was not retried.

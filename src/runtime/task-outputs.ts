@@ -19,9 +19,10 @@ export const kPacketOutput = -2
 
 export class TaskOutputs {
   readonly buf: Array<Uint8Array | Packet | null>
-  readonly off: Int32Array
+  // Replaced by grow(): read them from here each time.
+  off: Int32Array
   /** Byte length; 0 for `undefined`; kNoOutput or kPacketOutput. */
-  readonly len: Int32Array
+  len: Int32Array
   readonly #plan: Plan
   readonly #store: boolean
   #stored: Array<Uint8Array | undefined> | null = null
@@ -36,12 +37,23 @@ export class TaskOutputs {
     this.len = new Int32Array(n).fill(kNoOutput)
   }
 
+  /** Room for `capacity` tasks: the instances of a map that expanded. */
+  grow (capacity: number): void {
+    const off = new Int32Array(capacity)
+    off.set(this.off)
+    const len = new Int32Array(capacity).fill(kNoOutput)
+    len.set(this.len)
+    this.off = off
+    this.len = len
+    for (let i = this.buf.length; i < capacity; i++) this.buf.push(null)
+  }
+
   /** Keeps output i: `length` bytes of `buf` from `offset`, or (kPacketOutput) a Packet. */
   set (i: number, buf: Uint8Array | Packet | null, offset: number, length: number): void {
     this.buf[i] = buf
     this.off[i] = offset
     this.len[i] = length
-    if (length === kPacketOutput && this.#store) (this.#stored ??= new Array(this.#plan.size))[i] = toStorageBytes(buf as Packet)
+    if (length === kPacketOutput && this.#store) (this.#stored ??= [])[i] = toStorageBytes(buf as Packet)
   }
 
   /** Consumers of output i's large buffers still to be sent them: decides transfer versus copy. */

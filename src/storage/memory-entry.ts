@@ -23,7 +23,7 @@ export class MemoryEntry {
   #spanRows: number[] | null = null
 
   putTask (record: TaskRecord): void {
-    (this.#tasks ??= new Map()).set(record.taskId, record)
+    (this.#tasks ??= new Map()).set(taskKey(record), record)
   }
 
   /** Task i of `source` was written: its record is read from the source when asked. */
@@ -36,6 +36,12 @@ export class MemoryEntry {
       }
       this.#source = source
       this.#written = new Uint8Array(source.taskCount)
+    }
+    if (i >= this.#written!.length) {
+      // The source grew (a map expanded) since its first write.
+      const written = new Uint8Array(Math.max(source.taskCount, i + 1))
+      written.set(this.#written!)
+      this.#written = written
     }
     this.#written![i] = 1
   }
@@ -59,11 +65,11 @@ export class MemoryEntry {
       for (let i = 0; i < written.length; i++) {
         if (written[i] === 0) continue
         const record = source.taskRecord(i)
-        fromSource.add(record.taskId)
+        fromSource.add(taskKey(record))
         out.push(record)
       }
     }
-    if (this.#tasks !== null) for (const r of this.#tasks.values()) if (!fromSource.has(r.taskId)) out.push(r)
+    if (this.#tasks !== null) for (const [key, r] of this.#tasks) if (!fromSource.has(key)) out.push(r)
     return out
   }
 
@@ -75,4 +81,9 @@ export class MemoryEntry {
     }
     return out.sort((a, b) => a.startTime - b.startTime)
   }
+}
+
+// A task's record is one per task id, and per index for the instances of a mapped task.
+function taskKey (record: TaskRecord): string {
+  return record.mapIndex === undefined ? record.taskId : `${record.taskId}[${record.mapIndex}]`
 }

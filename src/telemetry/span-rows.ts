@@ -27,6 +27,8 @@ export interface SpanOwner {
   readonly taskStart: Float64Array
   readonly taskEnd: Float64Array
   taskIdOf (i: number): string
+  /** The index of an instance of a mapped task, -1 for any other task. */
+  mapIndexOf (i: number): number
 }
 
 export class SpanColumns implements SpanRows {
@@ -92,7 +94,7 @@ export class SpanColumns implements SpanRows {
     const owner = this.#owners[k]
     const task = this.#ints[3 * k]
     const success = this.#times[3 * k] !== this.#times[3 * k] // NaN: a success, read from the owner
-    return taskSpan(owner.id, owner.traceId, owner.rootSpanId, owner.taskIdOf(task), task,
+    return taskSpan(owner.id, owner.traceId, owner.rootSpanId, owner.taskIdOf(task), owner.mapIndexOf(task), task,
       success ? owner.attempts[task] : this.#ints[3 * k + 1],
       success ? owner.readyAt[task] : this.#times[3 * k + 2],
       success ? owner.taskStart[task] : this.#times[3 * k],
@@ -114,12 +116,16 @@ export class SpanColumns implements SpanRows {
       const owner = this.#owners[k]
       let wire = index.get(owner)
       if (wire === undefined) {
-        wire = { id: owner.id, traceId: owner.traceId, rootSpanId: owner.rootSpanId, taskIds: [], at: owners.length }
+        wire = { id: owner.id, traceId: owner.traceId, rootSpanId: owner.rootSpanId, taskIds: [], mapIndexes: [], at: owners.length }
         index.set(owner, wire)
         owners.push(wire)
       }
       const task = this.#ints[3 * k]
-      wire.taskIds[task] ??= owner.taskIdOf(task)
+      if (wire.taskIds[task] === undefined) {
+        wire.taskIds[task] = owner.taskIdOf(task)
+        const mapIndex = owner.mapIndexOf(task)
+        if (mapIndex !== -1) wire.mapIndexes[task] = mapIndex
+      }
       const success = this.#times[3 * k] !== this.#times[3 * k]
       times[3 * k] = success ? owner.taskStart[task] : this.#times[3 * k]
       times[3 * k + 1] = success ? owner.taskEnd[task] : this.#times[3 * k + 1]

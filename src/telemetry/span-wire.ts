@@ -15,6 +15,8 @@ export interface WireSpanOwner {
   traceId: string
   rootSpanId: string
   taskIds: string[]
+  /** The map index of the instances among those tasks, by task index (absent for other tasks). */
+  mapIndexes: number[]
 }
 
 /** A batch of spans as columns (SpanColumns.toWire). */
@@ -33,7 +35,7 @@ export interface WireSpans {
 }
 
 /** The span of one attempt of a task, as storage keeps it. */
-export function taskSpan (executionId: string, traceId: string, rootSpanId: string, taskId: string, task: number, attempt: number,
+export function taskSpan (executionId: string, traceId: string, rootSpanId: string, taskId: string, mapIndex: number, task: number, attempt: number,
   ready: number, start: number, end: number, threadId: number, error: ErrorInfo | null): SpanRecord {
   const span: SpanRecord = {
     traceId,
@@ -41,7 +43,7 @@ export function taskSpan (executionId: string, traceId: string, rootSpanId: stri
     parentSpanId: rootSpanId,
     executionId,
     taskId,
-    name: taskId,
+    name: mapIndex === -1 ? taskId : `${taskId}[${mapIndex}]`,
     startTime: start,
     endTime: end,
     statusCode: error === null ? 'OK' : 'ERROR',
@@ -53,6 +55,7 @@ export function taskSpan (executionId: string, traceId: string, rootSpanId: stri
       'task.status': error === null ? 'success' : 'failed'
     }
   }
+  if (mapIndex !== -1) span.attributes['task.map_index'] = mapIndex
   if (error !== null) {
     span.statusMessage = error.message
     span.attributes['error.code'] = error.code
@@ -83,7 +86,7 @@ export class WireSpanRows implements SpanRows {
     if (k >= w.count) return w.others[k - w.count]
     const owner = w.owners[w.ints[4 * k + 3]]
     const task = w.ints[4 * k]
-    return taskSpan(owner.id, owner.traceId, owner.rootSpanId, owner.taskIds[task], task, w.ints[4 * k + 1],
+    return taskSpan(owner.id, owner.traceId, owner.rootSpanId, owner.taskIds[task], owner.mapIndexes[task] ?? -1, task, w.ints[4 * k + 1],
       w.times[3 * k + 2], w.times[3 * k], w.times[3 * k + 1], w.ints[4 * k + 2], this.#errors.get(k) ?? null)
   }
 

@@ -18,6 +18,7 @@
 import v8 from 'node:v8'
 import type { ErrorCodes, ErrorInfo } from '../errors.js'
 import type { Packet } from './values.js'
+import type { MapInput } from './elements.js'
 
 export interface BatchMessage {
   slot: number
@@ -50,12 +51,18 @@ export interface BatchMessage {
  * Layout of `BatchMessage.ints`:
  * - `[0]` tasks in the batch, `[1]` where the value table starts, `[2]` the byte length of
  *   the execution input at the start of `bytes` (-1 when it comes in `input`, shared);
- * - from 3, per task: its index in the plan and its attempt number;
+ * - from 3, per task (`perTask` ints): its task in the plan (a mapped task's, for an
+ *   instance), its attempt number, its map index (-1 unless an instance), and its slot
+ *   in the execution (names its span);
  * - then per task, per dependency in plan order: a value index (>= 0), or
  *   `-(p + 1)` for the output of position `p` of this batch;
- * - from `[1]`, per value: offset and length in `bytes`, or (-1, i) for `packets[i]`.
+ * - from `[1]`, per value: offset and length in `bytes`, (-1, i) for `packets[i]`, or
+ *   (kListValue, n) for an array of the n values that follow (a mapped task's outputs).
  */
-export const BatchInts = Object.freeze({ count: 0, valuesAt: 1, inputLength: 2, tasksAt: 3 })
+export const BatchInts = Object.freeze({ count: 0, valuesAt: 1, inputLength: 2, tasksAt: 3, perTask: 4 })
+
+/** The offset of a value table entry that heads a list (see {@link BatchInts}). */
+export const kListValue = -2
 
 /** What a worker answers besides the outcomes it published in shared memory; null when nothing. */
 export interface BatchAnswer {
@@ -65,6 +72,8 @@ export interface BatchAnswer {
   errors: Array<ErrorInfo | null> | null
   /** Log entries of each position: flat (time, level, message, data) quadruples. */
   logs: Array<unknown[] | null> | null
+  /** Elements of the outputs that tasks are mapped over, by position (see elements.ts). */
+  maps?: Array<MapInput | null> | null
 }
 
 export const enum Outcome { Success = 0, Failed = 1, NotRun = 2 }
@@ -84,6 +93,11 @@ export interface WorkerPlan {
   share: Uint8Array
   depStart: Int32Array
   depList: Int32Array
+  /**
+   * Per task, the task it is mapped over, or -1. The worker that runs a task others are
+   * mapped over (and that is not mapped itself) serialises its elements one by one.
+   */
+  mapSource: Int32Array
 }
 
 export function encodeWorkerPlan (plan: WorkerPlan): SharedArrayBuffer {

@@ -137,6 +137,15 @@ export function encode (value: unknown): Packet {
   return { bytes: ser.releaseBuffer(), oob: ser.oob }
 }
 
+/** Serialises a value self-contained (typed arrays in the bytes), readable by `v8.deserialize`. */
+export function encodeInline (value: unknown): Uint8Array {
+  const ser = new WireSerializer()
+  ser.inline = true
+  ser.writeHeader()
+  ser.writeValue(value)
+  return ser.releaseBuffer()
+}
+
 /** Rebuilds a value from a packet. */
 export function decode (packet: Packet): unknown {
   const des = new WireDeserializer(packet)
@@ -164,11 +173,7 @@ export function toStorageBytes (packet: Packet): Uint8Array {
  * it to every consumer without copying it; readable by {@link fromStorageBytes}.
  */
 export function encodeShared (value: unknown): Packet {
-  const ser = new WireSerializer()
-  ser.inline = true
-  ser.writeHeader()
-  ser.writeValue(value)
-  return { bytes: toShared(ser.releaseBuffer()), oob: null }
+  return { bytes: toShared(encodeInline(value)), oob: null }
 }
 
 /** `bytes` copied into a SharedArrayBuffer. */

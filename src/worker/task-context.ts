@@ -17,6 +17,8 @@ export class TaskContextImpl {
   readonly workflowId: string
   readonly taskId: string
   readonly attempt: number
+  /** The index of this instance of a mapped task (0-based); undefined for a task that is not mapped. */
+  readonly mapIndex: number | undefined
   readonly params: unknown
   readonly deps: Record<string, unknown>
   readonly #message: BatchMessage
@@ -29,7 +31,8 @@ export class TaskContextImpl {
   #controller: AbortController | null = null
   #poll: NodeJS.Timeout | null = null
 
-  constructor (message: BatchMessage, taskId: string, index: number, attempt: number, params: unknown,
+  /** `index`: the task's slot in its execution, which names its span. */
+  constructor (message: BatchMessage, taskId: string, index: number, attempt: number, mapIndex: number, params: unknown,
     deps: Record<string, unknown>, flags: CancelFlags, slot: number) {
     this.executionId = message.executionId
     this.workflowId = message.workflowId
@@ -37,6 +40,7 @@ export class TaskContextImpl {
     this.#index = index
     this.taskId = taskId
     this.attempt = attempt
+    this.mapIndex = mapIndex === -1 ? undefined : mapIndex
     this.params = params
     this.deps = deps
     this.#flags = flags

@@ -21,13 +21,14 @@
  */
 import { threadId, workerData } from 'node:worker_threads'
 import { move, transferableSymbol, valueSymbol } from 'piscina'
-import { decode, encode, encodeShared, isShared, toShared, TRANSFER_THRESHOLD, type Packet } from '../wire/values.js'
+import { decode, encode, encodeShared, isShared, toShared, TRANSFER_THRESHOLD, UNDEFINED_PACKET, type Packet } from '../wire/values.js'
+import { mapInputOf, type MapInput } from '../wire/elements.js'
 import { ErrorCodes, type ErrorInfo } from '../errors.js'
 import { errorInfo, messageOf } from '../wire/error-info.js'
 import { loadFailure } from './load-failure.js'
 import { isTypeScriptFile, registerTypeScript } from '../typescript.js'
 import { fitsData, kInboxBytes, kInboxInts, publishOutcome, sharedViews, type SharedViews } from '../wire/shared-state.js'
-import { BatchInts, decodeWorkerPlan, Outcome, type BatchAnswer, type BatchMessage, type HandlerProblem, type ValidateMessage, type WorkerPlan } from '../wire/batch-format.js'
+import { BatchInts, decodeWorkerPlan, kListValue, Outcome, type BatchAnswer, type BatchMessage, type HandlerProblem, type ValidateMessage, type WorkerPlan } from '../wire/batch-format.js'
 import { TaskContextImpl } from './task-context.js'
 import { now } from '../clock.js'
 
@@ -71,13 +72,24 @@ async function loadHandler (spec: string, failing?: () => void): Promise<Functio
 
 // Plans this worker has seen, by key. Bounded: a long-lived service may publish and
 // replace workflows for ever; a plan evicted here is decoded again from its message.
-const plans = new Map<number, WorkerPlan>()
+interface RunPlan extends WorkerPlan {
+  /** 1 for a task that other tasks are mapped over (and that is not mapped itself): its elements are serialised here. */
+  mappedOver: Uint8Array
+}
+
+const plans = new Map<number, RunPlan>()
 const kPlanCache = 64
 
-function planOf (message: BatchMessage): WorkerPlan {
+function planOf (message: BatchMessage): RunPlan {
   let plan = plans.get(message.plan)
   if (plan === undefined) {
-    plan = decodeWorkerPlan(message.planData)
+    const decoded = decodeWorkerPlan(message.planData)
+    const mappedOver = new Uint8Array(decoded.ids.length)
+    for (let i = 0; i < mappedOver.length; i++) {
+      const source = decoded.mapSource[i]
+      if (source !== -1 && decoded.mapSource[source] === -1) mappedOver[source] = 1
+    }
+    plan = { ...decoded, mappedOver }
     if (plans.size >= kPlanCache) plans.delete(plans.keys().next().value!)
     plans.set(message.plan, plan)
   }
@@ -126,7 +138,7 @@ export default async function runBatch (message: BatchMessage): Promise<unknown>
   const inputLength = ints[BatchInts.inputLength]
   const input = message.input === null ? bytes.subarray(0, inputLength) : new Uint8Array(message.input)
   // Outputs that a later task of this batch takes, and the refs that say so.
-  const refsAt = BatchInts.tasksAt + 2 * count
+  const refsAt = BatchInts.tasksAt + BatchInts.perTask * count
   let localUse: Uint8Array | null = null
   for (let r = refsAt; r < valuesAt; r++) {
     if (ints[r] < 0) (localUse ??= new Uint8Array(count))[-ints[r] - 1] = 1
@@ -143,8 +155,10 @@ export default async function runBatch (message: BatchMessage): Promise<unknown>
       for (let rest = b; rest < count; rest++) publishOutcome(views, slot, rest, Outcome.NotRun, 0, 0, null, false)
       break
     }
-    const index = ints[BatchInts.tasksAt + 2 * b]
-    const attempt = ints[BatchInts.tasksAt + 2 * b + 1]
+    const at = BatchInts.tasksAt + BatchInts.perTask * b
+    const index = ints[at]
+    const attempt = ints[at + 1]
+    const mapIndex = ints[at + 2]
     const first = plan.depStart[index]
     const deps: Record<string, unknown> = {}
     let runnable = true
@@ -157,12 +171,13 @@ export default async function runBatch (message: BatchMessage): Promise<unknown>
         const p = -r - 1
         if (status[p] !== Outcome.Success) { runnable = false; continue }
         deps[id] = locals![p] ?? undefined
+      } else if (ints[valuesAt + 2 * r] === kListValue) {
+        // A mapped task's outputs, in order: an array made here, each item decoded in runTask.
+        const items = new Array<unknown>(ints[valuesAt + 2 * r + 1])
+        for (let v = 0; v < items.length; v++) items[v] = rawValue(ints, valuesAt, r + 1 + v, bytes, packets)
+        deps[id] = new RawList(items)
       } else {
-        const offset = ints[valuesAt + 2 * r]
-        const length = ints[valuesAt + 2 * r + 1]
-        deps[id] = offset === -1
-          ? packets![length]
-          : length === 0 ? undefined : bytes.subarray(offset, offset + length)
+        deps[id] = rawValue(ints, valuesAt, r, bytes, packets)
       }
     }
     if (!runnable) {
@@ -171,8 +186,10 @@ export default async function runBatch (message: BatchMessage): Promise<unknown>
       continue
     }
     Atomics.store(views.current, slot, b)
-    const share = message.store || plan.share[index] === 1
-    const result = await runTask(message, plan, index, attempt, batchInput, deps, share)
+    const mappedOver = plan.mappedOver[index] === 1
+    // An instance's output, and one that tasks are mapped over, has many readers: shared.
+    const share = message.store || plan.share[index] === 1 || mapIndex !== -1 || mappedOver
+    const result = await runTask(message, plan, index, attempt, mapIndex, ints[at + 3], batchInput, deps, share, mappedOver)
     status[b] = result.status
     if (result.logs !== null) ((answer ??= emptyAnswer()).logs ??= new Array(count).fill(null))[b] = result.logs
     if (result.status !== Outcome.Success) {
@@ -182,6 +199,14 @@ export default async function runBatch (message: BatchMessage): Promise<unknown>
     }
     const packet = result.output
     if (localUse?.[b] === 1) locals![b] = packet
+    if (result.map !== null) {
+      // The elements ride with the output in the answer; their buffers move, not copied.
+      ((answer ??= emptyAnswer()).maps ??= new Array(count).fill(null))[b] = result.map
+      ;(answer.packets ??= new Array(count).fill(null))[b] = packet ?? UNDEFINED_PACKET
+      publishOutcome(views, slot, b, Outcome.Success, result.start, result.end, null, true)
+      if ('ends' in result.map) (transfer ??= []).push(result.map.bytes.buffer as ArrayBuffer, result.map.ends.buffer as ArrayBuffer)
+      continue
+    }
     if (packet === null) {
       publishOutcome(views, slot, b, Outcome.Success, result.start, result.end, null, false)
       continue
@@ -218,18 +243,37 @@ function emptyAnswer (): BatchAnswer {
   return { packets: null, errors: null, logs: null }
 }
 
+/** The items of a list value (a mapped task's outputs), still to decode. */
+class RawList {
+  constructor (readonly items: unknown[]) {}
+}
+
+function rawValue (ints: Int32Array, valuesAt: number, r: number, bytes: Uint8Array, packets: Packet[] | null): unknown {
+  const offset = ints[valuesAt + 2 * r]
+  const length = ints[valuesAt + 2 * r + 1]
+  if (offset === -1) return packets![length]
+  return length === 0 ? undefined : bytes.subarray(offset, offset + length)
+}
+
+function decodeRaw (raw: unknown): unknown {
+  if (raw === undefined) return undefined
+  return raw instanceof Uint8Array ? decode({ bytes: raw, oob: null }) : decode(raw as Packet)
+}
+
 interface TaskResult {
   status: Outcome
   /** null for `undefined`. */
   output: Packet | null
+  /** The elements of the output, for a task that others are mapped over; else null. */
+  map: MapInput | null
   error: ErrorInfo | null
   start: number
   end: number
   logs: unknown[] | null
 }
 
-async function runTask (message: BatchMessage, plan: WorkerPlan, index: number, attempt: number,
-  input: BatchInput, rawDeps: Record<string, unknown>, share: boolean): Promise<TaskResult> {
+async function runTask (message: BatchMessage, plan: WorkerPlan, index: number, attempt: number, mapIndex: number, spanIndex: number,
+  input: BatchInput, rawDeps: Record<string, unknown>, share: boolean, mappedOver: boolean): Promise<TaskResult> {
   const slot = message.slot
   const taskId = plan.ids[index]
   let ctx: TaskContextImpl | null = null
@@ -239,12 +283,16 @@ async function runTask (message: BatchMessage, plan: WorkerPlan, index: number, 
     // task's own try: a value that fails to decode fails this task alone.
     for (const id in rawDeps) {
       const raw = rawDeps[id]
-      if (raw !== undefined) rawDeps[id] = raw instanceof Uint8Array ? decode({ bytes: raw, oob: null }) : decode(raw as Packet)
+      if (raw instanceof RawList) {
+        const items = raw.items
+        for (let v = 0; v < items.length; v++) items[v] = decodeRaw(items[v])
+        rawDeps[id] = items
+      } else rawDeps[id] = decodeRaw(raw)
     }
     const spec = plan.handlers[plan.handlerOf[index]]
     const fn = handlers.get(spec) ?? await loadHandler(spec)
     const params = plan.params[index]
-    ctx = new TaskContextImpl(message, taskId, index, attempt,
+    ctx = new TaskContextImpl(message, taskId, spanIndex, attempt, mapIndex,
       params === null ? undefined : decode({ bytes: params, oob: null }), rawDeps, views, slot)
     const value = input.take()
     // The attempt's clock starts here: loading a module does not count against its timeout.
@@ -254,7 +302,8 @@ async function runTask (message: BatchMessage, plan: WorkerPlan, index: number, 
     if (output !== null && typeof output === 'object' && typeof output.then === 'function') output = await output
     const end = now()
     ctx.release()
-    if (output === undefined) return { status: Outcome.Success, output: null, error: null, start, end, logs: ctx.postableLogs() }
+    const map = mappedOver ? mapInputOf(output) : null
+    if (output === undefined) return { status: Outcome.Success, output: null, map, error: null, start, end, logs: ctx.postableLogs() }
     let packet: Packet
     try {
       packet = encode(output)
@@ -264,16 +313,17 @@ async function runTask (message: BatchMessage, plan: WorkerPlan, index: number, 
       return {
         status: Outcome.Failed,
         output: null,
+        map: null,
         error: { code: 'OUTPUT_NOT_CLONEABLE', message: `output of task "${taskId}" cannot be sent between threads: ${messageOf(err)}`, retryable: false },
         start,
         end,
         logs: ctx.postableLogs()
       }
     }
-    return { status: Outcome.Success, output: packet, error: null, start, end, logs: ctx.postableLogs() }
+    return { status: Outcome.Success, output: packet, map, error: null, start, end, logs: ctx.postableLogs() }
   } catch (err) {
     ctx?.release()
-    return { status: Outcome.Failed, output: null, error: errorInfo(err), start, end: now(), logs: ctx?.postableLogs() ?? null }
+    return { status: Outcome.Failed, output: null, map: null, error: errorInfo(err), start, end: now(), logs: ctx?.postableLogs() ?? null }
   }
 }
 

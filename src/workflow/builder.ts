@@ -3,7 +3,7 @@ import { pathToFileURL } from 'node:url'
 import { ErrorCodes, InvalidOptionsError, WorkflowValidationError } from '../errors.js'
 import { kValueLimits, type RetryPolicy } from '../types.js'
 import { validateRetryPolicy } from '../runtime/backoff.js'
-import { describeValue, optionKeys, rejectUnknownKeys } from '../option-keys.js'
+import { closestKey, describeValue, optionKeys, rejectUnknownKeys } from '../option-keys.js'
 import { DependencyLinks, validateDefinition } from './planner.js'
 import type { HandlerInput, HandlerOutput, TypedTaskOptions } from './typed.js'
 
@@ -28,6 +28,15 @@ export interface TaskOptions {
   retry?: RetryPolicy
   /** Static input of the task, handed to the handler as `ctx.params`. */
   input?: unknown
+  /**
+   * Runs one instance of this task per element of the output of task `map` (an array,
+   * known when that task succeeds). `map` is a dependency, whether `dependsOn` names it
+   * or not. Each instance gets its element as `ctx.deps[map]` and its index as
+   * `ctx.mapIndex`; when `map` is itself mapped, instance i depends on instance i of it
+   * only. Dependents of this task get the array of the instances' outputs, in order.
+   * @default not mapped
+   */
+  map?: string
 }
 
 /** A task of a built workflow. */
@@ -40,9 +49,11 @@ export interface TaskDefinition {
   readonly timeout?: number
   readonly retry?: Readonly<RetryPolicy>
   readonly input?: unknown
+  /** The task whose output's elements this task is mapped over (see {@link TaskOptions.map}). */
+  readonly map?: string
 }
 
-const kTaskOptionKeys = optionKeys<TaskOptions>({ name: true, handler: true, dependsOn: true, timeout: true, retry: true, input: true })
+const kTaskOptionKeys = optionKeys<TaskOptions>({ name: true, handler: true, dependsOn: true, timeout: true, retry: true, input: true, map: true })
 
 const kWorkflow = Symbol.for('graph-task.workflow')
 declare const kTypes: unique symbol
@@ -126,6 +137,7 @@ interface DraftTask {
   timeout?: number
   retry?: Readonly<RetryPolicy>
   input?: unknown
+  map?: string
 }
 
 /**
@@ -192,7 +204,11 @@ export class WorkflowBuilder<Outputs extends Record<string, unknown> = {}, Input
     for (const key in options) {
       if (!kTaskOptionKeys.has(key)) rejectUnknownKeys(options, kTaskOptionKeys, `addTask('${id}')`)
     }
-    const given = options.dependsOn ?? []
+    const map = options.map
+    if (map !== undefined && typeof map !== 'string') {
+      throw new InvalidOptionsError(`task "${id}": map must be a task id; got ${describeValue(map)}`)
+    }
+    let given = options.dependsOn ?? []
     if (!isIdList(given)) {
       // A repeated id is recorded whatever its options, as build() reports it first.
       if (this.#index.has(id)) return this.#duplicate(id)
@@ -208,6 +224,8 @@ export class WorkflowBuilder<Outputs extends Record<string, unknown> = {}, Input
     // A repeat overwrote the first position, harmlessly: once a duplicate is recorded,
     // build() throws DUPLICATE_TASK before it reads the index.
     if (this.#index.size === position) return this.#duplicate(id)
+    // `map` implies the dependency.
+    if (map !== undefined && !given.includes(map)) given = [...given, map]
     // slice() allocates exactly the length; push() would reserve 17 slots for 2 ids.
     const dependsOn = given.slice()
     this.#links.add(dependsOn, this.#index)
@@ -216,6 +234,7 @@ export class WorkflowBuilder<Outputs extends Record<string, unknown> = {}, Input
     if (options.timeout !== undefined) task.timeout = options.timeout
     if (options.retry !== undefined) task.retry = options.retry
     if (options.input !== undefined) task.input = options.input
+    if (map !== undefined) task.map = map
     this.#tasks.push(task)
     return this
   }
@@ -257,6 +276,7 @@ export class WorkflowBuilder<Outputs extends Record<string, unknown> = {}, Input
       else list.push(from)
     }
     if (added.size > 0) this.#linksValid = false
+    this.#checkMaps()
     const handlers = new Handlers()
     for (let i = 0; i < this.#tasks.length; i++) {
       const task = this.#tasks[i]
@@ -281,6 +301,23 @@ export class WorkflowBuilder<Outputs extends Record<string, unknown> = {}, Input
     this.#indexShared = true
     validateDefinition(workflow, { ids, index: this.#index, links: this.#linksValid ? this.#links.take() : undefined })
     return workflow
+  }
+
+  // A map over a task that is not there is named with the nearest id; a map over itself
+  // is a cycle. Longer cycles through a map are found with every other cycle, by the planner.
+  #checkMaps (): void {
+    for (const task of this.#tasks) {
+      const { map } = task
+      if (map === undefined) continue
+      if (map === task.id) {
+        throw new WorkflowValidationError(ErrorCodes.CYCLE, `workflow "${this.#id}": task "${map}" is mapped over itself`, [map, map])
+      }
+      if (!this.#index.has(map)) {
+        const near = closestKey(map, this.#index.keys())
+        throw new WorkflowValidationError(ErrorCodes.UNKNOWN_DEPENDENCY,
+          `workflow "${this.#id}": task "${task.id}" is mapped over unknown task "${map}"` + (near === undefined ? '' : `; did you mean "${near}"?`))
+      }
+    }
   }
 }
 

@@ -28,7 +28,7 @@ const kLittleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1
  * A few large updates: one update (and one string) per task costs more than SHA-256.
  */
 export function definitionHash (workflow: Workflow, structure: HashedStructure, timeouts: Float64Array,
-  params: ReadonlyArray<Packet | null>): string {
+  params: ReadonlyArray<Packet | null>, mapSource: Int32Array | null = null): string {
   const { tasks } = workflow
   const { ids, depStart, depList } = structure
   const n = tasks.length
@@ -70,6 +70,8 @@ export function definitionHash (workflow: Workflow, structure: HashedStructure, 
   hash.update(`\n${JSON.stringify(handlerNames)}\n${JSON.stringify(retries)}\n`)
   for (const numbers of [depStart, sortedDeps, perTask, timeouts]) hash.update(littleEndian(numbers))
   for (const p of params) if (p !== null) hash.update(p.bytes)
+  // Only for workflows with maps, so that the hashes of the others stay as they were.
+  if (mapSource !== null) hash.update(littleEndian(mapSource))
   return hash.digest('hex')
 }
 

@@ -16,6 +16,7 @@
  */
 import v8 from 'node:v8'
 import { ErrorCodes, InvalidOptionsError, WorkflowValidationError } from '../errors.js'
+import { closestKey } from '../option-keys.js'
 import type { ResolvedRetryPolicy } from '../types.js'
 import type { TaskDefinition, Workflow } from './builder.js'
 import { resolveRetryPolicy } from '../runtime/backoff.js'
@@ -59,6 +60,13 @@ export interface Plan {
   readonly params: ReadonlyArray<Packet | null>
   readonly roots: Int32Array
   readonly display: ExecutionPlan
+  /**
+   * Per task, the task whose output's elements it is mapped over, or -1. A task with a
+   * source is a mapped task: it never runs itself, its instances do (one per element).
+   */
+  readonly mapSource: Int32Array
+  /** Whether any task is mapped: a plan without maps pays for none of it. */
+  readonly hasMaps: boolean
 }
 
 /** Task ids by position and positions by id, as the builder already holds them. */
@@ -165,8 +173,9 @@ function indexDefinition (workflow: Workflow, { ids, index, links }: DefinitionI
         const dep = tasks[i].dependsOn[k - depStart[i]]
         d = depList[k] = index.get(dep) ?? -1
         if (d === -1) {
+          const near = closestKey(dep, ids)
           throw new WorkflowValidationError(ErrorCodes.UNKNOWN_DEPENDENCY,
-            `workflow "${id}": task "${ids[i]}" depends on unknown task "${dep}"`)
+            `workflow "${id}": task "${ids[i]}" depends on unknown task "${dep}"` + (near === undefined ? '' : `; did you mean "${near}"?`))
         }
       }
       if (d === i) {
@@ -248,9 +257,18 @@ export function compilePlan (workflow: Workflow, defaultRetry: ResolvedRetryPoli
   }
   const depCounts = new Int32Array(n)
   for (let i = 0; i < n; i++) depCounts[i] = depStart[i + 1] - depStart[i]
+  const mapSource = new Int32Array(n).fill(-1)
+  let hasMaps = false
+  for (let i = 0; i < n; i++) {
+    const map = tasks[i].map
+    if (map !== undefined) {
+      mapSource[i] = index.get(map)!
+      hasMaps = true
+    }
+  }
   return {
     workflow,
-    hash: definitionHash(workflow, structure, timeouts, params),
+    hash: definitionHash(workflow, structure, timeouts, params, hasMaps ? mapSource : null),
     size: n,
     ids,
     index,
@@ -266,7 +284,9 @@ export function compilePlan (workflow: Workflow, defaultRetry: ResolvedRetryPoli
     retry,
     params,
     roots: structure.order.slice(0, structure.rootCount),
-    display: stagePlan(workflow.id, structure)
+    display: stagePlan(workflow.id, structure),
+    mapSource,
+    hasMaps
   }
 }
 

@@ -17,6 +17,8 @@ export const Attr = Object.freeze({
   tasksFailed: 'graph_task.execution.tasks.failed',
   tasksSkipped: 'graph_task.execution.tasks.skipped',
   taskId: 'graph_task.task.id',
+  /** The index of an instance of a mapped task (its element's), on its attempts' spans. */
+  mapIndex: 'graph_task.task.map_index',
   taskStatus: 'graph_task.task.status',
   attempt: 'graph_task.task.attempt',
   handler: 'graph_task.task.handler',

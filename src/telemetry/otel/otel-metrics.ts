@@ -64,7 +64,7 @@ export class OtelMetrics {
     for (let t = 0; t < count; t++) {
       const i = tasks[t]
       this.#attempt(attributes, exec, i, exec.taskStart[i], exec.taskEnd[i], TaskOutcome.Success)
-      attributes.count(i, TaskOutcome.Success)
+      attributes.count(exec.template[i], TaskOutcome.Success)
     }
   }
 
@@ -72,13 +72,14 @@ export class OtelMetrics {
     const attributes = this.#attributes.of(exec.plan)
     this.#attempt(attributes, exec, i, start, end, outcome)
     // A stopped attempt's task is counted with the cancelled ones (ended).
-    if (outcome !== TaskOutcome.Cancelled) attributes.count(i, outcome)
+    if (outcome !== TaskOutcome.Cancelled) attributes.count(exec.template[i], outcome)
   }
 
   /** Tasks that end without an attempt of theirs: skipped, or cancelled before they ran. */
   ended (exec: Execution, tasks: readonly number[], outcome: TaskOutcome): void {
     const attributes = this.#attributes.of(exec.plan)
-    for (let t = 0; t < tasks.length; t++) attributes.count(tasks[t], outcome)
+    // An instance counts as a task of its mapped task's series.
+    for (let t = 0; t < tasks.length; t++) attributes.count(exec.template[tasks[t]], outcome)
   }
 
   finished (exec: Execution): void {
@@ -92,8 +93,9 @@ export class OtelMetrics {
   }
 
   #attempt (attributes: PlanAttributes, exec: Execution, i: number, start: number, end: number, outcome: TaskOutcome): void {
-    this.#taskDuration.record((end - start) / 1000, attributes.outcome(i, outcome))
-    this.#queueWait.record(Math.max(0, start - exec.readyAt[i]) / 1000, attributes.task(i))
+    const t = exec.template[i]
+    this.#taskDuration.record((end - start) / 1000, attributes.outcome(t, outcome))
+    this.#queueWait.record(Math.max(0, start - exec.readyAt[i]) / 1000, attributes.task(t))
   }
 }
 

@@ -104,9 +104,9 @@ export class OtelTraces {
     if (live === undefined) return
     for (let s = 0; s < skipped.length; s++) {
       const j = skipped[s]
-      live.span.addEvent('graph_task.task.skipped', {
-        [Attr.taskId]: exec.plan.ids[j], [Attr.skipReason]: exec.errorOf(j)?.message ?? 'skipped'
-      }, exec.updatedAt)
+      const event: Api.Attributes = { [Attr.taskId]: exec.taskIdOf(j), [Attr.skipReason]: exec.errorOf(j)?.message ?? 'skipped' }
+      if (exec.mapIndex[j] !== -1) event[Attr.mapIndex] = exec.mapIndex[j]
+      live.span.addEvent('graph_task.task.skipped', event, exec.updatedAt)
     }
   }
 
@@ -127,18 +127,21 @@ export class OtelTraces {
 
   #task (exec: Execution, live: Live, i: number, start: number, end: number, threadId: number, outcome: TaskOutcome): Api.Span {
     const attempt = exec.attempts[i]
+    const t = exec.template[i]
     const attributes: Api.Attributes = {
       [Attr.workflowId]: exec.workflowId,
       [Attr.executionId]: exec.id,
-      [Attr.taskId]: exec.plan.ids[i],
+      [Attr.taskId]: exec.plan.ids[t],
       [Attr.attempt]: attempt,
-      [Attr.handler]: exec.plan.handlers[i],
+      [Attr.handler]: exec.plan.handlers[t],
       [Attr.taskStatus]: outcomeName(outcome),
       [Attr.queueWait]: Math.max(0, Math.round((start - exec.readyAt[i]) * 1000) / 1000),
       [Attr.runTime]: Math.round((end - start) * 1000) / 1000
     }
     if (threadId >= 0) attributes[Attr.threadId] = threadId
-    const span = this.#tracer.startSpan(exec.plan.ids[i], { kind: this.#api.SpanKind.INTERNAL, startTime: start, attributes }, live.context)
+    const mapIndex = exec.mapIndex[i]
+    if (mapIndex !== -1) attributes[Attr.mapIndex] = mapIndex
+    const span = this.#tracer.startSpan(mapIndex === -1 ? exec.plan.ids[t] : `${exec.plan.ids[t]}[${mapIndex}]`, { kind: this.#api.SpanKind.INTERNAL, startTime: start, attributes }, live.context)
     const id = taskSpanId(exec.rootSpanId, i, attempt)
     const sc = span.spanContext() as { spanId: string }
     sc.spanId = id
