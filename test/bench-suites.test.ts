@@ -13,6 +13,7 @@ import { createWorkflow } from '../dist/index.js'
  */
 const kCli = fileURLToPath(new URL('../dist/cli.js', import.meta.url))
 const kIndex = new URL('../dist/index.js', import.meta.url).href
+const kBench = new URL('../dist/bench.js', import.meta.url).href
 const kNoop = new URL('../workflows/shared/handlers.mjs#noop', import.meta.url).href
 const kFast = ['--time', '40', '--min-samples', '2', '--concurrency', '1', '--threads', '1']
 const slow = { timeout: 120_000 }
@@ -26,7 +27,7 @@ beforeAll(async () => {
   await writeFile(join(dir, 'a.mjs'), workflow('alpha'))
   await writeFile(join(dir, 'b.mjs'), workflow('beta'))
   await writeFile(join(dir, 'helpers.mjs'), 'export function noop () {}\n')
-  await writeFile(join(dir, 'suite.mjs'), `import { defineSuite } from '${kIndex}'\nimport alpha from './a.mjs'\n` +
+  await writeFile(join(dir, 'suite.mjs'), `import { defineSuite } from '${kBench}'\nimport alpha from './a.mjs'\n` +
     'export default defineSuite({ workflows: [{ workflow: alpha, cases: { one: { input: 1 }, two: { input: 2 } } }] })\n')
 })
 afterAll(async () => { await rm(dir, { recursive: true, force: true }) })
@@ -52,7 +53,7 @@ describe('bench discovery', () => {
     const sweep = join(dir, 'sweep')
     await mkdir(sweep)
     onTestFinished(async () => { await rm(sweep, { recursive: true, force: true }) })
-    await writeFile(join(sweep, 'suite.mjs'), `import { defineSuite } from '${kIndex}'\nimport alpha from '../a.mjs'\n` +
+    await writeFile(join(sweep, 'suite.mjs'), `import { defineSuite } from '${kBench}'\nimport alpha from '../a.mjs'\n` +
       'export default defineSuite({ defaults: { time: 40, minSamples: 2, threads: [1, 2] }, workflows: [{ workflow: alpha, cases: { one: {} } }] })\n')
     const r = await bench([join(sweep, 'suite.mjs'), '--json'])
     const cases = (JSON.parse(r.stdout) as { cases: Array<{ id: string, threads: number, throughput: Array<{ concurrency: number }> }> }).cases

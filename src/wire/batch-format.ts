@@ -121,6 +121,6 @@ export interface ValidateMessage {
 /** A handler that cannot be used, as `validate` answers. */
 export interface HandlerProblem {
   handler: string
-  code: typeof ErrorCodes.HANDLER_NOT_FOUND | typeof ErrorCodes.HANDLER_NOT_FUNCTION | typeof ErrorCodes.HANDLER_LOAD_FAILED | typeof ErrorCodes.HANDLER_LOAD_TIMEOUT
+  code: typeof ErrorCodes.HANDLER_NOT_FOUND | typeof ErrorCodes.HANDLER_NOT_FUNCTION | typeof ErrorCodes.HANDLER_LOAD_FAILED | typeof ErrorCodes.HANDLER_LOAD_TIMEOUT | typeof ErrorCodes.MISSING_DEPENDENCY
   message: string
 }

@@ -333,7 +333,7 @@ async function runTask (message: BatchMessage, plan: WorkerPlan, index: number, 
  * counts from there (see handler-validation.ts). It turns negative once that import has
  * failed: finding where a syntax error is may take a child process, which has its own limit.
  */
-const kLoadCodes: ReadonlySet<string> = new Set([ErrorCodes.HANDLER_NOT_FOUND, ErrorCodes.HANDLER_NOT_FUNCTION, ErrorCodes.HANDLER_LOAD_FAILED, ErrorCodes.HANDLER_LOAD_TIMEOUT])
+const kLoadCodes: ReadonlySet<string> = new Set([ErrorCodes.HANDLER_NOT_FOUND, ErrorCodes.HANDLER_NOT_FUNCTION, ErrorCodes.HANDLER_LOAD_FAILED, ErrorCodes.HANDLER_LOAD_TIMEOUT, ErrorCodes.MISSING_DEPENDENCY])
 
 export async function validate ({ specs, progress }: ValidateMessage): Promise<HandlerProblem[]> {
   const problems: HandlerProblem[] = []
