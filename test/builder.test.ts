@@ -80,6 +80,14 @@ describe('workflow builder', () => {
     expect(err.code).toBe('EMPTY_WORKFLOW')
   })
 
+  test('a retry policy or timeout with a typo is refused by addTask itself, where it is written', () => {
+    const builder = createWorkflow('typo')
+    expect(() => builder.addTask('a', { handler: noop, retry: { maxRetries: 2 } as never })).toThrow("unknown option 'maxRetries' in task \"a\": retry; did you mean 'maxAutoRetries'?")
+    expect(() => builder.addTask('b', { handler: noop, timeout: '5s' as never })).toThrow('task "b": timeout must be a positive number of ms; got "5s" (string)')
+    // refused tasks are not added: the builder goes on as if they had never been written
+    expect(builder.addTask('a', { handler: noop }).build().tasks.map(t => t.id)).toEqual(['a'])
+  })
+
   test('invalid task options are refused with INVALID_OPTIONS naming the option', () => {
     const cases: Array<[() => Workflow, RegExp]> = [
       [() => createWorkflow('t1').addTask('a', { handler: noop, timeout: 0 }).build(), /timeout/],

@@ -189,7 +189,7 @@ export class WorkflowBuilder<Outputs extends Record<string, unknown> = {}, Input
    * With a typed handler reference (see `handlerModule`), the task's output is typed,
    * `input` must fit the handler's `ctx.params`, and `dependsOn` must name exactly the
    * tasks of its `ctx.deps` (with outputs of the declared types).
-   * @throws {InvalidOptionsError} an unknown option (with the closest known one), a bad id or dependsOn
+   * @throws {InvalidOptionsError} an unknown option (with the closest known one), a bad id, dependsOn, timeout or retry policy
    */
   addTask<const Id extends string, const H extends string | URL, const D extends readonly string[] = readonly []> (
     id: Id, options: TypedTaskOptions<H, D, Outputs>
@@ -203,6 +203,12 @@ export class WorkflowBuilder<Outputs extends Record<string, unknown> = {}, Input
     // for-in allocates no key array, as Object.keys would on every call.
     for (const key in options) {
       if (!kTaskOptionKeys.has(key)) rejectUnknownKeys(options, kTaskOptionKeys, `addTask('${id}')`)
+    }
+    // Checked here, where a typo is written, not at build(): both are rare, so they cost nothing
+    // on the common path of a large workflow.
+    if (options.retry !== undefined) validateRetryPolicy(options.retry, `task "${id}": retry`)
+    if (options.timeout !== undefined && (typeof options.timeout !== 'number' || !Number.isFinite(options.timeout) || options.timeout <= 0)) {
+      throw new InvalidOptionsError(`task "${id}": timeout must be a positive number of ms; got ${describeValue(options.timeout)}`)
     }
     const map = options.map
     if (map !== undefined && typeof map !== 'string') {
@@ -255,7 +261,7 @@ export class WorkflowBuilder<Outputs extends Record<string, unknown> = {}, Input
   /**
    * Validates and freezes the definition.
    * @throws {WorkflowValidationError} duplicate ids, unknown dependencies, a cycle (with its path), no tasks
-   * @throws {InvalidOptionsError} an invalid handler, timeout or retry policy
+   * @throws {InvalidOptionsError} an invalid handler or name
    */
   build (): Workflow<Outputs, Input> {
     if (this.#duplicates.length > 0) {
@@ -333,13 +339,9 @@ function isIdList (value: unknown): value is readonly string[] {
  */
 function finishTask (task: DraftTask, handlers: Handlers, extra: readonly string[] | undefined): boolean {
   const given = task.dependsOn
-  const { id, name, timeout, retry } = task
+  const { id, name, retry } = task
   const handler = handlers.normalise(id, task.handler)
   if (typeof name !== 'string') throw new InvalidOptionsError(`task "${id}": name must be a string; got ${describeValue(name)}`)
-  if (timeout !== undefined && (!Number.isFinite(timeout) || timeout <= 0)) {
-    throw new InvalidOptionsError(`task "${id}": timeout must be a positive number of ms; got ${describeValue(timeout)}`)
-  }
-  if (retry !== undefined) validateRetryPolicy(retry, `task "${id}": retry`)
   task.handler = handler
   task.dependsOn = Object.freeze(unique(extra === undefined ? task.dependsOn : [...task.dependsOn, ...extra]))
   if (retry !== undefined) task.retry = Object.freeze({ ...retry })
