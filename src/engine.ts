@@ -338,12 +338,16 @@ export class Engine {
     if (this.#server !== null) throw new InvalidOptionsError('this engine serves a queue already: serve() once per engine')
     this.#server = await serveQueue(queue, options, {
       logger: this.#logger,
+      instanceId: this.#instanceId,
       storage: this.#storage,
       workflowIds: () => this.#workflows.list().map(w => w.id),
       start: run => this.#start(run.workflowId, undefined, run.timeout === undefined ? {} : { timeout: run.timeout }, {
-        executionId: run.executionId, inputBytes: run.input, parent: run.traceparent === undefined ? undefined : parseTraceparent(run.traceparent), stopWith: run.stopWith, prepare: exec => exec.reuseOutputs(run.reuse, run.executionId)
+        executionId: run.executionId, inputBytes: run.input, parent: run.traceparent === undefined ? undefined : parseTraceparent(run.traceparent), stopWith: run.stopWith, prepare: exec => exec.reuseOutputs(run.reuse, run.executionId),
+        fence: run.fence, leaseUntil: run.leaseUntil
       }),
       stop: (exec, code, message) => this.#scheduler.stop(exec as Execution, code, message),
+      lease: (exec, until) => this.#scheduler.lease(exec as Execution, until),
+      durable: this.#options.durability === 'task',
       result: id => this.#history.result(id),
       adoptCase: async id => { await this.#retries?.adopt(id) },
       flush: () => this.flush(),

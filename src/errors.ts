@@ -86,7 +86,14 @@ export const ErrorCodes = Object.freeze({
   /** An execution id already submitted for another workflow. */
   EXECUTION_ID_CONFLICT: 'EXECUTION_ID_CONFLICT',
   /** BullMQ failed the job itself (a processor error, stalled past BullMQ's own limit). */
-  QUEUE_JOB_FAILED: 'QUEUE_JOB_FAILED'
+  QUEUE_JOB_FAILED: 'QUEUE_JOB_FAILED',
+  /**
+   * This instance's queue lock on the execution expired (it froze, or lost Redis): it stops
+   * the execution, and its later writes are fenced off; another instance resumes it.
+   */
+  EXECUTION_LOST: 'EXECUTION_LOST',
+  /** A submit for a workflow that no live instance serves (pass `waitForServer: true` to queue it anyway). */
+  WORKFLOW_NOT_SERVED: 'WORKFLOW_NOT_SERVED'
 } as const)
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes]

@@ -158,6 +158,11 @@ export interface StoredExecution {
   failedTasks: number
   error?: ErrorInfo & { taskId?: string }
   retryOf?: string
+  /**
+   * Delivery number of an execution taken from the execution queue (absent outside it):
+   * storage keeps the highest it was given and refuses records carrying a lower one.
+   */
+  fence?: number
 }
 
 /** The record of an execution as `listExecutions()` gives it: the input is the value given. */
@@ -186,6 +191,8 @@ export interface TaskRecord {
   mapIndex?: number
   /** Set on the record of a mapped task once it expanded: how many instances it has. */
   mapSize?: number
+  /** The delivery number of the execution's record that wrote it (see StoredExecution.fence). */
+  fence?: number
 }
 
 /** One log line of an execution: the engine's own, or a handler's `ctx.logger`. */
@@ -250,7 +257,7 @@ export interface ExecutionQuery {
   limit?: number
   /** Offset pagination. */
   offset?: number
-  /** Keyset pagination: ids sort by start time, so pass the last id of the previous page. */
+  /** Keyset pagination: the id of the last execution of the previous page (the order is start time, then id). */
   after?: string
   /** Executions that are manual retries of this execution. */
   retryOf?: string
@@ -304,6 +311,11 @@ export interface RetryRecord {
   /** The retry that succeeded. */
   recoveredBy?: string
   abandonedReason?: string
+  /**
+   * The delivery number of the queued execution whose run wrote it (see StoredExecution.fence):
+   * not kept, checked by the write.
+   */
+  fence?: number
 }
 
 /** A failed execution as listed by `getFailedExecutions`, with its manual retry history. */

@@ -27,6 +27,7 @@ describe('graph-task serve and submit', { timeout: 60_000 }, () => {
     expect(stdout).toMatch(/^only\s+success\s+1\s/m)
     const { stdout: id } = await run(process.execPath, [kCli, 'submit', 'q-single'], { cwd: kRoot, env })
     expect(id.trim()).toMatch(/^\w{26}$/)
+    await expect(run(process.execPath, [kCli, 'submit', 'nosuchwf'], { cwd: kRoot, env })).rejects.toMatchObject({ stderr: expect.stringMatching(/WORKFLOW_NOT_SERVED/) })
 
     server.kill('SIGTERM')
     expect(await exited).toBe(0)

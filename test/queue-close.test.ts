@@ -45,7 +45,8 @@ describe('close() of a serving instance loses no execution', { timeout: 60_000 }
     await expect.poll(() => filesEndingWith(dir, '.gate.waiting'), { timeout: 20_000 }).toHaveLength(1)
     instance.child.kill('SIGTERM')
     await instance.closing
-    const later = await queue.submit('q-single', {})
+    // Its instance no longer advertises q-single: queued for the one started below.
+    const later = await queue.submit('q-single', {}, { waitForServer: true })
     await writeFile(join(dir, 'release'), '')
     expect(await queue.getExecutionResult(held)).toMatchObject({ status: 'success' })
     expect((await instance.lines).at(-1)).toEqual({ closed: true })

@@ -47,7 +47,7 @@ describe('the submitting client reaches executions on other processes', { timeou
     const prefix = usePrefix()
     const queue = useQueue(prefix)
     const dir = await useSideEffectDir()
-    const id = await queue.submit('q-single', { dir })
+    const id = await queue.submit('q-single', { dir }, { waitForServer: true })
     expect(await queue.cancelExecution(id)).toBe(true)
     const instance = serveInstance(db, prefix)
     await instance.ready

@@ -27,12 +27,15 @@ describe('executions spread over instances through the queue', { timeout: 60_000
     await Promise.all(instances.map(i => i.stop()))
   })
 
-  test('an execution of a workflow no instance serves waits, visible in the counts', async () => {
+  test('a submit for a workflow no live instance serves is refused; one that may wait waits, visible in the counts', async () => {
     const prefix = usePrefix()
     const queue = useQueue(prefix)
+    await expect(queue.submit('q-single', { n: 0 })).rejects.toMatchObject({ code: 'WORKFLOW_NOT_SERVED' })
     const instance = serveInstance(db, prefix)
     await instance.ready
-    const id = await queue.submit('not-served-anywhere', { n: 1 })
+    await expect(queue.submit('not-served-anywhere', { n: 1 })).rejects.toMatchObject({ code: 'WORKFLOW_NOT_SERVED' })
+    expect(await queue.counts('not-served-anywhere')).toMatchObject({ waiting: 0 })
+    const id = await queue.submit('not-served-anywhere', { n: 1 }, { waitForServer: true })
     const served = await queue.submit('q-single', { n: 2 })
     expect((await queue.getExecutionResult(served)).status).toBe('success')
     expect(await queue.counts('not-served-anywhere')).toMatchObject({ waiting: 1, active: 0 })

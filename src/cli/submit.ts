@@ -7,6 +7,7 @@ import { summary } from './summary.js'
 export interface SubmitFlags extends CommonFlags {
   redis?: string
   wait?: boolean
+  'wait-for-server'?: boolean
 }
 
 /**
@@ -22,6 +23,7 @@ export const submitCommand: Command = {
     input: kWorkflowFlags.input,
     timeout: { type: 'string', value: 'ms', help: 'execution time limit' },
     wait: { type: 'boolean', help: 'wait for the end and print the result like run (exit 1 unless it succeeded)' },
+    'wait-for-server': { type: 'boolean', help: 'queue it even when no live instance serves the workflow (else WORKFLOW_NOT_SERVED)' },
     ...kRedisFlag,
     ...kJsonFlags
   },
@@ -36,7 +38,9 @@ async function submit (args: string[], flags: SubmitFlags): Promise<number> {
   const timeout = parsePositiveInt('timeout', flags.timeout)
   const queue = new ExecutionQueue(queueOptionsOf(flags.redis))
   try {
-    const id = await queue.submit(workflowId, input, timeout === undefined ? {} : { timeout })
+    const id = await queue.submit(workflowId, input, {
+      ...(timeout === undefined ? {} : { timeout }), ...(flags['wait-for-server'] === true ? { waitForServer: true } : {})
+    })
     if (flags.wait !== true) {
       process.stdout.write(flags.json === true ? toJson({ executionId: id }) + '\n' : `${id}\n`)
       return 0

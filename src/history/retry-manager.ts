@@ -125,13 +125,15 @@ export class RetryManager {
       failedAt: at,
       updatedAt: at,
       lastExecutionId: exec.id,
-      manualAttempts: 0
+      manualAttempts: 0,
+      ...(exec.fence === 0 ? {} : { fence: exec.fence })
     })
   }
 
   #closeAttempt (record: RetryRecord, exec: Execution): void {
     const at = exec.endedAt
     const next: RetryRecord = { ...record, updatedAt: at, lastExecutionId: exec.id }
+    if (exec.fence !== 0) next.fence = exec.fence
     delete next.claimedBy
     delete next.claimedAt
     const base = { executionId: exec.id, workflowId: exec.workflowId, retryOf: record.executionId, time: at }
@@ -222,8 +224,11 @@ export class RetryManager {
    */
   async adopt (executionId: string): Promise<void> {
     const record = await this.#storage.getRetryRecord(executionId)
-    if (record === undefined || record.status !== 'pending') return
-    if (!await this.#storage.claimRetry(executionId, this.#options.instanceId, now())) return
+    // Retrying too: the instance that adopted it before died or handed it back, and the
+    // queue gives the delivery to one instance at a time, so this one takes it over.
+    if (record === undefined || (record.status !== 'pending' && record.status !== 'retrying')) return
+    const adopt = this.#storage.adoptRetry ?? this.#storage.claimRetry
+    if (!await adopt.call(this.#storage, executionId, this.#options.instanceId, now())) return
     this.#running.set(executionId, { ...record, status: 'retrying', claimedBy: this.#options.instanceId, manualAttempts: record.manualAttempts + 1 })
   }
 

@@ -24,6 +24,7 @@ import {
   type ExecutionQueueOptions, type ResolvedQueueOptions, type ScheduleOptions, type SubmitOptions
 } from './queue-options.js'
 import { JobEnds, RemoteEvents, type JobEnd } from './redis-events.js'
+import { ConnectionLog } from './connection-log.js'
 import type { BulkItem, QueuedExecutionStatus, ScheduleInfo } from './types.js'
 import { QueueNames, decodeValue, isExecutionId, type JobData } from './wire.js'
 
@@ -33,6 +34,7 @@ export interface QueueInternals {
   names: QueueNames
   modules: () => Promise<QueueModules>
   redis: () => Promise<Redis>
+  log: ConnectionLog
 }
 
 export const queueInternals = new WeakMap<ExecutionQueue, QueueInternals>()
@@ -47,6 +49,9 @@ export class ExecutionQueue {
   readonly #queues = new Map<string, Promise<Queue>>()
   readonly #ends = new Map<string, Promise<JobEnds>>()
   readonly #events: RemoteEvents
+  readonly #log: ConnectionLog
+  // Workflows seen served lately, with when: a submit checks Redis at most once a second per workflow.
+  readonly #servedSeen = new Map<string, number>()
   #redis: Promise<Redis> | null = null
   #closed = false
 
@@ -54,14 +59,25 @@ export class ExecutionQueue {
   constructor (options: ExecutionQueueOptions) {
     this.#options = resolveQueueOptions(options)
     this.#names = new QueueNames(this.#options.prefix, this.#options.name)
-    redisOptions(this.#options.connection)
+    const target = redisOptions(this.#options.connection)
+    this.#log = new ConnectionLog(this.#options.logger, `${String(target.host ?? 'localhost')}:${String(target.port ?? 6379)}`)
     this.#events = new RemoteEvents(this.#names.eventsChannel, () => this.#connect(), () => {})
-    queueInternals.set(this, { options: this.#options, names: this.#names, modules: loadQueueModules, redis: () => this.#client() })
+    queueInternals.set(this, { options: this.#options, names: this.#names, modules: loadQueueModules, redis: () => this.#client(), log: this.#log })
   }
 
   async #connect (): Promise<Redis> {
     const { Redis } = await loadQueueModules()
-    return new Redis(redisOptions(this.#options.connection))
+    return this.#log.watch(new Redis(redisOptions(this.#options.connection)))
+  }
+
+  /** Rejects with QUEUE_UNAVAILABLE when `work` has not settled within `unavailableAfter`. */
+  #bounded<T> (what: string, work: () => Promise<T>): Promise<T> {
+    const ms = this.#options.unavailableAfter
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new QueueError(ErrorCodes.QUEUE_UNAVAILABLE,
+        `${what}: Redis did not answer within ${ms} ms (unavailableAfter)`)), ms)
+      work().then(value => { clearTimeout(timer); resolve(value) }, err => { clearTimeout(timer); reject(err) })
+    })
   }
 
   #client (): Promise<Redis> {
@@ -73,9 +89,9 @@ export class ExecutionQueue {
   #queue (workflowId: string): Promise<Queue> {
     let queue = this.#queues.get(workflowId)
     if (queue === undefined) {
-      queue = loadQueueModules().then(({ bullmq }) => new bullmq.Queue(this.#names.queueName(workflowId), {
+      queue = loadQueueModules().then(({ bullmq }) => this.#log.watch(new bullmq.Queue(this.#names.queueName(workflowId), {
         connection: redisOptions(this.#options.connection), prefix: this.#options.prefix
-      }))
+      })))
       this.#queues.set(workflowId, queue)
     }
     return queue
@@ -104,9 +120,45 @@ export class ExecutionQueue {
     return id
   }
 
-  /** Queues many executions: one round trip to Redis per chunk of 500 and workflow. Returns their ids in order. */
+  /**
+   * Queues many executions: one round trip to Redis per chunk of 500 and workflow. Returns their ids in order.
+   * @throws {QueueError} WORKFLOW_NOT_SERVED when no live instance serves a workflow (unless its item says `waitForServer`);
+   *   QUEUE_UNAVAILABLE when Redis does not answer within `unavailableAfter`
+   */
   async submitBulk (items: readonly BulkItem[]): Promise<string[]> {
     const jobs = items.map(item => ({ workflowId: item.workflowId, ...this.#job(item.workflowId, item.input, item.options ?? {}) }))
+    return this.#bounded('submit', async () => {
+      await this.#checkServed(items)
+      return this.#add(jobs)
+    })
+  }
+
+  // Workflows of the items that may not wait, each served by a live instance, or WORKFLOW_NOT_SERVED.
+  async #checkServed (items: readonly BulkItem[]): Promise<void> {
+    const at = Date.now()
+    const ask = new Set<string>()
+    for (const item of items) {
+      if (item.options?.waitForServer === true) continue
+      if ((this.#servedSeen.get(item.workflowId) ?? 0) < at - 1000) ask.add(item.workflowId)
+    }
+    if (ask.size === 0) return
+    const redis = await this.#client()
+    const pipeline = redis.pipeline()
+    for (const id of ask) pipeline.zcount(this.#names.servedKey(id), at, '+inf')
+    const replies = await pipeline.exec() ?? []
+    let k = 0
+    for (const id of ask) {
+      const [err, count] = replies[k++] ?? [null, 0]
+      if (err !== null) throw err
+      if (Number(count) === 0) {
+        throw new QueueError(ErrorCodes.WORKFLOW_NOT_SERVED,
+          `no live instance serves workflow "${id}" (none has published it and called serve()); pass { waitForServer: true } to queue it anyway`)
+      }
+      this.#servedSeen.set(id, at)
+    }
+  }
+
+  async #add (jobs: Array<{ workflowId: string, id: string, data: JobData, opts: object }>): Promise<string[]> {
     const redis = await this.#client()
     const ttl = Math.ceil(this.#options.keepFor / 1000)
     for (let at = 0; at < jobs.length; at += kBulkChunk) {
@@ -149,9 +201,9 @@ export class ExecutionQueue {
         // Read from a moment before now, not from the stream's end when the first read happens
         // to run: an end between waitUntilReady() and that read would be lost. The margin
         // covers a Redis clock behind ours; ends seen twice are harmless.
-        const events = new bullmq.QueueEvents(this.#names.queueName(workflowId), {
+        const events = this.#log.watch(new bullmq.QueueEvents(this.#names.queueName(workflowId), {
           connection: redisOptions(this.#options.connection), prefix: this.#options.prefix, lastEventId: `${Date.now() - kEventsMargin}-0`
-        })
+        }))
         await events.waitUntilReady()
         return new JobEnds(events)
       })
@@ -166,9 +218,10 @@ export class ExecutionQueue {
    * @throws {QueueError} QUEUE_JOB_FAILED when BullMQ failed the job itself
    */
   async getExecutionResult (id: string, options: { signal?: AbortSignal } = {}): Promise<ExecutionResult> {
-    const { workflowId, jobId } = await this.#jobOf(id)
-    const ends = await this.#jobEnds(workflowId)
-    const queue = await this.#queue(workflowId)
+    const { workflowId, jobId, ends, queue } = await this.#bounded('getExecutionResult', async () => {
+      const job = await this.#jobOf(id)
+      return { ...job, ends: await this.#jobEnds(job.workflowId), queue: await this.#queue(job.workflowId) }
+    })
     const { signal } = options
     const end = await new Promise<JobEnd>((resolve, reject) => {
       const onAbort = (): void => { remove(); reject(signal!.reason) }
@@ -203,29 +256,35 @@ export class ExecutionQueue {
    * @throws {NotFoundError} EXECUTION_NOT_FOUND
    */
   async cancelExecution (id: string): Promise<boolean> {
-    const { workflowId, jobId } = await this.#jobOf(id)
-    const job = await (await this.#queue(workflowId)).getJob(jobId)
-    if (job === undefined || (job.finishedOn !== undefined && job.finishedOn !== null)) return false
-    // In the job's data first, for the instance that takes it later (no read of Redis at each
-    // start); then a message, for the instance that holds it now (see QueueServer#cancel).
-    await job.updateData({ ...job.data, cancelled: true })
-    await (await this.#client()).publish(this.#names.cancelChannel, id)
-    return true
+    return this.#bounded('cancelExecution', async () => {
+      const { workflowId, jobId } = await this.#jobOf(id)
+      const job = await (await this.#queue(workflowId)).getJob(jobId)
+      if (job === undefined || (job.finishedOn !== undefined && job.finishedOn !== null)) return false
+      // In the job's data first, for the instance that takes it later (no read of Redis at each
+      // start); then a message, for the instance that holds it now (see QueueServer#cancel).
+      await job.updateData({ ...job.data, cancelled: true })
+      await (await this.#client()).publish(this.#names.cancelChannel, id)
+      return true
+    })
   }
 
   /** @throws {NotFoundError} EXECUTION_NOT_FOUND */
   async getExecutionStatus (id: string): Promise<QueuedExecutionStatus> {
-    const { workflowId, jobId } = await this.#jobOf(id)
-    const job = await (await this.#queue(workflowId)).getJob(jobId)
-    if (job === undefined) return { executionId: id, workflowId, state: 'unknown', deliveries: 0 }
-    const out: QueuedExecutionStatus = { executionId: id, workflowId, state: await job.getState(), deliveries: job.attemptsStarted }
-    if (typeof job.returnvalue === 'string') out.status = decodeValue<ExecutionResult>(job.returnvalue).status
-    return out
+    return this.#bounded('getExecutionStatus', async () => {
+      const { workflowId, jobId } = await this.#jobOf(id)
+      const job = await (await this.#queue(workflowId)).getJob(jobId)
+      if (job === undefined) return { executionId: id, workflowId, state: 'unknown', deliveries: 0 }
+      const out: QueuedExecutionStatus = { executionId: id, workflowId, state: await job.getState(), deliveries: job.attemptsStarted }
+      if (typeof job.returnvalue === 'string') out.status = decodeValue<ExecutionResult>(job.returnvalue).status
+      return out
+    })
   }
 
   /** BullMQ's job counts of a workflow's queue: waiting, active, delayed, completed, failed... */
   async counts (workflowId: string): Promise<Record<string, number>> {
-    return (await this.#queue(workflowId)).getJobCounts()
+    return this.#bounded('counts', async () => {
+      return (await this.#queue(workflowId)).getJobCounts()
+    })
   }
 
   /**
@@ -246,39 +305,45 @@ export class ExecutionQueue {
   async schedule (name: string, workflowId: string, input: unknown, options: ScheduleOptions): Promise<void> {
     checkScheduleOptions(options)
     if (typeof name !== 'string' || name.length === 0) throw new QueueError(ErrorCodes.INVALID_OPTIONS, 'a schedule needs a non-empty name')
-    const data: JobData = { input: Buffer.from(serialiseInput(workflowId, input)).toString('base64') }
-    const keep = { age: Math.ceil(this.#options.keepFor / 1000) }
-    const redis = await this.#client()
-    const before = await redis.hget(this.#names.schedulesKey, name)
-    if (before !== null && before !== workflowId) await (await this.#queue(before)).removeJobScheduler(name)
-    await redis.hset(this.#names.schedulesKey, name, workflowId)
-    await (await this.#queue(workflowId)).upsertJobScheduler(name,
-      options.every !== undefined ? { every: options.every } : { pattern: options.cron, ...(options.tz === undefined ? {} : { tz: options.tz }) },
-      { name: workflowId, data, opts: { removeOnComplete: keep, removeOnFail: keep } })
+    return this.#bounded('schedule', async () => {
+      const data: JobData = { input: Buffer.from(serialiseInput(workflowId, input)).toString('base64') }
+      const keep = { age: Math.ceil(this.#options.keepFor / 1000) }
+      const redis = await this.#client()
+      const before = await redis.hget(this.#names.schedulesKey, name)
+      if (before !== null && before !== workflowId) await (await this.#queue(before)).removeJobScheduler(name)
+      await redis.hset(this.#names.schedulesKey, name, workflowId)
+      await (await this.#queue(workflowId)).upsertJobScheduler(name,
+        options.every !== undefined ? { every: options.every } : { pattern: options.cron, ...(options.tz === undefined ? {} : { tz: options.tz }) },
+        { name: workflowId, data, opts: { removeOnComplete: keep, removeOnFail: keep } })
+    })
   }
 
   /** Every schedule of this queue. */
   async schedules (): Promise<ScheduleInfo[]> {
-    const all = await (await this.#client()).hgetall(this.#names.schedulesKey)
-    const out: ScheduleInfo[] = []
-    for (const [name, workflowId] of Object.entries(all)) {
-      const found = await (await this.#queue(workflowId)).getJobScheduler(name)
-      if (found === undefined) continue
-      out.push({
-        name, workflowId, ...(found.every == null ? {} : { every: Number(found.every) }), ...(found.pattern == null ? {} : { cron: found.pattern }),
-        ...(found.next == null ? {} : { next: found.next })
-      })
-    }
-    return out
+    return this.#bounded('schedules', async () => {
+      const all = await (await this.#client()).hgetall(this.#names.schedulesKey)
+      const out: ScheduleInfo[] = []
+      for (const [name, workflowId] of Object.entries(all)) {
+        const found = await (await this.#queue(workflowId)).getJobScheduler(name)
+        if (found === undefined) continue
+        out.push({
+          name, workflowId, ...(found.every == null ? {} : { every: Number(found.every) }), ...(found.pattern == null ? {} : { cron: found.pattern }),
+          ...(found.next == null ? {} : { next: found.next })
+        })
+      }
+      return out
+    })
   }
 
   /** Removes a schedule; resolves false when there was none of that name. */
   async unschedule (name: string): Promise<boolean> {
-    const redis = await this.#client()
-    const workflowId = await redis.hget(this.#names.schedulesKey, name)
-    if (workflowId === null) return false
-    await redis.hdel(this.#names.schedulesKey, name)
-    return (await this.#queue(workflowId)).removeJobScheduler(name)
+    return this.#bounded('unschedule', async () => {
+      const redis = await this.#client()
+      const workflowId = await redis.hget(this.#names.schedulesKey, name)
+      if (workflowId === null) return false
+      await redis.hdel(this.#names.schedulesKey, name)
+      return (await this.#queue(workflowId)).removeJobScheduler(name)
+    })
   }
 
   /** Closes every connection this client opened. Twice is harmless. */

@@ -1,4 +1,5 @@
 /** Options of the execution queue, of `submit`, `schedule` and `engine.serve`, and their checks. */
+import pino, { type Logger } from 'pino'
 import { InvalidOptionsError } from '../errors.js'
 import { rejectUnknownKeys } from '../option-keys.js'
 
@@ -25,12 +26,25 @@ export interface ExecutionQueueOptions {
    * @default 86400000 (one day)
    */
   keepFor?: number
+  /**
+   * ms after which a call that needs Redis (submit, cancelExecution, getExecutionStatus, counts,
+   * schedules, and the lookup that getExecutionResult starts with) rejects with
+   * QUEUE_UNAVAILABLE while Redis does not answer. A submit rejected so may still land
+   * when Redis answers again: submit the same executionId again, it runs once.
+   * @default 10000
+   */
+  unavailableAfter?: number
+  /**
+   * Where connection trouble is reported, once per change (lost, back).
+   * @default pino({ level: 'warn' }, stderr)
+   */
+  logger?: Logger
 }
 
 export type ResolvedQueueOptions = Required<ExecutionQueueOptions>
 
-const kQueueDefaults = Object.freeze({ prefix: 'gt', name: 'graph-task', keepFor: 86_400_000 })
-const kQueueKeys = ['connection', 'prefix', 'name', 'keepFor'] as const
+const kQueueDefaults = Object.freeze({ prefix: 'gt', name: 'graph-task', keepFor: 86_400_000, unavailableAfter: 10_000 })
+const kQueueKeys = ['connection', 'prefix', 'name', 'keepFor', 'unavailableAfter', 'logger'] as const
 
 /** Options of one `submit`. */
 export interface SubmitOptions {
@@ -44,9 +58,15 @@ export interface SubmitOptions {
   timeout?: number
   /** The submitter's W3C `traceparent`; the execution's spans join its trace. */
   traceparent?: string
+  /**
+   * Queue it even when no live instance serves its workflow (one may start later); without
+   * it such a submit is refused with WORKFLOW_NOT_SERVED.
+   * @default false
+   */
+  waitForServer?: boolean
 }
 
-const kSubmitKeys = ['executionId', 'priority', 'delay', 'timeout', 'traceparent'] as const
+const kSubmitKeys = ['executionId', 'priority', 'delay', 'timeout', 'traceparent', 'waitForServer'] as const
 
 /** When a schedule fires: every `every` ms, or on a cron pattern. */
 export interface ScheduleOptions {
@@ -65,13 +85,16 @@ export interface ServeOptions {
   concurrency?: number
   /**
    * ms an instance holds an execution without renewing its lock (renewed every half of it)
-   * before BullMQ counts it as stalled and gives it to another instance.
-   * @default 30000
+   * before BullMQ counts it as stalled and gives it to another instance. A killed instance's
+   * executions resume elsewhere within about `lockDuration + stalledInterval`. An instance
+   * whose main thread is blocked (or frozen) longer than this loses its executions: it
+   * stops them and its late writes are fenced off.
+   * @default 8000
    */
   lockDuration?: number
   /**
    * ms between checks for stalled executions, on every serving instance.
-   * @default 30000
+   * @default 4000
    */
   stalledInterval?: number
   /**
@@ -91,7 +114,7 @@ export interface ServeOptions {
 export type ResolvedServeOptions = Required<ServeOptions>
 
 const kServeDefaults: ResolvedServeOptions = Object.freeze({
-  concurrency: 4, lockDuration: 30_000, stalledInterval: 30_000, maxRedeliveries: 1, events: 'execution'
+  concurrency: 4, lockDuration: 8_000, stalledInterval: 4_000, maxRedeliveries: 1, events: 'execution'
 })
 
 function positiveInteger (value: unknown, name: string, min = 1): void {
@@ -117,7 +140,11 @@ export function resolveQueueOptions (options: ExecutionQueueOptions): ResolvedQu
   nonEmpty(options.prefix, 'prefix')
   nonEmpty(options.name, 'name')
   positiveInteger(options.keepFor, 'keepFor', 1000)
-  return { ...kQueueDefaults, ...options }
+  positiveInteger(options.unavailableAfter, 'unavailableAfter', 100)
+  if (options.logger !== undefined && (typeof options.logger !== 'object' || options.logger === null || typeof options.logger.warn !== 'function')) {
+    throw new InvalidOptionsError('logger must be a pino logger')
+  }
+  return { ...kQueueDefaults, ...options, logger: options.logger ?? pino({ level: 'warn', name: 'graph-task' }, pino.destination(2)) }
 }
 
 /** @throws {InvalidOptionsError} naming the option and the rule */
@@ -131,6 +158,9 @@ export function checkSubmitOptions (options: SubmitOptions): void {
   }
   if (options.traceparent !== undefined && typeof options.traceparent !== 'string') {
     throw new InvalidOptionsError('traceparent must be a string')
+  }
+  if (options.waitForServer !== undefined && typeof options.waitForServer !== 'boolean') {
+    throw new InvalidOptionsError('waitForServer must be a boolean')
   }
 }
 

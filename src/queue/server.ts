@@ -8,6 +8,11 @@
  * from the shared history: the tasks whose success storage holds are not run again.
  * Past `maxRedeliveries` stalls the execution fails with EXECUTION_REDELIVERY_LIMIT,
  * which opens a failure case like any failure.
+ *
+ * Each delivery carries its number (the job's count of starts): a redelivery raises the
+ * execution's fence in storage to it before reading what to resume, and every record of
+ * the run carries it, so the writes of an instance that lost the job change nothing
+ * (mysql/fence.ts). That instance stops the execution when its lease ends (leases.ts).
  */
 import v8 from 'node:v8'
 import type { Job, Worker } from 'bullmq'
@@ -20,6 +25,9 @@ import type { ExecutionResult, ExecutionStatus, TaskRecord } from '../types.js'
 import { queueInternals, type ExecutionQueue, type QueueInternals } from './execution-queue.js'
 import { redisOptions, resolveServeOptions, type ResolvedServeOptions, type ServeOptions } from './queue-options.js'
 import { encodeResult, scheduledExecutionId, type JobData } from './wire.js'
+import { Leases } from './leases.js'
+import { ConnectionLog, isConnectionError } from './connection-log.js'
+import { ServedWorkflows } from './served-workflows.js'
 
 /** An execution as the server sees it. */
 export interface ServedExecution {
@@ -39,16 +47,25 @@ export interface QueuedRun {
   traceparent?: string
   /** Ends it before any task runs: cancelled before it started, or past the redelivery limit. */
   stopWith?: { code: string, message: string }
+  /** The delivery number, carried by its records. */
+  fence: number
+  /** Epoch ms past which none of its tasks starts. */
+  leaseUntil: number
 }
 
 /** What the engine lends its server. */
 export interface ServeHost {
   readonly logger: Logger
+  readonly instanceId: string
   readonly storage: ExecutionStorage
   workflowIds (): string[]
   /** Starts an execution; throws EngineClosedError once the engine closes. */
   start (run: QueuedRun): ServedExecution
   stop (exec: ServedExecution, code: string, message: string): void
+  /** Moves the end of an execution's lease. */
+  lease (exec: ServedExecution, until: number): void
+  /** Strict durability: a result is given out once its final record is committed. */
+  readonly durable: boolean
   /** The stored result of an execution that ended. */
   result (id: string): Promise<ExecutionResult>
   /** Claims an open failure case of this execution, so that the run's outcome closes it. */
@@ -92,6 +109,11 @@ export class QueueServer {
   readonly #cancelledByUser = new Set<string>()
   readonly #recentCancels = new Set<string>()
   readonly #listeners: Array<[EngineEventType, EngineListener<any>]> = []
+  // Executions whose lease ended: stopped here, resumed elsewhere; their events stay here.
+  readonly #lost = new Set<string>()
+  readonly #leases: Leases
+  #served: ServedWorkflows | null = null
+  #log: ConnectionLog | null = null
   #redis: Redis | null = null
   #subscriber: Redis | null = null
   #stopping: Promise<unknown> | null = null
@@ -100,14 +122,25 @@ export class QueueServer {
     this.#queue = queue
     this.#options = options
     this.#host = host
+    this.#leases = new Leases(options.lockDuration, (jobId, why) => this.#loseLease(jobId, why))
+  }
+
+  #loseLease (id: string, why: string): void {
+    const exec = this.#running.get(id)
+    if (exec === undefined) return
+    this.#lost.add(id)
+    this.#host.logger.warn({ executionId: id }, `execution lost: ${why}; stopping it here, another instance resumes it`)
+    this.#host.stop(exec, ErrorCodes.EXECUTION_LOST, `execution ${id} was lost by this instance: ${why}`)
   }
 
   async start (): Promise<void> {
     const { bullmq, Redis } = await this.#queue.modules()
     const { names, options } = this.#queue
     const connection = redisOptions(options.connection)
-    this.#redis = new Redis(connection)
-    this.#subscriber = new Redis(connection)
+    // Connection trouble through the engine's logger, once per change (not the queue client's logger).
+    this.#log = new ConnectionLog(this.#host.logger, `${String(connection.host ?? 'localhost')}:${String(connection.port ?? 6379)}`)
+    this.#redis = this.#log.watch(new Redis(connection))
+    this.#subscriber = this.#log.watch(new Redis(connection))
     this.#subscriber.on('message', (_channel: string, id: string) => this.#cancel(id))
     await this.#subscriber.subscribe(names.cancelChannel)
     const types = this.#options.events === 'none' ? [] : this.#options.events === 'all' ? [...kExecutionEvents, ...kOtherEvents] : kExecutionEvents
@@ -126,13 +159,24 @@ export class QueueServer {
         // One more than ours: the delivery past maxRedeliveries reaches #process, which fails the execution itself.
         maxStalledCount: this.#options.maxRedeliveries + 1
       })
-      worker.on('error', err => this.#host.logger.warn({ err, workflowId }, 'queue worker error'))
+      this.#leases.watch(worker)
+      worker.on('error', err => this.#workerError(err, workflowId))
       this.#workers.push(worker)
     }
     await Promise.all(this.#workers.map(w => w.waitUntilReady()))
+    this.#served = new ServedWorkflows(this.#redis, names, this.#host.workflowIds(), this.#host.instanceId, this.#host.logger)
+    await this.#served.start()
+  }
+
+  #workerError (err: Error, workflowId: string): void {
+    // A lost lock is reported once, by #loseLease, and the execution stopped there.
+    if (/could not renew lock|Missing lock/.test(err.message)) return
+    if (isConnectionError(err)) return this.#log?.error(err)
+    this.#host.logger.warn({ err, workflowId }, 'queue worker error')
   }
 
   #publish (event: object): void {
+    if (this.#lost.size > 0 && this.#lost.has((event as { executionId?: string }).executionId ?? '')) return
     this.#redis?.publish(this.#queue.names.eventsChannel, v8.serialize(event))
       .catch(err => this.#host.logger.warn({ err }, 'could not publish an event to the queue'))
   }
@@ -161,9 +205,14 @@ export class QueueServer {
       await this.#redis!.multi().set(names.executionKey(id), workflowId, 'EX', ttl, 'NX').set(names.jobKey(id), job.id!, 'EX', ttl, 'NX').exec()
     }
     const cancelled = data.cancelled === true || this.#recentCancels.delete(id)
+    const fence = job.attemptsStarted
     let reuse: readonly TaskRecord[] = []
-    if (job.attemptsStarted > 1) {
-      // A redelivery: resume from what the shared history holds.
+    if (fence > 1) {
+      // A redelivery: fence off the instance that had it, then resume from what the
+      // shared history holds (what it wrote before the fence rose, and nothing after).
+      if (this.#host.storage.raiseFence !== undefined && !await this.#host.storage.raiseFence(id, fence)) {
+        throw new QueueError(ErrorCodes.EXECUTION_LOST, `execution ${id}: a later delivery than ${fence} holds it`)
+      }
       const before = await this.#host.storage.getExecution(id)
       if (before !== undefined) {
         // It ended, and the instance that ran it died before telling BullMQ.
@@ -181,24 +230,34 @@ export class QueueServer {
         : undefined
     if (cancelled) this.#cancelledByUser.add(id)
     let exec: ServedExecution
+    const leaseUntil = this.#leases.take(id, Math.min(job.processedOn ?? Date.now(), Date.now()), until => this.#host.lease(exec!, until))
     try {
       exec = this.#host.start({
-        executionId: id, workflowId, input: Buffer.from(data.input, 'base64'), reuse,
+        executionId: id, workflowId, input: Buffer.from(data.input, 'base64'), reuse, fence, leaseUntil,
         ...(data.timeout === undefined ? {} : { timeout: data.timeout }),
         ...(data.traceparent === undefined ? {} : { traceparent: data.traceparent }),
         ...(stopWith === undefined ? {} : { stopWith })
       })
     } catch (err) {
       this.#cancelledByUser.delete(id)
+      this.#leases.release(id)
       if ((err as { code?: string }).code === ErrorCodes.ENGINE_CLOSED) return this.#handBack(job, token)
       throw err
     }
     this.#running.set(id, exec)
     const result = await exec.done
     this.#running.delete(id)
+    this.#leases.release(id)
     const byUser = this.#cancelledByUser.delete(id)
+    if (this.#lost.delete(id)) {
+      // Another instance has it (or will): no result from here, which BullMQ would refuse anyway.
+      throw new QueueError(ErrorCodes.EXECUTION_LOST, `execution ${id} was lost by this instance and resumes elsewhere`)
+    }
     // Cancelled by this engine's close(): handed back to be resumed elsewhere, not lost.
     if (result.status === 'cancelled' && !byUser && this.#stopping !== null) return this.#handBack(job, token)
+    // The result is given out once the history holds it: a reader of storage who got the
+    // result finds the execution ended. With batched durability it may lag (flushInterval).
+    if (this.#host.durable) await this.#host.flush()
     return encodeResult(result)
   }
 
@@ -212,13 +271,15 @@ export class QueueServer {
 
   /** Stops taking executions; the ones held finish (or, cancelled by close, are handed back). */
   stopTaking (): void {
-    this.#stopping ??= Promise.all(this.#workers.map(w => w.close()))
+    this.#stopping ??= Promise.all([...this.#workers.map(w => w.close()), this.#served?.close()])
   }
 
   /** Waits for the workers to let go of their jobs, then closes the connections. */
   async close (): Promise<void> {
     this.stopTaking()
     await this.#stopping
+    this.#leases.close()
+    await this.#served?.close()
     for (const [type, listener] of this.#listeners) this.#host.off(type, listener)
     await this.#subscriber?.quit().catch(() => this.#subscriber?.disconnect())
     await this.#redis?.quit().catch(() => this.#redis?.disconnect())

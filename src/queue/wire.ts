@@ -39,6 +39,8 @@ export class QueueNames {
   executionKey (id: string): string { return `${this.#base}:exec:${id}` }
   /** execution id -> BullMQ job id, for executions a schedule made (their job id is BullMQ's). */
   jobKey (id: string): string { return `${this.#base}:job:${id}` }
+  /** Instances serving a workflow, each scored with the end of its advertisement (epoch ms). */
+  servedKey (workflowId: string): string { return `${this.#base}:served:${workflowId}` }
   /** Schedule name -> workflow id. */
   get schedulesKey (): string { return `${this.#base}:schedules` }
   /** Lifecycle events of every serving instance. */

@@ -24,6 +24,7 @@ export function executionRecordOf (exec: Execution): StoredExecution {
   if (exec.endedAt !== 0) record.endedAt = exec.endedAt
   if (exec.error !== undefined) record.error = exec.error
   if (exec.retryOf !== undefined) record.retryOf = exec.retryOf
+  if (exec.fence !== 0) record.fence = exec.fence
   return record
 }
 
@@ -50,6 +51,7 @@ export function taskRecordOf (exec: Execution, i: number, withOutput = true): Ta
   if (error !== null) record.error = error
   const reused = exec.reusedFromOf(i)
   if (reused !== undefined) record.reusedFrom = reused
+  if (exec.fence !== 0) record.fence = exec.fence
   if (withOutput && exec.state[i] === TaskState.Success && (exec.storeOutputs || reused !== undefined)) {
     const output = exec.outputs.bytes(i)
     if (output !== undefined) record.output = output

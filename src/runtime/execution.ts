@@ -27,6 +27,8 @@ export interface ExecutionContext {
   retryOf?: string
   /** Most instances of one mapped task. @default no limit */
   maxMapSize?: number
+  /** Delivery number of a queued execution, carried by its records (0 outside a queue). */
+  fence?: number
 }
 
 /** Per-task state. `Mapped`: a mapped task expanded into instances, none of which is final yet. */
@@ -59,6 +61,9 @@ export class Execution implements TaskSource {
   readonly traceFlags: number
   readonly parentSpanId: string | undefined
   readonly retryOf: string | undefined
+  /** Delivery number of a queued execution (0 outside a queue): storage refuses records whose number is below the stored one. */
+  readonly fence: number
+  #leaseUntil = Infinity
   /** Keep output bytes in task records (history, resume). */
   readonly storeOutputs: boolean
   readonly outputs: TaskOutputs
@@ -108,6 +113,7 @@ export class Execution implements TaskSource {
     this.traceFlags = context.traceFlags ?? 1
     this.parentSpanId = context.parentSpanId
     this.retryOf = context.retryOf
+    this.fence = context.fence ?? 0
     this.storeOutputs = context.storeOutputs
     this.#held = context.gated ? new Fifo<number>() : null
     this.state = new Uint8Array(n)
@@ -628,6 +634,16 @@ export class Execution implements TaskSource {
   get taskCount (): number { return this.#size }
 
   /** The record of task i as it stands: what storage keeps. */
+  /** Epoch ms past which no task of it may start: the end of the queue lock this instance knows it holds. */
+  get leaseUntil (): number {
+    return this.#leaseUntil
+  }
+
+  /** Moves the end of its lease (a lock renewed, or taken): tasks may start until then. */
+  lease (until: number): void {
+    this.#leaseUntil = until
+  }
+
   taskRecord (i: number): TaskRecord {
     return taskRecordOf(this, i)
   }

@@ -28,6 +28,10 @@ export interface StartExtra {
   parent?: SpanParent
   /** Ends the execution with this error before any task is sent. */
   stopWith?: { code: string, message: string }
+  /** A queued execution's delivery number, carried by its records; 0 outside a queue. */
+  fence?: number
+  /** Epoch ms past which none of its tasks starts (the queue lock it runs under). */
+  leaseUntil?: number
 }
 
 /** The engine's parts a start touches. */
@@ -86,8 +90,10 @@ export class Launcher {
       rootSpanId: root.spanId,
       traceFlags: root.flags,
       parentSpanId: root.parentSpanId,
-      retryOf
+      retryOf,
+      fence: extra.fence
     })
+    if (extra.leaseUntil !== undefined) exec.lease(extra.leaseUntil)
     prepare?.(exec)
     history.started(exec)
     this.#started++

@@ -17,6 +17,7 @@
  * (events, spans, records) goes through Lifecycle.
  */
 import type { Logger } from 'pino'
+import { ErrorCodes } from '../errors.js'
 import type { ResolvedEngineOptions } from '../options.js'
 import type { BatchAnswer, HandlerProblem } from '../wire/batch-format.js'
 import { BatchEncoder } from './batch-encoder.js'
@@ -140,6 +141,12 @@ export class Scheduler implements PoolListener, GateListener, RetryListener {
       if (exec === undefined) return
       this.#queued.delete(exec)
       if (exec.status !== 'running' || exec.readyLength === 0) continue
+      const lease = exec.leaseUntil
+      if (lease !== Infinity && lease < Date.now()) {
+        // Its queue lock may be another instance's by now: nothing more of it starts here.
+        this.stop(exec, ErrorCodes.EXECUTION_LOST, `execution ${exec.id}: this instance's queue lock on it expired (lease ended ${new Date(lease).toISOString()})`)
+        continue
+      }
       const before = exec.readyLength
       limits.readyTotal = this.#readyTotal
       limits.freeThreads = (this.#pool.freeSlots + 1) >> 1
@@ -276,6 +283,12 @@ export class Scheduler implements PoolListener, GateListener, RetryListener {
     if (exec.status !== 'running') return
     exec.conclude()
     this.#finish(exec)
+  }
+
+  /** Moves the end of an execution's lease, for its batches in flight too. */
+  lease (exec: Execution, until: number): void {
+    exec.lease(until)
+    for (const batch of this.#inFlight) if (batch.exec === exec) this.#pool.lease(batch, until)
   }
 
   /**

@@ -135,6 +135,8 @@ export class WorkerPool {
     const views = this.#views
     const slot = batch.slot
     resetSlot(views, slot)
+    const lease = batch.exec.leaseUntil
+    if (lease !== Infinity) views.lease[slot] = lease
     let transfer = encoded.transfer
     if (ints.length <= kInboxInts && bytes.length <= kInboxBytes) {
       views.inboxInts.set(ints, slot * kInboxInts)
@@ -245,6 +247,11 @@ export class WorkerPool {
    * started, and one still running a task of the batch after the grace period is
    * terminated (Piscina then fails the batch and starts a new worker).
    */
+  /** Moves the end of the lease a batch in flight runs under (see Execution.lease). */
+  lease (batch: Batch, until: number): void {
+    this.#views.lease[batch.slot] = until
+  }
+
   stop (batch: Batch, why: 'timeout' | 'cancel'): void {
     if (batch.stopped !== null) return
     batch.stopped = why

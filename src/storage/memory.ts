@@ -154,12 +154,16 @@ export class MemoryStorage implements ExecutionStorage, RetryStorage {
     const limit = query.limit ?? 100
     let skip = query.offset ?? 0
     const out: StoredExecution[] = []
-    const all = [...this.#executions.values()]
-    // newest first
-    for (let i = all.length - 1; i >= 0 && out.length < limit; i--) {
-      const r = all[i].record
-      if (r === undefined) continue
-      if (query.after !== undefined && r.executionId >= query.after) continue
+    const all: StoredExecution[] = []
+    for (const entry of this.#executions.values()) if (entry.record !== undefined) all.push(entry.record)
+    // Newest first by start time, then id: ids chosen by the caller do not sort by time.
+    all.sort((a, b) => b.startedAt - a.startedAt || (a.executionId < b.executionId ? 1 : a.executionId > b.executionId ? -1 : 0))
+    const cursor = query.after === undefined ? undefined : this.#executions.get(query.after)?.record
+    for (let i = 0; i < all.length && out.length < limit; i++) {
+      const r = all[i]
+      if (query.after !== undefined && (cursor === undefined
+        ? r.executionId >= query.after
+        : r.startedAt > cursor.startedAt || (r.startedAt === cursor.startedAt && r.executionId >= cursor.executionId))) continue
       if (query.workflowId !== undefined && r.workflowId !== query.workflowId) continue
       if (statuses !== undefined && !statuses.has(r.status)) continue
       if (query.from !== undefined && r.startedAt < query.from) continue
@@ -228,15 +232,19 @@ export class MemoryStorage implements ExecutionStorage, RetryStorage {
   // The check and the change run with no await between them, so of claims in flight
   // together (Promise.all) exactly one sees the case pending: an await between the two
   // would let every one of them through.
-  async claimRetry (executionId: string, instanceId: string, at: number): Promise<boolean> {
+  async claimRetry (executionId: string, instanceId: string, at: number, takeOver = false): Promise<boolean> {
     const record = this.#retries.get(executionId)
-    if (record?.status !== 'pending') return false
+    if (record?.status !== 'pending' && !(takeOver && record?.status === 'retrying')) return false
     record.status = 'retrying'
     record.claimedBy = instanceId
     record.claimedAt = at
     record.updatedAt = at
     record.manualAttempts++
     return true
+  }
+
+  async adoptRetry (executionId: string, instanceId: string, at: number): Promise<boolean> {
+    return this.claimRetry(executionId, instanceId, at, true)
   }
 
   async abandonRetry (executionId: string, reason: string, at: number): Promise<boolean> {

@@ -113,6 +113,12 @@ export interface ExecutionStorage {
    */
   writeRecords? (batch: RecordBatch): Promise<RefusedRecord[]>
   /**
+   * Raises the fence of an execution to a delivery's number (see StoredExecution.fence):
+   * records carrying a lower number change nothing after this resolves. Resolves false
+   * when a later delivery holds it already.
+   */
+  raiseFence? (executionId: string, fence: number): Promise<boolean>
+  /**
    * The largest input or output (bytes) this storage can keep, when it has a limit.
    * The engine checks an execution's input against it before running anything.
    */
@@ -135,7 +141,7 @@ export interface ExecutionStorage {
   writeSpans (spans: RowList<SpanRecord>): Promise<void>
 
   getExecution (id: string): Promise<StoredExecution | undefined>
-  /** Newest first by default ordering of ids (which sort by start time). */
+  /** Newest first by start time, then id; `after` (an id) pages on (startedAt, id). */
   listExecutions (query?: ExecutionQuery): Promise<StoredExecution[]>
   getTaskResults (executionId: string): Promise<TaskRecord[]>
   /** Oldest first. */
@@ -169,6 +175,13 @@ export interface RetryStorage {
    * atomically. Resolves false when it was not pending (another instance won).
    */
   claimRetry (executionId: string, instanceId: string, at: number): Promise<boolean>
+  /**
+   * Takes over the open case (`pending`, or `retrying` under another claim) of an execution
+   * that runs again under its own id, redelivered by the execution queue: the queue
+   * hands a delivery to one instance at a time, so the last taker holds the case.
+   * Resolves false when there is no open case.
+   */
+  adoptRetry? (executionId: string, instanceId: string, at: number): Promise<boolean>
   /** Marks a pending case abandoned. Resolves false when it was not pending. */
   abandonRetry (executionId: string, reason: string, at: number): Promise<boolean>
   retryStatistics (): Promise<RetryStatistics>

@@ -9,6 +9,8 @@
  *   then done[slot] = tasks finished            after its worker died (the tasks it finished)
  *                              main writes
  *   cancel[slot] ◀───────────────────────────── cancellation and timeouts (ctx.signal)
+ *   lease[slot]  ◀───────────────────────────── end of the queue lock held for the batch's
+ *                                               execution: no task of it starts past it
  *   inbox: the batch's integers and bytes ◀──── the batch itself, when it fits (a typed
  *                                               array in a postMessage costs microseconds)
  *
@@ -35,6 +37,8 @@ export interface SharedViews {
   readonly thread: Int32Array
   /** Epoch ms at which the slot's current task started. */
   readonly started: Float64Array
+  /** Epoch ms past which the slot's batch starts no further task; 0 for none. */
+  readonly lease: Float64Array
   /** Per slot and position: start and end (epoch ms) of the task. */
   readonly times: Float64Array
   /** Per slot and position: status (Outcome), output offset and output length (see kOutput*). */
@@ -58,13 +62,13 @@ export const kOutputInAnswer = -1
 /** `info` length of an output that is `undefined`: no bytes at all. */
 export const kOutputUndefined = 0
 
-// Per slot: current, cancel, done, dataUsed, thread (Int32) and started (Float64).
+// Per slot: current, cancel, done, dataUsed, thread (Int32), started and lease (Float64).
 const kFixedInts = 5
 
 function layout (slots: number, maxBatch: number, dataSize: number): Record<'ints' | 'floats' | 'times' | 'info' | 'inboxInts' | 'data' | 'inboxBytes' | 'total', number> {
   const ints = 0
   const floats = ints + slots * kFixedInts * 4 + (slots % 2) * 4
-  const times = floats + slots * 8
+  const times = floats + slots * 16
   const info = times + slots * maxBatch * 16
   const inboxInts = info + slots * maxBatch * 12
   const data = inboxInts + slots * kInboxInts * 4
@@ -91,6 +95,7 @@ export function sharedViews (shared: SharedArrayBuffer, slots: number, maxBatch:
     dataUsed: int(3),
     thread: int(4),
     started: new Float64Array(shared, l.floats, slots),
+    lease: new Float64Array(shared, l.floats + slots * 8, slots),
     times: new Float64Array(shared, l.times, slots * maxBatch * 2),
     info: new Int32Array(shared, l.info, slots * maxBatch * 3),
     data: new Uint8Array(shared, l.data, slots * dataSize),
@@ -107,6 +112,7 @@ export function resetSlot (views: SharedViews, slot: number): void {
   views.thread[slot] = 0
   views.dataUsed[slot] = 0
   views.started[slot] = 0
+  views.lease[slot] = 0
 }
 
 /**

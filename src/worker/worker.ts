@@ -150,8 +150,10 @@ export default async function runBatch (message: BatchMessage): Promise<unknown>
   let transfer: ArrayBuffer[] | null = null
   let ref = refsAt
   for (let b = 0; b < count; b++) {
-    if (Atomics.load(views.cancel, slot) !== 0) {
-      // Stopped (cancelled, or timed out) before this task: the rest of the batch does not run.
+    const lease = views.lease[slot]
+    if (Atomics.load(views.cancel, slot) !== 0 || (lease !== 0 && Date.now() > lease)) {
+      // Stopped (cancelled, or timed out) before this task, or the queue lock of its
+      // execution may have passed to another instance: the rest of the batch does not run.
       for (let rest = b; rest < count; rest++) publishOutcome(views, slot, rest, Outcome.NotRun, 0, 0, null, false)
       break
     }

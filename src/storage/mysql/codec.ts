@@ -21,7 +21,7 @@ export interface InlineValue {
 export const kExecutionColumns = [
   'id', 'workflow_id', 'workflow_version', 'definition_hash', 'status', 'instance_id', 'input', 'input_parts',
   'started_at', 'updated_at', 'ended_at', 'total_tasks', 'completed_tasks', 'failed_tasks',
-  'error_code', 'error_message', 'error_retryable', 'error_stack', 'error_task_id', 'retry_of'
+  'error_code', 'error_message', 'error_retryable', 'error_stack', 'error_task_id', 'retry_of', 'fence'
 ] as const
 
 function errorSql (e: ErrorInfo | undefined): string {
@@ -44,7 +44,7 @@ export function executionTuple (r: StoredExecution, input: InlineValue): string 
     sqlValue(r.definitionHash) + ',' + sqlValue(r.status) + ',' + sqlValue(r.instanceId) + ',' + input.literal + ',' + input.parts + ',' +
     sqlTime(r.startedAt) + ',' + sqlTime(r.updatedAt) + ',' + sqlTime(r.endedAt) + ',' +
     sqlValue(r.totalTasks) + ',' + sqlValue(r.completedTasks) + ',' + sqlValue(r.failedTasks) + ',' +
-    errorSql(r.error) + ',' + sqlValue(r.error?.taskId) + ',' + sqlValue(r.retryOf) + ')'
+    errorSql(r.error) + ',' + sqlValue(r.error?.taskId) + ',' + sqlValue(r.retryOf) + ',' + (r.fence ?? 0) + ')'
 }
 
 /** The record of a row; an input stored in parts is left empty here, for the reader to assemble. */
@@ -77,14 +77,14 @@ export function executionFromRow (row: Row): StoredExecution {
 /** Columns of `<prefix>task_results`, in the order of `taskTuple`. */
 export const kTaskColumns = [
   'execution_id', 'task_id', 'name', 'status', 'attempts', 'started_at', 'ended_at', 'duration',
-  'error_code', 'error_message', 'error_retryable', 'error_stack', 'output', 'output_parts', 'reused_from'
+  'error_code', 'error_message', 'error_retryable', 'error_stack', 'output', 'output_parts', 'reused_from', 'fence'
 ] as const
 
 /** A task result as a SQL tuple for the upsert; `output` says how its output goes in. */
 export function taskTuple (r: TaskRecord, output: InlineValue): string {
   return '(' + sqlValue(r.executionId) + ',' + sqlValue(r.taskId) + ',' + sqlText(r.name, kTextLimits.name) + ',' + sqlValue(r.status) + ',' +
     sqlValue(r.attempts) + ',' + sqlTime(r.startedAt) + ',' + sqlTime(r.endedAt) + ',' + sqlValue(r.duration) + ',' +
-    errorSql(r.error) + ',' + output.literal + ',' + output.parts + ',' + sqlValue(r.reusedFrom) + ')'
+    errorSql(r.error) + ',' + output.literal + ',' + output.parts + ',' + sqlValue(r.reusedFrom) + ',' + (r.fence ?? 0) + ')'
 }
 
 /** The record of a row; an output stored in parts is left out here, for the reader to assemble. */

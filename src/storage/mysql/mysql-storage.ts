@@ -41,6 +41,7 @@ import { count, executionsOf, executionsQuery, logsQuery, tasksOf } from './read
 import { MySQLRetention, type PurgeOptions } from './retention.js'
 import type { PurgeResult, RetentionRun } from './maintenance.js'
 import type { StorageStats } from './stats.js'
+import { raiseFence } from './fence.js'
 
 export type { MySQLStorageOptions } from './options.js'
 export type { MigrationResult } from './migrate.js'
@@ -245,12 +246,12 @@ export class MySQLStorage implements ExecutionStorage, RetryStorage {
   }
 
   /**
-   * Executions newest first (by id, which sorts by start time), filtered and paged in one query.
+   * Executions newest first by start time (then id), filtered and paged in one query.
    * @throws {InvalidOptionsError} for a negative or fractional limit or offset
    * @throws {StorageError} STORAGE_UNAVAILABLE past readTimeout
    */
   async listExecutions (query: ExecutionQuery = {}): Promise<StoredExecution[]> {
-    const q = executionsQuery(this.#sql.selectExecutions, query)
+    const q = executionsQuery(this.#sql.selectExecutions, this.#tables.executions, query)
     if (q === undefined) return []
     return this.#read('listing executions', async session =>
       executionsOf(session, this.#tables.blobs, await session.run(q.sql, q.params) as RowDataPacket[]))
@@ -328,6 +329,15 @@ export class MySQLStorage implements ExecutionStorage, RetryStorage {
    */
   async claimRetry (executionId: string, instanceId: string, at: number): Promise<boolean> {
     return this.#read('claiming a retry', session => this.#retrySql.claim(session, executionId, instanceId, at))
+  }
+
+  /** One conditional UPDATE, as claimRetry, that also takes a case claimed by another. */
+  async adoptRetry (executionId: string, instanceId: string, at: number): Promise<boolean> {
+    return this.#read('adopting a failure case', session => this.#retrySql.claim(session, executionId, instanceId, at, true))
+  }
+
+  async raiseFence (executionId: string, fence: number): Promise<boolean> {
+    return this.#read('fencing an execution', session => raiseFence(session, this.#tables.executions, executionId, fence))
   }
 
   async abandonRetry (executionId: string, reason: string, at: number): Promise<boolean> {

@@ -2,6 +2,8 @@
  * One flush of records in one transaction (MySQLStorage.writeRecords):
  *
  *   START TRANSACTION
+ *     fences       the queued executions' rows locked, their fences read (mysql-fence):
+ *                  task rows and cases of a delivery taken over are dropped
  *     executions   upsert, packed under max_allowed_packet; a refused row alone set aside
  *     task_results upsert, the same (rows of an execution refused and absent are set aside too)
  *     blobs        the parts of large inputs and outputs, one prepared statement each
@@ -21,6 +23,7 @@ import type { Session } from './pool.js'
 import { sendRows, type PacketLimit } from './batch.js'
 import { kStoredValue, partSize, placeValue, writeParts, type Part } from './blobs.js'
 import { executionTuple, taskTuple } from './codec.js'
+import { isFencedOut, staleFences } from './fence.js'
 import { retryTuple } from './retry.js'
 import type { RecoverySql } from './recovery.js'
 import type { Statements, Tables } from './statements.js'
@@ -51,23 +54,26 @@ export async function writeRecords (session: Session, batch: RecordBatch, ctx: R
   }
   await session.run('START TRANSACTION')
   try {
+    const stale = await staleFences(session, ctx.tables.executions, executions, tasks, retries)
     const inputParts: Part[][] = executions.map(() => [])
     const refusedExecutions = note('executions', await sendRows(session, 'executions', ctx.sql.upsertExecutions, executions.length, i => {
       const r = executions[i]
       return executionTuple(r, inputStored[i] === 1 ? kStoredValue : placeValue(r.input, r.executionId, '', size, inputParts[i]))
     }, ctx.limit))
     const absent = await absentExecutions(session, ctx.tables, [...refusedExecutions].map(i => executions[i].executionId))
-    // Records that would point at an execution refused and absent are set aside with it.
-    const cascade = (kind: RecordKind, ids: string[]): number[] => {
+    // Records that would point at an execution refused and absent are set aside with it;
+    // those of a delivery another instance took over are dropped without a word.
+    const cascade = (kind: RecordKind, ids: string[], fenced: (i: number) => boolean): number[] => {
       const kept: number[] = []
       for (let i = 0; i < ids.length; i++) {
+        if (fenced(i)) continue
         if (!absent.has(ids[i])) kept.push(i)
         else refused.push({ kind, index: i, code: ErrorCodes.STORAGE_ERROR, reason: `its execution ${ids[i]} was refused and is not in storage` })
       }
       return kept
     }
 
-    const keptTasks = cascade('tasks', tasks.map(t => t.executionId))
+    const keptTasks = cascade('tasks', tasks.map(t => t.executionId), i => isFencedOut(stale, tasks[i].executionId, tasks[i].fence))
     const outputParts: Part[][] = keptTasks.map(() => [])
     const refusedTasks = note('tasks', await sendRows(session, 'task results', ctx.sql.upsertTasks, keptTasks.length, k => {
       const t = tasks[keptTasks[k]]
@@ -80,7 +86,8 @@ export async function writeRecords (session: Session, batch: RecordBatch, ctx: R
     // A part is a slice of bytes under the packet size: the server has no reason to refuse one.
     await writeParts(session, ctx.sql.upsertBlobs, parts)
 
-    const keptRetries = cascade('retries', retries.map(r => absent.has(r.executionId) ? r.executionId : r.lastExecutionId))
+    const keptRetries = cascade('retries', retries.map(r => absent.has(r.executionId) ? r.executionId : r.lastExecutionId),
+      i => isFencedOut(stale, retries[i].executionId, retries[i].fence))
     note('retries', await sendRows(session, 'retry records', ctx.sql.upsertRetries, keptRetries.length,
       k => retryTuple(retries[keptRetries[k]]), ctx.limit), k => keptRetries[k])
 

@@ -37,6 +37,11 @@ export interface IntegrityReport {
 }
 
 const kInterrupted = 'its engine instance stopped heartbeating while it ran'
+// ER_LOCK_DEADLOCK and ER_LOCK_WAIT_TIMEOUT: the transaction is rolled back and may run again.
+const kDeadlock = 1213
+const kLockWait = 1205
+/** How long, past its heartbeat timeout, the row of a silent instance stays listed (as dead). */
+export const kPruneAfter = 3_600_000
 
 /** Heartbeats, the scan for dead instances, reconciliation and the integrity report. */
 export class RecoverySql {
@@ -80,6 +85,20 @@ export class RecoverySql {
    * nothing left to do.
    */
   async interruptStale (session: Session, expiredBefore: number, at: number): Promise<StaleReport> {
+    // Instances starting together scan together, and InnoDB may pick one scan as a deadlock
+    // victim (the joins lock instance rows that heartbeats update): it is rolled back whole,
+    // so it is run again, quietly; a later heartbeat would do the same.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#interruptStale(session, expiredBefore, at)
+      } catch (err) {
+        const errno = (err as { errno?: number }).errno
+        if ((errno !== kDeadlock && errno !== kLockWait) || attempt === 3) throw err
+      }
+    }
+  }
+
+  async #interruptStale (session: Session, expiredBefore: number, at: number): Promise<StaleReport> {
     const { executions, instances, retries } = this.#t
     const cutoff = sqlDatetime(expiredBefore)
     const now = sqlDatetime(at)
@@ -118,6 +137,9 @@ export class RecoverySql {
         await session.run(`UPDATE ${retries} SET status = 'pending', claimed_by = NULL, claimed_at = NULL, updated_at = ? ` +
           'WHERE execution_id IN (?) AND status = \'retrying\'', [now, released])
       }
+      // Rows of instances silent for long are of no use to anyone: a scan treats a missing
+      // row as a dead instance anyway.
+      await session.run(`DELETE FROM ${instances} WHERE heartbeat_at < ?`, [sqlDatetime(expiredBefore - kPruneAfter)])
       await session.run('COMMIT')
       return { interrupted, released }
     } catch (err) {

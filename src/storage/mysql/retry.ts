@@ -95,9 +95,10 @@ export class RetrySql {
     return rows.map(retryFromRow)
   }
 
-  async claim (session: Session, executionId: string, instanceId: string, at: number): Promise<boolean> {
+  /** `takeOver`: a case `retrying` under another claim is taken too (see RetryStorage.adoptRetry). */
+  async claim (session: Session, executionId: string, instanceId: string, at: number, takeOver = false): Promise<boolean> {
     const result = await session.run(`UPDATE ${this.#table} SET status = 'retrying', claimed_by = ?, claimed_at = ?, updated_at = ?, ` +
-      'manual_attempts = manual_attempts + 1 WHERE execution_id = ? AND status = \'pending\'',
+      `manual_attempts = manual_attempts + 1 WHERE execution_id = ? AND status IN (${takeOver ? "'pending', 'retrying'" : "'pending'"})`,
     [instanceId, sqlDatetime(at), sqlDatetime(at), executionId]) as { affectedRows: number }
     return result.affectedRows === 1
   }

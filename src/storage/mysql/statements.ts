@@ -46,12 +46,14 @@ export function tables (prefix: string): Tables {
 
 /** Builds the statements of one storage from its table names. */
 export function statements (t: Tables): Statements {
-  const update = (cols: readonly string[], key: readonly string[]): string =>
-    ' ON DUPLICATE KEY UPDATE ' + cols.filter(c => !key.includes(c)).map(c => `${c} = VALUES(${c})`).join(', ')
   // An execution the scan marked interrupted stays so until its instance (back from a
   // partition) writes a terminal state: a late `running` update does not revive it.
-  const stale = "(status = 'interrupted' AND VALUES(status) = 'running')"
-  const executionUpdate = kExecutionColumns.filter(c => c !== 'id' && c !== 'input' && c !== 'input_parts' && c !== 'status')
+  // Nor does a write of an instance whose delivery was taken over (a lower fence:
+  // it froze past its queue lock) replace what the new owner wrote.
+  const stale = "(VALUES(fence) < fence OR (status = 'interrupted' AND VALUES(status) = 'running'))"
+  const executionUpdate = kExecutionColumns.filter(c => c !== 'id' && c !== 'input' && c !== 'input_parts' && c !== 'status' && c !== 'fence')
+  const fencedTask = '(VALUES(fence) < fence)'
+  const taskUpdate = kTaskColumns.filter(c => c !== 'execution_id' && c !== 'task_id' && c !== 'fence')
   return {
     // VALUES(col) rather than MySQL 8.0.19's row alias: MariaDB has no row alias.
     upsertExecutions: {
@@ -59,11 +61,13 @@ export function statements (t: Tables): Statements {
       // The input never changes after the first write: keep the stored one. Status last,
       // since the assignments see the columns already updated.
       tail: ' ON DUPLICATE KEY UPDATE ' + executionUpdate.map(c => `${c} = IF(${stale}, ${c}, VALUES(${c}))`).join(', ') +
-        `, status = IF(${stale}, status, VALUES(status))`
+        `, status = IF(${stale}, status, VALUES(status)), fence = GREATEST(fence, VALUES(fence))`
     },
     upsertTasks: {
       head: `INSERT INTO ${t.tasks} (${kTaskColumns.join(', ')}) VALUES `,
-      tail: update(kTaskColumns, ['execution_id', 'task_id'])
+      // The fence last, since the assignments see the columns already updated.
+      tail: ' ON DUPLICATE KEY UPDATE ' + taskUpdate.map(c => `${c} = IF(${fencedTask}, ${c}, VALUES(${c}))`).join(', ') +
+        ', fence = GREATEST(fence, VALUES(fence))'
     },
     upsertBlobs: blobSql(t.blobs),
     upsertRetries: retryUpsert(t.retries),
