@@ -63,7 +63,7 @@ export function statements (t: Tables): Statements {
     },
     upsertTasks: {
       head: `INSERT INTO ${t.tasks} (${kTaskColumns.join(', ')}) VALUES `,
-      tail: update(kTaskColumns, ['execution_id', 'task_id'])
+      tail: update(kTaskColumns, ['execution_id', 'task_id', 'map_index'])
     },
     upsertBlobs: blobSql(t.blobs),
     upsertRetries: retryUpsert(t.retries),
@@ -72,7 +72,7 @@ export function statements (t: Tables): Statements {
     insertSpans: { head: `INSERT INTO ${t.spans} (${kSpanColumns.join(', ')}) VALUES `, tail: ' ON DUPLICATE KEY UPDATE span_id = span_id' },
     selectExecution: `SELECT ${kExecutionColumns.join(', ')} FROM ${t.executions} WHERE id = ?`,
     selectExecutions: `SELECT ${kExecutionColumns.join(', ')} FROM ${t.executions}`,
-    selectTasks: `SELECT ${kTaskColumns.join(', ')} FROM ${t.tasks} WHERE execution_id = ? ORDER BY started_at IS NULL, started_at, task_id`,
+    selectTasks: `SELECT ${kTaskColumns.join(', ')} FROM ${t.tasks} WHERE execution_id = ? ORDER BY started_at IS NULL, started_at, task_id, map_index`,
     selectLogs: `SELECT ${kLogColumns.join(', ')} FROM ${t.logs}`,
     selectSpans: `SELECT ${kSpanColumns.join(', ')} FROM ${t.spans} WHERE execution_id = ? ORDER BY start_time, span_id`
   }
