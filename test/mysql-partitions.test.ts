@@ -78,7 +78,9 @@ describe('day partitions of spans and logs', () => {
     const [{ first }] = await db.query<RowDataPacket[]>('SELECT MIN(start_time) AS first FROM p3_spans')
     const oldest = Math.floor(time(first) / kDay) * kDay
     const storage = db.storage({ tablePrefix: 'p3_' })
-    expect(await storage.migrate()).toEqual({ from: 3, to: 5, applied: ['004-time-partitions', '005-console-indexes'] })
+    // From version 3, the partitions migration runs next (later ones follow it).
+    const migrated = await storage.migrate()
+    expect([migrated.from, migrated.applied[0]]).toEqual([3, '004-time-partitions'])
     expect([await digest('p3_spans', 'start_time'), await digest('p3_logs', '`time`')]).toEqual(before)
     const days = Array.from({ length: (today - oldest) / kDay + 8 }, (_, n) => oldest + n * kDay)
     expect(await partitions('p3_spans')).toEqual([...days.map(name), 'pmax'])

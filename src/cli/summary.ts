@@ -11,10 +11,14 @@ const kPreviewTasks = 5
 export function summary (result: ExecutionResult, head = `${result.workflowId} ${result.executionId}`): string {
   const rows = [['TASK', 'STATUS', 'ATTEMPTS', 'DURATION', 'NOTE']]
   for (const task of Object.values(result.tasks)) {
-    rows.push([task.taskId, task.status, String(task.attempts), formatMs(task.duration),
-      task.reusedFrom !== undefined
-        ? `reused from ${task.reusedFrom}`
-        : task.error === undefined ? '' : `${task.error.code}: ${task.error.message}`.slice(0, 80)])
+    // A mapped task is one row: its instances summed (attempts), counted by status in the note.
+    const map = task.map
+    const attempts = map === undefined ? task.attempts : map.instances.reduce((sum, i) => sum + i.attempts, 0)
+    const counts = map === undefined ? '' : `${map.size} instances: ${Object.entries(map.counts).map(([status, n]) => `${n} ${status}`).join(', ')}`
+    const note = task.reusedFrom !== undefined
+      ? `reused from ${task.reusedFrom}`
+      : task.error === undefined ? '' : `${task.error.code}: ${task.error.message}`
+    rows.push([task.taskId, task.status, String(attempts), formatMs(task.duration), [counts, note].filter(n => n !== '').join('; ').slice(0, 120)])
   }
   const line = `${head}: ${result.status} in ${formatMs(result.duration)}`
   const tail = result.error === undefined

@@ -5,7 +5,7 @@ import { kValueLimits, type RetryPolicy } from '../types.js'
 import { validateRetryPolicy } from '../runtime/backoff.js'
 import { closestKey, describeValue, optionKeys, rejectUnknownKeys } from '../option-keys.js'
 import { DependencyLinks, validateDefinition } from './planner.js'
-import type { HandlerInput, HandlerOutput, TypedTaskOptions } from './typed.js'
+import type { HandlerInput, TaskOutput, TypedTaskOptions } from './typed.js'
 
 /** Options of one task, as given to `addTask`. */
 export interface TaskOptions {
@@ -188,12 +188,14 @@ export class WorkflowBuilder<Outputs extends Record<string, unknown> = {}, Input
    * Adds a task. Duplicate ids are reported by `build()`, with every other problem.
    * With a typed handler reference (see `handlerModule`), the task's output is typed,
    * `input` must fit the handler's `ctx.params`, and `dependsOn` must name exactly the
-   * tasks of its `ctx.deps` (with outputs of the declared types).
+   * tasks of its `ctx.deps` (with outputs of the declared types). Mapped over a task
+   * (`map`), its handler's `ctx.deps` entry for that task is one element of its output,
+   * and the task's own output is the array of its instances' outputs.
    * @throws {InvalidOptionsError} an unknown option (with the closest known one), a bad id, dependsOn, timeout or retry policy
    */
-  addTask<const Id extends string, const H extends string | URL, const D extends readonly string[] = readonly []> (
-    id: Id, options: TypedTaskOptions<H, D, Outputs>
-  ): WorkflowBuilder<Outputs & { [K in Id]: HandlerOutput<H> }, Input & HandlerInput<H>>
+  addTask<const Id extends string, const H extends string | URL, const D extends readonly string[] = readonly [], const M extends string = never> (
+    id: Id, options: TypedTaskOptions<H, D, Outputs, M>
+  ): WorkflowBuilder<Outputs & { [K in Id]: TaskOutput<H, M> }, Input & HandlerInput<H>>
   addTask (id: string, options: TaskOptions): this {
     validateId('task', id)
     if (typeof options !== 'object' || options === null) {

@@ -81,14 +81,15 @@ export type ParamsField<H> = unknown extends ParamsOf<H>
   ? { input?: unknown }
   : undefined extends ParamsOf<H> ? { input?: ParamsOf<H> } : { input: ParamsOf<H> }
 
-// What is wrong between the deps a handler declares (DD), the task's dependsOn (D) and the
-// outputs of the tasks added so far (Out), as a message; never when nothing is.
-type DepsProblem<DD, D extends readonly string[], Out> =
-  Exclude<D[number], keyof DD> extends infer Extra extends string
+// What is wrong between the deps a handler declares (DD), the task's dependencies (Ids: its
+// dependsOn and its map) and the outputs of the tasks added so far (Out), as a message;
+// never when nothing is.
+type DepsProblem<DD, Ids extends string, Out, Skip extends string> =
+  Exclude<Ids, keyof DD> extends infer Extra extends string
     ? [Extra] extends [never]
-        ? Exclude<keyof DD & string, D[number]> extends infer Missing extends string
+        ? Exclude<keyof DD & string, Ids> extends infer Missing extends string
           ? [Missing] extends [never]
-              ? WrongOutput<DD, D, Out>
+              ? WrongOutput<DD, Exclude<Ids, Skip>, Out>
               : `the handler reads ctx.deps.${Missing} but the task does not depend on '${Missing}'`
           : never
         : `the handler does not declare ctx.deps.${Extra}; its ctx.deps has ${keyof DD & string}`
@@ -96,18 +97,42 @@ type DepsProblem<DD, D extends readonly string[], Out> =
 
 // A dependency added earlier whose output does not fit the declared type. Tasks added later
 // (forward references) are not known yet, and untyped handlers output `unknown`: neither is checked.
-type WrongOutput<DD, D extends readonly string[], Out> =
-  { [K in D[number] & keyof Out & keyof DD]: unknown extends Out[K] ? never : Out[K] extends DD[K] ? never : K }[D[number] & keyof Out & keyof DD] extends infer Wrong extends string
+type WrongOutput<DD, Ids extends string, Out> =
+  { [K in Ids & keyof Out & keyof DD]: unknown extends Out[K] ? never : Out[K] extends DD[K] ? never : K }[Ids & keyof Out & keyof DD] extends infer Wrong extends string
     ? [Wrong] extends [never] ? never : `the output of task '${Wrong}' does not fit the handler's ctx.deps.${Wrong}`
     : never
 
 /**
- * `unknown` (no constraint) when handler `H` declares no deps or its deps match `dependsOn`;
- * otherwise a `dependsOn` type no array satisfies, whose text says what is wrong.
+ * `unknown` (no constraint) when handler `H` declares no deps or its deps match its
+ * dependencies `Ids` (its `dependsOn` and its `map`); otherwise a `dependsOn` type no array
+ * satisfies, whose text says what is wrong. The output of `Skip` (the task it is mapped
+ * over, whose elements it gets) is checked by {@link CheckMap} instead.
  */
-export type CheckDeps<H, D extends readonly string[], Out> = DeclaredDeps<H> extends infer DD
-  ? DD extends undefined ? unknown : [DepsProblem<DD, D, Out>] extends [never] ? unknown : { dependsOn: DepsProblem<DD, D, Out> }
+export type CheckDeps<H, Ids extends string, Out, Skip extends string = never> = DeclaredDeps<H> extends infer DD
+  ? DD extends undefined ? unknown : [DepsProblem<DD, Ids, Out, Skip>] extends [never] ? unknown : { dependsOn: DepsProblem<DD, Ids, Out, Skip> }
   : unknown
+
+// What is wrong with mapping a task with handler H over task M, as a message; never when
+// nothing is (or when M's output is not known yet: added later, or untyped).
+type MapProblem<H, M extends string, Out> = [M] extends [never] ? never
+  : Out extends { readonly [K in M]: infer O }
+    ? unknown extends O ? never
+      : O extends ReadonlyArray<infer E>
+        ? DeclaredDeps<H> extends infer DD
+          ? DD extends { readonly [K in M]: infer Want } ? (unknown extends E ? never : [E] extends [Want] ? never : `the elements of task '${M}' do not fit the handler's ctx.deps.${M}`) : never
+          : never
+        : `the output of task '${M}' is not an array: no task can be mapped over it`
+    : never
+
+/**
+ * `unknown` when a task with handler `H` may be mapped over task `M`; otherwise a `handler`
+ * type no handler satisfies, whose text says why not.
+ */
+export type CheckMap<H, M extends string, Out> = [MapProblem<H, M, Out>] extends [never] ? unknown : { handler: MapProblem<H, M, Out> }
+
+/** What a task with handler `H` outputs, mapped (`M` names a task) or not: the array of its instances' outputs when it is. */
+// (`string` for M, as when builders are compared, says nothing: unknown.)
+export type TaskOutput<H, M extends string> = [M] extends [never] ? HandlerOutput<H> : string extends M ? unknown : Array<HandlerOutput<H>>
 
 /** The output type of each task of workflow `W`, by id; any id of any type when `W` is not typed. */
 export type WorkflowOutputs<W> = W extends Workflow<infer O, any> ? ({} extends O ? Record<string, unknown> : O) : Record<string, unknown>
@@ -116,9 +141,11 @@ export type WorkflowOutputs<W> = W extends Workflow<infer O, any> ? ({} extends 
 export type WorkflowInput<W> = W extends Workflow<any, infer I> ? I : unknown
 
 /**
- * The options of `addTask` for handler `H` with dependencies `D`, in a workflow whose tasks
- * so far output `Outputs`: `input` typed by the handler's `ctx.params`, `dependsOn` checked
- * against its `ctx.deps`.
+ * The options of `addTask` for handler `H` with dependencies `D`, mapped over task `M` (or
+ * not: `never`), in a workflow whose tasks so far output `Outputs`: `input` typed by the
+ * handler's `ctx.params`, `dependsOn` and `map` checked against its `ctx.deps` (the task it
+ * is mapped over gives one element of its output).
  */
-export type TypedTaskOptions<H, D extends readonly string[], Outputs> =
-  Omit<TaskOptions, 'handler' | 'dependsOn' | 'input'> & { handler: H, dependsOn?: D } & ParamsField<H> & CheckDeps<H, D, Outputs>
+export type TypedTaskOptions<H, D extends readonly string[], Outputs, M extends string = never> =
+  Omit<TaskOptions, 'handler' | 'dependsOn' | 'input' | 'map'> & { handler: H, dependsOn?: D, map?: M } & ParamsField<H> &
+  CheckDeps<H, D[number] | NoInfer<M>, Outputs, NoInfer<M>> & CheckMap<H, NoInfer<M>, Outputs>

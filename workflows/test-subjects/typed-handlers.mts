@@ -26,3 +26,18 @@ export const label = defineHandler<{ deps: { load: string } }>()((input, ctx) =>
 export default function done (): boolean {
   return true
 }
+
+/** A list found at run time: the names given as the execution input's `files`. */
+export const files = defineHandler((input: { files: string[] }) => input.files)
+
+/** Mapped over `files`: one file name each. */
+export const measure = defineHandler<{ deps: { files: string } }>()((input, ctx) => ({ file: ctx.deps.files, size: ctx.deps.files.length }))
+
+/** Mapped over `measure`: one measurement each. */
+export const weigh = defineHandler<{ deps: { measure: { file: string, size: number } } }>()((input, ctx) => ctx.deps.measure.size * 2)
+
+/** The fan-in: every weight, in file order. */
+export const total = defineHandler<{ deps: { weigh: number[] } }>()((input, ctx) => ctx.deps.weigh.reduce((a, b) => a + b, 0))
+
+/** Declares its element as a number: cannot be mapped over `files`. */
+export const countUp = defineHandler<{ deps: { files: number } }>()((input, ctx) => ctx.deps.files + 1)

@@ -7,7 +7,7 @@ import { InvalidOptionsError } from '../../errors.js'
 import type { ExecutionQuery, StoredExecution, LogQuery, TaskRecord } from '../../types.js'
 import { LOG_LEVEL_VALUES } from '../../types.js'
 import { readValue } from './blobs.js'
-import { executionFromRow, taskFromRow } from './codec.js'
+import { blobKey, executionFromRow, taskFromRow } from './codec.js'
 import type { Session } from './pool.js'
 import { sqlDatetime, type Row } from './sql.js'
 
@@ -32,7 +32,7 @@ export async function tasksOf (session: Session, blobs: string, rows: Row[]): Pr
   for (const row of rows) {
     const record = taskFromRow(row)
     const parts = Number(row.output_parts ?? 0)
-    if (parts > 0) record.output = await readValue(session, blobs, record.executionId, record.taskId, parts)
+    if (parts > 0) record.output = await readValue(session, blobs, record.executionId, blobKey(record), parts)
     out.push(record)
   }
   return out

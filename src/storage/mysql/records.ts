@@ -22,7 +22,7 @@ import type { RejectedRecord } from './errors.js'
 import type { Session } from './pool.js'
 import { sendRows, type PacketLimit } from './batch.js'
 import { kStoredValue, partSize, placeValue, writeParts, type Part } from './blobs.js'
-import { executionTuple, taskTuple } from './codec.js'
+import { blobKey, executionTuple, taskTuple } from './codec.js'
 import { isFencedOut, staleFences } from './fence.js'
 import { retryTuple } from './retry.js'
 import type { RecoverySql } from './recovery.js'
@@ -77,7 +77,7 @@ export async function writeRecords (session: Session, batch: RecordBatch, ctx: R
     const outputParts: Part[][] = keptTasks.map(() => [])
     const refusedTasks = note('tasks', await sendRows(session, 'task results', ctx.sql.upsertTasks, keptTasks.length, k => {
       const t = tasks[keptTasks[k]]
-      return taskTuple(t, placeValue(t.output, t.executionId, t.taskId, size, outputParts[k]))
+      return taskTuple(t, placeValue(t.output, t.executionId, blobKey(t), size, outputParts[k]))
     }, ctx.limit), k => keptTasks[k])
 
     const parts: Part[] = []

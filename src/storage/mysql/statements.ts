@@ -53,7 +53,7 @@ export function statements (t: Tables): Statements {
   const stale = "(VALUES(fence) < fence OR (status = 'interrupted' AND VALUES(status) = 'running'))"
   const executionUpdate = kExecutionColumns.filter(c => c !== 'id' && c !== 'input' && c !== 'input_parts' && c !== 'status' && c !== 'fence')
   const fencedTask = '(VALUES(fence) < fence)'
-  const taskUpdate = kTaskColumns.filter(c => c !== 'execution_id' && c !== 'task_id' && c !== 'fence')
+  const taskUpdate = kTaskColumns.filter(c => c !== 'execution_id' && c !== 'task_id' && c !== 'map_index' && c !== 'fence')
   return {
     // VALUES(col) rather than MySQL 8.0.19's row alias: MariaDB has no row alias.
     upsertExecutions: {
@@ -76,7 +76,7 @@ export function statements (t: Tables): Statements {
     insertSpans: { head: `INSERT INTO ${t.spans} (${kSpanColumns.join(', ')}) VALUES `, tail: ' ON DUPLICATE KEY UPDATE span_id = span_id' },
     selectExecution: `SELECT ${kExecutionColumns.join(', ')} FROM ${t.executions} WHERE id = ?`,
     selectExecutions: `SELECT ${kExecutionColumns.join(', ')} FROM ${t.executions}`,
-    selectTasks: `SELECT ${kTaskColumns.join(', ')} FROM ${t.tasks} WHERE execution_id = ? ORDER BY started_at IS NULL, started_at, task_id`,
+    selectTasks: `SELECT ${kTaskColumns.join(', ')} FROM ${t.tasks} WHERE execution_id = ? ORDER BY started_at IS NULL, started_at, task_id, map_index`,
     selectLogs: `SELECT ${kLogColumns.join(', ')} FROM ${t.logs}`,
     selectSpans: `SELECT ${kSpanColumns.join(', ')} FROM ${t.spans} WHERE execution_id = ? ORDER BY start_time, span_id`
   }

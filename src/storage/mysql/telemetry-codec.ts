@@ -10,12 +10,12 @@ import { kTextLimits, readText } from './text.js'
 
 /** Columns of `<prefix>logs`, in the order of `logTuple`. */
 export const kLogColumns = [
-  'execution_id', 'seq', 'task_id', 'attempt', 'time', 'level', 'level_value', 'message', 'data'
+  'execution_id', 'seq', 'task_id', 'map_index', 'attempt', 'time', 'level', 'level_value', 'message', 'data'
 ] as const
 
 /** A log line as a SQL tuple, with the sequence number that keys it. */
 export function logTuple (e: LogEntry, seq: number): string {
-  return '(' + sqlValue(e.executionId) + ',' + String(seq) + ',' + sqlValue(e.taskId) + ',' + sqlValue(e.attempt) + ',' +
+  return '(' + sqlValue(e.executionId) + ',' + String(seq) + ',' + sqlValue(e.taskId) + ',' + sqlValue(e.mapIndex) + ',' + sqlValue(e.attempt) + ',' +
     sqlTime(e.time) + ',' + sqlValue(e.level) + ',' + sqlValue(LOG_LEVEL_VALUES[e.level]) + ',' +
     sqlText(e.message, kTextLimits.message) + ',' + sqlValue(jsonText(e.data)) + ')'
 }
@@ -29,6 +29,7 @@ export function logFromRow (row: Row): LogEntry {
     message: readText(row.message)!
   }
   if (row.task_id !== null) entry.taskId = row.task_id as string
+  if (row.map_index !== null && row.map_index !== undefined) entry.mapIndex = row.map_index as number
   if (row.attempt !== null) entry.attempt = row.attempt as number
   if (row.data !== null) entry.data = jsonValue(row.data) as Record<string, unknown>
   return entry
