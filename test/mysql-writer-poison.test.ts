@@ -11,7 +11,8 @@ const kWriterFault = Symbol.for('graph-task.mysql.writerFault')
 
 // Guarantee "a batch that kills the writer is refused alone, not sent forever": without
 // the refusal in WriterLink.#exited, flush() never resolves (checked); without the
-// one-at-a-time resend after a death, the spans and logs in flight beside it are refused too (checked).
+// one-at-a-time resend after a death and the check that the request was alone, the
+// spans and log lines in flight beside it are refused too (checked: 8 refused, not 3).
 test('a batch of records that kills the writer thread each time is refused alone after three deaths, and the writes beside and behind it are stored', async () => {
   const { logger, lines } = memoryLogger('error')
   const storage = db.storage({ tablePrefix: 'poison_' })
