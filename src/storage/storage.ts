@@ -130,6 +130,13 @@ export interface ExecutionStorage {
   readonly writerRestarts?: number
   /** Why that thread last died. */
   readonly lastWriterExit?: string
+  /**
+   * Batches of spans or logs this storage writes well at once, for one whose rows are
+   * keyed so that the order of their writes changes nothing it returns (MySQLStorage:
+   * its writer's connections less the one left for records). The tracer keeps at
+   * least this many batches in flight, whatever its `concurrency`.
+   */
+  readonly writeConcurrency?: number
 
   /** Inserts or updates executions by id. */
   writeExecutions (records: readonly StoredExecution[]): Promise<void>

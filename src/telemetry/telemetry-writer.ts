@@ -1,6 +1,7 @@
 /**
  * Spans and log lines on their way to storage: buffered by a push, written in
- * batches of `batchSize` by a fastq queue of `concurrency` workers.
+ * batches of `batchSize` by a fastq queue of `concurrency` workers (or the storage's
+ * `writeConcurrency`, when it asks for more).
  *
  *   recordSpan / recordLog ──push──▶ buffer ──full batch or timer──▶ fastq ──▶ writeSpans / writeLogs([...512])
  *
@@ -52,7 +53,9 @@ export class TelemetryWriter {
     this.#logger = logger
     this.#ready = ready
     this.#spans = new SpanColumns(options.batchSize)
-    this.#queue = fastq(this, this.#work, options.concurrency)
+    // A storage indifferent to the order of its writes asks for several batches in flight:
+    // the next is encoded and sent while the server still writes the last.
+    this.#queue = fastq(this, this.#work, Math.max(options.concurrency, storage.writeConcurrency ?? 1))
     this.#queue.drain = () => this.#wakeIfIdle()
   }
 

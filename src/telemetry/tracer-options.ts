@@ -19,7 +19,9 @@ export interface TracerOptions {
    */
   maxQueueSize?: number
   /**
-   * Batches written at once. 1 keeps the order of writes.
+   * Batches of spans or logs written at once. 1 keeps the order of writes, except on a
+   * storage that declares the order changes nothing (`writeConcurrency`: MySQLStorage
+   * keeps `connectionLimit - 1` batches in flight whatever this says).
    * @default 1
    */
   concurrency?: number

@@ -10,7 +10,8 @@ import { isSpanRows, rowsOf, type RecordBatch, type RefusedRecord, type RowList 
 import type { SpanColumns } from '../../telemetry/span-rows.js'
 import type { LogEntry, SpanRecord, TaskRecord } from '../../types.js'
 import type { PacketLimit } from './batch.js'
-import type { WriterLink } from './writer-link.js'
+import { WriterCrashError, type WriterLink } from './writer-link.js'
+import { rejectionError } from './errors.js'
 
 const kNoBytes = new Uint8Array(0)
 
@@ -38,8 +39,12 @@ export class HandOver {
       inputStored[i] = 1
       executions[i] = { ...executions[i], input: kNoBytes }
     }
+    const tasks = rowsOf(batch.tasks) as TaskRecord[]
     const refused = await this.#link.request({
-      op: 'records', packet: this.#limit.bytes, executions, inputStored, tasks: rowsOf(batch.tasks) as TaskRecord[], retries: [...batch.retries]
+      op: 'records', packet: this.#limit.bytes, executions, inputStored, tasks, retries: [...batch.retries]
+    }).catch((err: unknown) => {
+      if (!(err instanceof WriterCrashError)) throw err
+      return refuseAll(batch, tasks.length, err)
     })
     const out = new Set<number>()
     for (const r of refused) if (r.kind === 'executions') out.add(r.index)
@@ -51,13 +56,14 @@ export class HandOver {
   async spans (spans: RowList<SpanRecord>): Promise<void> {
     const columns = isSpanRows(spans) && typeof (spans as Partial<SpanColumns>).toWire === 'function' ? (spans as SpanColumns).toWire() : null
     await this.#link.request({ op: 'spans', packet: this.#limit.bytes, columns, objects: columns === null ? rowsOf(spans) as SpanRecord[] : null })
+      .catch(setAside(spans.length))
   }
 
   /** Log lines with their sequence numbers. */
   async logs (entries: readonly LogEntry[]): Promise<void> {
     const seqs = new Float64Array(entries.length)
     for (let i = 0; i < entries.length; i++) seqs[i] = this.#seqOf(entries[i])
-    await this.#link.request({ op: 'logs', packet: this.#limit.bytes, entries: entries as LogEntry[], seqs })
+    await this.#link.request({ op: 'logs', packet: this.#limit.bytes, entries: entries as LogEntry[], seqs }).catch(setAside(entries.length))
   }
 
   // Increasing within this process and close to the clock in µs, so that lines of one
@@ -69,5 +75,26 @@ export class HandOver {
       this.#logSeqs.set(entry, seq)
     }
     return seq
+  }
+}
+
+// A batch the writer thread could not survive: each of its records refused, for the
+// recorder to log by id and count, instead of a retry that would kill the thread again.
+function refuseAll (batch: RecordBatch, tasks: number, err: WriterCrashError): RefusedRecord[] {
+  const refused: RefusedRecord[] = []
+  const add = (kind: RefusedRecord['kind'], n: number): void => {
+    for (let index = 0; index < n; index++) refused.push({ kind, index, code: err.code, reason: err.message })
+  }
+  add('executions', batch.executions.length)
+  add('tasks', tasks)
+  add('retries', batch.retries.length)
+  return refused
+}
+
+// The same for spans and log lines: every row named as refused (see TelemetryWriter).
+function setAside (n: number): (err: unknown) => never {
+  return err => {
+    if (!(err instanceof WriterCrashError)) throw err
+    throw rejectionError(Array.from({ length: n }, (_, index) => ({ index, code: err.code, reason: err.message })), n)
   }
 }

@@ -5,7 +5,7 @@
  *   Recorder (main thread)                        MySQLStorage                                  server
  *   writeRecords({ executions, tasks, retries }) ─▶ writer thread: one transaction (mysql-records) ─▶ InnoDB
  *   writeSpans (columns) / writeLogs ([...512]) ──▶ writer thread: packed INSERTs (mysql-batch)
- *   get* / list* / claims / heartbeats ──────────▶ reader pool, within readTimeout
+ *   get* / list* / claims / heartbeats ──────────▶ reader pool, within readTimeout (mysql-reads)
  *   init / migrate / purge / stats ───────────────▶ admin pool on this thread
  *
  * The writes run on a thread of their own (writer-link, writer-thread): the host's
@@ -21,27 +21,21 @@
  * cases by a fenced upsert.
  */
 import type { RowDataPacket } from 'mysql2/promise'
-import type { ExecutionStorage, RecordBatch, RecordKind, RefusedRecord, RetryStorage, RowList, StaleReport } from '../storage.js'
-import type {
-  ExecutionQuery, StoredExecution, InstanceRecord, LogEntry, LogQuery, RetryQuery, RetryRecord, RetryStatistics, SpanRecord, TaskRecord
-} from '../../types.js'
+import type { ExecutionStorage, RecordBatch, RecordKind, RefusedRecord, RetryStorage, RowList } from '../storage.js'
+import type { StoredExecution, LogEntry, RetryRecord, SpanRecord, TaskRecord } from '../../types.js'
 import { ErrorCodes, StorageError } from '../../errors.js'
-import { resolveMySQLOptions, type MySQLStorageOptions, type ResolvedMySQLOptions } from './options.js'
+import type { MySQLStorageOptions } from './options.js'
 import { checkSchema, runMigrations, type MigrationResult } from './migrate.js'
-import { logFromRow, spanFromRow } from './telemetry-codec.js'
 import { rejectionError } from './errors.js'
-import { ConnectionPool, withDeadline, type Session } from './pool.js'
+import { ConnectionPool, type Session } from './pool.js'
 import type { PacketLimit } from './batch.js'
-import { statements, tables, type Statements, type Tables } from './statements.js'
-import { RetrySql } from './retry.js'
-import { RecoverySql, type IntegrityReport } from './recovery.js'
-import { kTerminateWriter, WriterLink } from './writer-link.js'
+import type { IntegrityReport } from './recovery.js'
+import { kTerminateWriter, kWriterFault, WriterLink } from './writer-link.js'
 import { HandOver } from './hand-over.js'
-import { count, executionsOf, executionsQuery, logsQuery, tasksOf } from './reads.js'
+import { MySQLReads } from './mysql-reads.js'
 import { MySQLRetention, type PurgeOptions } from './retention.js'
 import type { PurgeResult, RetentionRun } from './maintenance.js'
 import type { StorageStats } from './stats.js'
-import { raiseFence } from './fence.js'
 
 export type { MySQLStorageOptions } from './options.js'
 export type { MigrationResult } from './migrate.js'
@@ -58,21 +52,14 @@ export type { StorageStats, TableStats } from './stats.js'
  * const engine = new Engine({ storage: new MySQLStorage('mysql://root@127.0.0.1:3306/graph_task') })
  * ```
  */
-export class MySQLStorage implements ExecutionStorage, RetryStorage {
+export class MySQLStorage extends MySQLReads implements ExecutionStorage, RetryStorage {
   readonly kind = 'mysql'
-  readonly #options: ResolvedMySQLOptions
-  readonly #target: string
-  readonly #tables: Tables
-  readonly #sql: Statements
-  readonly #retrySql: RetrySql
-  readonly #recovery: RecoverySql
   // The recorder's writes on the writer thread; reads and control statements on a pool
   // of their own, so that they never queue behind a backlog of writes; init, migrations
   // and the long maintenance statements on a third.
   readonly #writer: WriterLink
   readonly #handOver: HandOver
   readonly #writes: ConnectionPool
-  readonly #reads: ConnectionPool
   readonly #retention: MySQLRetention
   readonly #limit: PacketLimit = { bytes: 16 * 1024 * 1024 }
   #ready: Promise<void> | null = null
@@ -83,42 +70,32 @@ export class MySQLStorage implements ExecutionStorage, RetryStorage {
    * @throws {InvalidOptionsError} naming the option (a malformed URI, a bad tablePrefix, ...)
    */
   constructor (options: MySQLStorageOptions | string) {
-    const o = this.#options = resolveMySQLOptions(options)
-    this.#target = `${o.host.includes(':') ? `[${o.host}]` : o.host}:${o.port}`
+    super(options)
+    const o = this.options
     this.#writes = new ConnectionPool(o, {
       connectionLimit: o.connectionLimit, connectTimeout: o.connectTimeout, queryTimeout: o.queryTimeout, timeoutOption: 'queryTimeout'
-    }, this.#target)
-    this.#reads = new ConnectionPool(o, {
-      connectionLimit: o.readConnectionLimit,
-      connectTimeout: Math.min(o.connectTimeout, o.readTimeout),
-      queryTimeout: o.readTimeout,
-      timeoutOption: 'readTimeout'
-    }, this.#target)
-    this.#tables = tables(o.tablePrefix)
-    this.#sql = statements(this.#tables)
-    this.#retrySql = new RetrySql(this.#tables.retries)
-    this.#recovery = new RecoverySql(this.#tables)
+    }, this.address)
     this.#writer = new WriterLink({
       host: o.host, port: o.port, user: o.user, password: o.password, database: o.database, tablePrefix: o.tablePrefix,
       connectionLimit: o.connectionLimit, connectTimeout: o.connectTimeout, queryTimeout: o.queryTimeout
-    }, `MySQL at ${this.#target}/${o.database}`)
+    }, `MySQL at ${this.address}/${o.database}`)
     this.#handOver = new HandOver(this.#writer, this.#limit)
-    this.#retention = new MySQLRetention(o, this.#tables, this.#target, () => this.init())
+    this.#retention = new MySQLRetention(o, this.tables, this.address, () => this.init())
   }
 
   /** `host:port` of the server, for messages. */
   get target (): string {
-    return this.#target
+    return this.address
   }
 
   /** The database (schema) holding the tables. */
   get database (): string {
-    return this.#options.database
+    return this.options.database
   }
 
   /** Prepended to every table name. */
   get tablePrefix (): string {
-    return this.#options.tablePrefix
+    return this.options.tablePrefix
   }
 
   /** The server's `max_allowed_packet` in bytes, read by `init()`. */
@@ -128,7 +105,7 @@ export class MySQLStorage implements ExecutionStorage, RetryStorage {
 
   /** The largest input or output kept, in bytes (the `maxValueBytes` option). */
   get maxValueBytes (): number {
-    return this.#options.maxValueBytes
+    return this.options.maxValueBytes
   }
 
   /**
@@ -138,7 +115,7 @@ export class MySQLStorage implements ExecutionStorage, RetryStorage {
    * @throws {StorageError} STORAGE_UNAVAILABLE (no server at host:port), SCHEMA_TOO_NEW, STORAGE_ERROR
    */
   init (): Promise<void> {
-    if (this.#closed) return Promise.reject(new StorageError(ErrorCodes.STORAGE_ERROR, `MySQL storage for ${this.#target}/${this.#options.database} is closed`))
+    if (this.#closed) return Promise.reject(new StorageError(ErrorCodes.STORAGE_ERROR, `MySQL storage for ${this.address}/${this.options.database} is closed`))
     if (this.#ready === null) {
       this.#writer.warm()
       const ready = this.#ready = this.#connect()
@@ -157,7 +134,7 @@ export class MySQLStorage implements ExecutionStorage, RetryStorage {
   }
 
   #migrate (session: Session): Promise<MigrationResult> {
-    const { database, tablePrefix, queryTimeout } = this.#options
+    const { database, tablePrefix, queryTimeout } = this.options
     // Wait for another instance's migration, but answer within queryTimeout.
     const lockWait = Math.max(1, Math.min(60, Math.floor(queryTimeout / 1000) - 1))
     return runMigrations(session.run, database, tablePrefix, lockWait)
@@ -167,7 +144,7 @@ export class MySQLStorage implements ExecutionStorage, RetryStorage {
     await this.#writes.use('connect', async session => {
       const [row] = await session.run('SELECT @@max_allowed_packet AS packet') as RowDataPacket[]
       this.#limit.bytes = Number(row.packet)
-      const { database, tablePrefix, autoMigrate } = this.#options
+      const { database, tablePrefix, autoMigrate } = this.options
       if (autoMigrate) {
         await this.#migrate(session)
         await this.#retention.upkeep(session)
@@ -201,6 +178,19 @@ export class MySQLStorage implements ExecutionStorage, RetryStorage {
   /** @internal Ends the writer thread as a crash would (see WriterLink.terminate). */
   [kTerminateWriter] (): Promise<void> {
     return this.#writer.terminate()
+  }
+
+  /** @internal Writer threads die when handed the records of execution `id` (see kWriterFault). */
+  [kWriterFault] (id: string): void {
+    this.#writer.faultOn(id)
+  }
+
+  /**
+   * Batches of spans or logs written at once: one per writer connection but the one
+   * left for records (spans and logs are keyed, so their order changes nothing).
+   */
+  get writeConcurrency (): number {
+    return Math.max(1, this.options.connectionLimit - 1)
   }
 
   /** Upserts executions by id, in one transaction. @throws {StorageError} with `rejected` for the records refused */
@@ -238,45 +228,6 @@ export class MySQLStorage implements ExecutionStorage, RetryStorage {
     await this.#handOver.spans(spans)
   }
 
-  /** One execution by id, or undefined. @throws {StorageError} STORAGE_UNAVAILABLE past readTimeout */
-  async getExecution (id: string): Promise<StoredExecution | undefined> {
-    const [record] = await this.#read('reading an execution', async session =>
-      executionsOf(session, this.#tables.blobs, await session.run(this.#sql.selectExecution, [id]) as RowDataPacket[]))
-    return record
-  }
-
-  /**
-   * Executions newest first by start time (then id), filtered and paged in one query.
-   * @throws {InvalidOptionsError} for a negative or fractional limit or offset
-   * @throws {StorageError} STORAGE_UNAVAILABLE past readTimeout
-   */
-  async listExecutions (query: ExecutionQuery = {}): Promise<StoredExecution[]> {
-    const q = executionsQuery(this.#sql.selectExecutions, this.#tables.executions, query)
-    if (q === undefined) return []
-    return this.#read('listing executions', async session =>
-      executionsOf(session, this.#tables.blobs, await session.run(q.sql, q.params) as RowDataPacket[]))
-  }
-
-  /** The task rows of an execution, in start order (tasks that never started last). */
-  async getTaskResults (executionId: string): Promise<TaskRecord[]> {
-    return this.#read('reading task results', async session =>
-      tasksOf(session, this.#tables.blobs, await session.run(this.#sql.selectTasks, [executionId]) as RowDataPacket[]))
-  }
-
-  /**
-   * Log lines of an execution, oldest first (in the order recorded), filtered and paged in one query.
-   * @throws {InvalidOptionsError} for an unknown level or a bad limit or offset
-   */
-  async getLogs (executionId: string, query: LogQuery = {}): Promise<LogEntry[]> {
-    const q = logsQuery(this.#sql.selectLogs, executionId, query)
-    return (await this.#read('reading logs', session => session.run(q.sql, q.params) as Promise<RowDataPacket[]>)).map(logFromRow)
-  }
-
-  /** Spans of an execution, ordered by start time. */
-  async getSpans (executionId: string): Promise<SpanRecord[]> {
-    return (await this.#read('reading spans', session => session.run(this.#sql.selectSpans, [executionId]) as Promise<RowDataPacket[]>)).map(spanFromRow)
-  }
-
   /**
    * Ends both pools. Statements still running get a short grace, then their
    * connections are destroyed: returns within about 2.5 s whatever the server does.
@@ -284,7 +235,7 @@ export class MySQLStorage implements ExecutionStorage, RetryStorage {
    */
   async close (): Promise<void> {
     this.#closed = true
-    await Promise.all([this.#writer.close(), this.#writes.close(), this.#reads.close(), this.#retention.close()])
+    await Promise.all([this.#writer.close(), this.#writes.close(), this.closeReads(), this.#retention.close()])
   }
 
   /**
@@ -313,59 +264,6 @@ export class MySQLStorage implements ExecutionStorage, RetryStorage {
     return this.#writes.use('reading table statistics', session => this.#retention.stats(session))
   }
 
-  async getRetryRecord (executionId: string): Promise<RetryRecord | undefined> {
-    return this.#read('reading a retry record', session => this.#retrySql.get(session, executionId))
-  }
-
-  async listRetryRecords (query: RetryQuery = {}): Promise<RetryRecord[]> {
-    count('limit', query.limit, 100)
-    count('offset', query.offset, 0)
-    return this.#read('listing retry records', session => this.#retrySql.list(session, query))
-  }
-
-  /**
-   * Atomic: one conditional UPDATE; true for the one caller whose update changed the row.
-   * @throws {StorageError} STORAGE_UNAVAILABLE past readTimeout: the claim may or may not have been made
-   */
-  async claimRetry (executionId: string, instanceId: string, at: number): Promise<boolean> {
-    return this.#read('claiming a retry', session => this.#retrySql.claim(session, executionId, instanceId, at))
-  }
-
-  /** One conditional UPDATE, as claimRetry, that also takes a case claimed by another. */
-  async adoptRetry (executionId: string, instanceId: string, at: number): Promise<boolean> {
-    return this.#read('adopting a failure case', session => this.#retrySql.claim(session, executionId, instanceId, at, true))
-  }
-
-  async raiseFence (executionId: string, fence: number): Promise<boolean> {
-    return this.#read('fencing an execution', session => raiseFence(session, this.#tables.executions, executionId, fence))
-  }
-
-  async abandonRetry (executionId: string, reason: string, at: number): Promise<boolean> {
-    return this.#read('abandoning a retry', session => this.#retrySql.abandon(session, executionId, reason, at))
-  }
-
-  async retryStatistics (): Promise<RetryStatistics> {
-    return this.#read('reading retry statistics', session => this.#retrySql.statistics(session))
-  }
-
-  async heartbeat (instance: InstanceRecord): Promise<void> {
-    await this.#read('writing a heartbeat', session => this.#recovery.heartbeat(session, instance))
-  }
-
-  /** Registered instances and their heartbeats, latest first. */
-  async listInstances (): Promise<InstanceRecord[]> {
-    return this.#read('listing instances', session => this.#recovery.instances(session))
-  }
-
-  /** Removes this instance's row; bounded by readTimeout whatever the server does. */
-  async removeInstance (instanceId: string): Promise<void> {
-    await this.#read('removing an instance', session => this.#recovery.removeInstance(session, instanceId))
-  }
-
-  async interruptStale (expiredBefore: number, at: number): Promise<StaleReport> {
-    return this.#read('marking interrupted executions', session => this.#recovery.interruptStale(session, expiredBefore, at))
-  }
-
   /**
    * Reports what the database holds half-written (terminal executions missing task
    * rows, task rows or failure cases without their execution), at most `limit` ids of
@@ -375,15 +273,6 @@ export class MySQLStorage implements ExecutionStorage, RetryStorage {
    */
   async checkIntegrity (limit = 1000): Promise<IntegrityReport> {
     await this.init()
-    return this.#writes.use('checking integrity', session => this.#recovery.integrity(session, Math.max(1, Math.floor(limit))))
-  }
-
-  // Reads and control statements: on the readers' pool, within readTimeout from the
-  // call, connecting and migrating included.
-  #read<T> (what: string, fn: (session: Session) => Promise<T>): Promise<T> {
-    return withDeadline(this.#options.readTimeout, `${what}: MySQL at ${this.#target}`, async signal => {
-      await this.init()
-      return this.#reads.use(what, fn, signal)
-    })
+    return this.#writes.use('checking integrity', session => this.recovery.integrity(session, Math.max(1, Math.floor(limit))))
   }
 }

@@ -29,7 +29,8 @@ export interface MySQLStorageOptions {
   tablePrefix?: string
   /**
    * Connections of the writer's pool: the recorder's transactions of records on one,
-   * spans and logs on as many as the tracer's `concurrency`.
+   * spans and logs on the others (as many batches in flight as the tracer's
+   * `concurrency`, and at least `connectionLimit - 1`).
    * @default 4
    */
   connectionLimit?: number

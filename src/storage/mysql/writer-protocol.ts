@@ -22,6 +22,8 @@ export interface WriterSettings {
   connectionLimit: number
   connectTimeout: number
   queryTimeout: number
+  /** Die when handed the records of this execution (kWriterFault, for tests). */
+  crashOn?: string
 }
 
 /** One flush of records, one transaction. */
@@ -44,6 +46,9 @@ export interface SpansRequest { op: 'spans', id: number, packet: number, columns
 export interface LogsRequest { op: 'logs', id: number, packet: number, entries: LogEntry[], seqs: Float64Array }
 
 export type WriterRequest = RecordsRequest | SpansRequest | LogsRequest
+
+/** Messages that are not requests: no answer. */
+export type WriterControl = { op: 'close' } | { op: 'fault', executionId: string }
 
 /** The writer thread's answer to request `id`. */
 export type WriterReply =

@@ -20,7 +20,7 @@ import { RecoverySql } from './recovery.js'
 import { writeRecords, type RecordsContext } from './records.js'
 import { logTuple, spanTuple } from './telemetry-codec.js'
 import { rejectionError } from './errors.js'
-import { toWireError, type WriterReply, type WriterRequest, type WriterSettings } from './writer-protocol.js'
+import { toWireError, type WriterControl, type WriterReply, type WriterRequest, type WriterSettings } from './writer-protocol.js'
 import type { ResolvedMySQLOptions } from './options.js'
 import type { RefusedRecord, RowList } from '../storage.js'
 import type { SpanRecord } from '../../types.js'
@@ -40,6 +40,7 @@ function handle (req: WriterRequest): Promise<RefusedRecord[]> {
   if (limit.bytes !== limit.bytes) limit.bytes = req.packet
   switch (req.op) {
     case 'records': {
+      if (settings.crashOn !== undefined && req.executions.some(e => e.executionId === settings.crashOn)) process.exit(70)
       const batch = { executions: req.executions, tasks: req.tasks, retries: req.retries }
       return pool.use('writing records', session => writeRecords(session, batch, ctx, req.inputStored))
     }
@@ -62,7 +63,11 @@ async function insert (what: string, statement: InsertSql, n: number, tuple: (i:
 }
 
 const port = parentPort!
-port.on('message', (msg: WriterRequest | { op: 'close' }) => {
+port.on('message', (msg: WriterRequest | WriterControl) => {
+  if (msg.op === 'fault') {
+    settings.crashOn = msg.executionId
+    return
+  }
   if (msg.op === 'close') {
     // Bounded by the pool's close (about 2.5 s); the thread ends once its sockets are gone.
     void pool.close().finally(() => port.close())
