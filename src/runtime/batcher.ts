@@ -18,7 +18,8 @@
  * batch. A mapped task's own slot never goes into a batch: only its instances run.
  */
 import type { Plan } from '../workflow/planner.js'
-import { TaskState, type Execution } from './execution.js'
+import type { Execution } from './execution.js'
+import { TaskState } from './task-state.js'
 
 export interface BatchLimits {
   /** Ready tasks of every execution, this one's included. */

@@ -4,9 +4,51 @@
  */
 import type { StoredExecution, ExecutionResult, ExecutionStatusInfo, InstanceResult, TaskRecord, TaskResult } from '../types.js'
 import { attachInstances, executionResultOf, instanceResultOf, taskResultOf } from '../history/results.js'
-import { TaskState, type Execution } from './execution.js'
+import type { ErrorInfo } from '../errors.js'
+import type { ExecutionStatus, TaskStatus } from '../types.js'
+import type { Plan } from '../workflow/planner.js'
+import type { MapState } from './map-state.js'
+import type { TaskOutputs } from './task-outputs.js'
+import { TaskState } from './task-state.js'
 
-export function executionRecordOf (exec: Execution): StoredExecution {
+/**
+ * What these views read of an Execution: declared here, not imported, so that the
+ * execution (which hands itself to them) and its views do not import each other.
+ */
+export interface ExecutionFacts {
+  readonly id: string
+  readonly workflowId: string
+  readonly plan: Plan
+  readonly status: ExecutionStatus
+  readonly instanceId: string
+  readonly input: Uint8Array
+  readonly startedAt: number
+  readonly updatedAt: number
+  readonly endedAt: number
+  readonly error: (ErrorInfo & { taskId?: string }) | undefined
+  readonly retryOf?: string
+  readonly fence?: number
+  readonly size: number
+  readonly succeeded: number
+  readonly failed: number
+  readonly skipped: number
+  readonly running: number
+  readonly settled: number
+  readonly storeOutputs: boolean
+  readonly state: Uint8Array
+  readonly attempts: Uint16Array
+  readonly taskStart: Float64Array
+  readonly taskEnd: Float64Array
+  readonly template: Int32Array
+  readonly mapIndex: Int32Array
+  readonly maps: MapState | null
+  readonly outputs: TaskOutputs
+  taskStatus (i: number): TaskStatus
+  errorOf (i: number): ErrorInfo | null
+  reusedFromOf (i: number): string | undefined
+}
+
+export function executionRecordOf (exec: ExecutionFacts): StoredExecution {
   const record: StoredExecution = {
     executionId: exec.id,
     workflowId: exec.workflowId,
@@ -29,7 +71,7 @@ export function executionRecordOf (exec: Execution): StoredExecution {
 }
 
 /** The record of task i, with its output bytes when it has one, outputs are kept and `withOutput`. */
-export function taskRecordOf (exec: Execution, i: number, withOutput = true): TaskRecord {
+export function taskRecordOf (exec: ExecutionFacts, i: number, withOutput = true): TaskRecord {
   const t = exec.template[i]
   const record: TaskRecord = {
     executionId: exec.id,
@@ -59,7 +101,7 @@ export function taskRecordOf (exec: Execution, i: number, withOutput = true): Ta
   return record
 }
 
-export function statusInfoOf (exec: Execution): ExecutionStatusInfo {
+export function statusInfoOf (exec: ExecutionFacts): ExecutionStatusInfo {
   const total = exec.size
   const info: ExecutionStatusInfo = {
     executionId: exec.id,
@@ -85,11 +127,11 @@ export function statusInfoOf (exec: Execution): ExecutionStatusInfo {
  * The result of an execution. `lazy`: its tasks' results are made on first read of
  * `result.tasks` (a finished execution's, which no longer changes).
  */
-export function resultOf (exec: Execution, lazy: boolean): ExecutionResult {
+export function resultOf (exec: ExecutionFacts, lazy: boolean): ExecutionResult {
   return executionResultOf(executionRecordOf(exec), lazy ? () => taskResults(exec) : taskResults(exec))
 }
 
-function taskResults (exec: Execution): Record<string, TaskResult> {
+function taskResults (exec: ExecutionFacts): Record<string, TaskResult> {
   const tasks: Record<string, TaskResult> = {}
   const { maps } = exec
   for (let i = 0; i < exec.plan.size; i++) {

@@ -5,6 +5,7 @@ import type { Packet } from '../wire/values.js'
 import { Fifo } from './fifo.js'
 import { TaskOutputs } from './task-outputs.js'
 import { executionRecordOf, resultOf, taskRecordOf } from './execution-records.js'
+import { TaskState } from './task-state.js'
 import type { TaskSource } from '../storage/storage.js'
 import { MapState, type MapNews } from './map-state.js'
 import { mapInputOfBytes, type MapInput } from '../wire/elements.js'
@@ -31,8 +32,6 @@ export interface ExecutionContext {
   fence?: number
 }
 
-/** Per-task state. `Mapped`: a mapped task expanded into instances, none of which is final yet. */
-export const enum TaskState { Pending, Ready, InFlight, RetryWait, Success, Failed, Skipped, Cancelled, Mapped }
 
 const kStatusOf: readonly TaskStatus[] = ['pending', 'pending', 'running', 'pending', 'success', 'failed', 'skipped', 'cancelled', 'running']
 

@@ -4,7 +4,7 @@
  * from when the batch was sent: a batch waiting in the pool's queue does not use
  * up its time. Tasks with a timeout travel alone, so a batch has one deadline.
  */
-import type { Batch } from './worker-pool.js'
+import type { Batch } from './batch.js'
 import type { SharedViews } from '../wire/shared-state.js'
 import { now } from '../clock.js'
 

@@ -23,6 +23,9 @@ import type { ResolvedEngineOptions } from '../options.js'
 import type { BatchAnswer } from '../wire/batch-format.js'
 import type { Encoded } from './batch-encoder.js'
 import type { Execution } from './execution.js'
+import type { Batch } from './batch.js'
+
+export type { Batch } from './batch.js'
 import { createSharedState, kInboxBytes, kInboxInts, kOutputInAnswer, resetSlot, sharedViews, type SharedViews } from '../wire/shared-state.js'
 import { now } from '../clock.js'
 import { Watchdog } from './watchdog.js'
@@ -38,25 +41,6 @@ const kWorkerFile = new URL('./worker.cjs', import.meta.url)
 // How often, and after how long, the outcomes of running batches are read.
 const kSweepInterval = 20
 
-/** A batch of tasks of one execution, sent to the pool as one message. */
-export interface Batch {
-  readonly exec: Execution
-  readonly slot: number
-  /** Task index by position. */
-  readonly tasks: Int32Array
-  /** Per-task timeout of the batch's single task; 0 for none. */
-  readonly timeout: number
-  /** When the batch was sent, epoch ms. */
-  sentAt: number
-  /** Positions already settled from the slot while the batch ran (the sweep), or null. */
-  early: Uint8Array | null
-  /** Positions of the slot's table read so far. */
-  seen: number
-  /** Set once the pool answered (or failed) the batch. */
-  settled: boolean
-  /** Set when the watchdog or a cancellation stopped the batch. */
-  stopped: 'timeout' | 'cancel' | null
-}
 
 /** What the pool tells its owner. */
 export interface PoolListener {

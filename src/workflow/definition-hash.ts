@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto'
 import type { RetryPolicy } from '../types.js'
 import type { Packet } from '../wire/values.js'
-import type { Workflow } from './builder.js'
+import type { Workflow } from './definition.js'
 
 /** The parts of a checked definition the hash reads. */
 export interface HashedStructure {

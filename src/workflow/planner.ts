@@ -18,23 +18,14 @@ import v8 from 'node:v8'
 import { ErrorCodes, InvalidOptionsError, WorkflowValidationError } from '../errors.js'
 import { closestKey } from '../option-keys.js'
 import type { ResolvedRetryPolicy } from '../types.js'
-import type { TaskDefinition, Workflow } from './builder.js'
+import type { TaskDefinition, Workflow } from './definition.js'
 import { resolveRetryPolicy } from '../runtime/backoff.js'
 import type { Packet } from '../wire/values.js'
 import { definitionHash } from './definition-hash.js'
-import { stagePlan } from './stage-plan.js'
+import { stagePlan, type ExecutionPlan } from './stage-plan.js'
 
-/** The stage plan of a workflow, for display. */
-export interface ExecutionPlan {
-  workflowId: string
-  /** Tasks grouped by longest distance from a root; tasks of one stage are independent. */
-  stages: string[][]
-  /** The longest chain of dependent tasks. */
-  criticalPath: string[]
-  /** Size of the widest stage. */
-  maxParallelism: number
-  totalTasks: number
-}
+export type { ExecutionPlan } from './stage-plan.js'
+
 
 /** The indexed form of a workflow; internal. */
 export interface Plan {

@@ -2,7 +2,18 @@
  * The stage plan of a workflow, for people: tasks grouped by their longest
  * distance from a root, and the critical path. The scheduler does not use it.
  */
-import type { ExecutionPlan } from './planner.js'
+
+/** The stage plan of a workflow, for display. */
+export interface ExecutionPlan {
+  workflowId: string
+  /** Tasks grouped by longest distance from a root; tasks of one stage are independent. */
+  stages: string[][]
+  /** The longest chain of dependent tasks. */
+  criticalPath: string[]
+  /** Size of the widest stage. */
+  maxParallelism: number
+  totalTasks: number
+}
 
 /** The parts of a checked definition the stage plan reads. */
 export interface StagedStructure {

@@ -15,7 +15,7 @@
  */
 import { InvalidOptionsError } from '../errors.js'
 import { describeValue } from '../option-keys.js'
-import type { TaskOptions, Workflow } from './builder.js'
+import type { TaskOptions, Workflow } from './definition.js'
 
 declare const kHandlerType: unique symbol
 
