@@ -77,7 +77,7 @@ try {
     tasks.push({ executionId: big, taskId: `t${i}`, name: `t${i}`, status: 'success', attempts: 1, startedAt: start, endedAt: start + 3, duration: 3 })
     spans.push({ traceId: 'f'.repeat(32), spanId: i.toString(16).padStart(16, '0'), parentSpanId: 'e'.repeat(16), executionId: big, taskId: `t${i}`, name: `t${i}`,
       startTime: start, endTime: start + 3, statusCode: 'OK',
-      attributes: { 'task.attempt': 1, 'task.queue_wait_ms': 0.5, 'task.run_ms': 3, 'worker.thread_id': 1 + (i % 8), 'task.status': 'success' } })
+      attributes: { 'graph_task.task.attempt': 1, 'graph_task.task.queue_wait_ms': 0.5, 'graph_task.task.run_ms': 3, 'thread.id': 1 + (i % 8), 'graph_task.task.status': 'success' } })
   }
   await storage.writeTaskResults(tasks)
   await storage.writeSpans(spans)

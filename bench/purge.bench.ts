@@ -86,7 +86,7 @@ function spanBatches (count: number): SpanRecord[][] {
       const n = spanSerial++
       const t = Date.now() + i / 1000
       batch.push({ traceId: 'b'.repeat(32), spanId: n.toString(16).padStart(16, '0'), executionId: '01' + String(n >> 4).padStart(24, '0'),
-        taskId: `t${i % 20}`, name: `t${i % 20}`, startTime: t, endTime: t + 0.5, statusCode: 'OK', attributes: { 'task.attempt': 1, 'task.run_ms': 0.5 } })
+        taskId: `t${i % 20}`, name: `t${i % 20}`, startTime: t, endTime: t + 0.5, statusCode: 'OK', attributes: { 'graph_task.task.attempt': 1, 'graph_task.task.run_ms': 0.5 } })
     }
     out.push(batch)
   }

@@ -75,7 +75,7 @@ function makeSpans (n: number): SpanRecord[] {
       startTime: start,
       endTime: end,
       statusCode: 'OK',
-      attributes: { 'task.attempt': 1, 'task.queue_wait_ms': 0.042, 'task.run_ms': 0.85, 'worker.thread_id': 1 + (i & 1), 'task.status': 'success' }
+      attributes: { 'graph_task.task.attempt': 1, 'graph_task.task.queue_wait_ms': 0.042, 'graph_task.task.run_ms': 0.85, 'thread.id': 1 + (i & 1), 'graph_task.task.status': 'success' }
     }
   }
   return spans

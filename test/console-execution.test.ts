@@ -64,7 +64,7 @@ describe('the execution page', () => {
     const { url, id, attempts } = await failedExecution()
     const trace = await (await fetch(`${url}api/executions/${id}/trace`)).json() as { spans: Array<{ taskId?: string, attributes: Record<string, unknown> }> }
     expect(trace.spans[0].taskId).toBeUndefined()
-    expect(trace.spans.filter(s => s.taskId === 'third').map(s => s.attributes['task.attempt'])).toEqual([1, 2])
+    expect(trace.spans.filter(s => s.taskId === 'third').map(s => s.attributes['graph_task.task.attempt'])).toEqual([1, 2])
     expect(trace.spans.length).toBe(attempts + 1)
   })
 

@@ -87,22 +87,22 @@ describe('execution traces', () => {
     const result = await engine.execute('traced')
     const [root] = await engine.getExecutionTrace(result.executionId)
     const spans = root.children
-    expect(spans.map(s => s.attributes['task.attempt'])).toEqual([1, 2, 3])
+    expect(spans.map(s => s.attributes['graph_task.task.attempt'])).toEqual([1, 2, 3])
     expect(spans.map(s => s.statusCode)).toEqual(['ERROR', 'ERROR', 'OK'])
-    expect(spans[0].attributes['error.code']).toBe('TASK_FAILED')
+    expect(spans[0].attributes['error.type']).toBe('TASK_FAILED')
     expect(spans[0].statusMessage).toContain('attempt 1 failed')
     // Queue wait counts from when the attempt became ready: never longer than the gap since
     // the execution started (first attempt) or since the attempt before ended (retries).
     let previousEnd = root.startTime
     for (const span of spans) {
       const { attributes } = span
-      expect(attributes['task.queue_wait_ms']).toBeLessThanOrEqual(span.startTime - previousEnd + 0.001)
-      expect(attributes['task.run_ms']).toBeCloseTo(span.endTime - span.startTime, 2)
+      expect(attributes['graph_task.task.queue_wait_ms']).toBeLessThanOrEqual(span.startTime - previousEnd + 0.001)
+      expect(attributes['graph_task.task.run_ms']).toBeCloseTo(span.endTime - span.startTime, 2)
       previousEnd = span.endTime
-      expect(Number.isInteger(attributes['worker.thread_id'])).toBe(true)
-      expect(attributes['worker.thread_id']).toBeGreaterThan(0)
+      expect(Number.isInteger(attributes['thread.id'])).toBe(true)
+      expect(attributes['thread.id']).toBeGreaterThan(0)
     }
-    expect(spans[2].attributes['task.status']).toBe('success')
+    expect(spans[2].attributes['graph_task.task.status']).toBe('success')
   })
 
   test('attempts stopped by a timeout or a cancellation have their spans too', { timeout: 30_000 }, async () => {
@@ -112,7 +112,7 @@ describe('execution traces', () => {
       .build())
     const timedOut = await engine.execute('stuck')
     const [root] = await engine.getExecutionTrace(timedOut.executionId)
-    expect(root.children.map(s => [s.attributes['task.attempt'], s.statusCode, s.attributes['error.code']]))
+    expect(root.children.map(s => [s.attributes['graph_task.task.attempt'], s.statusCode, s.attributes['error.type']]))
       .toEqual([[1, 'ERROR', 'TASK_TIMEOUT'], [2, 'ERROR', 'TASK_TIMEOUT']])
 
     const controller = new AbortController()
@@ -121,7 +121,7 @@ describe('execution traces', () => {
     expect(cancelled.status).toBe('cancelled')
     const [cancelledRoot] = await engine.getExecutionTrace(cancelled.executionId)
     expect(cancelledRoot.statusCode).toBe('ERROR')
-    expect(cancelledRoot.children.map(s => [s.taskId, s.statusCode, s.attributes['error.code']]))
+    expect(cancelledRoot.children.map(s => [s.taskId, s.statusCode, s.attributes['error.type']]))
       .toEqual([['spin', 'ERROR', 'CANCELLED']])
   })
 

@@ -67,7 +67,7 @@ describe('resuming a mapped task', () => {
     expect(read.tasks.encode.map!.instances[2]).toMatchObject({ status: 'skipped', error: { message: 'dependency "parse[2]" failed' } })
     const [root] = await second.getExecutionTrace(failed.executionId)
     const spans = root.children
-    expect(spans.filter(s => s.taskId === 'parse').map(s => s.attributes['task.map_index']).sort()).toEqual([0, 1, 2, 3])
+    expect(spans.filter(s => s.taskId === 'parse').map(s => s.attributes['graph_task.task.map_index']).sort()).toEqual([0, 1, 2, 3])
     await writeFile(join(dir, 'marker'), '')
     const resumed = await second.manualRetry(failed.executionId)
     expect(resumed.status).toBe('success')

@@ -53,8 +53,8 @@ describe('OpenTelemetry traces', () => {
     })
     // The same figures as the stored trace: both are made from the same start and end times.
     const stored = (await engine.getExecutionTrace(result.executionId)).flatMap(function walk (n): typeof n[] { return [n, ...n.children.flatMap(walk)] }).find(s => s.taskId === 'ctx')!
-    expect(task.attributes['graph_task.task.queue_wait_ms']).toBe(stored.attributes['task.queue_wait_ms'])
-    expect(task.attributes['graph_task.task.run_ms']).toBe(stored.attributes['task.run_ms'])
+    expect(task.attributes['graph_task.task.queue_wait_ms']).toBe(stored.attributes['graph_task.task.queue_wait_ms'])
+    expect(task.attributes['graph_task.task.run_ms']).toBe(stored.attributes['graph_task.task.run_ms'])
     expect(task.attributes['thread.id']).toBeGreaterThan(0)
     expect(execution.attributes).toMatchObject({
       'graph_task.workflow.version': '7', 'graph_task.execution.id': result.executionId, 'graph_task.execution.status': 'success'
@@ -91,7 +91,7 @@ describe('OpenTelemetry traces', () => {
       .toEqual(new Set(flat.map(s => key(s.traceId, s.spanId, s.parentSpanId, s.name))))
     for (const span of flat.slice(1)) {
       const twin = exported.find(s => s.spanContext().spanId === span.spanId)!
-      expect(twin.attributes['graph_task.task.attempt']).toBe(span.attributes['task.attempt'])
+      expect(twin.attributes['graph_task.task.attempt']).toBe(span.attributes['graph_task.task.attempt'])
     }
   })
 

@@ -1,12 +1,13 @@
 /**
  * Per-task timings of a workflow, read from the traces of executions that ran one at
- * a time (task spans' `task.queue_wait_ms` and `task.run_ms`), and its critical path:
+ * a time (task spans' queue wait and run time attributes), and its critical path:
  * the chain of dependencies whose mean wait + run adds up to the most. Speeding up a
  * task off that chain does not shorten an execution.
  */
 import type { Engine } from '../engine.js'
 import type { Workflow } from '../workflow/builder.js'
 import type { TaskTiming } from './results.js'
+import { Attr } from '../telemetry/span-attributes.js'
 
 /** Mean timings of every task, in the workflow's order, and the critical path. */
 export interface Breakdown {
@@ -23,8 +24,8 @@ export async function taskTimings (engine: Engine, workflow: Workflow, execution
       for (const span of root.children) {
         const sum = span.taskId === undefined ? undefined : sums.get(span.taskId)
         if (sum === undefined) continue
-        sum.wait += Number(span.attributes['task.queue_wait_ms'] ?? 0)
-        sum.run += Number(span.attributes['task.run_ms'] ?? 0)
+        sum.wait += Number(span.attributes[Attr.queueWait] ?? 0)
+        sum.run += Number(span.attributes[Attr.runTime] ?? 0)
         sum.n++
       }
     }

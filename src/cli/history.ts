@@ -8,6 +8,7 @@ import { openStorage } from './storage.js'
 import { summary } from './summary.js'
 import { loadWorkflowModules } from './workflow-module.js'
 import { writeReport } from './report.js'
+import { Attr } from '../telemetry/span-attributes.js'
 
 export interface HistoryFlags extends CommonFlags {
   status?: string
@@ -134,8 +135,8 @@ function show (args: string[], flags: HistoryFlags): Promise<number> {
     for (const root of trace) {
       out.push(`  ${root.name} ${root.statusCode} ${formatMs(root.endTime - root.startTime)}`)
       for (const span of root.children) {
-        out.push(`    ${span.name} #${span.attributes['task.attempt']} ${span.statusCode} run ${formatMs(Number(span.attributes['task.run_ms']))}` +
-          ` wait ${formatMs(Number(span.attributes['task.queue_wait_ms']))} thread ${span.attributes['worker.thread_id']}`)
+        out.push(`    ${span.name} #${span.attributes[Attr.attempt]} ${span.statusCode} run ${formatMs(Number(span.attributes[Attr.runTime]))}` +
+          ` wait ${formatMs(Number(span.attributes[Attr.queueWait]))} thread ${span.attributes[Attr.threadId]}`)
       }
     }
     process.stdout.write(out.join('\n') + '\n')

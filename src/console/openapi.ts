@@ -39,7 +39,7 @@ export const kOpenApi = Object.freeze({
         }
       },
       Task: { type: 'object', description: 'TaskResult without output, plus outputPreview (JSON text cut at 4 KiB)' },
-      Span: { type: 'object', description: 'SpanRecord: attributes task.attempt, task.queue_wait_ms, task.run_ms, worker.thread_id, task.status' },
+      Span: { type: 'object', description: 'SpanRecord: attributes graph_task.task.attempt, graph_task.task.queue_wait_ms, graph_task.task.run_ms, thread.id, graph_task.task.status (and graph_task.task.map_index for an instance of a mapped task)' },
       Log: { type: 'object', description: 'LogEntry: executionId, taskId, attempt, time, level, message, data' }
     }
   },

@@ -13,6 +13,7 @@ import { TaskOutcome, type OpenTelemetry, type TraceRoot } from '../telemetry/ot
 import { LOG_LEVEL_VALUES, type ExecutionResult, type LogEntry, type LogLevel, type SpanRecord } from '../types.js'
 import { now } from '../clock.js'
 import type { Execution } from './execution.js'
+import { Attr } from '../telemetry/span-attributes.js'
 
 export class Lifecycle {
   readonly #recorder: Recorder
@@ -213,7 +214,7 @@ export class Lifecycle {
       startTime: exec.startedAt,
       endTime: exec.endedAt,
       statusCode: exec.status === 'success' ? 'OK' : 'ERROR',
-      attributes: { 'workflow.id': exec.workflowId, 'execution.status': exec.status, 'workflow.tasks': exec.plan.size }
+      attributes: { [Attr.workflowId]: exec.workflowId, [Attr.executionStatus]: exec.status, [Attr.workflowTasks]: exec.plan.size }
     }
     if (exec.error !== undefined) span.statusMessage = exec.error.message
     // Started under the caller's span: the stored trace hangs under it as the exported one does.

@@ -8,6 +8,7 @@ import type { ErrorInfo } from '../errors.js'
 import type { SpanRows } from '../storage/storage.js'
 import type { SpanRecord } from '../types.js'
 import { taskSpanId } from './span-ids.js'
+import { Attr } from './span-attributes.js'
 
 /** An execution whose task spans are in a batch: its ids, and the ids of its tasks by index (only those in the batch). */
 export interface WireSpanOwner {
@@ -48,17 +49,17 @@ export function taskSpan (executionId: string, traceId: string, rootSpanId: stri
     endTime: end,
     statusCode: error === null ? 'OK' : 'ERROR',
     attributes: {
-      'task.attempt': attempt,
-      'task.queue_wait_ms': Math.max(0, Math.round((start - ready) * 1000) / 1000),
-      'task.run_ms': Math.round((end - start) * 1000) / 1000,
-      'worker.thread_id': threadId,
-      'task.status': error === null ? 'success' : 'failed'
+      [Attr.attempt]: attempt,
+      [Attr.queueWait]: Math.max(0, Math.round((start - ready) * 1000) / 1000),
+      [Attr.runTime]: Math.round((end - start) * 1000) / 1000,
+      [Attr.threadId]: threadId,
+      [Attr.taskStatus]: error === null ? 'success' : 'failed'
     }
   }
-  if (mapIndex !== -1) span.attributes['task.map_index'] = mapIndex
+  if (mapIndex !== -1) span.attributes[Attr.mapIndex] = mapIndex
   if (error !== null) {
     span.statusMessage = error.message
-    span.attributes['error.code'] = error.code
+    span.attributes[Attr.errorType] = error.code
   }
   return span
 }

@@ -225,7 +225,7 @@ export function span (n: number, i: number, fields: Partial<SpanRecord> = {}): S
     startTime,
     endTime: startTime + 0.5,
     statusCode: 'OK',
-    attributes: { 'task.attempt': 1, 'task.run_ms': 0.5, ok: true },
+    attributes: { 'graph_task.task.attempt': 1, 'graph_task.task.run_ms': 0.5, ok: true },
     ...fields
   }
 }

@@ -156,12 +156,12 @@
   function renderWaterfall (spans, critical, onSelect) {
     const t0 = performance.now()
     const attempts = spans.filter(s => s.taskId !== undefined && s.taskId !== null)
-    const lanes = [...new Set(attempts.map(s => s.attributes['worker.thread_id']))].sort((a, b) => a - b)
+    const lanes = [...new Set(attempts.map(s => s.attributes['thread.id']))].sort((a, b) => a - b)
     const laneOf = new Map(lanes.map((l, i) => [l, i]))
     let min = Infinity
     let max = -Infinity
     for (const s of attempts) {
-      const wait = Number(s.attributes['task.queue_wait_ms'] || 0)
+      const wait = Number(s.attributes['graph_task.task.queue_wait_ms'] || 0)
       if (s.startTime - wait < min) min = s.startTime - wait
       if (s.endTime > max) max = s.endTime
     }
@@ -186,16 +186,16 @@
     lanes.forEach((l, i) => ctx.fillText('thread ' + l, 4, top + i * laneH + 16))
     const hits = []
     for (const s of attempts) {
-      const lane = laneOf.get(s.attributes['worker.thread_id'])
+      const lane = laneOf.get(s.attributes['thread.id'])
       const y = top + lane * laneH
-      const wait = Number(s.attributes['task.queue_wait_ms'] || 0)
+      const wait = Number(s.attributes['graph_task.task.queue_wait_ms'] || 0)
       const x0 = xOf(s.startTime)
       const x1 = Math.max(xOf(s.endTime), x0 + 1)
       ctx.fillStyle = '#b8bec6'
       ctx.fillRect(xOf(s.startTime - wait), y + 2, Math.max(x0 - xOf(s.startTime - wait), 0), 3)
       ctx.fillStyle = colour(s.statusCode)
       ctx.fillRect(x0, y + 7, x1 - x0, laneH - 11)
-      const attempt = Number(s.attributes['task.attempt'] || 1)
+      const attempt = Number(s.attributes['graph_task.task.attempt'] || 1)
       if (critical.has(s.taskId) || attempt > 1) {
         ctx.strokeStyle = critical.has(s.taskId) ? '#ff8c00' : '#222'
         ctx.lineWidth = 2
@@ -249,8 +249,8 @@
       el('h3', {}, task.taskId, ' ', badge(task.status)),
       el('p', {}, `${task.attempts} attempt(s), last ran ${fmtMs(task.duration)}`, task.reusedFrom ? `, output reused from ${task.reusedFrom}` : ''),
       el('table', {}, el('tr', {}, el('th', {}, 'attempt'), el('th', {}, 'thread'), el('th', {}, 'queue wait'), el('th', {}, 'run'), el('th', {}, 'status')),
-        mine.map(s => el('tr', {}, el('td', {}, s.attributes['task.attempt']), el('td', {}, s.attributes['worker.thread_id']),
-          el('td', {}, fmtMs(Number(s.attributes['task.queue_wait_ms']))), el('td', {}, fmtMs(Number(s.attributes['task.run_ms']))),
+        mine.map(s => el('tr', {}, el('td', {}, s.attributes['graph_task.task.attempt']), el('td', {}, s.attributes['thread.id']),
+          el('td', {}, fmtMs(Number(s.attributes['graph_task.task.queue_wait_ms']))), el('td', {}, fmtMs(Number(s.attributes['graph_task.task.run_ms']))),
           el('td', {}, s.statusCode, s.statusMessage ? ': ' + s.statusMessage : '')))),
       task.error ? el('pre', { class: 'error' }, `${task.error.code}: ${task.error.message}`) : null,
       task.outputPreview !== undefined ? el('div', {}, el('h4', {}, 'Output'), el('pre', { class: 'output' }, task.outputPreview)) : null,

@@ -1,34 +1,13 @@
 /**
- * Attribute names of the spans and metrics graph-task reports through
- * OpenTelemetry (listed in the README), and, per plan, the attribute sets of its
+ * Per plan, the attribute sets of its
  * metrics (made once per task and status: recording allocates nothing) and its
  * task counts by outcome, which the counters report when the reader collects.
  */
 import type { Plan } from '../../workflow/planner.js'
+import { Attr } from '../span-attributes.js'
 
-export const Attr = Object.freeze({
-  workflowId: 'graph_task.workflow.id',
-  workflowVersion: 'graph_task.workflow.version',
-  workflowTasks: 'graph_task.workflow.tasks',
-  executionId: 'graph_task.execution.id',
-  executionStatus: 'graph_task.execution.status',
-  retryOf: 'graph_task.execution.retry_of',
-  tasksSucceeded: 'graph_task.execution.tasks.succeeded',
-  tasksFailed: 'graph_task.execution.tasks.failed',
-  tasksSkipped: 'graph_task.execution.tasks.skipped',
-  taskId: 'graph_task.task.id',
-  /** The index of an instance of a mapped task (its element's), on its attempts' spans. */
-  mapIndex: 'graph_task.task.map_index',
-  taskStatus: 'graph_task.task.status',
-  attempt: 'graph_task.task.attempt',
-  handler: 'graph_task.task.handler',
-  queueWait: 'graph_task.task.queue_wait_ms',
-  runTime: 'graph_task.task.run_ms',
-  retryDelay: 'graph_task.task.retry_delay_ms',
-  skipReason: 'graph_task.task.skip_reason',
-  threadId: 'thread.id',
-  errorType: 'error.type'
-})
+export { Attr } from '../span-attributes.js'
+
 
 /** The outcome of a task attempt, or of a task, as the `graph_task.task.status` attribute says it. */
 export const enum TaskOutcome { Success, Failed, Retrying, Skipped, Cancelled }
