@@ -113,8 +113,11 @@ export interface ExecutionResult<Outputs extends Record<string, unknown> = Recor
   endedAt: EpochMs
   /** Wall-clock duration in ms. */
   duration: number
-  /** The first error that ended the execution, if it did not succeed. */
-  error?: ErrorInfo & { taskId?: string }
+  /**
+   * The first error that ended the execution, if it did not succeed: the task that
+   * failed, and when it was an instance of a mapped task, that instance's index.
+   */
+  error?: ErrorInfo & { taskId?: string, mapIndex?: number }
   tasks: { [K in keyof Outputs]: TaskResult<Outputs[K]> }
   /** The execution this one retries, for manual retries. */
   retryOf?: string
@@ -294,6 +297,7 @@ export interface RetryRecord {
    * instance stopped heartbeating while it ran).
    */
   reason: 'failed' | 'interrupted' | 'cancelled'
+  /** The task that failed; an instance of a mapped task as `parse[3]`. */
   failedTaskId?: string
   errorCode: string
   errorMessage: string

@@ -119,7 +119,7 @@ export class RetryManager {
       definitionHash: exec.plan.hash,
       status: 'pending',
       reason: exec.status,
-      ...(exec.error?.taskId === undefined ? {} : { failedTaskId: exec.error.taskId }),
+      ...(exec.error?.taskId === undefined ? {} : { failedTaskId: failedTaskName(exec.error) }),
       errorCode: exec.error?.code ?? ErrorCodes.TASK_FAILED,
       errorMessage: exec.error?.message ?? 'execution failed',
       failedAt: at,
@@ -146,7 +146,7 @@ export class RetryManager {
       if (exec.error !== undefined) {
         next.errorCode = exec.error.code
         next.errorMessage = exec.error.message
-        if (exec.error.taskId !== undefined) next.failedTaskId = exec.error.taskId
+        if (exec.error.taskId !== undefined) next.failedTaskId = failedTaskName(exec.error)
       }
       if (this.#events.has('retry.failed')) this.#events.emit('retry.failed', { ...base, status: exec.status })
     }
@@ -295,4 +295,9 @@ export class RetryManager {
     await this.#storage.removeInstance(this.#options.instanceId)
       .catch(err => this.#logger.warn({ err }, 'could not remove this instance from storage'))
   }
+}
+
+/** The failed task as the failures list names it: an instance of a mapped task with its index, `parse[3]`. */
+function failedTaskName (error: { taskId?: string, mapIndex?: number }): string | undefined {
+  return error.mapIndex === undefined ? error.taskId : `${error.taskId}[${error.mapIndex}]`
 }

@@ -69,7 +69,7 @@ export class Execution implements TaskSource {
   #status: ExecutionStatus = 'running'
   #updatedAt: number
   #endedAt = 0
-  #error: (ErrorInfo & { taskId?: string }) | undefined
+  #error: (ErrorInfo & { taskId?: string, mapIndex?: number }) | undefined
 
   // Replaced (grown) when a map expands: written only here.
   state: Uint8Array
@@ -135,7 +135,7 @@ export class Execution implements TaskSource {
   get status (): ExecutionStatus { return this.#status }
   get updatedAt (): number { return this.#updatedAt }
   get endedAt (): number { return this.#endedAt }
-  get error (): (ErrorInfo & { taskId?: string }) | undefined { return this.#error }
+  get error (): (ErrorInfo & { taskId?: string, mapIndex?: number }) | undefined { return this.#error }
   get settled (): number { return this.#settled }
   get succeeded (): number { return this.#succeeded }
   get failed (): number { return this.#failed }
@@ -469,7 +469,7 @@ export class Execution implements TaskSource {
     this.#failed++
     this.#settled++
     const t = this.template[i]
-    this.#error ??= { ...this.errorOf(i)!, taskId: this.plan.ids[t] }
+    this.#error ??= t === i ? { ...this.errorOf(i)!, taskId: this.plan.ids[t] } : { ...this.errorOf(i)!, taskId: this.plan.ids[t], mapIndex: this.mapIndex[i] }
     const skipped = this.#skipDependents(i)
     if (t !== i) {
       this.maps!.failed[t]++

@@ -85,6 +85,15 @@
     return path
   }
 
+  const kCountWords = { success: 'succeeded', failed: 'failed', running: 'running', pending: 'pending', skipped: 'skipped', cancelled: 'cancelled', interrupted: 'interrupted' }
+
+  /** A mapped task's instances counted by status: "4,998 succeeded, 2 failed". */
+  function mapCounts (map) {
+    const parts = []
+    for (const [status, n] of Object.entries(map.counts || {})) if (n > 0) parts.push(`${n.toLocaleString('en-US')} ${kCountWords[status] || status}`)
+    return parts.length === 0 ? `${map.size.toLocaleString('en-US')} instances` : parts.join(', ')
+  }
+
   /** The DAG laid out by stage (columns), coloured by task status; a summary by stage past 400 tasks. */
   function renderDag (graph, tasks, critical, onSelect) {
     const byId = new Map(tasks.map(t => [t.taskId, t]))
@@ -134,11 +143,19 @@
       const task = byId.get(id) || { taskId: id, status: 'pending' }
       const g = svg('g', { class: 'node' + (critical.has(id) ? ' critical' : ''), 'data-task': id, 'data-status': task.status, transform: `translate(${p.x},${p.y})` })
       g.appendChild(svg('rect', { width: w, height: h, rx: 5, fill: colour(task.status) }))
-      const label = svg('text', { x: 8, y: h / 2 + 4 })
+      const label = svg('text', { x: 8, y: task.map ? 14 : h / 2 + 4 })
       label.textContent = id.length > 20 ? id.slice(0, 19) + '…' : id
       g.appendChild(label)
+      // a mapped task stays one node however many instances it ran: its counts by status
+      // under its name, its instances one click away (renderTask)
+      if (task.map) {
+        g.setAttribute('data-map-size', task.map.size)
+        const counts = svg('text', { x: 8, y: 28, class: 'map-counts' })
+        counts.textContent = mapCounts(task.map)
+        g.appendChild(counts)
+      }
       const title = svg('title')
-      title.textContent = `${id}: ${task.status}${task.attempts > 1 ? ` after ${task.attempts} attempts` : ''}`
+      title.textContent = `${id}: ${task.status}${task.map ? ` (${task.map.size} instances: ${mapCounts(task.map)})` : ''}${task.attempts > 1 ? ` after ${task.attempts} attempts` : ''}`
       g.appendChild(title)
       g.addEventListener('click', () => onSelect(id))
       root.appendChild(g)
@@ -203,7 +220,7 @@
       }
       if (x1 - x0 > 40) {
         ctx.fillStyle = '#fff'
-        ctx.fillText((attempt > 1 ? `#${attempt} ` : '') + s.taskId, x0 + 3, y + 19, x1 - x0 - 6)
+        ctx.fillText((attempt > 1 ? `#${attempt} ` : '') + s.name, x0 + 3, y + 19, x1 - x0 - 6)
       }
       hits.push([x0, y, x1, y + laneH, s.taskId])
     }
@@ -214,6 +231,8 @@
       for (const [a, b, c, d, id] of hits) if (x >= a && x <= c && y >= b && y <= d) { onSelect(id); return }
     })
     canvas.dataset.bars = String(attempts.length)
+    // instance attempts among the bars: a mapped task's instances each run on a lane of their own choosing
+    canvas.dataset.instanceBars = String(attempts.filter(s => s.attributes['task.map_index'] !== undefined).length)
     canvas.dataset.renderMs = (performance.now() - t0).toFixed(1)
     return canvas
   }
@@ -242,8 +261,29 @@
       el('table', {}, el('thead', {}, el('tr', {}, el('th', {}, 'time'), el('th', {}, 'level'), el('th', {}, 'task'), el('th', {}, 'message'))), body))
   }
 
-  /** One task's attempts, error, logs and output. */
+  const kInstanceRows = 200
+
+  /** A mapped task's instances, the ones that did not succeed first, at most 200 rows. */
+  function renderInstances (map) {
+    const order = map.instances.slice().sort((a, b) => (a.status === 'success') - (b.status === 'success') || a.mapIndex - b.mapIndex)
+    const shown = order.slice(0, kInstanceRows)
+    return el('div', { class: 'instances' },
+      el('h4', {}, `Instances: ${mapCounts(map)}`),
+      el('table', { class: 'list' }, el('tr', {}, el('th', {}, 'index'), el('th', {}, 'status'), el('th', {}, 'attempts'), el('th', {}, 'run'), el('th', {}, 'error')),
+        shown.map(i => el('tr', { class: 'instance-row', 'data-index': i.mapIndex, 'data-status': i.status },
+          el('td', {}, String(i.mapIndex)), el('td', {}, badge(i.status)), el('td', {}, String(i.attempts)), el('td', {}, fmtMs(i.duration)),
+          el('td', {}, i.error ? `${i.error.code}: ${i.error.message}` : '')))),
+      order.length > shown.length ? el('p', { class: 'muted' }, `… and ${(order.length - shown.length).toLocaleString('en-US')} more`) : null)
+  }
+
+  /** One task's attempts (a mapped task: its instances), error, logs and output. */
   function renderTask (task, spans, logs) {
+    if (task.map) {
+      return el('div', { class: 'task-detail', 'data-task': task.taskId },
+        el('h3', {}, task.taskId, ' ', badge(task.status), ' ', el('span', { class: 'muted' }, `mapped, ${task.map.size.toLocaleString('en-US')} instances`)),
+        task.error ? el('pre', { class: 'error' }, `${task.error.code}: ${task.error.message}`) : null,
+        renderInstances(task.map))
+    }
     const mine = spans.filter(s => s.taskId === task.taskId)
     return el('div', { class: 'task-detail', 'data-task': task.taskId },
       el('h3', {}, task.taskId, ' ', badge(task.status)),
