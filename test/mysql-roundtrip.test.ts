@@ -138,7 +138,7 @@ describe('MySQLStorage round trips', () => {
   test('spans come back ordered by start time, with parent, attributes and events', async () => {
     await storage.writeExecutions([execution(5)])
     const root = span(5, 0, { taskId: undefined, name: 'execution wf', attributes: { 'workflow.tasks': 2 } })
-    const late = span(5, 2, { parentSpanId: root.spanId, statusCode: 'ERROR', statusMessage: 'boom', attributes: { 'error.code': 'X' } })
+    const late = span(5, 2, { parentSpanId: root.spanId, statusCode: 'ERROR', statusMessage: 'boom', attributes: { 'error.type': 'X' } })
     const early = span(5, 1, { parentSpanId: root.spanId, events: [{ name: 'retry', time: 1_795_669_245_000.25, attributes: { attempt: 2 } }] })
     await storage.writeSpans([late, root, early])
     expect(await storage.getSpans(executionId(5))).toEqual([root, early, late])

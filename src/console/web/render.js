@@ -232,7 +232,7 @@
     })
     canvas.dataset.bars = String(attempts.length)
     // instance attempts among the bars: a mapped task's instances each run on a lane of their own choosing
-    canvas.dataset.instanceBars = String(attempts.filter(s => s.attributes['task.map_index'] !== undefined).length)
+    canvas.dataset.instanceBars = String(attempts.filter(s => s.attributes['graph_task.task.map_index'] !== undefined).length)
     canvas.dataset.renderMs = (performance.now() - t0).toFixed(1)
     return canvas
   }
