@@ -109,4 +109,20 @@ describe('OpenTelemetry traces', () => {
     const [bad] = spansNamed(exporter.getFinishedSpans(), 'bad')
     expect(bad.attributes).toMatchObject({ 'graph_task.task.status': 'failed', 'error.type': 'TEST_FAILURE' })
   })
+
+  test('each instance of a mapped task is its own span, named by its index and carrying it as an attribute', async () => {
+    const { engine, exporter } = tracedEngine()
+    const map = subject('map.mjs')
+    await engine.publishWorkflow(createWorkflow('mapped')
+      .addTask('list', { handler: `${map.href}#list` })
+      .addTask('parse', { handler: `${map.href}#element`, map: 'list' })
+      .build())
+    const result = await engine.execute('mapped', { count: 3 })
+    expect(result.status).toBe('success')
+    const spans = exporter.getFinishedSpans().filter(s => s.attributes['graph_task.task.id'] === 'parse')
+    expect(spans.map(s => [s.name, s.attributes['graph_task.task.map_index']]).sort()).toEqual([['parse[0]', 0], ['parse[1]', 1], ['parse[2]', 2]])
+    // the stored trace names them the same way, with the same attribute
+    const stored = (await engine.getExecutionTrace(result.executionId))[0].children.filter(c => c.taskId === 'parse')
+    expect(stored.map(s => [s.name, s.attributes['graph_task.task.map_index']]).sort()).toEqual([['parse[0]', 0], ['parse[1]', 1], ['parse[2]', 2]])
+  })
 })
