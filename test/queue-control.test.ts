@@ -26,6 +26,18 @@ describe('the submitting client reaches executions on other processes', { timeou
     await instance.stop()
   })
 
+  test('a mapped workflow runs through the queue: one instance per element, gathered in order', async () => {
+    const prefix = usePrefix()
+    const queue = useQueue(prefix)
+    const instance = serveInstance(db, prefix)
+    await instance.ready
+    const result = await queue.getExecutionResult(await queue.submit('q-mapped', { count: 4 }))
+    expect(result.status).toBe('success')
+    expect(result.tasks.parse.map).toMatchObject({ size: 4, counts: { success: 4 } })
+    expect((result.tasks.gather.output as Array<{ index: number }>).map(o => o.index)).toEqual([0, 1, 2, 3])
+    await instance.stop()
+  })
+
   test('cancel() stops an execution running in another process', async () => {
     const prefix = usePrefix()
     const queue = useQueue(prefix)

@@ -12,3 +12,12 @@ export const gated = createWorkflow('q-gated')
   .addTask('gate', { handler: task, dependsOn: ['second'], input: { gate: 'wait' } })
   .addTask('last', { handler: task, dependsOn: ['gate'] })
   .build()
+
+const map = new URL('./map.mjs', import.meta.url).href
+
+/** list -> parse (one instance per element of list's output) -> gather: a mapped workflow through the queue. */
+export const mapped = createWorkflow('q-mapped')
+  .addTask('list', { handler: `${map}#list` })
+  .addTask('parse', { handler: `${map}#element`, map: 'list' })
+  .addTask('gather', { handler: `${map}#gather`, dependsOn: ['parse'], input: { from: 'parse' } })
+  .build()
