@@ -12,11 +12,11 @@ import type { BenchEnvironment, BenchRun } from './results.js'
 import { packageVersion } from '../package-root.js'
 
 /** Folder of saved runs, relative to the working directory. */
-export const kBaselineDir = join('.graph-task', 'bench')
+const kBaselineDir = join('.graph-task', 'bench')
 const kName = /^[\w.-]+$/
 
 /** Where a baseline name or path resolves to. */
-export function baselinePath (nameOrFile: string, cwd = process.cwd()): string {
+function baselinePath (nameOrFile: string, cwd = process.cwd()): string {
   if (nameOrFile.includes('/') || nameOrFile.includes('\\') || nameOrFile.endsWith('.json')) return resolve(cwd, nameOrFile)
   if (!kName.test(nameOrFile)) {
     throw new BenchError(ErrorCodes.BENCH_BASELINE_INVALID, `baseline name "${nameOrFile}" may hold only letters, digits, '_', '-' and '.'`)

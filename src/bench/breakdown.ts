@@ -10,7 +10,7 @@ import type { TaskTiming } from './results.js'
 import { Attr } from '../telemetry/span-attributes.js'
 
 /** Mean timings of every task, in the workflow's order, and the critical path. */
-export interface Breakdown {
+interface Breakdown {
   timings: TaskTiming[]
   criticalPath: string[]
 }
@@ -41,7 +41,7 @@ export async function taskTimings (engine: Engine, workflow: Workflow, execution
 }
 
 /** The heaviest chain through the DAG, first task first (Kahn's order, then a backward walk). */
-export function longestPath (workflow: Workflow, weight: ReadonlyMap<string, number>): string[] {
+function longestPath (workflow: Workflow, weight: ReadonlyMap<string, number>): string[] {
   const waiting = new Map<string, number>()
   const dependents = new Map<string, string[]>()
   for (const t of workflow.tasks) {

@@ -87,7 +87,7 @@ function compareCase (b: CaseResult, c: CaseResult, threshold: number, alpha: nu
 }
 
 /** The samples of the round with the lowest median and of the rounds within 5% of it. */
-export function floorSamples (rounds: readonly number[][]): number[] {
+function floorSamples (rounds: readonly number[][]): number[] {
   const medians = rounds.map(r => r.length === 0 ? Infinity : median(r))
   const floor = Math.min(...medians)
   return rounds.filter((_, i) => medians[i] <= floor * 1.05).flat()

@@ -98,7 +98,7 @@ async function walk (dir: string): Promise<string[]> {
 }
 
 /** `**` any folders (or none), `*` any characters but `/`, `?` one such character. */
-export function globToRegExp (glob: string): RegExp {
+function globToRegExp (glob: string): RegExp {
   let re = ''
   for (let i = 0; i < glob.length; i++) {
     const c = glob[i]

@@ -23,7 +23,7 @@ const kSettle = 0.05
 const kFloorOverFastest = 1.5
 
 /** One execution of a case; resolves when it succeeded, rejects with a BenchError otherwise. */
-export type RunOnce = () => Promise<unknown>
+type RunOnce = () => Promise<unknown>
 
 /** Told when a case starts and ends a round, and of each sample. */
 export interface RoundListener {
@@ -34,7 +34,7 @@ export interface RoundListener {
 }
 
 /** The samples of one round (ms) and the machine's contention over it (contention.ts). */
-export interface Round {
+interface Round {
   samples: number[]
   contention: number
 }

@@ -14,7 +14,7 @@ import type { BenchRun, CaseResult } from './results.js'
 import { planSuite, type BenchSettings } from './suite.js'
 
 /** What `runSuites` needs besides the suites. */
-export interface RunSuitesContext {
+interface RunSuitesContext {
   /** Settings given on the command line, over every suite's own. */
   overrides: BenchSettings
   /** A fresh storage for each engine; undefined for the in-memory default. */

@@ -9,7 +9,7 @@
  */
 
 /** The result of comparing samples `b` (current) against `a` (baseline). */
-export interface ShiftEstimate {
+interface ShiftEstimate {
   /** Two-sided p-value of the Mann-Whitney U test. */
   p: number
   /** Estimated shift of `b` against `a`, in the samples' unit. */
@@ -38,7 +38,7 @@ function thin (values: readonly number[]): number[] {
 }
 
 /** Two-sided p-value that `x` and `y` come from the same distribution. */
-export function mannWhitneyP (x: readonly number[], y: readonly number[]): number {
+function mannWhitneyP (x: readonly number[], y: readonly number[]): number {
   const n1 = x.length
   const n2 = y.length
   const all = [...x.map(v => ({ v, first: true })), ...y.map(v => ({ v, first: false }))].sort((p, q) => p.v - q.v)
@@ -76,7 +76,7 @@ function hodgesLehmann (x: readonly number[], y: readonly number[]): Omit<ShiftE
 }
 
 /** Standard normal CDF (Abramowitz and Stegun 26.2.17, error below 7.5e-8). */
-export function normalCdf (z: number): number {
+function normalCdf (z: number): number {
   const t = 1 / (1 + 0.2316419 * Math.abs(z))
   const poly = t * (0.319381530 + t * (-0.356563782 + t * (1.781477937 + t * (-1.821255978 + t * 1.330274429))))
   const tail = Math.exp(-z * z / 2) / Math.sqrt(2 * Math.PI) * poly

@@ -93,7 +93,7 @@ export interface SuiteDefinition {
 export type Suite = Readonly<SuiteDefinition> & { readonly [kSuite]: true }
 
 /** Settings with every field resolved. */
-export type ResolvedSettings = Required<BenchSettings>
+type ResolvedSettings = Required<BenchSettings>
 
 /** One workflow x input x thread count, ready to measure. */
 export interface PlannedCase {

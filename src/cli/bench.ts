@@ -30,7 +30,7 @@ import { kJsonFlags, kStorageFlags, kWorkflowFlags, parseInput, parsePositiveInt
 import { openStorage } from './storage.js'
 import { isTypeScriptFile } from '../typescript.js'
 
-export interface BenchFlags {
+interface BenchFlags {
   input?: string
   threads?: string
   json?: boolean
@@ -48,7 +48,7 @@ export interface BenchFlags {
 }
 
 /** What `--json` prints: the run, and with --compare the comparison of each case. */
-export interface BenchJson extends BenchRun {
+interface BenchJson extends BenchRun {
   comparisons?: CaseComparison[]
   regressions?: string[]
 }

@@ -13,7 +13,7 @@ export class UsageError extends Error {
 }
 
 /** One flag of a command. */
-export interface FlagSpec {
+interface FlagSpec {
   type: 'string' | 'boolean'
   /** The flag may be given several times (its value is then an array). */
   multiple?: boolean

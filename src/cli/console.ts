@@ -10,7 +10,7 @@ import { openStorage } from './storage.js'
 import { loadWorkflowModules } from './workflow-module.js'
 import { serveConsole } from '../console/server.js'
 
-export interface ConsoleFlags extends CommonFlags {
+interface ConsoleFlags extends CommonFlags {
   port?: string
   host?: string
   workflows?: string[]

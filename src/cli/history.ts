@@ -10,7 +10,7 @@ import { loadWorkflowModules } from './workflow-module.js'
 import { writeReport } from './report.js'
 import { Attr } from '../telemetry/span-attributes.js'
 
-export interface HistoryFlags extends CommonFlags {
+interface HistoryFlags extends CommonFlags {
   status?: string
   workflows?: string[]
   restart?: boolean

@@ -6,7 +6,7 @@ import { kRedisFlag, queueOptionsOf } from './queue-flags.js'
 import { openStorage } from './storage.js'
 import { loadWorkflowModules } from './workflow-module.js'
 
-export interface ServeFlags extends CommonFlags {
+interface ServeFlags extends CommonFlags {
   workflows?: string[]
   redis?: string
   concurrency?: string

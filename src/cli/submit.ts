@@ -4,7 +4,7 @@ import { kJsonFlags, kWorkflowFlags, parseInput, parsePositiveInt, toJson, type 
 import { kRedisFlag, queueOptionsOf } from './queue-flags.js'
 import { summary } from './summary.js'
 
-export interface SubmitFlags extends CommonFlags {
+interface SubmitFlags extends CommonFlags {
   redis?: string
   wait?: boolean
   'wait-for-server'?: boolean

@@ -10,7 +10,7 @@ import { commonJsHint, isTypeScriptFile, registerTypeScript } from '../typescrip
 import { usage } from './command.js'
 
 /** A workflow a module exports, under the name it is exported as (`default` for the default export). */
-export interface ExportedWorkflow {
+interface ExportedWorkflow {
   exportName: string
   workflow: Workflow
 }
@@ -27,7 +27,7 @@ export interface ChosenWorkflow {
  * @throws {UsageError} when the module does not load or exports no workflow
  * @throws {MissingDependencyError} when the module is TypeScript and tsx is not installed
  */
-export async function loadWorkflows (command: string, path: string, typescript = false): Promise<ExportedWorkflow[]> {
+async function loadWorkflows (command: string, path: string, typescript = false): Promise<ExportedWorkflow[]> {
   if (typescript || isTypeScriptFile(path)) await registerTypeScript()
   let mod: Record<string, unknown>
   try {
@@ -65,7 +65,7 @@ export async function loadWorkflowModules (command: string, paths: readonly stri
 }
 
 /** Whether a workflow has a TypeScript handler (the workers then need tsx). */
-export function hasTypeScriptHandlers (workflow: Workflow): boolean {
+function hasTypeScriptHandlers (workflow: Workflow): boolean {
   return workflow.tasks.some(task => isTypeScriptFile(task.handler))
 }
 

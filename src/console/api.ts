@@ -19,7 +19,7 @@ const kRetryStatuses: readonly RetryRecordStatus[] = ['pending', 'retrying', 're
 const kLevels: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal']
 const kIdPattern = /^[0-9A-Za-z_-]{1,64}$/
 
-export interface ApiContext {
+interface ApiContext {
   reader: HistoryReader
   events: LiveEvents
   options: ResolvedConsoleOptions

@@ -15,22 +15,22 @@ import type {
 import { preview } from './preview.js'
 
 /** An execution in a list: its record without the input. */
-export type ExecutionSummary = Omit<StoredExecution, 'input'> & { duration?: number }
+type ExecutionSummary = Omit<StoredExecution, 'input'> & { duration?: number }
 
 /** One task of an execution page. */
-export interface TaskView extends Omit<TaskResult, 'output'> {
+interface TaskView extends Omit<TaskResult, 'output'> {
   /** The output as JSON text, cut at 4 KiB. */
   outputPreview?: string
 }
 
 /** One execution page's data. */
-export interface ExecutionView {
+interface ExecutionView {
   execution: ExecutionSummary & { progress: number, inputPreview?: string }
   tasks: TaskView[]
 }
 
 /** A workflow's graph: every task with its dependencies, and the stage plan. */
-export interface WorkflowGraph {
+interface WorkflowGraph {
   workflowId: string
   version: string
   tasks: Array<{ id: string, name: string, dependsOn: readonly string[] }>

@@ -52,7 +52,7 @@ export interface ResolvedConsoleOptions {
 const kConsoleKeys = ['token', 'readOnly', 'pollInterval'] as const
 const kServeKeys = [...kConsoleKeys, 'port', 'host'] as const
 
-export const kConsoleDefaults = Object.freeze({ readOnly: false, pollInterval: 1000, port: 4600, host: '127.0.0.1' })
+const kConsoleDefaults = Object.freeze({ readOnly: false, pollInterval: 1000, port: 4600, host: '127.0.0.1' })
 
 /**
  * @throws {InvalidOptionsError} for an unknown key, an empty token, or a bad interval

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url'
 import { EngineError, ErrorCodes } from '../errors.js'
 import { packageFile } from '../package-root.js'
 
-export interface StaticFile { type: string, body: Buffer }
+interface StaticFile { type: string, body: Buffer }
 
 const kFiles: Readonly<Record<string, string>> = Object.freeze({
   'console.html': 'text/html; charset=utf-8',
@@ -22,7 +22,7 @@ const kFiles: Readonly<Record<string, string>> = Object.freeze({
 let cached: Map<string, StaticFile> | undefined
 
 /** The console's web folder, shipped with the package beside this module's source. */
-export function webDir (): string {
+function webDir (): string {
   const dir = packageFile('src/console/web')
   if (dir === null || !existsSync(join(dir, 'console.html'))) {
     throw new EngineError(ErrorCodes.INVALID_OPTIONS, `cannot find graph-task's console web folder above ${fileURLToPath(import.meta.url)}; it ships with the package`)

@@ -16,7 +16,7 @@ import type {
 import { fromStorageBytes } from '../wire/values.js'
 import { executionResultOf, taskResultsOf } from './results.js'
 
-export interface HistoryOptions {
+interface HistoryOptions {
   /** Finished executions kept in memory. */
   retainExecutions: number
   /** How long they are kept, in ms. */

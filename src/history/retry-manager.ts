@@ -45,7 +45,7 @@ export function checkManualRetryOptions (given: ManualRetryOptions | undefined):
 }
 
 /** What the engine hands the retry manager to start a retry. */
-export interface RetryLaunch {
+interface RetryLaunch {
   record: RetryRecord
   mode: 'resume' | 'restart'
   input: Uint8Array
@@ -53,7 +53,7 @@ export interface RetryLaunch {
   prepare: (exec: Execution) => void
 }
 
-export interface RetryManagerOptions {
+interface RetryManagerOptions {
   instanceId: string
   heartbeatInterval: number
   heartbeatTimeout: number

@@ -18,7 +18,7 @@
 import type { Worker } from 'bullmq'
 
 /** Told when a lease ends without renewal: the execution must stop. */
-export type LeaseLost = (jobId: string, why: string) => void
+type LeaseLost = (jobId: string, why: string) => void
 
 interface Held { until: number, moved: (until: number) => void }
 

@@ -13,7 +13,7 @@ import type { Logger } from 'pino'
 import type { QueueNames } from './wire.js'
 
 /** How long an advertisement lasts without refresh, ms. */
-export const kServedTtl = 15_000
+const kServedTtl = 15_000
 const kRefresh = 5_000
 
 export class ServedWorkflows {

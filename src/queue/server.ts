@@ -30,14 +30,14 @@ import { ConnectionLog, isConnectionError } from './connection-log.js'
 import { ServedWorkflows } from './served-workflows.js'
 
 /** An execution as the server sees it. */
-export interface ServedExecution {
+interface ServedExecution {
   readonly id: string
   readonly status: ExecutionStatus
   readonly done: Promise<ExecutionResult>
 }
 
 /** One execution to start, with what a resume reuses. */
-export interface QueuedRun {
+interface QueuedRun {
   executionId: string
   workflowId: string
   input: Uint8Array
@@ -54,7 +54,7 @@ export interface QueuedRun {
 }
 
 /** What the engine lends its server. */
-export interface ServeHost {
+interface ServeHost {
   readonly logger: Logger
   readonly instanceId: string
   readonly storage: ExecutionStorage

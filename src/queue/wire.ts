@@ -71,7 +71,7 @@ export function scheduledExecutionId (jobId: string): string {
   return out
 }
 
-export function encodeValue (value: unknown): string {
+function encodeValue (value: unknown): string {
   return v8.serialize(value).toString('base64')
 }
 

@@ -7,7 +7,7 @@ import type { ResolvedRetryPolicy, RetryPolicy } from '../types.js'
  * fails the same way, so retrying them only delays the report (by 1 + 2 + 4 s with
  * the default backoff).
  */
-export const kDefaultNonRetryable: readonly string[] = Object.freeze(['TypeError', 'ReferenceError', 'SyntaxError'])
+const kDefaultNonRetryable: readonly string[] = Object.freeze(['TypeError', 'ReferenceError', 'SyntaxError'])
 
 export const kRetryDefaults: ResolvedRetryPolicy = Object.freeze({
   maxAutoRetries: 3,

@@ -15,7 +15,7 @@ import { TaskState } from './task-state.js'
  * What these views read of an Execution: declared here, not imported, so that the
  * execution (which hands itself to them) and its views do not import each other.
  */
-export interface ExecutionFacts {
+interface ExecutionFacts {
   readonly id: string
   readonly workflowId: string
   readonly plan: Plan

@@ -11,7 +11,7 @@ import { MapState, type MapNews } from './map-state.js'
 import { mapInputOfBytes, type MapInput } from '../wire/elements.js'
 
 /** Who runs an execution and how, fixed when it starts. */
-export interface ExecutionContext {
+interface ExecutionContext {
   instanceId: string
   /** Keep output bytes in task records. */
   storeOutputs: boolean

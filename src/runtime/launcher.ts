@@ -35,7 +35,7 @@ export interface StartExtra {
 }
 
 /** The engine's parts a start touches. */
-export interface LauncherParts {
+interface LauncherParts {
   options: ResolvedEngineOptions
   instanceId: string
   workflows: WorkflowRegistry

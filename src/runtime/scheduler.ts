@@ -34,7 +34,7 @@ import { CommitGate, type GateListener, type GroupCommit } from './commit-gate.j
 import type { SchedulerStats } from '../stats.js'
 
 /** Told when an execution has reached a final state and its result is made. */
-export interface SchedulerListener {
+interface SchedulerListener {
   executionFinished (exec: Execution): void
 }
 

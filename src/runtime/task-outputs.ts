@@ -13,7 +13,7 @@ import { decode, toStorageBytes, UNDEFINED_PACKET, type Packet } from '../wire/v
 import type { Plan } from '../workflow/planner.js'
 
 /** `len` of a task without output (it has not succeeded). */
-export const kNoOutput = -1
+const kNoOutput = -1
 /** `len` of an output kept as a Packet. */
 export const kPacketOutput = -2
 

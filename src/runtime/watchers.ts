@@ -6,7 +6,7 @@ import { ErrorCodes } from '../errors.js'
 import type { Execution } from './execution.js'
 
 /** Stops an execution: the scheduler's stop(). */
-export type Stop = (exec: Execution, code: string, message: string) => void
+type Stop = (exec: Execution, code: string, message: string) => void
 
 export class ExecutionWatchers {
   readonly #stop: Stop

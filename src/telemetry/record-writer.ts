@@ -21,7 +21,7 @@ import { RecordBuffer, type CommitCallback } from './record-buffer.js'
 import type { ResolvedTracerOptions } from './tracer-options.js'
 
 /** The counters of the record writer, part of the tracer's stats. */
-export interface RecordCounters {
+interface RecordCounters {
   recordsWritten: number
   commits: number
   rejected: number

@@ -28,7 +28,7 @@ interface Job {
 }
 
 /** The counters of the telemetry writer, part of the tracer's stats. */
-export type TelemetryCounters = Pick<TracerStats, 'spansRecorded' | 'spansWritten' | 'spansDropped' | 'logsRecorded' |
+type TelemetryCounters = Pick<TracerStats, 'spansRecorded' | 'spansWritten' | 'spansDropped' | 'logsRecorded' |
 'logsWritten' | 'logsDropped' | 'batchesWritten' | 'writeErrors' | 'rejected' | 'lost'>
 
 export class TelemetryWriter {

@@ -51,7 +51,7 @@ export interface SharedViews {
 }
 
 /** Output bytes per slot: room for the outputs of a batch of small tasks. */
-export const kDataSize = 64 * 1024
+const kDataSize = 64 * 1024
 
 /** Integers and bytes of a batch that travel in the slot rather than in the message. */
 export const kInboxInts = 8192
@@ -60,7 +60,7 @@ export const kInboxBytes = 64 * 1024
 /** `info` length of an output that did not fit the data region: it travels in the worker's answer. */
 export const kOutputInAnswer = -1
 /** `info` length of an output that is `undefined`: no bytes at all. */
-export const kOutputUndefined = 0
+const kOutputUndefined = 0
 
 // Per slot: current, cancel, done, dataUsed, thread (Int32), started and lease (Float64).
 const kFixedInts = 5

@@ -23,7 +23,7 @@ import { messageOf } from '../wire/error-info.js'
 import { commonJsHint } from '../typescript.js'
 
 /** What loadHandler throws; the worker's errorInfo() reads it like any error. */
-export interface LoadFailure {
+interface LoadFailure {
   code: 'HANDLER_NOT_FOUND' | 'HANDLER_LOAD_FAILED'
   message: string
   retryable: false

@@ -10,7 +10,7 @@ import { now } from '../clock.js'
 import { messageOf } from '../wire/error-info.js'
 
 /** The flags a signal watches: set by the main thread on cancellation or timeout. */
-export interface CancelFlags { cancel: Int32Array }
+interface CancelFlags { cancel: Int32Array }
 
 export class TaskContextImpl {
   readonly executionId: string

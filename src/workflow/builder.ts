@@ -16,7 +16,7 @@ const kTaskOptionKeys = optionKeys<TaskOptions>({ name: true, handler: true, dep
 
 const kIdPattern = /^[A-Za-z0-9_.:\-/]{1,128}$/
 
-export function validateId (kind: string, id: unknown): asserts id is string {
+function validateId (kind: string, id: unknown): asserts id is string {
   if (typeof id !== 'string' || !kIdPattern.test(id)) {
     throw new InvalidOptionsError(
       `${kind} id must be 1 to 128 characters of letters, digits and _ . : - /; got ${JSON.stringify(id)}`)
@@ -38,7 +38,7 @@ export function checkStoredText (field: string, value: string, limit: number): v
 }
 
 /** Normalises a handler reference to a `file:` URL string, keeping `#exportName`. */
-export function normaliseHandler (taskId: string, handler: unknown): string {
+function normaliseHandler (taskId: string, handler: unknown): string {
   if (handler instanceof URL) {
     if (handler.protocol !== 'file:') {
       throw new InvalidOptionsError(`task "${taskId}": handler must be a file URL, got ${handler.href}`)

@@ -9,7 +9,7 @@ import type { Packet } from '../wire/values.js'
 import type { Workflow } from './definition.js'
 
 /** The parts of a checked definition the hash reads. */
-export interface HashedStructure {
+interface HashedStructure {
   readonly ids: readonly string[]
   readonly depStart: Int32Array
   readonly depList: Int32Array

@@ -61,7 +61,7 @@ export interface Plan {
 }
 
 /** Task ids by position and positions by id, as the builder already holds them. */
-export interface DefinitionIndex {
+interface DefinitionIndex {
   readonly ids: readonly string[]
   readonly index: ReadonlyMap<string, number>
   /** Dependencies already looked up, laid out as in the plan's structure, -1 where not yet known. */

@@ -11,7 +11,7 @@ import { compilePlan, type Plan } from './planner.js'
 import type { HandlerProblem } from '../wire/batch-format.js'
 
 /** Loads handler modules; answers with the problems found. */
-export type HandlerValidator = (specs: string[]) => Promise<HandlerProblem[]>
+type HandlerValidator = (specs: string[]) => Promise<HandlerProblem[]>
 
 export class WorkflowRegistry {
   readonly #workflows = new Map<string, { workflow: Workflow, plan: Plan }>()

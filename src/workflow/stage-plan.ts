@@ -16,7 +16,7 @@ export interface ExecutionPlan {
 }
 
 /** The parts of a checked definition the stage plan reads. */
-export interface StagedStructure {
+interface StagedStructure {
   readonly ids: readonly string[]
   readonly depStart: Int32Array
   readonly depList: Int32Array

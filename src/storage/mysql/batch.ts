@@ -10,7 +10,7 @@ import type { Session } from './pool.js'
 export interface InsertSql { head: string, tail: string }
 
 /** The rows of one statement: their SQL tuples and their indices in the batch. */
-export interface Statement { parts: string[], rows: number[] }
+interface Statement { parts: string[], rows: number[] }
 
 // Room for the COM_QUERY header and the packet framing under max_allowed_packet.
 const kPacketMargin = 1024

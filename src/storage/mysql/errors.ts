@@ -12,7 +12,7 @@ export interface RejectedRecord {
  * The batch was written except the records in `rejected`, which can never be:
  * retrying them would block the writer forever, so the recorder drops and reports them.
  */
-export type RejectionError = StorageError & { rejected: readonly RejectedRecord[] }
+type RejectionError = StorageError & { rejected: readonly RejectedRecord[] }
 
 /** The error of a write that stored all but `rejected`; the recorder sets those aside. */
 export function rejectionError (rejected: RejectedRecord[], total: number): RejectionError {
@@ -39,12 +39,12 @@ const kUnavailableCodes = new Set([
  * schema or the server (a missing table, a read-only server, a full disk) are not
  * here: they are retried, not blamed on the rows.
  */
-export const kRowDataErrnos: ReadonlySet<number> = new Set([1048, 1118, 1264, 1265, 1292, 1300, 1366, 1367, 1406, 1452, 1690, 3140, 3819, 4025])
+const kRowDataErrnos: ReadonlySet<number> = new Set([1048, 1118, 1264, 1265, 1292, 1300, 1366, 1367, 1406, 1452, 1690, 3140, 3819, 4025])
 
 interface DriverError { code?: string, errno?: number, fatal?: boolean, message?: string, sqlMessage?: string }
 
 /** True for trouble with the connection or the server (worth retrying), not with the statement. */
-export function isUnavailable (err: unknown): boolean {
+function isUnavailable (err: unknown): boolean {
   const e = err as DriverError | null
   if (e === null || typeof e !== 'object') return false
   if (e instanceof StorageError) return e.code === ErrorCodes.STORAGE_UNAVAILABLE
@@ -58,7 +58,7 @@ export function isRowDataError (err: unknown): boolean {
 }
 
 /** How to reach a server, for the message of an unreachable one. */
-export const kStartHint = 'start a MySQL or MariaDB server there, ' +
+const kStartHint = 'start a MySQL or MariaDB server there, ' +
   'or point the storage at one (the uri option; --mysql or GRAPH_TASK_MYSQL_URL for the graph-task command)'
 
 /**

@@ -16,7 +16,7 @@ import { ErrorCodes, StorageError } from '../../errors.js'
 import { initialPartitions } from './partitions.js'
 import { packageFile } from '../../package-root.js'
 
-export interface Migration {
+interface Migration {
   version: number
   name: string
   /** Statements with the table prefix substituted. */
@@ -50,7 +50,7 @@ const kPartitionsPlaceholder = /\{\{partitions:([a-z_]+):([a-z_]+)\}\}/g
  * The migrations folder shipped with the package (package.json "files"), beside this
  * module in the source tree.
  */
-export function migrationsDir (): string {
+function migrationsDir (): string {
   const dir = packageFile('src/storage/mysql/migrations')
   if (dir === null || !existsSync(dir)) {
     throw new StorageError(ErrorCodes.STORAGE_ERROR,
@@ -60,7 +60,7 @@ export function migrationsDir (): string {
 }
 
 /** Reads the migration files, in version order, with the prefix substituted. */
-export async function loadMigrations (prefix: string): Promise<Migration[]> {
+async function loadMigrations (prefix: string): Promise<Migration[]> {
   const dir = migrationsDir()
   const files = (await readdir(dir)).filter(f => f.endsWith('.sql')).sort()
   const out: Migration[] = []
@@ -85,7 +85,7 @@ export async function loadMigrations (prefix: string): Promise<Migration[]> {
 }
 
 /** Statements end with `;` at the end of a line; whole-line `--` comments are dropped. */
-export function splitStatements (sql: string): string[] {
+function splitStatements (sql: string): string[] {
   const statements: string[] = []
   let current: string[] = []
   for (const line of sql.split('\n')) {

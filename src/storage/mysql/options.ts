@@ -176,7 +176,7 @@ function validate (o: ResolvedMySQLOptions): void {
  * Reads `mysql://user:password@host:port/database?tablePrefix=x`.
  * @throws {InvalidOptionsError} naming what is wrong with the URI (its password masked)
  */
-export function parseMySQLUri (uri: unknown): Partial<ResolvedMySQLOptions> {
+function parseMySQLUri (uri: unknown): Partial<ResolvedMySQLOptions> {
   if (typeof uri !== 'string' || uri.length === 0) throw new InvalidOptionsError('MySQLStorage: uri must be a non-empty string')
   let url: URL
   try {
@@ -212,6 +212,6 @@ export function parseMySQLUri (uri: unknown): Partial<ResolvedMySQLOptions> {
 }
 
 /** The URI with its password replaced, for messages and logs. */
-export function maskPassword (uri: string): string {
+function maskPassword (uri: string): string {
   return uri.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*:)[^@/]*@/i, '$1***@')
 }

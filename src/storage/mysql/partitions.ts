@@ -16,7 +16,7 @@ import type { Row } from './sql.js'
 
 const kDay = 86_400_000
 /** Days created ahead of today, so that a storage that runs no upkeep for a week still writes into day partitions. */
-export const kAheadDays = 7
+const kAheadDays = 7
 /** The most day partitions a migration makes for the history it finds; older rows share the first. */
 const kMaxBackDays = 400
 const kMaxValue = 'pmax'
@@ -33,7 +33,7 @@ export interface PartitionInfo {
 }
 
 /** Midnight UTC of the day holding `ms`. */
-export function dayStart (ms: number): number {
+function dayStart (ms: number): number {
   return Math.floor(ms / kDay) * kDay
 }
 

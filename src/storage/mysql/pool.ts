@@ -31,7 +31,7 @@ const kCloseGrace = 2000
 const kCloseAfterDestroy = 500
 
 /** What differs between the writer's pool and the readers'. */
-export interface PoolLimits {
+interface PoolLimits {
   connectionLimit: number
   connectTimeout: number
   /** Per statement, in ms. */

@@ -19,7 +19,7 @@ import { readTime, sqlDatetime, type Row } from './sql.js'
 import { kRetryColumns, retryTuple } from './retry.js'
 
 /** Quoted tables the recovery statements touch. */
-export interface RecoveryTables { retries: string, instances: string, executions: string, tasks: string }
+interface RecoveryTables { retries: string, instances: string, executions: string, tasks: string }
 
 /**
  * What a database holds half-written, each as the ids concerned (at most `limit` of
@@ -41,7 +41,7 @@ const kInterrupted = 'its engine instance stopped heartbeating while it ran'
 const kDeadlock = 1213
 const kLockWait = 1205
 /** How long, past its heartbeat timeout, the row of a silent instance stays listed (as dead). */
-export const kPruneAfter = 3_600_000
+const kPruneAfter = 3_600_000
 
 /** Heartbeats, the scan for dead instances, reconciliation and the integrity report. */
 export class RecoverySql {

@@ -31,7 +31,7 @@ const kPurgeKeys = Object.freeze(['olderThan', 'before', 'dryRun'])
  * The one cut a purge applies to every table, in epoch ms.
  * @throws {InvalidOptionsError} unless exactly one of `olderThan` (a duration) and `before` (epoch ms) is given
  */
-export function purgeCut (options: PurgeOptions, now: number): { cut: number, dryRun: boolean } {
+function purgeCut (options: PurgeOptions, now: number): { cut: number, dryRun: boolean } {
   if (typeof options !== 'object' || options === null) throw new InvalidOptionsError('purge() needs { olderThan } or { before }')
   rejectUnknownKeys(options, kPurgeKeys, 'purge()')
   const { olderThan, before, dryRun = false } = options

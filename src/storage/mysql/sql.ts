@@ -63,7 +63,7 @@ const kEscapes: Readonly<Record<string, string>> = { '\0': '\\0', '\n': '\\n', '
 const escapeChar = (c: string): string => kEscapes[c]
 
 /** A string as a quoted SQL literal, for a utf8mb4 connection in the session sql_mode above. */
-export function sqlString (s: string): string {
+function sqlString (s: string): string {
   return kNeedsEscape.test(s) ? "'" + s.replace(kEscapeAll, escapeChar) + "'" : "'" + s + "'"
 }
 

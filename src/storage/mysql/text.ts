@@ -30,7 +30,7 @@ const kSurrogate = /[\uD800-\uDFFF]/
 const kLoneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
 
 /** True when `s` has no lone surrogate (String#isWellFormed, ES2024). */
-export function isWellFormed (s: string): boolean {
+function isWellFormed (s: string): boolean {
   return !kSurrogate.test(s) || !kLoneSurrogate.test(s)
 }
 
@@ -54,7 +54,7 @@ export function encodeText (s: string): string {
 }
 
 /** The string `encodeText` was given. */
-export function decodeText (stored: string): string {
+function decodeText (stored: string): string {
   return stored.charCodeAt(0) === kEscapeMark ? JSON.parse(stored.slice(1)) as string : stored
 }
 

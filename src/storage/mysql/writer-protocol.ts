@@ -27,7 +27,7 @@ export interface WriterSettings {
 }
 
 /** One flush of records, one transaction. */
-export interface RecordsRequest {
+interface RecordsRequest {
   op: 'records'
   id: number
   /** max_allowed_packet as the main thread read it at init. */
@@ -40,10 +40,10 @@ export interface RecordsRequest {
 }
 
 /** Spans as columns, or as objects when they did not come from the recorder's columns. */
-export interface SpansRequest { op: 'spans', id: number, packet: number, columns: WireSpans | null, objects: SpanRecord[] | null }
+interface SpansRequest { op: 'spans', id: number, packet: number, columns: WireSpans | null, objects: SpanRecord[] | null }
 
 /** Log lines and their sequence numbers, given once on the main thread so that a resend keeps them. */
-export interface LogsRequest { op: 'logs', id: number, packet: number, entries: LogEntry[], seqs: Float64Array }
+interface LogsRequest { op: 'logs', id: number, packet: number, entries: LogEntry[], seqs: Float64Array }
 
 export type WriterRequest = RecordsRequest | SpansRequest | LogsRequest
 
@@ -56,7 +56,7 @@ export type WriterReply =
   | { id: number, ok: false, error: WireError }
 
 /** An error as plain data: a class, `name` and `code` do not survive postMessage. */
-export interface WireError { code: ErrorCode, message: string, rejected?: RejectedRecord[] }
+interface WireError { code: ErrorCode, message: string, rejected?: RejectedRecord[] }
 
 export function toWireError (err: unknown): WireError {
   const e = err as { code?: unknown, message?: unknown, rejected?: RejectedRecord[] } | null

@@ -25,7 +25,7 @@ type Attributes = Readonly<Record<string, string>>
  * metric series are bounded (the SDK's default limit is 2000 per metric), and a
  * generated DAG of thousands of tasks is better read as one workflow.
  */
-export const kMaxTaskSeries = 256
+const kMaxTaskSeries = 256
 
 /**
  * The attribute sets of one plan's measurements, made on first use, and its task
