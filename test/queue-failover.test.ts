@@ -11,7 +11,7 @@ const db = useTestDatabase()
 const kTasks = ['first', 'second', 'gate', 'last']
 
 async function casesOf (ids: string[]): Promise<string[]> {
-  return (await db.query('SELECT status FROM gt_retry_records WHERE execution_id IN (?) ORDER BY execution_id', [ids])).map((r: { status: string }) => r.status)
+  return (await db.query('SELECT status FROM gt_retry_records WHERE execution_id IN (?) ORDER BY execution_id', [ids])).map(r => r.status as string)
 }
 
 describe('failover across instances', { timeout: 90_000 }, () => {
