@@ -17,7 +17,7 @@ interface Served { pid: number, port: number, signal: (s: NodeJS.Signals) => voi
 /** `graph-task serve --health-port 0` with the given flags; its port read from what it prints. */
 async function serve (prefix: string, flags: string[], mysqlUri = db.uri(), redis = redisUrl): Promise<Served> {
   const child = spawn(process.execPath, [kCli, 'serve', '--workflows', 'workflows/test-subjects/queued.mjs', '--mysql', mysqlUri,
-    '--redis', redis, '--prefix', prefix, '--threads', '1', '--health-port', '0', ...flags], { cwd: kRoot, stdio: ['ignore', 'ignore', 'pipe'] })
+    '--redis', redis, '--prefix', prefix, '--health-port', '0', ...(flags.includes('--threads') ? [] : ['--threads', '1']), ...flags], { cwd: kRoot, stdio: ['ignore', 'ignore', 'pipe'] })
   const exited = new Promise<void>(resolve => child.on('close', () => resolve()))
   onTestFinished(async () => { if (child.exitCode === null && child.signalCode === null) { child.kill('SIGKILL'); await exited } })
   let stderr = ''
@@ -89,7 +89,8 @@ describe('health, readiness and drain of graph-task serve over HTTP', { timeout:
     const prefix = usePrefix()
     const queue = useQueue(prefix)
     const dir = await useSideEffectDir()
-    await serve(prefix, ['--max-running', '1', '--concurrency', '4'])
+    // Two threads: the held gate task leaves one free, so only the cap keeps q-single waiting.
+    await serve(prefix, ['--max-running', '1', '--concurrency', '4', '--threads', '2'])
     const gated = await queue.submit('q-gated', { dir })
     await expect.poll(() => filesEndingWith(dir, '.gate.waiting'), { timeout: 20_000 }).toHaveLength(1)
     const single = await queue.submit('q-single', { dir })
