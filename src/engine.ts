@@ -35,6 +35,8 @@ import { kExecuteUnder, kOnClose } from './engine-symbols.js'
 import type { ExecutionQueue } from './queue/execution-queue.js'
 import type { ServeOptions } from './queue/queue-options.js'
 import { serveQueue, type QueueServer } from './queue/server.js'
+import { answers, type Readiness } from './queue/readiness.js'
+import { rejectUnknownKeys } from './option-keys.js'
 
 /**
  * Runs DAG workflows of CPU-heavy tasks on a pool of worker threads.
@@ -354,6 +356,28 @@ export class Engine {
       on: (type, listener) => this.#events.on(type, listener),
       off: (type, listener) => this.#events.off(type, listener)
     })
+  }
+
+  /**
+   * Stops taking executions from the queue this engine serves, and stays up: resolves
+   * once the executions it holds have finished, or with `{ handBack: true }` gone back to
+   * the queue for another instance to resume. `readiness()` says not ready from the call on;
+   * `close()` still closes. Without a queue served it resolves at once.
+   */
+  async drain (options: { handBack?: boolean } = {}): Promise<void> {
+    if (typeof options !== 'object' || options === null) throw new InvalidOptionsError('drain options must be an object')
+    rejectUnknownKeys(options, ['handBack'], 'drain()')
+    await this.#server?.drain(options.handBack === true)
+  }
+
+  /**
+   * Whether this instance can take work: storage answers, the queue's Redis answers (when
+   * serving one), and it is neither draining nor closing. Each part gets two seconds.
+   */
+  async readiness (): Promise<Readiness> {
+    if (this.#server !== null) return this.#server.readiness()
+    const storage = await answers(() => this.#storage.getExecution('readiness-probe'))
+    return { ready: storage && !this.#closed, storage, redis: true, draining: this.#closed }
   }
 
   /** Writes everything recorded so far to storage. */

@@ -7,10 +7,10 @@ export const kRedisFlag: FlagSpecs = Object.freeze({
   redis: { type: 'string', value: 'uri', help: 'the execution queue\'s Redis: redis://host:6379 (or set GRAPH_TASK_REDIS_URL)' }
 })
 
-/** The execution queue of `serve` and `submit`: `--redis` or GRAPH_TASK_REDIS_URL, and GRAPH_TASK_QUEUE_PREFIX when set. */
-export function queueOptionsOf (flag: string | undefined): ExecutionQueueOptions {
+/** The execution queue of `serve` and `submit`: `--redis` or GRAPH_TASK_REDIS_URL, and `--prefix` or GRAPH_TASK_QUEUE_PREFIX when set. */
+export function queueOptionsOf (flag: string | undefined, prefixFlag?: string): ExecutionQueueOptions {
   const url = flag ?? process.env.GRAPH_TASK_REDIS_URL
   if (url === undefined) throw new UsageError('the queue needs Redis: pass --redis redis://host:6379 (or set GRAPH_TASK_REDIS_URL)')
-  const prefix = process.env.GRAPH_TASK_QUEUE_PREFIX
+  const prefix = prefixFlag ?? process.env.GRAPH_TASK_QUEUE_PREFIX
   return prefix === undefined || prefix === '' ? { connection: url } : { connection: url, prefix }
 }

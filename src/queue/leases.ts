@@ -62,6 +62,11 @@ export class Leases {
     return until
   }
 
+  /** The end of a job's lease; undefined once it is lost or released. */
+  until (jobId: string): number | undefined {
+    return this.#held.get(jobId)?.until
+  }
+
   release (jobId: string): void {
     this.#held.delete(jobId)
   }

@@ -109,12 +109,28 @@ export interface ServeOptions {
    * @default 'execution'
    */
   events?: 'execution' | 'all' | 'none'
+  /**
+   * Executions this instance runs at once across all the workflows it serves (`concurrency`
+   * counts per workflow). Jobs taken past it wait on this instance, their locks renewed,
+   * and the instance fetches no more until one ends.
+   * @default Infinity (only `concurrency` per workflow)
+   */
+  maxRunning?: number
+  /**
+   * BullMQ's rate limiter, per workflow id: at most `max` executions of that workflow start
+   * in each `duration` ms, counted in Redis across every instance (give each the same).
+   * @default {} (no limit)
+   */
+  rateLimits?: Record<string, RateLimit>
 }
+
+/** At most `max` starts every `duration` ms. */
+export interface RateLimit { max: number, duration: number }
 
 export type ResolvedServeOptions = Required<ServeOptions>
 
 const kServeDefaults: ResolvedServeOptions = Object.freeze({
-  concurrency: 4, lockDuration: 8_000, stalledInterval: 4_000, maxRedeliveries: 1, events: 'execution'
+  concurrency: 4, lockDuration: 8_000, stalledInterval: 4_000, maxRedeliveries: 1, events: 'execution', maxRunning: Infinity, rateLimits: {}
 })
 
 function positiveInteger (value: unknown, name: string, min = 1): void {
@@ -185,10 +201,24 @@ export function resolveServeOptions (options: ServeOptions): ResolvedServeOption
   positiveInteger(options.lockDuration, 'lockDuration', 100)
   positiveInteger(options.stalledInterval, 'stalledInterval', 100)
   positiveInteger(options.maxRedeliveries, 'maxRedeliveries', 0)
+  positiveInteger(options.maxRunning, 'maxRunning')
+  checkRateLimits(options.rateLimits)
   if (options.events !== undefined && !['execution', 'all', 'none'].includes(options.events)) {
     throw new InvalidOptionsError("events must be 'execution', 'all' or 'none'")
   }
   return { ...kServeDefaults, ...options }
+}
+
+function checkRateLimits (limits: unknown): void {
+  if (limits === undefined) return
+  if (typeof limits !== 'object' || limits === null || Array.isArray(limits)) throw new InvalidOptionsError('rateLimits must be an object of workflow id -> { max, duration }')
+  for (const [workflowId, limit] of Object.entries(limits)) {
+    if (typeof limit !== 'object' || limit === null) throw new InvalidOptionsError(`rateLimits.${workflowId} must be { max, duration }`)
+    rejectUnknownKeys(limit, ['max', 'duration'], `rateLimits.${workflowId}`)
+    if (limit.max === undefined || limit.duration === undefined) throw new InvalidOptionsError(`rateLimits.${workflowId} needs max and duration`)
+    positiveInteger(limit.max, `rateLimits.${workflowId}.max`)
+    positiveInteger(limit.duration, `rateLimits.${workflowId}.duration`)
+  }
 }
 
 /** ioredis options from a URL or options; BullMQ needs `maxRetriesPerRequest: null` on its blocking connections. */

@@ -18,7 +18,7 @@ import v8 from 'node:v8'
 import type { Job, Worker } from 'bullmq'
 import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
-import { ErrorCodes, QueueError } from '../errors.js'
+import { ErrorCodes, InvalidOptionsError, QueueError } from '../errors.js'
 import type { EngineEventType, EngineListener } from '../event-bus.js'
 import type { ExecutionStorage } from '../storage/storage.js'
 import type { ExecutionResult, ExecutionStatus, TaskRecord } from '../types.js'
@@ -28,6 +28,8 @@ import { encodeResult, scheduledExecutionId, type JobData } from './wire.js'
 import { Leases } from './leases.js'
 import { ConnectionLog, isConnectionError } from './connection-log.js'
 import { ServedWorkflows } from './served-workflows.js'
+import { InstanceCap } from './instance-cap.js'
+import { answers, type Readiness } from './readiness.js'
 
 /** An execution as the server sees it. */
 interface ServedExecution {
@@ -117,12 +119,22 @@ export class QueueServer {
   #redis: Redis | null = null
   #subscriber: Redis | null = null
   #stopping: Promise<unknown> | null = null
+  #draining: Promise<unknown> | null = null
+  readonly #cap: InstanceCap
+  readonly #processing = new Set<Promise<string>>()
 
   constructor (queue: QueueInternals, options: ResolvedServeOptions, host: ServeHost) {
     this.#queue = queue
     this.#options = options
     this.#host = host
     this.#leases = new Leases(options.lockDuration, (jobId, why) => this.#loseLease(jobId, why))
+    this.#cap = new InstanceCap(options.maxRunning, full => this.#capReached(full))
+  }
+
+  #capReached (full: boolean): void {
+    // Paused without waiting for the jobs held: they are what fills the cap.
+    if (full) for (const w of this.#workers) void w.pause(true)
+    else if (this.#draining === null && this.#stopping === null) for (const w of this.#workers) void w.resume()
   }
 
   #loseLease (id: string, why: string): void {
@@ -149,7 +161,11 @@ export class QueueServer {
       this.#host.on(type, listener)
       this.#listeners.push([type, listener])
     }
+    for (const workflowId of Object.keys(this.#options.rateLimits)) {
+      if (!this.#host.workflowIds().includes(workflowId)) throw new InvalidOptionsError(`rateLimits.${workflowId}: this engine serves no workflow ${workflowId}`)
+    }
     for (const workflowId of this.#host.workflowIds()) {
+      const limiter = this.#options.rateLimits[workflowId]
       const worker = new bullmq.Worker(names.queueName(workflowId), async (job: Job, token?: string) => this.#process(workflowId, job, token), {
         connection,
         prefix: options.prefix,
@@ -157,7 +173,8 @@ export class QueueServer {
         lockDuration: this.#options.lockDuration,
         stalledInterval: this.#options.stalledInterval,
         // One more than ours: the delivery past maxRedeliveries reaches #process, which fails the execution itself.
-        maxStalledCount: this.#options.maxRedeliveries + 1
+        maxStalledCount: this.#options.maxRedeliveries + 1,
+        ...(limiter === undefined ? {} : { limiter: { max: limiter.max, duration: limiter.duration } })
       })
       this.#leases.watch(worker)
       worker.on('error', err => this.#workerError(err, workflowId))
@@ -195,9 +212,33 @@ export class QueueServer {
   }
 
   async #process (workflowId: string, job: Job, token: string | undefined): Promise<string> {
+    const id = (job.data as JobData).executionId ?? scheduledExecutionId(job.id!)
+    // The lease is taken before any wait for the cap, so that renewals meanwhile count.
+    let exec: ServedExecution | undefined
+    this.#leases.take(id, Math.min(job.processedOn ?? Date.now(), Date.now()), until => { if (exec !== undefined) this.#host.lease(exec, until) })
+    const processing = (async () => {
+      await this.#cap.acquire()
+      try {
+        return await this.#run(workflowId, job, token, id, started => { exec = started })
+      } finally {
+        this.#cap.release()
+        this.#leases.release(id)
+      }
+    })()
+    this.#processing.add(processing)
+    try {
+      return await processing
+    } finally {
+      this.#processing.delete(processing)
+    }
+  }
+
+  async #run (workflowId: string, job: Job, token: string | undefined, id: string, started: (exec: ServedExecution) => void): Promise<string> {
+    // Taken after a drain began (a fetch in flight as the Workers paused, or a wait for
+    // the cap): new work, which a draining instance gives back untouched.
+    if (this.#draining !== null) return this.#handBack(job, token)
     const data = job.data as JobData
     const scheduled = data.executionId === undefined
-    const id = data.executionId ?? scheduledExecutionId(job.id!)
     const { names, options } = this.#queue
     if (scheduled) {
       // Its id -> workflow and job id, for result(), cancel() and getStatus().
@@ -229,8 +270,9 @@ export class QueueServer {
         ? { code: ErrorCodes.EXECUTION_REDELIVERY_LIMIT, message: `execution ${id} was redelivered ${job.stalledCounter} times (maxRedeliveries ${this.#options.maxRedeliveries}): the instances running it kept dying` }
         : undefined
     if (cancelled) this.#cancelledByUser.add(id)
+    const leaseUntil = this.#leases.until(id)
+    if (leaseUntil === undefined) throw new QueueError(ErrorCodes.EXECUTION_LOST, `execution ${id}: its queue lock ended before it started here`)
     let exec: ServedExecution
-    const leaseUntil = this.#leases.take(id, Math.min(job.processedOn ?? Date.now(), Date.now()), until => this.#host.lease(exec!, until))
     try {
       exec = this.#host.start({
         executionId: id, workflowId, input: Buffer.from(data.input, 'base64'), reuse, fence, leaseUntil,
@@ -240,21 +282,20 @@ export class QueueServer {
       })
     } catch (err) {
       this.#cancelledByUser.delete(id)
-      this.#leases.release(id)
       if ((err as { code?: string }).code === ErrorCodes.ENGINE_CLOSED) return this.#handBack(job, token)
       throw err
     }
+    started(exec)
     this.#running.set(id, exec)
     const result = await exec.done
     this.#running.delete(id)
-    this.#leases.release(id)
     const byUser = this.#cancelledByUser.delete(id)
     if (this.#lost.delete(id)) {
       // Another instance has it (or will): no result from here, which BullMQ would refuse anyway.
       throw new QueueError(ErrorCodes.EXECUTION_LOST, `execution ${id} was lost by this instance and resumes elsewhere`)
     }
     // Cancelled by this engine's close(): handed back to be resumed elsewhere, not lost.
-    if (result.status === 'cancelled' && !byUser && this.#stopping !== null) return this.#handBack(job, token)
+    if (result.status === 'cancelled' && !byUser && (this.#stopping !== null || this.#draining !== null)) return this.#handBack(job, token)
     // The result is given out once the history holds it: a reader of storage who got the
     // result finds the execution ended. With batched durability it may lag (flushInterval).
     if (this.#host.durable) await this.#host.flush()
@@ -267,6 +308,28 @@ export class QueueServer {
     await this.#host.flush().catch(() => {})
     await job.moveToWait(token)
     throw new bullmq.WaitingError()
+  }
+
+  /**
+   * Stops taking executions and stays up: resolves once the ones held have finished, or,
+   * with `handBack`, gone back to the queue for another instance to resume.
+   */
+  async drain (handBack: boolean): Promise<void> {
+    this.#draining ??= Promise.all([this.#served?.close(), ...this.#workers.map(w => w.pause(true))])
+    await this.#draining
+    if (handBack) for (const exec of this.#running.values()) this.#host.stop(exec, ErrorCodes.CANCELLED, 'handed back by drain()')
+    // Every job held, those waiting for the cap or fetched while pausing included.
+    while (this.#processing.size > 0) await Promise.allSettled([...this.#processing])
+  }
+
+  /** Storage and Redis answer, and the instance is neither draining nor closing. */
+  async readiness (): Promise<Readiness> {
+    const [storage, redis] = await Promise.all([
+      answers(() => this.#host.storage.getExecution('readiness-probe')),
+      answers(async () => await this.#redis?.ping())
+    ])
+    const draining = this.#draining !== null || this.#stopping !== null
+    return { ready: storage && redis && !draining, storage, redis, draining }
   }
 
   /** Stops taking executions; the ones held finish (or, cancelled by close, are handed back). */

@@ -1,7 +1,7 @@
 // One serving graph-task instance in a process of its own, for the execution queue tests.
 // Env: GT_DB (JSON storage options), GT_REDIS (URL), GT_PREFIX (Redis key prefix), GT_THREADS,
 // GT_CONCURRENCY, GT_DURABILITY ('batched' or 'task'), GT_STALL ("lockDuration,stalledInterval"
-// ms), GT_REDELIVERIES (maxRedeliveries), GT_EVENTS, GT_CLOSE ('cancel': SIGTERM closes with
+// ms, or 'default' for serve()'s own), GT_FLUSH (tracer flushInterval ms), GT_REDELIVERIES (maxRedeliveries), GT_EVENTS, GT_CLOSE ('cancel': SIGTERM closes with
 // { cancel: true }). Publishes workflows/test-subjects/queued.mjs, serves, prints
 // {"ready": instanceId}; on SIGTERM prints {"closing": true}, closes, prints {"closed": true}.
 import pino from 'pino'
@@ -11,20 +11,19 @@ import { MySQLStorage } from '../../dist/mysql.js'
 import * as workflows from '../../workflows/test-subjects/queued.mjs'
 
 const env = process.env
-const [lockDuration, stalledInterval] = (env.GT_STALL ?? '2000,500').split(',').map(Number)
+const [lockDuration, stalledInterval] = env.GT_STALL === 'default' ? [] : (env.GT_STALL ?? '2000,500').split(',').map(Number)
 const engine = new Engine({
   threads: Number(env.GT_THREADS ?? 1),
   storage: new MySQLStorage(JSON.parse(env.GT_DB)),
   logger: pino({ level: 'silent' }),
-  tracer: { flushInterval: 50 },
+  tracer: { flushInterval: Number(env.GT_FLUSH ?? 50) },
   durability: env.GT_DURABILITY ?? 'batched'
 })
 const queue = new ExecutionQueue({ connection: env.GT_REDIS, prefix: env.GT_PREFIX })
 for (const wf of Object.values(workflows)) await engine.publishWorkflow(wf)
 await engine.serve(queue, {
   concurrency: Number(env.GT_CONCURRENCY ?? 4),
-  lockDuration,
-  stalledInterval,
+  ...(lockDuration === undefined ? {} : { lockDuration, stalledInterval }),
   maxRedeliveries: Number(env.GT_REDELIVERIES ?? 1),
   events: env.GT_EVENTS ?? 'execution'
 })
