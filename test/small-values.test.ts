@@ -38,7 +38,7 @@ function expectExact (actual: Kinds): void {
   expect(Object.keys(actual.numericKeys)).toEqual(['0', '2', 'name'])
 }
 
-const kindNames = Object.keys(kinds()) as Array<keyof Kinds>
+const kindNames = Object.keys(kinds())
 
 // Every kind at once (one value, V8's serialiser), and each kind alone (most of them small
 // values, written and read in plain JavaScript); each with a dependent that returns it.
