@@ -216,8 +216,10 @@ export default async function runBatch (message: BatchMessage): Promise<unknown>
         locals![b] = value
         localValue![b] = 1
       } else if (result.written !== -1) {
+        // A copy: the slot's table holds the next batch's outputs by the time a handler
+        // that kept its ctx.deps reads this one.
         const at = freeData(views, slot)
-        locals![b] = views.data.subarray(at, at + result.written)
+        locals![b] = views.data.slice(at, at + result.written)
       } else locals![b] = packet
     }
     if (result.written !== -1) {
