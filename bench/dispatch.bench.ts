@@ -8,6 +8,7 @@
  *   hand-batched Piscina, 8     10k no-ops packed 8 to a message by the caller, no DAG
  *   hand-batched Piscina, 64    ... 64 to a message: the pool's ceiling
  *   p-graph + Piscina           the DAG with p-graph driving one `pool.run` per task
+ *   ... returning a value       the DAG and hand-batched 64, each task returning `{ n: 1, s: 'abc' }`
  * A 2k-step chain of no-ops:
  *   graph-task                  the chain, engine.flush() inside the clock
  *   raw Piscina serial          `await pool.run()` 2000 times (naive: a round trip per step)
@@ -26,7 +27,7 @@ import { parseArgs } from 'node:util'
 import { Engine } from '../dist/index.js'
 import { sampled, usPer, type Sample } from './lib/elu.js'
 import { chain, layered, toPGraph, toWorkflow } from './lib/graphs.js'
-import { handBatched, NOOP, oneByOne, rawPool, warmPool } from './lib/pool.js'
+import { handBatched, NOOP, oneByOne, rawPool, SMALL, warmPool } from './lib/pool.js'
 import { interleave, median, Report, THREADS } from './lib/report.js'
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '7' } } })
@@ -42,6 +43,8 @@ try {
   const chainSpec = chain(CHAIN_STEPS)
   const layeredWf = toWorkflow(layeredSpec, NOOP)
   const chainWf = toWorkflow(chainSpec, NOOP)
+  const valueWf = toWorkflow(layeredSpec, SMALL, undefined, `${layeredSpec.name}-value`)
+  await engine.publishWorkflow(valueWf)
   await engine.publishWorkflow(layeredWf)
   await engine.publishWorkflow(chainWf)
   await warmPool(pool)
@@ -59,6 +62,8 @@ try {
     'raw 1 per message': () => sampled(() => oneByOne(pool, LAYERED_TASKS, 'noop')),
     'hand-batched 8': () => sampled(() => handBatched(pool, LAYERED_TASKS, 8, 'noop')),
     'hand-batched 64': () => sampled(() => handBatched(pool, LAYERED_TASKS, 64, 'noop')),
+    'graph-task layered, value': () => sampled(() => execute(valueWf.id)),
+    'hand-batched 64, value': () => sampled(() => handBatched(pool, LAYERED_TASKS, 64, 'small')),
     'p-graph + Piscina layered': () => sampled(() => pgLayered.run()),
     'graph-task chain': () => sampled(() => execute(chainWf.id)),
     'raw serial': () => sampled(async () => { for (let i = 0; i < CHAIN_STEPS; i++) await noop() }),
@@ -85,6 +90,15 @@ try {
   })
   report.add({ name: 'layered 10k: graph-task', value: tps('graph-task layered'), unit: 'tasks/s', ...vs(tps), target: { op: '>=', value: 1.0 } })
   report.add({ name: 'layered 10k: graph-task main thread', value: layeredUs('graph-task layered'), unit: 'us/task', ...vs(layeredUs) })
+  // The same DAG, each task returning a small value: beside the figure returning nothing,
+  // against the hand-batched loop returning the same values.
+  const valueVs = (value: (name: string) => number) => ({
+    baseline: { name: 'the same DAG returning nothing', value: value('graph-task layered'), kind: 'reference' as const },
+    ceiling: { name: `${label.hb64}, each returning { n: 1, s: 'abc' }`, value: value('hand-batched 64, value') }
+  })
+  report.add({ name: "layered 10k, each task returning { n: 1, s: 'abc' }: graph-task", value: tps('graph-task layered, value'), unit: 'tasks/s', ...valueVs(tps), target: { op: '>=', value: 0.8 } })
+  report.add({ name: "layered 10k, each task returning { n: 1, s: 'abc' }: graph-task main thread", value: layeredUs('graph-task layered, value'), unit: 'us/task', ...valueVs(layeredUs) })
+  report.add({ name: `10k tasks returning { n: 1, s: 'abc' }, no DAG: ${label.hb64}`, value: tps('hand-batched 64, value'), unit: 'tasks/s', ceiling: vs(tps).ceiling })
   report.add({ name: `10k no-ops, no DAG: ${label.hb8}`, value: tps('hand-batched 8'), unit: 'tasks/s', ...vs(tps) })
   report.add({ name: `10k no-ops, no DAG: ${label.hb8}, main thread`, value: layeredUs('hand-batched 8'), unit: 'us/task', ...vs(layeredUs) })
   report.add({ name: `10k no-ops, no DAG: ${label.raw}`, value: tps('raw 1 per message'), unit: 'tasks/s', ceiling: vs(tps).ceiling })

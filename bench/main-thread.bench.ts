@@ -9,6 +9,8 @@
  *   hand-batched Piscina  the same number of no-op tasks, 64 per message, one thread:
  *                         the ceiling (no DAG, nothing recorded)
  *   raw Piscina           one task per message, all at once: the naive baseline
+ *   ... returning a value the same DAG and the same hand-batched loop, each task returning
+ *                         `{ n: 1, s: 'abc' }`: what a small value costs on both threads
  *
  * One worker thread on a box with two cores, so that the main thread has a core to
  * itself and its active time is its own work, not time spent waiting for the CPU.
@@ -27,10 +29,10 @@ import { parseArgs } from 'node:util'
 import { Engine } from '../dist/index.js'
 import { cpuUsPer, sampled, usPer, type Sample } from './lib/elu.js'
 import { layered, toWorkflow } from './lib/graphs.js'
-import { handBatched, NOOP, oneByOne, rawPool, warmPool } from './lib/pool.js'
+import { handBatched, NOOP, oneByOne, rawPool, SMALL, warmPool } from './lib/pool.js'
 import { interleave, median, Report } from './lib/report.js'
 
-const CASES = ['graph-task', 'hand-batched', 'one-by-one'] as const
+const CASES = ['graph-task', 'graph-task-value', 'hand-batched', 'hand-batched-value', 'one-by-one'] as const
 type Case = typeof CASES[number]
 
 const { values } = parseArgs({
@@ -55,32 +57,37 @@ const TASKS = WIDTH * DEPTH
 const PER_MESSAGE = 64
 
 const report = new Report('main-thread', `main-thread µs per task: no-op layered DAG ${WIDTH} wide x ${DEPTH} deep, ${THREADS} worker thread${THREADS === 1 ? '' : 's'}, event-loop utilisation`, THREADS)
-const engine = only.has('graph-task') ? new Engine({ threads: THREADS }) : undefined
-const pool = only.has('hand-batched') || only.has('one-by-one') ? rawPool(THREADS) : undefined
+const engine = only.has('graph-task') || only.has('graph-task-value') ? new Engine({ threads: THREADS }) : undefined
+const pool = only.has('hand-batched') || only.has('hand-batched-value') || only.has('one-by-one') ? rawPool(THREADS) : undefined
 try {
   const wf = toWorkflow(layered(TASKS, WIDTH), NOOP, undefined, `layered-${WIDTH}x${DEPTH}`)
-  const execute = async (): Promise<void> => {
-    const result = await engine!.execute(wf.id)
-    if (result.status !== 'success') throw new Error(`${wf.id} ended ${result.status}: ${result.error?.message}`)
+  const valueWf = toWorkflow(layered(TASKS, WIDTH), SMALL, undefined, `layered-${WIDTH}x${DEPTH}-value`)
+  const execute = async (id: string): Promise<void> => {
+    const result = await engine!.execute(id)
+    if (result.status !== 'success') throw new Error(`${id} ended ${result.status}: ${result.error?.message}`)
   }
   const cases: Partial<Record<Case, () => Promise<Sample>>> = {}
   if (engine !== undefined) {
-    await engine.publishWorkflow(wf)
-    for (let i = 0; i < WARMUP; i++) await execute()
-    await engine.flush()
-    cases['graph-task'] = () => sampled(async () => {
-      for (let i = 0; i < EXECUTIONS; i++) await execute()
+    for (const [name, id] of [['graph-task', wf.id], ['graph-task-value', valueWf.id]] as const) {
+      if (!only.has(name)) continue
+      await engine.publishWorkflow(name === 'graph-task' ? wf : valueWf)
+      for (let i = 0; i < WARMUP; i++) await execute(id)
       await engine.flush()
-    })
+      cases[name] = () => sampled(async () => {
+        for (let i = 0; i < EXECUTIONS; i++) await execute(id)
+        await engine.flush()
+      })
+    }
   }
   if (pool !== undefined) {
     await warmPool(pool, THREADS)
     for (let i = 0; i < WARMUP; i++) {
       await handBatched(pool, TASKS, PER_MESSAGE, 'noop')
+      await handBatched(pool, TASKS, PER_MESSAGE, 'small')
       await oneByOne(pool, TASKS, 'noop')
     }
-    if (only.has('hand-batched')) {
-      cases['hand-batched'] = () => sampled(async () => { for (let i = 0; i < EXECUTIONS; i++) await handBatched(pool, TASKS, PER_MESSAGE, 'noop') })
+    for (const [name, fn] of [['hand-batched', 'noop'], ['hand-batched-value', 'small']] as const) {
+      if (only.has(name)) cases[name] = () => sampled(async () => { for (let i = 0; i < EXECUTIONS; i++) await handBatched(pool, TASKS, PER_MESSAGE, fn) })
     }
     if (only.has('one-by-one')) {
       cases['one-by-one'] = () => sampled(async () => { for (let i = 0; i < EXECUTIONS; i++) await oneByOne(pool, TASKS, 'noop') })
@@ -97,6 +104,8 @@ try {
   const labels: Record<Case, string> = {
     'graph-task': 'graph-task',
     'hand-batched': `hand-batched Piscina, ${PER_MESSAGE} per message`,
+    'graph-task-value': "graph-task, each task returning { n: 1, s: 'abc' }",
+    'hand-batched-value': `hand-batched Piscina, ${PER_MESSAGE} per message, each returning { n: 1, s: 'abc' }`,
     'one-by-one': 'raw Piscina, one task per message'
   }
   const compare = (value: (name: Case) => number) => ({
@@ -111,6 +120,17 @@ try {
     }
     report.add({ name: `throughput: graph-task, ${shape}`, value: tps('graph-task'), unit: 'tasks/s', ...compare(tps) })
   }
+  if (has('graph-task-value')) {
+    const valueCeiling = (value: (name: Case) => number) => has('hand-batched-value') ? { ceiling: { name: labels['hand-batched-value'], value: value('hand-batched-value') } } : {}
+    const nothing = (value: (name: Case) => number) => has('graph-task') ? { baseline: { name: 'the same DAG returning nothing', value: value('graph-task'), kind: 'reference' as const } } : {}
+    const valueShape = `${shape}, each task returning { n: 1, s: 'abc' }`
+    report.add({ name: `main thread per task: graph-task, ${valueShape}`, value: us('graph-task-value'), unit: 'us/task', ...nothing(us), ...valueCeiling(us), target: { op: '<=', value: 1, of: 'value' } })
+    if (Number.isFinite(cpuUs('graph-task-value'))) {
+      report.add({ name: `main thread on-CPU per task: graph-task, ${valueShape}`, value: cpuUs('graph-task-value'), unit: 'us/task', ...nothing(cpuUs), ...valueCeiling(cpuUs) })
+    }
+    report.add({ name: `throughput: graph-task, ${valueShape}`, value: tps('graph-task-value'), unit: 'tasks/s', ...nothing(tps), ...valueCeiling(tps), ...(has('graph-task') ? { target: { op: '>=' as const, value: 0.8 } } : {}) })
+  }
+  if (has('hand-batched-value')) report.add({ name: `main thread per task: ${labels['hand-batched-value']}, ${THREADS} thread${THREADS === 1 ? '' : 's'}`, value: us('hand-batched-value'), unit: 'us/task' })
   if (has('hand-batched')) report.add({ name: `main thread per task: ${labels['hand-batched']}, ${THREADS} thread${THREADS === 1 ? '' : 's'}`, value: us('hand-batched'), unit: 'us/task' })
   if (has('one-by-one')) report.add({ name: `main thread per task: ${labels['one-by-one']}, ${THREADS} thread${THREADS === 1 ? '' : 's'}`, value: us('one-by-one'), unit: 'us/task' })
   if (before !== undefined && after !== undefined) {

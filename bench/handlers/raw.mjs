@@ -13,6 +13,11 @@ import { burn } from './work.mjs'
 /** Does nothing: the pool's own cost per task. */
 export function noop () {}
 
+/** Returns a small object, like workflows/shared/handlers.mjs#small. */
+export function small () {
+  return { n: 1, s: 'abc' }
+}
+
 /** Busy for `task.us` microseconds of wall-clock time, like workflows/shared/handlers.mjs#spin. */
 export function spin (task) {
   const end = performance.now() + task.us / 1000
@@ -26,7 +31,7 @@ export function work (task) {
   return burn(task.iterations)
 }
 
-const byName = { noop, work }
+const byName = { noop, small, work }
 
 /**
  * Hand-batched: one message carries `message.tasks`, each run by the handler named

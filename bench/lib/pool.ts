@@ -16,6 +16,8 @@ import { THREADS } from './report.js'
 export const RAW_HANDLERS = new URL('../handlers/raw.mjs', import.meta.url).href
 export const SHARED_HANDLERS = new URL('../../workflows/shared/handlers.mjs', import.meta.url)
 export const NOOP = new URL('#noop', SHARED_HANDLERS)
+/** Returns `{ n: 1, s: 'abc' }`: a task that returns a small value. */
+export const SMALL = new URL('#small', SHARED_HANDLERS)
 export const SPIN = new URL('#spin', SHARED_HANDLERS)
 /** Engine handler of fixed-iteration work: `input: { iterations }`. */
 export const WORK = new URL('../handlers/work.mjs#work', import.meta.url)

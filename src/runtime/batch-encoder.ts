@@ -137,6 +137,7 @@ export class BatchEncoder {
       ints = this.#ints = grown
     }
     ints.set(values.subarray(0, 2 * nValues), valuesAt)
+    ints[BatchInts.bytesLength] = used
     const { key, data } = this.#planData(plan)
     const encoded = this.#encoded
     encoded.message = {

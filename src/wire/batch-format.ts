@@ -50,8 +50,9 @@ export interface BatchMessage {
 /**
  * Layout of `BatchMessage.ints`:
  * - `[0]` tasks in the batch, `[1]` where the value table starts, `[2]` the byte length of
- *   the execution input at the start of `bytes` (-1 when it comes in `input`, shared);
- * - from 3, per task (`perTask` ints): its task in the plan (a mapped task's, for an
+ *   the execution input at the start of `bytes` (-1 when it comes in `input`, shared),
+ *   `[3]` the byte length of `bytes`;
+ * - from 4, per task (`perTask` ints): its task in the plan (a mapped task's, for an
  *   instance), its attempt number, its map index (-1 unless an instance), and its slot
  *   in the execution (names its span);
  * - then per task, per dependency in plan order: a value index (>= 0), or
@@ -59,7 +60,7 @@ export interface BatchMessage {
  * - from `[1]`, per value: offset and length in `bytes`, (-1, i) for `packets[i]`, or
  *   (kListValue, n) for an array of the n values that follow (a mapped task's outputs).
  */
-export const BatchInts = Object.freeze({ count: 0, valuesAt: 1, inputLength: 2, tasksAt: 3, perTask: 4 })
+export const BatchInts = Object.freeze({ count: 0, valuesAt: 1, inputLength: 2, bytesLength: 3, tasksAt: 4, perTask: 4 })
 
 /** The offset of a value table entry that heads a list (see {@link BatchInts}). */
 export const kListValue = -2

@@ -142,6 +142,28 @@ export function publishOutcome (views: SharedViews, slot: number, b: number, sta
   Atomics.store(views.done, slot, b + 1)
 }
 
+/**
+ * Worker side: publishes position `b` as a success whose output, `length` bytes, the
+ * worker wrote into the slot's data region from {@link freeData}.
+ */
+export function publishWritten (views: SharedViews, slot: number, b: number, start: number, end: number, length: number): void {
+  const t = (slot * views.maxBatch + b) * 2
+  views.times[t] = start
+  views.times[t + 1] = end
+  const k = (slot * views.maxBatch + b) * 3
+  const used = views.dataUsed[slot]
+  views.info[k] = 0
+  views.info[k + 1] = used
+  views.info[k + 2] = length
+  views.dataUsed[slot] = used + length
+  Atomics.store(views.done, slot, b + 1)
+}
+
+/** Where the slot's free data region starts, in `views.data`. */
+export function freeData (views: SharedViews, slot: number): number {
+  return slot * views.dataSize + views.dataUsed[slot]
+}
+
 /** True when an output of `length` bytes still fits the slot's data region. */
 export function fitsData (views: SharedViews, slot: number, length: number): boolean {
   return views.dataUsed[slot] + length <= views.dataSize

@@ -21,6 +21,7 @@
  */
 import v8 from 'node:v8'
 import { countCopy, kLargeValue } from '../copy-count.js'
+import { kNotSmall, readSmall, writeSmall } from './small-values.js'
 
 /** A serialised value. */
 export interface Packet {
@@ -131,6 +132,8 @@ function readNodeView (des: v8.Deserializer, typeIndex: number): unknown {
 
 /** Serialises a value; throws V8's DataCloneError for functions, symbols and the like. */
 export function encode (value: unknown): Packet {
+  const small = writeSmall(value)
+  if (small !== null) return { bytes: small, oob: null }
   const ser = new WireSerializer()
   ser.writeHeader()
   ser.writeValue(value)
@@ -139,6 +142,8 @@ export function encode (value: unknown): Packet {
 
 /** Serialises a value self-contained (typed arrays in the bytes), readable by `v8.deserialize`. */
 export function encodeInline (value: unknown): Uint8Array {
+  const small = writeSmall(value)
+  if (small !== null) return small
   const ser = new WireSerializer()
   ser.inline = true
   ser.writeHeader()
@@ -146,8 +151,19 @@ export function encodeInline (value: unknown): Uint8Array {
   return ser.releaseBuffer()
 }
 
+/**
+ * Values decoded by this thread, for tests: a dependency no handler reads is never
+ * decoded. Handler modules in a worker read it as `globalThis[Symbol.for('graph-task.decodes')]`.
+ */
+const decodes = ((globalThis as Record<symbol, { count: number } | undefined>)[Symbol.for('graph-task.decodes')] ??= { count: 0 })
+
 /** Rebuilds a value from a packet. */
 export function decode (packet: Packet): unknown {
+  decodes.count++
+  if (packet.oob === null) {
+    const small = readSmall(packet.bytes)
+    if (small !== kNotSmall) return small
+  }
   const des = new WireDeserializer(packet)
   des.readHeader()
   return des.readValue()

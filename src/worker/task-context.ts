@@ -8,6 +8,7 @@ import { formatTraceparent, taskSpanId } from '../telemetry/span-ids.js'
 import type { BatchMessage } from '../wire/batch-format.js'
 import { now } from '../clock.js'
 import { messageOf } from '../wire/error-info.js'
+import { makeDeps, type DepsPlan } from './lazy-deps.js'
 
 /** The flags a signal watches: set by the main thread on cancellation or timeout. */
 interface CancelFlags { cancel: Int32Array }
@@ -20,8 +21,11 @@ export class TaskContextImpl {
   /** The index of this instance of a mapped task (0-based); undefined for a task that is not mapped. */
   readonly mapIndex: number | undefined
   readonly params: unknown
-  readonly deps: Record<string, unknown>
   readonly #message: BatchMessage
+  readonly #plan: DepsPlan
+  readonly #task: number
+  #depValues: unknown[] | null
+  #deps: Record<string, unknown> | null = null
   readonly #index: number
   /** Log entries, flat: time, level, message, data, time, ... */
   logs: unknown[] | null = null
@@ -31,9 +35,12 @@ export class TaskContextImpl {
   #controller: AbortController | null = null
   #poll: NodeJS.Timeout | null = null
 
-  /** `index`: the task's slot in its execution, which names its span. */
+  /**
+   * `index`: the task's slot in its execution, which names its span; `task`: its index in
+   * `plan`; `depValues`: its dependencies' values or what they decode from (see lazy-deps.ts).
+   */
   constructor (message: BatchMessage, taskId: string, index: number, attempt: number, mapIndex: number, params: unknown,
-    deps: Record<string, unknown>, flags: CancelFlags, slot: number) {
+    plan: DepsPlan, task: number, depValues: unknown[] | null, flags: CancelFlags, slot: number) {
     this.executionId = message.executionId
     this.workflowId = message.workflowId
     this.#message = message
@@ -42,9 +49,20 @@ export class TaskContextImpl {
     this.attempt = attempt
     this.mapIndex = mapIndex === -1 ? undefined : mapIndex
     this.params = params
-    this.deps = deps
+    this.#plan = plan
+    this.#task = task
+    this.#depValues = depValues
     this.#flags = flags
     this.#slot = slot
+  }
+
+  /** The outputs of the task's dependencies, by task id; made on first use, each decoded when read. */
+  get deps (): Record<string, unknown> {
+    if (this.#deps === null) {
+      this.#deps = makeDeps(this.#plan, this.#task, this.#depValues)
+      this.#depValues = null
+    }
+    return this.#deps
   }
 
   /** Made on first use: most handlers never log. */

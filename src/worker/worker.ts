@@ -27,9 +27,11 @@ import { ErrorCodes, type ErrorInfo } from '../errors.js'
 import { errorInfo, messageOf } from '../wire/error-info.js'
 import { loadFailure } from './load-failure.js'
 import { isTypeScriptFile, registerTypeScript } from '../typescript.js'
-import { fitsData, kInboxBytes, kInboxInts, publishOutcome, sharedViews, type SharedViews } from '../wire/shared-state.js'
+import { fitsData, freeData, kInboxBytes, kInboxInts, publishOutcome, publishWritten, sharedViews, type SharedViews } from '../wire/shared-state.js'
+import { writeSmallInto } from '../wire/small-values.js'
 import { BatchInts, decodeWorkerPlan, kListValue, Outcome, type BatchAnswer, type BatchMessage, type HandlerProblem, type ValidateMessage, type WorkerPlan } from '../wire/batch-format.js'
 import { TaskContextImpl } from './task-context.js'
+import { RawList, type DepsPlan } from './lazy-deps.js'
 import { now } from '../clock.js'
 
 interface WorkerOptions { shared: SharedArrayBuffer, slots: number, maxBatch: number, typescript: boolean }
@@ -72,7 +74,7 @@ async function loadHandler (spec: string, failing?: () => void): Promise<Functio
 
 // Plans this worker has seen, by key. Bounded: a long-lived service may publish and
 // replace workflows for ever; a plan evicted here is decoded again from its message.
-interface RunPlan extends WorkerPlan {
+interface RunPlan extends WorkerPlan, DepsPlan {
   /** 1 for a task that other tasks are mapped over (and that is not mapped itself): its elements are serialised here. */
   mappedOver: Uint8Array
 }
@@ -89,7 +91,7 @@ function planOf (message: BatchMessage): RunPlan {
       const source = decoded.mapSource[i]
       if (source !== -1 && decoded.mapSource[source] === -1) mappedOver[source] = 1
     }
-    plan = { ...decoded, mappedOver }
+    plan = { ...decoded, mappedOver, lazy: new Array(decoded.depList.length) }
     if (plans.size >= kPlanCache) plans.delete(plans.keys().next().value!)
     plans.set(message.plan, plan)
   }
@@ -131,7 +133,9 @@ export default async function runBatch (message: BatchMessage): Promise<unknown>
   const plan = planOf(message)
   const { slot, packets } = message
   const ints = message.ints ?? views.inboxInts.subarray(slot * kInboxInts, (slot + 1) * kInboxInts)
-  const bytes = message.bytes ?? views.inboxBytes.subarray(slot * kInboxBytes, (slot + 1) * kInboxBytes)
+  // Copied out of the inbox once: a dependency that a handler reads late (after its task,
+  // when the slot carries another batch) still decodes from this batch's bytes.
+  const bytes = message.bytes ?? views.inboxBytes.slice(slot * kInboxBytes, slot * kInboxBytes + ints[BatchInts.bytesLength])
   const count = ints[BatchInts.count]
   const valuesAt = ints[BatchInts.valuesAt]
   views.thread[slot] = threadId
@@ -143,7 +147,10 @@ export default async function runBatch (message: BatchMessage): Promise<unknown>
   for (let r = refsAt; r < valuesAt; r++) {
     if (ints[r] < 0) (localUse ??= new Uint8Array(count))[-ints[r] - 1] = 1
   }
-  const locals: Array<Packet | null> | null = localUse === null ? null : new Array(count).fill(null)
+  // What a later task of the batch gets: the packet, or (when localValue[p] is 1) the value
+  // itself, a primitive that no handler can change.
+  const locals: unknown[] | null = localUse === null ? null : new Array(count).fill(null)
+  const localValue = localUse === null ? null : new Uint8Array(count)
   const status = new Uint8Array(count)
   const batchInput = new BatchInput(input)
   let answer: BatchAnswer | null = null
@@ -162,24 +169,27 @@ export default async function runBatch (message: BatchMessage): Promise<unknown>
     const attempt = ints[at + 1]
     const mapIndex = ints[at + 2]
     const first = plan.depStart[index]
-    const deps: Record<string, unknown> = {}
+    const depCount = plan.depStart[index + 1] - first
+    // Per dependency, its value (undefined or a primitive) or what it is decoded from
+    // (bytes, a packet, a RawList): ctx.deps is made from it when a handler reads it.
+    const deps = depCount === 0 ? null : new Array<unknown>(depCount)
     let runnable = true
     for (let k = first; k < plan.depStart[index + 1]; k++, ref++) {
       const r = ints[ref]
-      const id = plan.ids[plan.depList[k]]
       if (r < 0) {
-        // Produced earlier in this batch. Decoded from its bytes like any input, so that
-        // a consumer changing it in place cannot change what the producer reported.
+        // Produced earlier in this batch: a primitive as it is, else decoded from its
+        // bytes like any input, so that a consumer changing it in place cannot change
+        // what the producer reported or what a sibling reads.
         const p = -r - 1
         if (status[p] !== Outcome.Success) { runnable = false; continue }
-        deps[id] = locals![p] ?? undefined
+        deps![k - first] = localValue![p] === 1 ? locals![p] : locals![p] ?? undefined
       } else if (ints[valuesAt + 2 * r] === kListValue) {
-        // A mapped task's outputs, in order: an array made here, each item decoded in runTask.
+        // A mapped task's outputs, in order: an array made on first read.
         const items = new Array<unknown>(ints[valuesAt + 2 * r + 1])
         for (let v = 0; v < items.length; v++) items[v] = rawValue(ints, valuesAt, r + 1 + v, bytes, packets)
-        deps[id] = new RawList(items)
+        deps![k - first] = new RawList(items)
       } else {
-        deps[id] = rawValue(ints, valuesAt, r, bytes, packets)
+        deps![k - first] = rawValue(ints, valuesAt, r, bytes, packets)
       }
     }
     if (!runnable) {
@@ -200,7 +210,22 @@ export default async function runBatch (message: BatchMessage): Promise<unknown>
       continue
     }
     const packet = result.output
-    if (localUse?.[b] === 1) locals![b] = packet
+    if (localUse?.[b] === 1) {
+      const value = result.value
+      if (value === null || (typeof value !== 'object' && typeof value !== 'function')) {
+        locals![b] = value
+        localValue![b] = 1
+      } else if (result.written !== -1) {
+        // A copy: the slot's table holds the next batch's outputs by the time a handler
+        // that kept its ctx.deps reads this one.
+        const at = freeData(views, slot)
+        locals![b] = views.data.slice(at, at + result.written)
+      } else locals![b] = packet
+    }
+    if (result.written !== -1) {
+      publishWritten(views, slot, b, result.start, result.end, result.written)
+      continue
+    }
     if (result.map !== null) {
       // The elements ride with the output in the answer; their buffers move, not copied.
       ((answer ??= emptyAnswer()).maps ??= new Array(count).fill(null))[b] = result.map
@@ -245,11 +270,6 @@ function emptyAnswer (): BatchAnswer {
   return { packets: null, errors: null, logs: null }
 }
 
-/** The items of a list value (a mapped task's outputs), still to decode. */
-class RawList {
-  constructor (readonly items: unknown[]) {}
-}
-
 function rawValue (ints: Int32Array, valuesAt: number, r: number, bytes: Uint8Array, packets: Packet[] | null): unknown {
   const offset = ints[valuesAt + 2 * r]
   const length = ints[valuesAt + 2 * r + 1]
@@ -257,15 +277,14 @@ function rawValue (ints: Int32Array, valuesAt: number, r: number, bytes: Uint8Ar
   return length === 0 ? undefined : bytes.subarray(offset, offset + length)
 }
 
-function decodeRaw (raw: unknown): unknown {
-  if (raw === undefined) return undefined
-  return raw instanceof Uint8Array ? decode({ bytes: raw, oob: null }) : decode(raw as Packet)
-}
-
 interface TaskResult {
   status: Outcome
   /** null for `undefined`. */
   output: Packet | null
+  /** What the handler returned (a later task of the batch takes a primitive as it is). */
+  value: unknown
+  /** The output's length when it was written into the slot's data region (see freeData), else -1. */
+  written: number
   /** The elements of the output, for a task that others are mapped over; else null. */
   map: MapInput | null
   error: ErrorInfo | null
@@ -274,28 +293,18 @@ interface TaskResult {
   logs: unknown[] | null
 }
 
-async function runTask (message: BatchMessage, plan: WorkerPlan, index: number, attempt: number, mapIndex: number, spanIndex: number,
-  input: BatchInput, rawDeps: Record<string, unknown>, share: boolean, mappedOver: boolean): Promise<TaskResult> {
+async function runTask (message: BatchMessage, plan: RunPlan, index: number, attempt: number, mapIndex: number, spanIndex: number,
+  input: BatchInput, deps: unknown[] | null, share: boolean, mappedOver: boolean): Promise<TaskResult> {
   const slot = message.slot
   const taskId = plan.ids[index]
   let ctx: TaskContextImpl | null = null
   let start = now()
   try {
-    // Dependencies arrive as bytes (or packets) and are decoded here, inside the
-    // task's own try: a value that fails to decode fails this task alone.
-    for (const id in rawDeps) {
-      const raw = rawDeps[id]
-      if (raw instanceof RawList) {
-        const items = raw.items
-        for (let v = 0; v < items.length; v++) items[v] = decodeRaw(items[v])
-        rawDeps[id] = items
-      } else rawDeps[id] = decodeRaw(raw)
-    }
     const spec = plan.handlers[plan.handlerOf[index]]
     const fn = handlers.get(spec) ?? await loadHandler(spec)
     const params = plan.params[index]
     ctx = new TaskContextImpl(message, taskId, spanIndex, attempt, mapIndex,
-      params === null ? undefined : decode({ bytes: params, oob: null }), rawDeps, views, slot)
+      params === null ? undefined : decode({ bytes: params, oob: null }), plan, index, deps, views, slot)
     const value = input.take()
     // The attempt's clock starts here: loading a module does not count against its timeout.
     start = now()
@@ -305,9 +314,16 @@ async function runTask (message: BatchMessage, plan: WorkerPlan, index: number, 
     const end = now()
     ctx.release()
     const map = mappedOver ? mapInputOf(output) : null
-    if (output === undefined) return { status: Outcome.Success, output: null, map, error: null, start, end, logs: ctx.postableLogs() }
+    if (output === undefined) return { status: Outcome.Success, output: null, value: undefined, written: -1, map, error: null, start, end, logs: ctx.postableLogs() }
     let packet: Packet
     try {
+      // A small value goes straight into the slot's table, written in plain JavaScript;
+      // the rest through V8's serialiser (values.ts).
+      if (map === null) {
+        const at = freeData(views, slot)
+        const written = writeSmallInto(output, views.data, at, (slot + 1) * views.dataSize)
+        if (written !== -1) return { status: Outcome.Success, output: null, value: output, written, map, error: null, start, end, logs: ctx.postableLogs() }
+      }
       packet = encode(output)
       if (share && packet.oob !== null) packet = encodeShared(output)
       else if (share && packet.bytes.byteLength >= TRANSFER_THRESHOLD) packet = { bytes: toShared(packet.bytes), oob: null }
@@ -315,6 +331,8 @@ async function runTask (message: BatchMessage, plan: WorkerPlan, index: number, 
       return {
         status: Outcome.Failed,
         output: null,
+        value: undefined,
+        written: -1,
         map: null,
         error: { code: 'OUTPUT_NOT_CLONEABLE', message: `output of task "${taskId}" cannot be sent between threads: ${messageOf(err)}`, retryable: false },
         start,
@@ -322,10 +340,10 @@ async function runTask (message: BatchMessage, plan: WorkerPlan, index: number, 
         logs: ctx.postableLogs()
       }
     }
-    return { status: Outcome.Success, output: packet, map, error: null, start, end, logs: ctx.postableLogs() }
+    return { status: Outcome.Success, output: packet, value: output, written: -1, map, error: null, start, end, logs: ctx.postableLogs() }
   } catch (err) {
     ctx?.release()
-    return { status: Outcome.Failed, output: null, map: null, error: errorInfo(err), start, end: now(), logs: ctx?.postableLogs() ?? null }
+    return { status: Outcome.Failed, output: null, value: undefined, written: -1, map: null, error: errorInfo(err), start, end: now(), logs: ctx?.postableLogs() ?? null }
   }
 }
 

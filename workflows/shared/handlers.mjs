@@ -6,6 +6,11 @@
 /** Does nothing: measures the engine's own cost per task. */
 export function noop () {}
 
+/** Does nothing but return a small object, as most pipeline steps return something. */
+export function small () {
+  return { n: 1, s: 'abc' }
+}
+
 /**
  * Keeps the CPU busy for `ctx.params.us` microseconds (default 1000), standing in for a
  * CPU-bound task of known length. A busy loop rather than a sleep, so that it holds its
