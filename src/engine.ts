@@ -29,6 +29,7 @@ import type {
 } from './types.js'
 import { isRetryStorage, type ExecutionStorage } from './storage/storage.js'
 import { ExecutionHistory } from './history/execution-history.js'
+import { WorkflowShapes } from './history/workflow-shapes.js'
 import { checkManualRetryOptions, RetryManager, type ManualRetryOptions } from './history/retry-manager.js'
 import type { FailedExecution, RetryQuery, RetryRecord, RetryStatistics } from './types.js'
 import { kExecuteUnder, kOnClose } from './engine-symbols.js'
@@ -61,6 +62,7 @@ export class Engine {
   readonly #watchers: ExecutionWatchers
   readonly #otel: OpenTelemetry
   readonly #launcher: Launcher
+  readonly #shapes: WorkflowShapes
   readonly #consoles = new Set<() => Promise<void>>()
   #closed = false
   #closing: Promise<void> | null = null
@@ -82,6 +84,7 @@ export class Engine {
     this.#watchers = new ExecutionWatchers((exec, code, message) => this.#scheduler.stop(exec, code, message))
     this.#workflows = new WorkflowRegistry(this.#options.retry, specs => this.#scheduler.validateHandlers(specs))
     this.#history = new ExecutionHistory(this.#storage, this.#recorder, this.#options)
+    this.#shapes = new WorkflowShapes(this.#storage, this.#logger, () => this.#recorder.ready())
     this.#launcher = new Launcher({
       options: this.#options,
       instanceId: this.#instanceId,
@@ -140,6 +143,7 @@ export class Engine {
     // Executions need a published workflow: by the first one, OpenTelemetry is loaded (or absent).
     await this.#otel.load()
     const plan = await this.#workflows.publish(workflow, replace === true)
+    this.#shapes.keep(plan)
     if (this.#events.has('workflow.published')) {
       this.#events.emit('workflow.published', { workflowId: workflow.id, version: workflow.version, tasks: plan.size, time: now() })
     }
@@ -205,6 +209,7 @@ export class Engine {
 
   #start (workflowId: string, input: unknown, options: ExecuteOptions, extra?: StartExtra): Execution {
     if (this.#closed) throw new EngineClosedError()
+    if (this.#shapes.pending > 0) void this.#shapes.write()
     return this.#launcher.start(workflowId, input, options, extra)
   }
 
@@ -357,8 +362,8 @@ export class Engine {
   }
 
   /** Writes everything recorded so far to storage. */
-  flush (): Promise<void> {
-    return this.#recorder.flush()
+  async flush (): Promise<void> {
+    await Promise.all([this.#recorder.flush(), this.#shapes.write()])
   }
 
   stats (): EngineStats {

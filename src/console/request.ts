@@ -9,6 +9,7 @@ import { ConsoleRequestError } from './console-error.js'
 import { closestKey } from '../option-keys.js'
 
 const kMaxBody = 16 * 1024
+const kMaxTime = 8.64e15
 
 export function badRequest (message: string): ConsoleRequestError {
   return new ConsoleRequestError(ErrorCodes.BAD_REQUEST, message)
@@ -42,7 +43,8 @@ export function timeParam (params: Map<string, string>, name: string): number | 
   const text = params.get(name)
   if (text === undefined) return undefined
   const n = /^\d+(\.\d+)?$/.test(text) ? Number(text) : Date.parse(text)
-  if (!Number.isFinite(n)) throw badRequest(`${name} must be a time in epoch ms or ISO 8601, got '${text}'`)
+  // A Date holds at most 8.64e15 ms either side of 1970; past it no record can match, and storage would refuse the value.
+  if (!Number.isFinite(n) || Math.abs(n) > kMaxTime) throw badRequest(`${name} must be a time in epoch ms (at most ${kMaxTime}) or ISO 8601, got '${text}'`)
   return n
 }
 

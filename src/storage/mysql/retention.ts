@@ -58,7 +58,7 @@ export class MySQLRetention {
     this.#options = options
     this.#init = init
     this.#pool = new ConnectionPool(options, {
-      connectionLimit: 1, connectTimeout: options.connectTimeout, queryTimeout: options.queryTimeout, timeoutOption: 'queryTimeout'
+      connectionLimit: 1, connectTimeout: options.connectTimeout, queryTimeout: options.queryTimeout, timeoutOption: 'queryTimeout', readOnly: options.readOnly
     }, target)
     this.#maintenance = new Maintenance(options.database, options.tablePrefix, tables)
     const retention = options.retention
