@@ -9,7 +9,9 @@ import { ConsoleRequestError } from './console-error.js'
 import { closestKey } from '../option-keys.js'
 
 const kMaxBody = 16 * 1024
-const kMaxTime = 8.64e15
+// The last ms of year 9999: the latest time a DATETIME column holds, and so a query can name.
+const kMaxTime = 253_402_300_799_999
+const kIsoDate = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/
 
 export function badRequest (message: string): ConsoleRequestError {
   return new ConsoleRequestError(ErrorCodes.BAD_REQUEST, message)
@@ -42,9 +44,9 @@ export function intParam (params: Map<string, string>, name: string, fallback: n
 export function timeParam (params: Map<string, string>, name: string): number | undefined {
   const text = params.get(name)
   if (text === undefined) return undefined
-  const n = /^\d+(\.\d+)?$/.test(text) ? Number(text) : Date.parse(text)
-  // A Date holds at most 8.64e15 ms either side of 1970; past it no record can match, and storage would refuse the value.
-  if (!Number.isFinite(n) || Math.abs(n) > kMaxTime) throw badRequest(`${name} must be a time in epoch ms (at most ${kMaxTime}) or ISO 8601, got '${text}'`)
+  // ISO 8601 only: Date.parse alone takes whatever V8's legacy parser makes of a string ('-5' is May 2001).
+  const n = /^\d+(\.\d+)?$/.test(text) ? Number(text) : kIsoDate.test(text) ? Date.parse(text) : NaN
+  if (!Number.isFinite(n) || n < 0 || n > kMaxTime) throw badRequest(`${name} must be a time from 1970 to 9999, in epoch ms or ISO 8601, got '${text}'`)
   return n
 }
 
