@@ -1,6 +1,6 @@
 import { hostname } from 'node:os'
 import type { Logger } from 'pino'
-import { EngineClosedError, ErrorCodes, InvalidOptionsError } from './errors.js'
+import { EngineClosedError, ErrorCodes, InvalidOptionsError, StorageError } from './errors.js'
 import {
   checkCloseOptions, checkExecuteOptions, checkPublishOptions, workflowIdOf,
   type CloseOptions, type ExecuteArgs, type ExecuteOptions, type PublishOptions
@@ -19,7 +19,7 @@ import { Launcher, type StartExtra } from './runtime/launcher.js'
 import { now } from './clock.js'
 import { Lifecycle } from './runtime/lifecycle.js'
 import { Scheduler } from './runtime/scheduler.js'
-import { Recorder } from './telemetry/recorder.js'
+import { Recorder, storageName } from './telemetry/recorder.js'
 import { OpenTelemetry } from './telemetry/otel/open-telemetry.js'
 import { parseTraceparent } from './telemetry/span-ids.js'
 import { resolveOptions, type EngineOptions, type ResolvedEngineOptions } from './options.js'
@@ -96,8 +96,9 @@ export class Engine {
       watchers: this.#watchers,
       otel: this.#otel
     })
-    // Storage connects on first use; a server that is down delays writes, never executions.
-    this.#recorder.ready().catch(err => this.#logger.warn({ err }, 'storage not available yet; writes will be retried'))
+    // Storage connects now: executions wait for its first answer (see #storageAnswers); the
+    // recorder says once that it is down, and once that it answers again.
+    this.#recorder.ready().catch(() => {})
     const storage = this.#storage
     this.#retries = isRetryStorage(storage)
       ? new RetryManager(storage, this.#events, this.#logger, {
@@ -182,10 +183,13 @@ export class Engine {
    * @throws {QueueFullError} beyond maxQueuedTasks
    * @throws {StorageBacklogError} STORAGE_BACKLOG while storage lags behind by more than tracer.maxBufferedBytes
    * @throws {StorageError} RECORD_TOO_LARGE for an input larger than the storage keeps (maxValueBytes)
+   * @throws {StorageError} STORAGE_UNAVAILABLE when storage has never answered since the engine started (host, port and cause in the message)
    */
   async execute<W extends Workflow<any, any> = Workflow> (workflow: W | string, ...args: ExecuteArgs<W>): Promise<ExecutionResult<WorkflowOutputs<W>>> {
     const [input, options] = args
-    const exec = this.#start(workflowIdOf(workflow), input, checkExecuteOptions(options, 'execute()'))
+    const checked = checkExecuteOptions(options, 'execute()')
+    if (!this.#recorder.storageAnswered) await this.#storageAnswers()
+    const exec = this.#start(workflowIdOf(workflow), input, checked)
     return exec.done as Promise<ExecutionResult<any>>
   }
 
@@ -195,7 +199,22 @@ export class Engine {
    */
   async executeAsync<W extends Workflow<any, any> = Workflow> (workflow: W | string, ...args: ExecuteArgs<W>): Promise<string> {
     const [input, options] = args
-    return this.#start(workflowIdOf(workflow), input, checkExecuteOptions(options, 'executeAsync()')).id
+    const checked = checkExecuteOptions(options, 'executeAsync()')
+    if (!this.#recorder.storageAnswered) await this.#storageAnswers()
+    return this.#start(workflowIdOf(workflow), input, checked).id
+  }
+
+  // Until storage has answered once, an execution waits for it (bounded by the storage's
+  // own connect timeout) and is refused if it does not: buffering records for a store that
+  // was never reached would only lose them at close. After a first answer, an outage is
+  // buffered through (the recorder retries), as the engine has somewhere to write them.
+  async #storageAnswers (): Promise<void> {
+    try {
+      await this.#recorder.ready()
+    } catch (err) {
+      const cause = err instanceof Error ? err.message : String(err)
+      throw new StorageError(ErrorCodes.STORAGE_UNAVAILABLE, `${storageName(this.#storage)} has not answered yet, so no execution starts: ${cause}`, { cause: err })
+    }
   }
 
   /**
@@ -418,7 +437,8 @@ export class Engine {
       // Storage closes after the queue and the instance row are done with it, not alongside.
       stoppers: [async () => { await this.#server?.close(); await this.#retries?.close(); await this.#storage.close() }, () => this.#scheduler.close()],
       logger: this.#logger,
-      closeTimeout: this.#options.closeTimeout
+      // Records for a store never reached have nowhere to go: close does not wait for it.
+      closeTimeout: this.#recorder.storageAnswered || this.#history.running > 0 ? this.#options.closeTimeout : 0
     })
   }
 }

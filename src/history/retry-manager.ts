@@ -83,7 +83,17 @@ export class RetryManager {
   /** Starts heartbeats and the scan for executions of dead instances. */
   start (): void {
     if (this.#storage.kind === 'memory') return
-    const beat = (): void => { this.#beat().catch(err => this.#logger.warn({ err }, 'heartbeat failed; will try again')) }
+    // One line when heartbeats start failing and one when they work again, not a stack per beat.
+    let failing = false
+    const beat = (): void => {
+      this.#beat().then(() => {
+        if (failing) this.#logger.warn('heartbeats are written again')
+        failing = false
+      }, err => {
+        if (!failing) this.#logger.warn({ code: (err as { code?: unknown }).code }, `heartbeat failed, tried again every ${this.#options.heartbeatInterval} ms: ${(err as Error).message}`)
+        failing = true
+      })
+    }
     beat()
     this.#heartbeat = setInterval(beat, this.#options.heartbeatInterval)
     this.#heartbeat.unref()
