@@ -194,10 +194,6 @@ export async function checkSchema (run: Run, database: string, prefix: string): 
   const applied = await appliedVersions(run, prefix)
   const version = Math.max(0, ...applied)
   if (version > known) throw tooNew(database, prefix, version, known)
-  if (applied.size === 0) {
-    throw new StorageError(ErrorCodes.STORAGE_ERROR,
-      `database "${database}" has no graph-task schema (tables ${prefix}*): run \`graph-task db migrate\` (or storage.migrate()) first`)
-  }
   const missing = migrations.filter(m => !applied.has(m.version)).map(m => m.name)
   if (missing.length > 0) {
     throw new StorageError(ErrorCodes.STORAGE_ERROR,
