@@ -1,6 +1,6 @@
 import { hostname } from 'node:os'
 import type { Logger } from 'pino'
-import { EngineClosedError, ErrorCodes, InvalidOptionsError } from './errors.js'
+import { EngineClosedError, ErrorCodes, InvalidOptionsError, StorageError } from './errors.js'
 import {
   checkCloseOptions, checkExecuteOptions, checkPublishOptions, workflowIdOf,
   type CloseOptions, type ExecuteArgs, type ExecuteOptions, type PublishOptions
@@ -19,7 +19,7 @@ import { Launcher, type StartExtra } from './runtime/launcher.js'
 import { now } from './clock.js'
 import { Lifecycle } from './runtime/lifecycle.js'
 import { Scheduler } from './runtime/scheduler.js'
-import { Recorder } from './telemetry/recorder.js'
+import { Recorder, storageName } from './telemetry/recorder.js'
 import { OpenTelemetry } from './telemetry/otel/open-telemetry.js'
 import { parseTraceparent } from './telemetry/span-ids.js'
 import { resolveOptions, type EngineOptions, type ResolvedEngineOptions } from './options.js'
@@ -29,6 +29,7 @@ import type {
 } from './types.js'
 import { isRetryStorage, type ExecutionStorage } from './storage/storage.js'
 import { ExecutionHistory } from './history/execution-history.js'
+import { WorkflowShapes } from './history/workflow-shapes.js'
 import { checkManualRetryOptions, RetryManager, type ManualRetryOptions } from './history/retry-manager.js'
 import type { FailedExecution, RetryQuery, RetryRecord, RetryStatistics } from './types.js'
 import { kExecuteUnder, kOnClose } from './engine-symbols.js'
@@ -63,6 +64,7 @@ export class Engine {
   readonly #watchers: ExecutionWatchers
   readonly #otel: OpenTelemetry
   readonly #launcher: Launcher
+  readonly #shapes: WorkflowShapes
   readonly #consoles = new Set<() => Promise<void>>()
   #closed = false
   #closing: Promise<void> | null = null
@@ -84,6 +86,7 @@ export class Engine {
     this.#watchers = new ExecutionWatchers((exec, code, message) => this.#scheduler.stop(exec, code, message))
     this.#workflows = new WorkflowRegistry(this.#options.retry, specs => this.#scheduler.validateHandlers(specs))
     this.#history = new ExecutionHistory(this.#storage, this.#recorder, this.#options)
+    this.#shapes = new WorkflowShapes(this.#storage, this.#logger, () => this.#recorder.ready())
     this.#launcher = new Launcher({
       options: this.#options,
       instanceId: this.#instanceId,
@@ -95,8 +98,9 @@ export class Engine {
       watchers: this.#watchers,
       otel: this.#otel
     })
-    // Storage connects on first use; a server that is down delays writes, never executions.
-    this.#recorder.ready().catch(err => this.#logger.warn({ err }, 'storage not available yet; writes will be retried'))
+    // Storage connects now: executions wait for its first answer (see #storageAnswers); the
+    // recorder says once that it is down, and once that it answers again.
+    this.#recorder.ready().catch(() => {})
     const storage = this.#storage
     this.#retries = isRetryStorage(storage)
       ? new RetryManager(storage, this.#events, this.#logger, {
@@ -142,6 +146,7 @@ export class Engine {
     // Executions need a published workflow: by the first one, OpenTelemetry is loaded (or absent).
     await this.#otel.load()
     const plan = await this.#workflows.publish(workflow, replace === true)
+    this.#shapes.keep(plan)
     if (this.#events.has('workflow.published')) {
       this.#events.emit('workflow.published', { workflowId: workflow.id, version: workflow.version, tasks: plan.size, time: now() })
     }
@@ -180,10 +185,13 @@ export class Engine {
    * @throws {QueueFullError} beyond maxQueuedTasks
    * @throws {StorageBacklogError} STORAGE_BACKLOG while storage lags behind by more than tracer.maxBufferedBytes
    * @throws {StorageError} RECORD_TOO_LARGE for an input larger than the storage keeps (maxValueBytes)
+   * @throws {StorageError} STORAGE_UNAVAILABLE when storage has never answered since the engine started (host, port and cause in the message)
    */
   async execute<W extends Workflow<any, any> = Workflow> (workflow: W | string, ...args: ExecuteArgs<W>): Promise<ExecutionResult<WorkflowOutputs<W>>> {
     const [input, options] = args
-    const exec = this.#start(workflowIdOf(workflow), input, checkExecuteOptions(options, 'execute()'))
+    const checked = checkExecuteOptions(options, 'execute()')
+    if (!this.#recorder.storageAnswered) await this.#storageAnswers()
+    const exec = this.#start(workflowIdOf(workflow), input, checked)
     return exec.done as Promise<ExecutionResult<any>>
   }
 
@@ -193,7 +201,22 @@ export class Engine {
    */
   async executeAsync<W extends Workflow<any, any> = Workflow> (workflow: W | string, ...args: ExecuteArgs<W>): Promise<string> {
     const [input, options] = args
-    return this.#start(workflowIdOf(workflow), input, checkExecuteOptions(options, 'executeAsync()')).id
+    const checked = checkExecuteOptions(options, 'executeAsync()')
+    if (!this.#recorder.storageAnswered) await this.#storageAnswers()
+    return this.#start(workflowIdOf(workflow), input, checked).id
+  }
+
+  // Until storage has answered once, an execution waits for it (bounded by the storage's
+  // own connect timeout) and is refused if it does not: buffering records for a store that
+  // was never reached would only lose them at close. After a first answer, an outage is
+  // buffered through (the recorder retries), as the engine has somewhere to write them.
+  async #storageAnswers (): Promise<void> {
+    try {
+      await this.#recorder.ready()
+    } catch (err) {
+      const cause = err instanceof Error ? err.message : String(err)
+      throw new StorageError(ErrorCodes.STORAGE_UNAVAILABLE, `${storageName(this.#storage)} has not answered yet, so no execution starts: ${cause}`, { cause: err })
+    }
   }
 
   /**
@@ -207,6 +230,7 @@ export class Engine {
 
   #start (workflowId: string, input: unknown, options: ExecuteOptions, extra?: StartExtra): Execution {
     if (this.#closed) throw new EngineClosedError()
+    if (this.#shapes.pending > 0) void this.#shapes.write()
     return this.#launcher.start(workflowId, input, options, extra)
   }
 
@@ -381,8 +405,8 @@ export class Engine {
   }
 
   /** Writes everything recorded so far to storage. */
-  flush (): Promise<void> {
-    return this.#recorder.flush()
+  async flush (): Promise<void> {
+    await Promise.all([this.#recorder.flush(), this.#shapes.write()])
   }
 
   stats (): EngineStats {
@@ -437,7 +461,8 @@ export class Engine {
       // Storage closes after the queue and the instance row are done with it, not alongside.
       stoppers: [async () => { await this.#server?.close(); await this.#retries?.close(); await this.#storage.close() }, () => this.#scheduler.close()],
       logger: this.#logger,
-      closeTimeout: this.#options.closeTimeout
+      // Records for a store never reached have nowhere to go: close does not wait for it.
+      closeTimeout: this.#recorder.storageAnswered || this.#history.running > 0 ? this.#options.closeTimeout : 0
     })
   }
 }

@@ -46,6 +46,8 @@ export const ErrorCodes = Object.freeze({
   SCHEMA_TOO_NEW: 'SCHEMA_TOO_NEW',
   RECORD_TOO_LARGE: 'RECORD_TOO_LARGE',
   STORAGE_BACKLOG: 'STORAGE_BACKLOG',
+  /** A write asked of storage opened for reading only (`readOnly`). */
+  STORAGE_READ_ONLY: 'STORAGE_READ_ONLY',
   // Manual retry
   RETRY_NOT_ALLOWED: 'RETRY_NOT_ALLOWED',
   RETRY_CONFLICT: 'RETRY_CONFLICT',

@@ -233,6 +233,8 @@ export function resolveOptions (given?: EngineOptions): ResolvedEngineOptions {
     throw new InvalidOptionsError(`threads must be a positive integer; got ${describeValue(threads)}`)
   }
   if (options.retry !== undefined) validateRetryPolicy(options.retry)
+  checkShape(options.logger, 'logger', kLoggerMethods, 'a pino logger')
+  checkShape(options.storage, 'storage', kStorageMethods, 'an ExecutionStorage')
   const tracer = resolveTracerOptions(options.tracer)
   const resolved: ResolvedEngineOptions = {
     ...kDefaults,
@@ -293,4 +295,23 @@ function stripUndefined<T extends object> (o: T): Partial<T> {
   const out: Partial<T> = {}
   for (const key of Object.keys(o) as Array<keyof T>) if (o[key] !== undefined) out[key] = o[key]
   return out
+}
+
+const kLoggerMethods = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'child', 'isLevelEnabled'] as const
+const kStorageMethods = ['init', 'writeExecutions', 'writeTaskResults', 'writeLogs', 'writeSpans', 'getExecution',
+  'listExecutions', 'getTaskResults', 'getLogs', 'getSpans', 'close'] as const
+
+/**
+ * An option that takes an object checked by its type as well as its key: every method the
+ * engine will call is there, so that a wrong value fails here, not later in a callback.
+ * @throws {InvalidOptionsError} naming the option and the first method missing
+ */
+function checkShape (value: unknown, name: string, methods: readonly string[], what: string): void {
+  if (value === undefined) return
+  const missing = typeof value === 'object' && value !== null
+    ? methods.find(m => typeof (value as Record<string, unknown>)[m] !== 'function')
+    : methods[0]
+  if (missing !== undefined) {
+    throw new InvalidOptionsError(`${name} must be ${what}: its ${missing}() method is missing; got ${describeValue(value)}`)
+  }
 }

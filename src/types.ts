@@ -354,6 +354,31 @@ export interface RetryStatistics {
 }
 
 /** An engine instance and its last heartbeat. */
+/**
+ * What a workflow definition says about its DAG, kept once per definition hash so that
+ * any execution's graph can be drawn and explained without the workflow's code.
+ */
+export interface WorkflowShape {
+  definitionHash: string
+  workflowId: string
+  version: string
+  tasks: Array<{
+    id: string
+    name: string
+    /** Tasks whose outputs it takes (data dependencies). */
+    dependsOn: readonly string[]
+    /** Tasks it only waits for (ordering dependencies); absent when none. */
+    after?: readonly string[]
+    /** The handler reference: a `file:` URL, with `#exportName` for a named export. */
+    handler: string
+    /** A mapped task: the task whose output it runs once per item of; absent otherwise. */
+    map?: string
+  }>
+  /** Tasks by stage (the longest chain of dependencies before each). */
+  stages: string[][]
+  criticalPath: string[]
+}
+
 export interface InstanceRecord {
   instanceId: string
   hostname: string

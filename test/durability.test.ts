@@ -77,6 +77,18 @@ describe("durability: 'task'", () => {
 describe("durability: 'task' across a crash (MySQL, separate processes)", () => {
   const db = useTestDatabase()
 
+  test('an execution whose caller saw success reads success in storage after a SIGKILL at once', slow, async () => {
+    const dir = await tempDir()
+    await writeFile(join(dir, 'marker'), '')
+    // Batched records would wait a minute: only what the strict mode commits is in storage.
+    const env = { GT_DURABILITY: 'task', GT_FLUSH: '60000', GT_DIE: '1' }
+    const lines = await instance(db, ['run', 'stalled', dir], env).lines
+    const { started } = lines[0]
+    expect(lines[lines.length - 1]).toMatchObject({ ok: true, value: { status: 'success' } })
+    const rows = await db.query(`SELECT status FROM gt_executions WHERE id = ?`, [started])
+    expect(rows.map(r => r.status)).toEqual(['success'])
+  })
+
   test('a resume after SIGKILL runs again no task whose dependent had started', slow, async () => {
     const dir = await tempDir()
     // Batches of records would wait a minute: only the strict mode's commits reach storage in time.

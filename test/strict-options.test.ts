@@ -103,3 +103,13 @@ describe('strict options', () => {
     expect(result.status).toBe('success')
   })
 })
+
+describe('options that take an object are checked by type', () => {
+  test('a logger without the logging methods is refused, naming logger', () => {
+    expect(() => new Engine({ logger: { level: 'error' } as never })).toThrow(/^logger must be a pino logger: its trace\(\) method is missing/)
+  })
+
+  test('a storage without the storage methods is refused, naming storage', () => {
+    expect(() => new Engine({ storage: { kind: 'x' } as never })).toThrow(/^storage must be an ExecutionStorage: its init\(\) method is missing/)
+  })
+})

@@ -9,6 +9,7 @@ import { kStorageFlags, kWorkflowFlags, parsePositiveInt, type CommonFlags } fro
 import { openStorage } from './storage.js'
 import { loadWorkflowModules } from './workflow-module.js'
 import { serveConsole } from '../console/server.js'
+import { kMinTokenLength } from '../console/options.js'
 
 interface ConsoleFlags extends CommonFlags {
   port?: string
@@ -42,23 +43,30 @@ async function serve (args: string[], flags: ConsoleFlags): Promise<number> {
   if (args.length > 0) throw usage('console', `unexpected arguments: ${args.join(' ')}`)
   const port = flags.port === '0' ? 0 : parsePositiveInt('port', flags.port) ?? 4600
   const threads = parsePositiveInt('threads', flags.threads)
-  const { workflows, typescript } = await loadWorkflowModules('console', flags.workflows ?? [], flags.typescript === true)
-  const storage = await openStorage(flags.mysql)
-  if (storage === undefined) throw usage('console', 'console reads the shared history: pass --mysql <uri> or set GRAPH_TASK_MYSQL_URL')
-  const engine = new Engine({ storage, threads, typescript })
-  try {
-    for (const workflow of workflows) await engine.publishWorkflow(workflow)
-    const server = await serveConsole(engine, { port, host: flags.host, token: flags.token, readOnly: flags['read-only'] === true })
-    const token = flags.token ?? process.env.GRAPH_TASK_CONSOLE_TOKEN
-    process.stdout.write(`graph-task console on ${server.url} (${flags['read-only'] === true ? 'read-only' : token === undefined ? 'actions disabled: no token' : 'actions need the token'})\n`)
-  } catch (err) {
-    await engine.close()
-    throw err
+  const token = flags.token ?? (process.env.GRAPH_TASK_CONSOLE_TOKEN || undefined)
+  if (token !== undefined && token.length < kMinTokenLength) {
+    throw usage('console', `${flags.token !== undefined ? '--token' : 'GRAPH_TASK_CONSOLE_TOKEN'} must be at least ${kMinTokenLength} characters`)
   }
-  await new Promise<void>(resolve => {
-    process.once('SIGINT', resolve)
-    process.once('SIGTERM', resolve)
-  })
-  await engine.close()
+  const readOnly = flags['read-only'] === true
+  const { workflows, typescript } = await loadWorkflowModules('console', flags.workflows ?? [], flags.typescript === true)
+  // Without workflows and without actions the console only reads: its storage is opened for
+  // reading only. An engine (to retry) or a token (to abandon) writes, but never migrates.
+  const acts = workflows.length > 0 || (token !== undefined && !readOnly)
+  const storage = await openStorage(flags.mysql, acts ? 'record' : 'read')
+  if (storage === undefined) throw usage('console', 'console reads the shared history: pass --mysql <uri> or set GRAPH_TASK_MYSQL_URL')
+  const engine = workflows.length > 0 ? new Engine({ storage, threads, typescript }) : undefined
+  try {
+    for (const workflow of workflows) await engine!.publishWorkflow(workflow)
+    const server = await serveConsole(engine ?? storage, { port, host: flags.host, token, readOnly })
+    process.stdout.write(`graph-task console on ${server.url} (${readOnly ? 'read-only' : token === undefined ? 'actions disabled: no token' : 'actions need the token'}` +
+      `${engine === undefined ? '; retry needs --workflows' : ''})\n`)
+    await new Promise<void>(resolve => {
+      process.once('SIGINT', resolve)
+      process.once('SIGTERM', resolve)
+    })
+    await server.close()
+  } finally {
+    await (engine !== undefined ? engine.close() : storage.close())
+  }
   return 0
 }

@@ -16,7 +16,7 @@ export const dbMigrateCommand: Command = {
   args: '',
   summary: 'Applies the schema migrations that the MySQL database lacks.',
   flags: kStorageFlags,
-  run: (args, flags) => withStorage('db migrate', args, flags as CommonFlags, async storage => {
+  run: (args, flags) => withStorage('db migrate', args, flags as CommonFlags, {}, async storage => {
     const { from, to, applied } = await storage.migrate()
     process.stdout.write(applied.length === 0
       ? `schema is up to date (version ${to})\n`
@@ -45,7 +45,7 @@ export const dbPurgeCommand: Command = {
     } catch (err) {
       throw usage('db purge', (err as Error).message)
     }
-    return withStorage('db purge', args, f, async storage => {
+    return withStorage('db purge', args, f, {}, async storage => {
       const result = await storage.purge({ olderThan, dryRun: f['dry-run'] === true })
       process.stdout.write(f.json === true ? toJson(result) + '\n' : formatPurge(result))
       // Another instance held the lease: nothing was done, which the caller may want to know.
@@ -60,7 +60,7 @@ export const dbStatsCommand: Command = {
   args: '',
   summary: 'Shows rows, bytes, oldest and newest records and partitions of each history table.',
   flags: { ...kStorageFlags, ...kJsonFlags },
-  run: (args, flags) => withStorage('db stats', args, flags as CommonFlags, async storage => {
+  run: (args, flags) => withStorage('db stats', args, flags as CommonFlags, { readOnly: true }, async storage => {
     const stats = await storage.stats()
     process.stdout.write(flags.json === true ? toJson(stats) + '\n' : formatStats(stats))
     return 0
@@ -68,11 +68,12 @@ export const dbStatsCommand: Command = {
 }
 
 /** Opens the storage of `--mysql` for one `db` command; a server that does not answer is one line, exit 1. */
-async function withStorage (name: string, args: string[], flags: CommonFlags, work: (storage: MySQLStorage) => Promise<number>): Promise<number> {
+async function withStorage (name: string, args: string[], flags: CommonFlags, access: { readOnly?: boolean },
+  work: (storage: MySQLStorage) => Promise<number>): Promise<number> {
   if (args.length > 0) throw usage(name, `unexpected arguments: ${args.join(' ')}`)
   const uri = flags.mysql ?? process.env.GRAPH_TASK_MYSQL_URL
   if (uri === undefined || uri === '') throw usage(name, `${name} needs --mysql <uri> or GRAPH_TASK_MYSQL_URL`)
-  const storage = new MySQLStorage({ uri, autoMigrate: false })
+  const storage = new MySQLStorage({ uri, autoMigrate: false, ...access })
   try {
     return await work(storage).catch((err: unknown) => {
       if (err instanceof CommandError) throw err

@@ -1,10 +1,13 @@
-import pino from 'pino'
 import { Engine } from '../engine.js'
+import { StorageError } from '../errors.js'
+import { HistoryReader } from '../console/history-reader.js'
+import { spanTree } from '../history/stored-reads.js'
+import type { MySQLStorage } from '../storage/mysql/mysql-storage.js'
 import type { ExecutionResult, ExecutionStatus } from '../types.js'
 import { usage, type Command } from './command.js'
 import { formatMs, kJsonFlags, kStorageFlags, kWorkflowFlags, parsePositiveInt, table, toJson, UsageError, type CommonFlags } from './common.js'
 import { kInterruptedExitCode, onInterrupt } from './interrupt.js'
-import { openStorage } from './storage.js'
+import { CommandError, openStorage, storageFailure } from './storage.js'
 import { summary } from './summary.js'
 import { loadWorkflowModules } from './workflow-module.js'
 import { writeReport } from './report.js'
@@ -22,10 +25,10 @@ interface HistoryFlags extends CommonFlags {
 const kStatuses = new Set(['running', 'success', 'failed', 'cancelled', 'interrupted'])
 
 /**
- * What a history command does with the shared history: `read` it only, change a `record`,
- * or `retry` an execution (which needs its workflow).
+ * What a history command does with the shared history beyond reading it (reads need no
+ * engine, see withHistory): change a `record`, or `retry` an execution (which needs its workflow).
  */
-type Access = 'read' | 'record' | 'retry'
+type Access = 'record' | 'retry'
 
 /** An engine on the shared storage, with the workflows of `--workflows` published. */
 async function openEngine (command: string, flags: HistoryFlags, access: Access): Promise<Engine> {
@@ -40,9 +43,7 @@ async function openEngine (command: string, flags: HistoryFlags, access: Access)
   const engine = new Engine({
     storage,
     threads: parsePositiveInt('threads', flags.threads),
-    typescript,
-    // A read has nothing to say about this instance's heartbeat: a failure it meets is the command's error.
-    logger: access === 'read' ? pino({ level: 'error', name: 'graph-task' }, pino.destination(2)) : undefined
+    typescript
   })
   try {
     for (const workflow of workflows) await engine.publishWorkflow(workflow)
@@ -59,6 +60,25 @@ async function withEngine (command: string, flags: HistoryFlags, access: Access,
     return await fn(engine)
   } finally {
     await engine.close()
+  }
+}
+
+/**
+ * Runs a reading command over the shared history opened for reading only: no engine, no
+ * instance row, no migration, no scan for dead instances; nothing in the database changes.
+ */
+async function withHistory (command: string, flags: HistoryFlags, fn: (reader: HistoryReader) => Promise<number>): Promise<number> {
+  const storage = await openStorage(flags.mysql, 'read')
+  if (storage === undefined) {
+    throw usage(command, 'this command reads the shared history: pass --mysql <uri> or set GRAPH_TASK_MYSQL_URL')
+  }
+  try {
+    return await fn(new HistoryReader(storage))
+  } catch (err) {
+    if (err instanceof StorageError) throw new CommandError(storageFailure((storage as MySQLStorage).target, err))
+    throw err
+  } finally {
+    await storage.close()
   }
 }
 
@@ -83,13 +103,11 @@ function executions (args: string[], flags: HistoryFlags): Promise<number> {
   if (flags.status !== undefined && !kStatuses.has(flags.status)) {
     throw new UsageError(`--status must be one of ${[...kStatuses].join(', ')}`)
   }
-  return withEngine('executions', flags, 'read', async engine => {
-    const records = await engine.listExecutions({
-      status: flags.status as ExecutionStatus | undefined,
-      limit: parsePositiveInt('limit', flags.limit) ?? 50
-    })
+  const limit = parsePositiveInt('limit', flags.limit) ?? 50
+  return withHistory('executions', flags, async reader => {
+    const records = await reader.list({ status: flags.status as ExecutionStatus | undefined, limit })
     if (flags.json === true) {
-      process.stdout.write(toJson(records.map(({ input: _input, ...r }) => r)) + '\n')
+      process.stdout.write(toJson(records) + '\n')
       return 0
     }
     const rows = [['EXECUTION', 'WORKFLOW', 'STATUS', 'STARTED', 'DURATION', 'TASKS', 'ERROR']]
@@ -110,7 +128,6 @@ export const showCommand: Command = {
   summary: 'Prints the tasks, logs and trace of one execution, or writes it as one HTML file (--html).',
   flags: {
     html: { type: 'string', value: 'file', help: 'write a self-contained HTML report (DAG, waterfall, logs) to this file' },
-    workflows: { type: 'string', multiple: true, value: 'module', help: 'with --html: module whose workflow definition gives the DAG its edges (repeatable)' },
     ...kHistoryFlags
   },
   run: (args, flags) => show(args, flags as HistoryFlags)
@@ -119,11 +136,11 @@ export const showCommand: Command = {
 function show (args: string[], flags: HistoryFlags): Promise<number> {
   const [id, ...extra] = args
   if (id === undefined || extra.length > 0) throw new UsageError('usage: graph-task show <execution-id> [--html report.html]')
-  return withEngine('show', flags, 'read', async engine => {
-    if (flags.html !== undefined) return writeReport(engine, id, flags.html)
-    const result = await engine.getExecutionResult(id)
-    const logs = await engine.getExecutionLogs(id, { limit: 200 })
-    const trace = await engine.getExecutionTrace(id)
+  return withHistory('show', flags, async reader => {
+    if (flags.html !== undefined) return writeReport(reader, id, flags.html)
+    const result = await reader.result(id)
+    const logs = await reader.logs(id, { limit: 200 })
+    const trace = spanTree(await reader.spans(id))
     if (flags.json === true) {
       process.stdout.write(toJson({ result, logs, trace }) + '\n')
       return 0
@@ -215,9 +232,10 @@ export const statsCommand: Command = {
 
 function stats (args: string[], flags: HistoryFlags): Promise<number> {
   if (args.length > 0) throw new UsageError(`unexpected arguments: ${args.join(' ')}`)
-  return withEngine('stats', flags, 'read', async engine => {
-    const stats = await engine.getRetryStatistics()
-    const failed = await engine.getFailedExecutions({ limit: 20 })
+  return withHistory('stats', flags, async reader => {
+    const found = await reader.failures({ limit: 20 })
+    if (found === undefined) throw new CommandError('this storage keeps no failure cases')
+    const { statistics: stats, failures: failed } = found
     if (flags.json === true) {
       process.stdout.write(toJson({ stats, failed }) + '\n')
       return 0

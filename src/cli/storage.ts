@@ -7,14 +7,17 @@ export class CommandError extends Error {}
 /**
  * MySQL storage from `--mysql` or GRAPH_TASK_MYSQL_URL; undefined for the in-memory default.
  * The server is reached here, before any engine starts, so that an unreachable one is
- * one line of advice rather than warnings from every part that would use it.
+ * one line of advice rather than warnings from every part that would use it. `run`
+ * (commands that run workflows) migrates the schema when it lacks migrations; `record`
+ * writes to a schema that must exist already; `read` opens it for reading only: the
+ * schema is checked, never created or migrated, and nothing is written (MySQLStorage's readOnly).
  * @throws {CommandError} when the server cannot be reached or its schema cannot be used
  */
-export async function openStorage (uri: string | undefined): Promise<ExecutionStorage | undefined> {
+export async function openStorage (uri: string | undefined, access: 'read' | 'record' | 'run' = 'run'): Promise<ExecutionStorage | undefined> {
   const url = uri ?? process.env.GRAPH_TASK_MYSQL_URL
   if (url === undefined || url === '') return undefined
   const { MySQLStorage } = await import('../storage/mysql/mysql-storage.js')
-  const storage = new MySQLStorage({ uri: url })
+  const storage = new MySQLStorage({ uri: url, autoMigrate: access === 'run', readOnly: access === 'read' })
   try {
     await storage.init()
   } catch (err) {

@@ -7,6 +7,7 @@ import { ConsoleRequestError } from './console-error.js'
 import type { EngineEvents } from '../event-bus.js'
 import type { HistoryReader } from './history-reader.js'
 import { badRequest } from './request.js'
+import { retryUnavailable } from './action-states.js'
 
 function needEngine (reader: HistoryReader, what: string): NonNullable<HistoryReader['engine']> {
   const engine = reader.engine
@@ -23,7 +24,8 @@ function needEngine (reader: HistoryReader, what: string): NonNullable<HistoryRe
 export async function retry (reader: HistoryReader, id: string, body: Record<string, unknown>): Promise<{ executionId: string, retryOf: string, mode: string }> {
   const mode = body.mode ?? 'resume'
   if (mode !== 'resume' && mode !== 'restart') throw badRequest(`mode must be 'resume' or 'restart', got ${JSON.stringify(mode)}`)
-  const engine = needEngine(reader, 'retry')
+  const engine = reader.engine
+  if (engine === undefined) throw new ConsoleRequestError(ErrorCodes.ACTION_UNAVAILABLE, retryUnavailable(reader, '')!)
   // The failure case is the first execution of the failure; a retry's record points at it.
   const caseId = (await reader.storage.getExecution(id))?.retryOf ?? id
   let listener: ((event: EngineEvents['retry.started']) => void) | undefined

@@ -8,6 +8,7 @@ import { ErrorCodes } from '../errors.js'
 import { ConsoleRequestError } from './console-error.js'
 import type { ExecutionStatus, LogLevel, RetryRecordStatus } from '../types.js'
 import { abandon, cancel, retry } from './actions.js'
+import { actionsOf, actionStates } from './action-states.js'
 import type { HistoryReader } from './history-reader.js'
 import type { LiveEvents } from './live-events.js'
 import { kOpenApi } from './openapi.js'
@@ -61,7 +62,12 @@ export async function api (req: IncomingMessage, res: ServerResponse, url: URL, 
         limit: intParam(params, 'limit', 100, 1, 1000),
         offset: intParam(params, 'offset', 0, 0, 1_000_000)
       })
-      return found ?? { failures: [], statistics: null }
+      if (found === undefined) return { failures: [], statistics: null }
+      return {
+        statistics: found.statistics,
+        // A case is its first execution's: what it offers is what that execution's page offers.
+        failures: found.failures.map(f => ({ ...f, actions: actionStates(ctx.reader, ctx.options, { ...f, status: 'failed', instanceId: '' }, f) }))
+      }
     }
     case 'instances':
       queryParams(url, [])
@@ -106,9 +112,11 @@ async function listExecutions (ctx: ApiContext, url: URL): Promise<Json> {
 
 async function executionPart (ctx: ApiContext, url: URL, id: string, sub: string | undefined): Promise<Json> {
   switch (sub) {
-    case undefined:
+    case undefined: {
       queryParams(url, [])
-      return ctx.reader.execution(id)
+      const view = await ctx.reader.execution(id)
+      return { ...view, actions: await actionsOf(ctx.reader, ctx.options, view.execution) }
+    }
     case 'logs': {
       const params = queryParams(url, ['task', 'level', 'limit', 'offset'])
       const level = listParam(params, 'level', kLevels)
@@ -126,9 +134,13 @@ async function executionPart (ctx: ApiContext, url: URL, id: string, sub: string
       return { spans: await ctx.reader.spans(id) }
     case 'graph': {
       queryParams(url, [])
-      const record = await ctx.reader.storage.getExecution(id)
-      const workflowId = record?.workflowId ?? (await ctx.reader.execution(id)).execution.workflowId
-      return graph(ctx, workflowId)
+      const record = await ctx.reader.storage.getExecution(id) ?? (await ctx.reader.execution(id)).execution
+      const found = await ctx.reader.graphOf(record)
+      if (found === undefined) {
+        throw new ConsoleRequestError(ErrorCodes.WORKFLOW_NOT_FOUND,
+          `the history keeps no shape of the definition execution ${id} ran (it ran before graph-task kept shapes, or under a storage that keeps none)`)
+      }
+      return found
     }
     default:
       throw notFound(url)

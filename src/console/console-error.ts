@@ -9,6 +9,7 @@ const kStatusOfCode = Object.freeze({
   [ErrorCodes.INVALID_OPTIONS]: 400,
   [ErrorCodes.UNAUTHORIZED]: 401,
   [ErrorCodes.FORBIDDEN]: 403,
+  [ErrorCodes.STORAGE_READ_ONLY]: 403,
   [ErrorCodes.ROUTE_NOT_FOUND]: 404,
   [ErrorCodes.EXECUTION_NOT_FOUND]: 404,
   [ErrorCodes.WORKFLOW_NOT_FOUND]: 404,

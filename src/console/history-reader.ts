@@ -4,13 +4,12 @@
  * history, as other instances wrote it). One shape for both, made for JSON.
  */
 import type { Engine } from '../engine.js'
-import { ErrorCodes, NotFoundError } from '../errors.js'
-import { executionResultOf, taskResultsOf } from '../history/results.js'
+import { failedExecutions, storedRecord, storedResult } from '../history/stored-reads.js'
 import { fromStorageBytes } from '../wire/values.js'
 import { isRetryStorage, type ExecutionStorage, type RetryStorage } from '../storage/storage.js'
 import type {
   ExecutionQuery, ExecutionRecord, StoredExecution, ExecutionResult, FailedExecution, InstanceRecord, LogEntry, LogQuery, RetryQuery,
-  RetryStatistics, SpanNode, SpanRecord, TaskResult
+  RetryStatistics, SpanNode, SpanRecord, TaskResult, WorkflowShape
 } from '../types.js'
 import { preview } from './preview.js'
 
@@ -29,14 +28,8 @@ interface ExecutionView {
   tasks: TaskView[]
 }
 
-/** A workflow's graph: every task with its dependencies, and the stage plan. */
-interface WorkflowGraph {
-  workflowId: string
-  version: string
-  tasks: Array<{ id: string, name: string, dependsOn: readonly string[] }>
-  stages: string[][]
-  criticalPath: string[]
-}
+/** A workflow's graph: every task with its dependencies (and handler, ordering and map markers), and the stage plan. */
+export type WorkflowGraph = Omit<WorkflowShape, 'definitionHash'> & { definitionHash?: string }
 
 /** An execution record as lists show it: without its input, with its duration once ended. */
 export function summaryOf (record: StoredExecution | ExecutionRecord): ExecutionSummary {
@@ -66,18 +59,23 @@ export class HistoryReader {
   }
 
   /**
+   * The result of an execution: live from the engine when it runs there, else from storage.
+   * @throws {NotFoundError} EXECUTION_NOT_FOUND
+   */
+  async result (id: string): Promise<ExecutionResult> {
+    if (this.#engine !== undefined) return this.#engine.getExecutionResult(id)
+    return storedResult(this.#storage, await storedRecord(this.#storage, id))
+  }
+
+  /**
    * One execution with its tasks: live from the engine when it runs there, else from storage.
    * @throws {NotFoundError} EXECUTION_NOT_FOUND
    */
   async execution (id: string): Promise<ExecutionView> {
     const record = await this.#storage.getExecution(id)
-    let result: ExecutionResult
-    if (this.#engine !== undefined) result = await this.#engine.getExecutionResult(id)
-    else {
-      if (record === undefined) throw new NotFoundError(ErrorCodes.EXECUTION_NOT_FOUND, `no execution with id "${id}"`)
-      const tasks = taskResultsOf(await this.#storage.getTaskResults(id))
-      result = executionResultOf(record, tasks)
-    }
+    const result = this.#engine !== undefined
+      ? await this.#engine.getExecutionResult(id)
+      : await storedResult(this.#storage, record ?? await storedRecord(this.#storage, id))
     const tasks: TaskView[] = []
     let settled = 0
     let completed = 0
@@ -148,14 +146,24 @@ export class HistoryReader {
     return {
       workflowId,
       version: workflow.version,
-      tasks: workflow.tasks.map(t => ({ id: t.id, name: t.name, dependsOn: t.dependsOn })),
+      tasks: workflow.tasks.map(t => ({ id: t.id, name: t.name, dependsOn: t.dependsOn, handler: t.handler })),
       stages: plan.stages,
       criticalPath: plan.criticalPath
     }
   }
 
+  /**
+   * The graph of the definition an execution ran, kept in storage with its hash (so
+   * without the workflow's code); undefined when storage has none for it. A storage
+   * that keeps no shapes falls back on what this console's engine has published.
+   */
+  async graphOf (record: Pick<StoredExecution, 'workflowId' | 'definitionHash'>): Promise<WorkflowGraph | undefined> {
+    if (this.#storage.getWorkflowShape === undefined) return this.graph(record.workflowId)
+    return record.definitionHash === '' ? undefined : await this.#storage.getWorkflowShape(record.definitionHash)
+  }
+
   /** The storage's retry side, when it has one. */
-  retryStorage (): RetryStorage | undefined {
+  retryStorage (): (RetryStorage & ExecutionStorage) | undefined {
     return isRetryStorage(this.#storage) ? this.#storage : undefined
   }
 
@@ -166,8 +174,7 @@ export class HistoryReader {
     }
     const retries = this.retryStorage()
     if (retries === undefined) return undefined
-    const records = await retries.listRetryRecords(query)
-    return { failures: records.map(r => ({ ...r, retries: [] })), statistics: await retries.retryStatistics() }
+    return { failures: await failedExecutions(retries, query), statistics: await retries.retryStatistics() }
   }
 
   /** Instances sharing the storage, latest heartbeat first; empty where the storage does not list them. */

@@ -52,7 +52,10 @@ export interface ResolvedConsoleOptions {
 const kConsoleKeys = ['token', 'readOnly', 'pollInterval'] as const
 const kServeKeys = [...kConsoleKeys, 'port', 'host'] as const
 
-const kConsoleDefaults = Object.freeze({ readOnly: false, pollInterval: 1000, port: 4600, host: '127.0.0.1' })
+/** The shortest token the console takes. */
+export const kMinTokenLength = 8
+
+export const kConsoleDefaults = Object.freeze({ readOnly: false, pollInterval: 1000, port: 4600, host: '127.0.0.1' })
 
 /**
  * @throws {InvalidOptionsError} for an unknown key, an empty token, or a bad interval
@@ -60,8 +63,8 @@ const kConsoleDefaults = Object.freeze({ readOnly: false, pollInterval: 1000, po
 export function resolveConsoleOptions (options: ConsoleOptions, where = 'createConsole()'): ResolvedConsoleOptions {
   rejectUnknownKeys(options, where === 'createConsole()' ? kConsoleKeys : kServeKeys, where)
   const token = options.token ?? (process.env.GRAPH_TASK_CONSOLE_TOKEN || undefined)
-  if (token !== undefined && (typeof token !== 'string' || token.length < 8)) {
-    throw new InvalidOptionsError(`${where}: token must be a string of at least 8 characters`)
+  if (token !== undefined && (typeof token !== 'string' || token.length < kMinTokenLength)) {
+    throw new InvalidOptionsError(`${where}: token must be a string of at least ${kMinTokenLength} characters`)
   }
   const pollInterval = options.pollInterval ?? kConsoleDefaults.pollInterval
   if (!Number.isInteger(pollInterval) || pollInterval < 0) {
@@ -75,8 +78,8 @@ export function resolveConsoleOptions (options: ConsoleOptions, where = 'createC
 /** Where `serveConsole()` listens. @throws {InvalidOptionsError} for a bad port or host */
 export function listenAddress (options: ServeConsoleOptions): { port: number, host: string } {
   const port = options.port ?? kConsoleDefaults.port
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidOptionsError('console(): port must be an integer from 0 to 65535')
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidOptionsError('serveConsole(): port must be an integer from 0 to 65535')
   const host = options.host ?? kConsoleDefaults.host
-  if (typeof host !== 'string' || host === '') throw new InvalidOptionsError('console(): host must be a non-empty string')
+  if (typeof host !== 'string' || host === '') throw new InvalidOptionsError('serveConsole(): host must be a non-empty string')
   return { port, host }
 }

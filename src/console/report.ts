@@ -10,7 +10,7 @@ import { staticText } from './static-files.js'
 export async function reportData (reader: HistoryReader, executionId: string): Promise<Record<string, unknown>> {
   const view = await reader.execution(executionId)
   const [spans, logs] = await Promise.all([reader.spans(executionId), reader.logs(executionId, { limit: 100_000 })])
-  return { ...view, graph: reader.graph(view.execution.workflowId) ?? null, spans, logs }
+  return { ...view, graph: (await reader.graphOf(view.execution)) ?? null, spans, logs }
 }
 
 // Inside a <script> element only `</script` (and `<!--`) can end it early: `<` is written as

@@ -9,6 +9,9 @@ import { ConsoleRequestError } from './console-error.js'
 import { closestKey } from '../option-keys.js'
 
 const kMaxBody = 16 * 1024
+// The last ms of year 9999: the latest time a DATETIME column holds, and so a query can name.
+const kMaxTime = 253_402_300_799_999
+const kIsoDate = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/
 
 export function badRequest (message: string): ConsoleRequestError {
   return new ConsoleRequestError(ErrorCodes.BAD_REQUEST, message)
@@ -41,8 +44,9 @@ export function intParam (params: Map<string, string>, name: string, fallback: n
 export function timeParam (params: Map<string, string>, name: string): number | undefined {
   const text = params.get(name)
   if (text === undefined) return undefined
-  const n = /^\d+(\.\d+)?$/.test(text) ? Number(text) : Date.parse(text)
-  if (!Number.isFinite(n)) throw badRequest(`${name} must be a time in epoch ms or ISO 8601, got '${text}'`)
+  // ISO 8601 only: Date.parse alone takes whatever V8's legacy parser makes of a string ('-5' is May 2001).
+  const n = /^\d+(\.\d+)?$/.test(text) ? Number(text) : kIsoDate.test(text) ? Date.parse(text) : NaN
+  if (!Number.isFinite(n) || n < 0 || n > kMaxTime) throw badRequest(`${name} must be a time from 1970 to 9999, in epoch ms or ISO 8601, got '${text}'`)
   return n
 }
 

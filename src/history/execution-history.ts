@@ -5,16 +5,15 @@
  * does not take them within `readWait`: then a read answers from what storage
  * has rather than wait out an outage behind the writer.
  */
-import { ErrorCodes, NotFoundError } from '../errors.js'
 import type { Execution } from '../runtime/execution.js'
 import { statusInfoOf } from '../runtime/execution-records.js'
 import type { Recorder } from '../telemetry/recorder.js'
 import type { ExecutionStorage } from '../storage/storage.js'
 import type {
-  ExecutionQuery, ExecutionRecord, StoredExecution, ExecutionResult, ExecutionStatusInfo, LogEntry, LogQuery, SpanNode, TaskResult
+  ExecutionQuery, ExecutionRecord, StoredExecution, ExecutionResult, ExecutionStatusInfo, LogEntry, LogQuery, SpanNode
 } from '../types.js'
 import { fromStorageBytes } from '../wire/values.js'
-import { executionResultOf, taskResultsOf } from './results.js'
+import { spanTree, storedRecord, storedResult } from './stored-reads.js'
 
 interface HistoryOptions {
   /** Finished executions kept in memory. */
@@ -109,9 +108,7 @@ export class ExecutionHistory {
     if (finished !== undefined) return finished.exec.result!
     const exec = this.#live.get(executionId)
     if (exec !== undefined) return exec.liveResult()
-    const record = await this.#record(executionId)
-    const tasks = taskResultsOf(await this.#storage.getTaskResults(executionId))
-    return executionResultOf(record, tasks)
+    return storedResult(this.#storage, await this.#record(executionId))
   }
 
   /** Log lines of an execution (the engine's and its handlers'), oldest first. */
@@ -123,16 +120,7 @@ export class ExecutionHistory {
   /** The spans of an execution as a tree: the execution's root span with one child per task attempt. */
   async trace (executionId: string): Promise<SpanNode[]> {
     await this.#flushed()
-    const spans = await this.#storage.getSpans(executionId)
-    const nodes = new Map<string, SpanNode>()
-    for (const span of spans) nodes.set(span.spanId, { ...span, children: [] })
-    const roots: SpanNode[] = []
-    for (const node of nodes.values()) {
-      const parent = node.parentSpanId === undefined ? undefined : nodes.get(node.parentSpanId)
-      if (parent === undefined) roots.push(node)
-      else parent.children.push(node)
-    }
-    return roots
+    return spanTree(await this.#storage.getSpans(executionId))
   }
 
   /** Execution records from storage, newest first, each with the input as the value given. */
@@ -155,11 +143,7 @@ export class ExecutionHistory {
 
   async #record (executionId: string): Promise<StoredExecution> {
     await this.#flushed()
-    const record = await this.#storage.getExecution(executionId)
-    if (record === undefined) {
-      throw new NotFoundError(ErrorCodes.EXECUTION_NOT_FOUND, `no execution with id "${executionId}"`)
-    }
-    return record
+    return storedRecord(this.#storage, executionId)
   }
 
   /** Reads made by other parts (manual retry) see every write recorded before them. */

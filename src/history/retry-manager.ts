@@ -19,6 +19,7 @@ import type { Plan } from '../workflow/planner.js'
 import type { ExecutionStorage, RetryStorage } from '../storage/storage.js'
 import type { FailedExecution, RetryQuery, RetryRecord, RetryStatistics, TaskRecord } from '../types.js'
 import { now } from '../clock.js'
+import { failedExecutions } from './stored-reads.js'
 import { checkExecuteOptions } from '../execute-options.js'
 
 /** Options of `manualRetry`. */
@@ -82,7 +83,17 @@ export class RetryManager {
   /** Starts heartbeats and the scan for executions of dead instances. */
   start (): void {
     if (this.#storage.kind === 'memory') return
-    const beat = (): void => { this.#beat().catch(err => this.#logger.warn({ err }, 'heartbeat failed; will try again')) }
+    // One line when heartbeats start failing and one when they work again, not a stack per beat.
+    let failing = false
+    const beat = (): void => {
+      this.#beat().then(() => {
+        if (failing) this.#logger.warn('heartbeats are written again')
+        failing = false
+      }, err => {
+        if (!failing) this.#logger.warn({ code: (err as { code?: unknown }).code }, `heartbeat failed, tried again every ${this.#options.heartbeatInterval} ms: ${(err as Error).message}`)
+        failing = true
+      })
+    }
     beat()
     this.#heartbeat = setInterval(beat, this.#options.heartbeatInterval)
     this.#heartbeat.unref()
@@ -269,19 +280,8 @@ export class RetryManager {
     return { ...record, status: 'abandoned', abandonedReason: reason, updatedAt: at }
   }
 
-  async list (query: RetryQuery): Promise<FailedExecution[]> {
-    const records = await this.#storage.listRetryRecords(query)
-    const out: FailedExecution[] = []
-    for (const record of records) {
-      const retries = await this.#storage.listExecutions({ retryOf: record.executionId, limit: 1000 })
-      out.push({
-        ...record,
-        retries: retries.reverse().map(r => ({
-          executionId: r.executionId, status: r.status, startedAt: r.startedAt, instanceId: r.instanceId, ...(r.endedAt === undefined ? {} : { endedAt: r.endedAt })
-        }))
-      })
-    }
-    return out
+  list (query: RetryQuery): Promise<FailedExecution[]> {
+    return failedExecutions(this.#storage, query)
   }
 
   statistics (): Promise<RetryStatistics> {

@@ -583,12 +583,20 @@ export class Execution implements TaskSource {
     this.#status = this.#failed > 0 ? 'failed' : 'success'
   }
 
-  /** Records the end and resolves the caller's promise with the result. */
-  finish (at: number): ExecutionResult {
+  /**
+   * Records the end and, unless `deliver` is false, resolves the caller's promise with
+   * the result (strict durability delivers it once the final record is committed).
+   */
+  finish (at: number, deliver = true): ExecutionResult {
     this.#endedAt = this.#updatedAt = Math.max(this.#updatedAt, at)
     const result = this.#result = resultOf(this, true)
-    this.#resolve(result)
+    if (deliver) this.#resolve(result)
     return result
+  }
+
+  /** Resolves the caller's promise with the result of a finished execution. */
+  deliver (): void {
+    this.#resolve(this.#result!)
   }
 
   /**

@@ -47,6 +47,8 @@ export class Scheduler implements PoolListener, GateListener, RetryListener {
   readonly #batcher: Batcher
   // Strict durability only: dependents wait for the results they need to be committed.
   readonly #gate: CommitGate | null
+  // Strict durability: the caller hears of the end once the execution's final record is committed.
+  readonly #commit: GroupCommit | null
   readonly #encoder = new BatchEncoder()
   // Executions with ready tasks, each at most once (round robin).
   readonly #execs = new Fifo<Execution>()
@@ -73,6 +75,7 @@ export class Scheduler implements PoolListener, GateListener, RetryListener {
     this.#listener = listener
     const strict = options.durability === 'task'
     this.#gate = strict ? new CommitGate(commit, this) : null
+    this.#commit = strict ? commit : null
     this.#batcher = new Batcher(options.batchTargetMs, options.maxBatchSize, !strict)
     this.#take = new Int32Array(options.maxBatchSize)
     this.#pool = new WorkerPool(options, this, logger)
@@ -333,9 +336,11 @@ export class Scheduler implements PoolListener, GateListener, RetryListener {
 
   #finish (exec: Execution): void {
     this.#retries.clear(exec)
-    const result = exec.finish(now())
+    const result = exec.finish(now(), this.#commit === null)
     this.#lifecycle.executionFinished(exec, result)
     this.#listener.executionFinished(exec)
+    // A caller that saw success must find success in storage, even if this process dies now.
+    this.#commit?.whenCommitted(deliver, exec)
   }
 
   async close (): Promise<void> {
@@ -343,3 +348,8 @@ export class Scheduler implements PoolListener, GateListener, RetryListener {
   }
 }
 
+// Called with false when close() gave up on storage: the result is delivered all the same,
+// as close() reports what it could not write.
+function deliver (exec: Execution, _committed: boolean): void {
+  exec.deliver()
+}

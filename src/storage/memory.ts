@@ -2,7 +2,7 @@ import { isSpanRows, isTaskRows, type ExecutionStorage, type RecordBatch, type R
 import { MemoryEntry } from './memory-entry.js'
 import type {
   ExecutionQuery, StoredExecution, InstanceRecord, LogEntry, LogQuery, RetryQuery, RetryRecord, RetryStatistics,
-  SpanRecord, TaskRecord
+  SpanRecord, TaskRecord, WorkflowShape
 } from '../types.js'
 import { LOG_LEVEL_VALUES } from '../types.js'
 import { InvalidOptionsError } from '../errors.js'
@@ -45,6 +45,8 @@ export class MemoryStorage implements ExecutionStorage, RetryStorage {
   readonly #evicted = new Set<string>()
   // Failure cases are few and are what an operator acts on: kept regardless of execution retention.
   readonly #retries = new Map<string, RetryRecord>()
+  // One per definition hash, a few per workflow: kept regardless of execution retention.
+  readonly #shapes = new Map<string, WorkflowShape>()
 
   /** @throws {InvalidOptionsError} an unknown option, or one of the wrong type or range */
   constructor (options?: MemoryStorageOptions) {
@@ -201,6 +203,16 @@ export class MemoryStorage implements ExecutionStorage, RetryStorage {
   }
 
   async close (): Promise<void> {}
+
+  /** Keeps a definition's shape, once per hash. */
+  async writeWorkflowShape (shape: WorkflowShape): Promise<void> {
+    if (!this.#shapes.has(shape.definitionHash)) this.#shapes.set(shape.definitionHash, structuredClone(shape))
+  }
+
+  async getWorkflowShape (definitionHash: string): Promise<WorkflowShape | undefined> {
+    const shape = this.#shapes.get(definitionHash)
+    return shape === undefined ? undefined : structuredClone(shape)
+  }
 
   /** Upserts failure cases, fenced as RetryStorage says: a late or repeated write changes nothing. */
   async writeRetryRecords (records: readonly RetryRecord[]): Promise<void> {

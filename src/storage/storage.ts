@@ -1,6 +1,6 @@
 import type {
   ExecutionQuery, StoredExecution, InstanceRecord, LogEntry, LogQuery, RetryQuery, RetryRecord, RetryStatistics,
-  SpanRecord, TaskRecord
+  SpanRecord, TaskRecord, WorkflowShape
 } from '../types.js'
 
 /**
@@ -155,6 +155,15 @@ export interface ExecutionStorage {
   getLogs (executionId: string, query?: LogQuery): Promise<LogEntry[]>
   /** Spans of one execution, ordered by start time. */
   getSpans (executionId: string): Promise<SpanRecord[]>
+
+  /**
+   * Keeps the shape of a definition (once per `definitionHash`; a second write of the
+   * same hash changes nothing). Optional: without it a console draws only the
+   * workflows its own engine has published.
+   */
+  writeWorkflowShape? (shape: WorkflowShape): Promise<void>
+  /** The shape kept for a definition hash, or undefined. */
+  getWorkflowShape? (definitionHash: string): Promise<WorkflowShape | undefined>
 
   /** Releases connections. Idempotent. */
   close (): Promise<void>

@@ -18,6 +18,7 @@ import { rowsOf, type ExecutionStorage, type RecordBatch, type RecordKind, type 
 import type { StoredExecution, RetryRecord } from '../types.js'
 import { ErrorCodes } from '../errors.js'
 import { RecordBuffer, type CommitCallback } from './record-buffer.js'
+import type { StorageHealth } from './storage-health.js'
 import type { ResolvedTracerOptions } from './tracer-options.js'
 
 /** The counters of the record writer, part of the tracer's stats. */
@@ -35,6 +36,7 @@ export class RecordWriter {
   readonly #options: ResolvedTracerOptions
   readonly #logger: Logger
   readonly #ready: () => Promise<void>
+  readonly #health: StorageHealth
   #buffer = new RecordBuffer()
   #inflight: RecordBuffer | null = null
   #retry: NodeJS.Timeout | null = null
@@ -44,7 +46,8 @@ export class RecordWriter {
   #giveUp = false
   readonly #counters: RecordCounters = { recordsWritten: 0, commits: 0, rejected: 0, lost: 0, writeErrors: 0 }
 
-  constructor (storage: ExecutionStorage, options: ResolvedTracerOptions, logger: Logger, ready: () => Promise<void>) {
+  constructor (storage: ExecutionStorage, options: ResolvedTracerOptions, logger: Logger, ready: () => Promise<void>, health: StorageHealth) {
+    this.#health = health
     this.#storage = storage
     this.#options = options
     this.#logger = logger
@@ -143,6 +146,7 @@ export class RecordWriter {
     const batch = group.batch()
     this.#write(batch).then(refused => {
       if (this.#inflight !== group) return
+      this.#health.up()
       this.#refused(batch, refused)
       this.#counters.recordsWritten += group.size - refused.length
       this.#counters.commits++
@@ -154,11 +158,7 @@ export class RecordWriter {
       if (this.#inflight !== group) return
       this.#counters.writeErrors++
       const delay = Math.min(this.#options.maxWriteRetryDelay, this.#options.writeRetryDelay * 2 ** failures)
-      if (failures === 0 || failures % 10 === 0) {
-        // A schema newer than the code will not fix itself: say so loudly.
-        const level = (err as { code?: string })?.code === ErrorCodes.SCHEMA_TOO_NEW ? 'error' : 'warn'
-        this.#logger[level]({ err, kind: 'records', rows: group.size, retryIn: delay }, 'storage write failed; retrying')
-      }
+      this.#health.down(err, delay)
       this.#retry = setTimeout(() => {
         this.#retry = null
         // The next try carries what was recorded meanwhile: one transaction, newer states winning.

@@ -27,6 +27,7 @@ import { ErrorCodes, StorageError, type ErrorInfo } from '../errors.js'
 import type { CommitCallback } from './record-buffer.js'
 import { RecordWriter } from './record-writer.js'
 import { TelemetryWriter } from './telemetry-writer.js'
+import { StorageHealth } from './storage-health.js'
 import type { SpanOwner } from './span-rows.js'
 import type { ResolvedTracerOptions, TracerStats } from './tracer-options.js'
 
@@ -44,6 +45,7 @@ export class Recorder {
   readonly #logger: Logger
   readonly #records: RecordWriter
   readonly #telemetry: TelemetryWriter
+  readonly #health: StorageHealth
   #timer: NodeJS.Timeout | null = null
   #ready: Promise<void> | null = null
   #lastDropReport = 0
@@ -54,8 +56,9 @@ export class Recorder {
     this.#options = options
     this.#logger = logger
     const ready = (): Promise<void> => this.ready()
-    this.#records = new RecordWriter(storage, options, logger, ready)
-    this.#telemetry = new TelemetryWriter(storage, options, logger, ready)
+    this.#health = new StorageHealth(logger, storageName(storage))
+    this.#records = new RecordWriter(storage, options, logger, ready, this.#health)
+    this.#telemetry = new TelemetryWriter(storage, options, logger, ready, this.#health)
     this.#timer = setInterval(() => this.#tick(), options.flushInterval)
     this.#timer.unref()
   }
@@ -199,9 +202,17 @@ export class Recorder {
   ready (): Promise<void> {
     if (this.#ready === null) {
       const ready = this.#ready = this.#storage.init()
-      ready.catch(() => { if (this.#ready === ready) this.#ready = null })
+      ready.then(() => this.#health.up(), err => {
+        if (this.#ready === ready) this.#ready = null
+        this.#health.down(err)
+      })
     }
     return this.#ready
+  }
+
+  /** Whether storage has answered at least once (its init succeeded, or a write). */
+  get storageAnswered (): boolean {
+    return this.#health.answered
   }
 
   #tick (): void {
@@ -223,4 +234,10 @@ export class Recorder {
       this.#lastRestartReport = restarts
     }
   }
+}
+
+/** How log lines name a storage: its kind, and where it is when it says (`mysql at 127.0.0.1:3306`). */
+export function storageName (storage: ExecutionStorage): string {
+  const target = (storage as { target?: unknown }).target
+  return typeof target === 'string' ? `${storage.kind} at ${target}` : storage.kind
 }

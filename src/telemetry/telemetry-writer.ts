@@ -16,6 +16,7 @@ import type { ExecutionStorage, RowList } from '../storage/storage.js'
 import { SpanColumns, type SpanOwner } from './span-rows.js'
 import type { LogEntry, SpanRecord } from '../types.js'
 import { ErrorCodes, type ErrorInfo } from '../errors.js'
+import type { StorageHealth } from './storage-health.js'
 import type { ResolvedTracerOptions, TracerStats } from './tracer-options.js'
 
 interface Job {
@@ -36,6 +37,7 @@ export class TelemetryWriter {
   readonly #options: ResolvedTracerOptions
   readonly #logger: Logger
   readonly #ready: () => Promise<void>
+  readonly #health: StorageHealth
   readonly #queue: fastq.queue<Job, void>
   readonly #active = new Set<Job>()
   #spans: SpanColumns
@@ -47,7 +49,8 @@ export class TelemetryWriter {
     spansRecorded: 0, spansWritten: 0, spansDropped: 0, logsRecorded: 0, logsWritten: 0, logsDropped: 0, batchesWritten: 0, writeErrors: 0, rejected: 0, lost: 0
   }
 
-  constructor (storage: ExecutionStorage, options: ResolvedTracerOptions, logger: Logger, ready: () => Promise<void>) {
+  constructor (storage: ExecutionStorage, options: ResolvedTracerOptions, logger: Logger, ready: () => Promise<void>, health: StorageHealth) {
+    this.#health = health
     this.#storage = storage
     this.#options = options
     this.#logger = logger
@@ -188,9 +191,7 @@ export class TelemetryWriter {
       if (job.settled === true || this.#rejected(job, err)) { done(); return }
       this.#counters.writeErrors++
       const delay = Math.min(this.#options.maxWriteRetryDelay, this.#options.writeRetryDelay * 2 ** failures)
-      if (failures === 0 || failures % 10 === 0) {
-        this.#logger.warn({ err, kind: job.kind, rows: job.items.length, retryIn: delay }, 'storage write failed; retrying')
-      }
+      this.#health.down(err, delay)
       const timer = setTimeout(() => {
         job.retry = undefined
         this.#attempt(job, failures + 1, done)
@@ -244,6 +245,7 @@ export class TelemetryWriter {
 
   /** `n` of the job's items are in storage (the others, if any, were set aside and counted already). */
   #written (job: Job, n: number): void {
+    this.#health.up()
     job.settled = true
     this.#counters.batchesWritten++
     this.#pending -= n

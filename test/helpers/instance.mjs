@@ -1,7 +1,8 @@
 // One graph-task instance in a process of its own, for tests of what instances share
 // through MySQL. Usage: node instance.mjs <action> [arg] [dir] with GT_DB (JSON storage
 // options), GT_HEARTBEAT ("interval,timeout" ms), GT_DURABILITY ('batched' or 'task') and
-// GT_FLUSH (the tracer's flushInterval, ms). Actions: run, retry,
+// GT_FLUSH (the tracer's flushInterval, ms); with GT_DIE=1 the process kills itself
+// (SIGKILL) as soon as the action resolves, before close() can write anything. Actions: run, retry,
 // retry-when-free, failed, abandon, stats, wait-interrupted. Publishes the workflows of
 // workflows/test-subjects/recoverable.mjs unless GT_PUBLISH=0, prints one JSON line
 // { ok, value } or { ok: false, code, message }, and exits.
@@ -64,6 +65,11 @@ try {
   out = { ok: true, value: await act() }
 } catch (err) {
   out = { ok: false, code: err.code, message: err.message }
+}
+if (process.env.GT_DIE === '1') {
+  // A write to a pipe is synchronous on Linux: the line is out before the kill.
+  process.stdout.write(JSON.stringify(out) + '\n')
+  process.kill(process.pid, 'SIGKILL')
 }
 await engine.close()
 process.stdout.write(JSON.stringify(out) + '\n')

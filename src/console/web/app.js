@@ -92,12 +92,17 @@
     return { onEvent (type) { if (type.startsWith('execution.')) refresh() } }
   }
 
-  // ---- one execution ----
-  function executionPage (id) {
-    const message = el('p', { class: 'message', id: 'action-message' })
-    const act = (label, path, body, confirmText) => el('button', {
+  // ---- actions (one execution, failures) ----
+  /**
+   * A button for an action: disabled, with its reason beside it, where the console says
+   * it cannot work; on a click, the answer (or the refusal) goes into `message`.
+   */
+  function actionButton (id, label, path, body, state, message, done, confirmText) {
+    const button = el('button', {
       class: 'action',
       'data-action': path,
+      disabled: !state.enabled,
+      title: state.reason || '',
       onclick: async () => {
         if (confirmText && !confirm(confirmText)) return
         message.textContent = `${label}…`
@@ -106,16 +111,27 @@
           message.replaceChildren(`${label}: done`, answer.executionId && answer.executionId !== id
             ? el('span', {}, ' — new execution ', el('a', { href: '#/executions/' + answer.executionId, id: 'retry-link' }, answer.executionId))
             : '')
-          refresh()
+          done()
         } catch (err) {
           message.textContent = `${label} refused (${err.status}): ${err.code}: ${err.message}`
         }
       }
     }, label)
-    const actions = el('div', { class: 'actions' },
-      act('Retry (resume)', 'retry', { mode: 'resume' }), act('Retry (restart)', 'retry', { mode: 'restart' }),
-      act('Abandon', 'abandon', { reason: 'abandoned from the console' }, 'Abandon this failure without retrying?'),
-      act('Cancel', 'cancel', {}, 'Cancel this execution?'), message)
+    return state.enabled ? button : el('span', { class: 'action-off' }, button, el('span', { class: 'action-reason', 'data-reason-for': path }, state.reason))
+  }
+
+  function actionBar (id, states, done, messageId) {
+    const message = el('p', { class: 'message', id: messageId })
+    return el('div', { class: 'actions' },
+      actionButton(id, 'Retry (resume)', 'retry', { mode: 'resume' }, states.retry, message, done),
+      actionButton(id, 'Retry (restart)', 'retry', { mode: 'restart' }, states.retry, message, done),
+      actionButton(id, 'Abandon', 'abandon', { reason: 'abandoned from the console' }, states.abandon, message, done, 'Abandon this failure without retrying?'),
+      states.cancel ? actionButton(id, 'Cancel', 'cancel', {}, states.cancel, message, done, 'Cancel this execution?') : '',
+      message)
+  }
+
+  // ---- one execution ----
+  function executionPage (id) {
     const load = async () => {
       const mine = generation
       try {
@@ -124,7 +140,7 @@
           get(`/api/executions/${id}/trace`), get(`/api/executions/${id}/logs?limit=10000`)])
         if (mine !== generation) return
         const data = { execution: view.execution, tasks: view.tasks, graph, spans: trace.spans, logs: logs.logs }
-        main.replaceChildren(R.renderExecution(data, actions))
+        main.replaceChildren(R.renderExecution(data, actionBar(id, view.actions, () => refresh(), 'action-message')))
       } catch (err) {
         if (mine === generation) main.replaceChildren(failure(err))
       }
@@ -136,6 +152,9 @@
   }
 
   // ---- failures ----
+  const kStatLabels = [['totalFailed', 'Failed'], ['pending', 'Pending'], ['retrying', 'Retrying'], ['recovered', 'Recovered'],
+    ['abandoned', 'Abandoned'], ['interrupted', 'Interrupted'], ['manualAttempts', 'Manual attempts'], ['retried', 'Retried'], ['successRate', 'Retry success rate']]
+
   function failuresPage () {
     const load = async () => {
       const mine = generation
@@ -144,13 +163,14 @@
         if (mine !== generation) return
         const s = data.statistics
         main.replaceChildren(el('h2', {}, 'Failures'),
-          s ? el('table', { class: 'stats' }, el('tr', {}, Object.keys(s).map(k => el('th', {}, k))),
-            el('tr', {}, Object.entries(s).map(([k, v]) => el('td', {}, k === 'successRate' ? (v * 100).toFixed(1) + '%' : String(v))))) : el('p', {}, 'This storage keeps no failure cases.'),
-          el('table', { class: 'list' }, el('thead', {}, el('tr', {}, ['case', 'workflow', 'status', 'reason', 'task', 'error', 'failed at', 'retries'].map(h => el('th', {}, h)))),
-            el('tbody', {}, data.failures.map(f => el('tr', { class: 'failure-row' },
+          s ? el('table', { class: 'stats' }, el('tr', {}, kStatLabels.map(([, label]) => el('th', {}, label))),
+            el('tr', {}, kStatLabels.map(([k]) => el('td', {}, k === 'successRate' ? (s[k] * 100).toFixed(1) + '%' : String(s[k]))))) : el('p', {}, 'This storage keeps no failure cases.'),
+          el('table', { class: 'list' }, el('thead', {}, el('tr', {}, ['Execution', 'Workflow', 'Case', 'Reason', 'Failed task', 'Error', 'Failed at', 'Retries', 'Actions'].map(h => el('th', {}, h)))),
+            el('tbody', {}, data.failures.map(f => el('tr', { class: 'failure-row', 'data-execution': f.executionId },
               el('td', {}, el('a', { href: '#/executions/' + f.executionId, class: 'mono' }, f.executionId)), el('td', {}, f.workflowId), el('td', {}, f.status),
               el('td', {}, f.reason), el('td', {}, f.failedTaskId || '-'), el('td', {}, `${f.errorCode}: ${f.errorMessage}`), el('td', {}, fmtTime(f.failedAt)),
-              el('td', {}, f.retries.map(r => el('div', {}, el('a', { href: '#/executions/' + r.executionId, class: 'mono' }, r.executionId), ' ', r.status))))))))
+              el('td', {}, f.retries.map(r => el('div', {}, el('a', { href: '#/executions/' + r.executionId, class: 'mono' }, r.executionId), ' ', r.status))),
+              el('td', {}, actionBar(f.executionId, f.actions, () => refresh())))))))
       } catch (err) {
         if (mine === generation) main.replaceChildren(failure(err))
       }

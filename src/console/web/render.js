@@ -99,7 +99,7 @@
     const byId = new Map(tasks.map(t => [t.taskId, t]))
     const stages = graph ? graph.stages : [tasks.map(t => t.taskId)]
     const box = el('div', { class: 'dag', 'data-tasks': byId.size })
-    if (!graph) box.appendChild(el('p', { class: 'muted' }, 'The workflow is not published on this console: tasks shown without their dependencies.'))
+    if (!graph) box.appendChild(el('p', { class: 'muted' }, 'The history keeps no shape of this definition (it ran before graph-task kept shapes): tasks shown without their dependencies.'))
     if (byId.size > kDagLimit) {
       const list = el('div', { class: 'stage-summary' })
       stages.forEach((stage, s) => {
@@ -124,7 +124,9 @@
     if (graph) {
       for (const t of graph.tasks) {
         const to = at.get(t.id)
-        for (const d of t.dependsOn) {
+        // Data dependencies in full, ordering-only ones (after) dashed.
+        const edges = t.dependsOn.map(d => [d, false]).concat((t.after || []).map(d => [d, true]))
+        for (const [d, ordering] of edges) {
           const from = at.get(d)
           if (!from || !to) continue
           const x1 = from.x + w
@@ -134,7 +136,7 @@
           const onPath = critical.has(t.id) && critical.has(d)
           root.appendChild(svg('path', {
             d: `M${x1},${y1} C${x1 + gapX / 2},${y1} ${x2 - gapX / 2},${y2} ${x2},${y2}`,
-            class: onPath ? 'edge critical' : 'edge'
+            class: 'edge' + (onPath ? ' critical' : '') + (ordering ? ' ordering' : '')
           }))
         }
       }
@@ -170,6 +172,8 @@
    * critical path in orange. Drawing is one pass over the spans, so 10k attempts draw
    * in one frame. Returns the canvas, with `data-bars` (attempts drawn) and `data-render-ms`.
    */
+  const kMinBar = 4
+
   function renderWaterfall (spans, critical, onSelect) {
     const t0 = performance.now()
     const attempts = spans.filter(s => s.taskId !== undefined && s.taskId !== null)
@@ -207,7 +211,8 @@
       const y = top + lane * laneH
       const wait = Number(s.attributes['graph_task.task.queue_wait_ms'] || 0)
       const x0 = xOf(s.startTime)
-      const x1 = Math.max(xOf(s.endTime), x0 + 1)
+      // An attempt shorter than a few pixels at this zoom still shows (a failed 1 ms attempt among seconds).
+      const x1 = Math.max(xOf(s.endTime), x0 + kMinBar)
       ctx.fillStyle = '#b8bec6'
       ctx.fillRect(xOf(s.startTime - wait), y + 2, Math.max(x0 - xOf(s.startTime - wait), 0), 3)
       ctx.fillStyle = colour(s.statusCode)
@@ -302,6 +307,18 @@
    * An execution page: header, DAG, waterfall, task details (on click) and logs.
    * `data` is { execution, tasks, graph, spans, logs }; `actions` an element or null.
    */
+  /** "3 of 5 tasks succeeded, 1 failed, 1 skipped": every status that has tasks, out of the total. */
+  function taskCounts (e, tasks) {
+    const counts = {}
+    for (const t of tasks) counts[t.status] = (counts[t.status] || 0) + 1
+    const total = Math.max(e.totalTasks, tasks.length)
+    const notStarted = total - tasks.length
+    if (notStarted > 0) counts['not started'] = (counts['not started'] || 0) + notStarted
+    const parts = [`${counts.success || 0} of ${total} tasks succeeded`]
+    for (const [status, n] of Object.entries(counts)) if (status !== 'success') parts.push(`${n} ${status}`)
+    return parts.join(', ') + (e.status === 'running' ? ` (${e.progress}%)` : '')
+  }
+
   function renderExecution (data, actions) {
     const { execution: e, tasks, graph, spans, logs } = data
     const critical = criticalPath(graph, tasks)
@@ -314,7 +331,7 @@
     const page = el('div', { class: 'execution', 'data-execution': e.executionId, 'data-status': e.status },
       el('h2', {}, e.workflowId, ' ', el('span', { class: 'mono' }, e.executionId), ' ', badge(e.status)),
       el('p', { class: 'summary' }, `started ${fmtTime(e.startedAt)}, ${e.status === 'running' ? 'running' : 'took ' + fmtMs(e.duration)}; ` +
-        `${e.completedTasks}/${e.totalTasks} tasks done, ${e.failedTasks} failed, ${e.progress}%`, e.retryOf ? ` — retry of ${e.retryOf}` : ''),
+        taskCounts(e, tasks), e.retryOf ? ` — retry of ${e.retryOf}` : ''),
       e.error ? el('pre', { class: 'error' }, `${e.error.code}: ${e.error.message}${e.error.taskId ? ` (task ${e.error.taskId})` : ''}`) : null,
       actions,
       el('h3', {}, 'Graph'), renderDag(graph, tasks, critical, select),

@@ -7,7 +7,9 @@
  */
 import type { RowDataPacket } from 'mysql2/promise'
 import type { StaleReport } from '../storage.js'
-import type { ExecutionQuery, StoredExecution, InstanceRecord, LogEntry, LogQuery, RetryQuery, RetryRecord, RetryStatistics, SpanRecord, TaskRecord } from '../../types.js'
+import type { ExecutionQuery, StoredExecution, InstanceRecord, LogEntry, LogQuery, RetryQuery, RetryRecord, RetryStatistics, SpanRecord, TaskRecord, WorkflowShape } from '../../types.js'
+import { ErrorCodes, StorageError } from '../../errors.js'
+import { readShape } from './shapes.js'
 import { resolveMySQLOptions, type MySQLStorageOptions, type ResolvedMySQLOptions } from './options.js'
 import { logFromRow, spanFromRow } from './telemetry-codec.js'
 import { ConnectionPool, withDeadline, type Session } from './pool.js'
@@ -35,7 +37,8 @@ export abstract class MySQLReads {
       connectionLimit: o.readConnectionLimit,
       connectTimeout: Math.min(o.connectTimeout, o.readTimeout),
       queryTimeout: o.readTimeout,
-      timeoutOption: 'readTimeout'
+      timeoutOption: 'readTimeout',
+      readOnly: o.readOnly
     }, this.address)
     this.tables = tables(o.tablePrefix)
     this.sql = statements(this.tables)
@@ -100,19 +103,23 @@ export abstract class MySQLReads {
    * @throws {StorageError} STORAGE_UNAVAILABLE past readTimeout: the claim may or may not have been made
    */
   async claimRetry (executionId: string, instanceId: string, at: number): Promise<boolean> {
+    this.writable('claiming a retry')
     return this.#read('claiming a retry', session => this.#retrySql.claim(session, executionId, instanceId, at))
   }
 
   /** One conditional UPDATE, as claimRetry, that also takes a case claimed by another. */
   async adoptRetry (executionId: string, instanceId: string, at: number): Promise<boolean> {
+    this.writable('adopting a failure case')
     return this.#read('adopting a failure case', session => this.#retrySql.claim(session, executionId, instanceId, at, true))
   }
 
   async raiseFence (executionId: string, fence: number): Promise<boolean> {
+    this.writable('fencing an execution')
     return this.#read('fencing an execution', session => raiseFence(session, this.tables.executions, executionId, fence))
   }
 
   async abandonRetry (executionId: string, reason: string, at: number): Promise<boolean> {
+    this.writable('abandoning a retry')
     return this.#read('abandoning a retry', session => this.#retrySql.abandon(session, executionId, reason, at))
   }
 
@@ -121,6 +128,7 @@ export abstract class MySQLReads {
   }
 
   async heartbeat (instance: InstanceRecord): Promise<void> {
+    this.writable('writing a heartbeat')
     await this.#read('writing a heartbeat', session => this.recovery.heartbeat(session, instance))
   }
 
@@ -131,11 +139,31 @@ export abstract class MySQLReads {
 
   /** Removes this instance's row; bounded by readTimeout whatever the server does. */
   async removeInstance (instanceId: string): Promise<void> {
+    this.writable('removing an instance')
     await this.#read('removing an instance', session => this.recovery.removeInstance(session, instanceId))
   }
 
   async interruptStale (expiredBefore: number, at: number): Promise<StaleReport> {
+    this.writable('marking interrupted executions')
     return this.#read('marking interrupted executions', session => this.recovery.interruptStale(session, expiredBefore, at))
+  }
+
+  /** Whether this storage was opened for reading only (the `readOnly` option). */
+  get readOnly (): boolean {
+    return this.options.readOnly
+  }
+
+  /** Refuses a write at once on a readOnly storage (its sessions are READ ONLY as well). */
+  protected writable (what: string): void {
+    if (this.options.readOnly) {
+      throw new StorageError(ErrorCodes.STORAGE_READ_ONLY,
+        `${what}: MySQL storage for ${this.address}/${this.options.database} was opened for reading only (readOnly)`)
+    }
+  }
+
+  /** The shape kept for a definition hash, or undefined. */
+  async getWorkflowShape (definitionHash: string): Promise<WorkflowShape | undefined> {
+    return this.#read('reading a workflow shape', session => readShape(session, this.tables.shapes, definitionHash))
   }
 
   /** Ends the readers' pool (bounded, see ConnectionPool.close). */

@@ -22,7 +22,7 @@
  */
 import type { RowDataPacket } from 'mysql2/promise'
 import type { ExecutionStorage, RecordBatch, RecordKind, RefusedRecord, RetryStorage, RowList } from '../storage.js'
-import type { StoredExecution, LogEntry, RetryRecord, SpanRecord, TaskRecord } from '../../types.js'
+import type { StoredExecution, LogEntry, RetryRecord, SpanRecord, TaskRecord, WorkflowShape } from '../../types.js'
 import { ErrorCodes, StorageError } from '../../errors.js'
 import type { MySQLStorageOptions } from './options.js'
 import { checkSchema, runMigrations, type MigrationResult } from './migrate.js'
@@ -32,6 +32,7 @@ import type { PacketLimit } from './batch.js'
 import type { IntegrityReport } from './recovery.js'
 import { kTerminateWriter, kWriterFault, WriterLink } from './writer-link.js'
 import { HandOver } from './hand-over.js'
+import { writeShape } from './shapes.js'
 import { MySQLReads } from './mysql-reads.js'
 import { MySQLRetention, type PurgeOptions } from './retention.js'
 import type { PurgeResult, RetentionRun } from './maintenance.js'
@@ -73,7 +74,7 @@ export class MySQLStorage extends MySQLReads implements ExecutionStorage, RetryS
     super(options)
     const o = this.options
     this.#writes = new ConnectionPool(o, {
-      connectionLimit: o.connectionLimit, connectTimeout: o.connectTimeout, queryTimeout: o.queryTimeout, timeoutOption: 'queryTimeout'
+      connectionLimit: o.connectionLimit, connectTimeout: o.connectTimeout, queryTimeout: o.queryTimeout, timeoutOption: 'queryTimeout', readOnly: o.readOnly
     }, this.address)
     this.#writer = new WriterLink({
       host: o.host, port: o.port, user: o.user, password: o.password, database: o.database, tablePrefix: o.tablePrefix,
@@ -117,7 +118,8 @@ export class MySQLStorage extends MySQLReads implements ExecutionStorage, RetryS
   init (): Promise<void> {
     if (this.#closed) return Promise.reject(new StorageError(ErrorCodes.STORAGE_ERROR, `MySQL storage for ${this.address}/${this.options.database} is closed`))
     if (this.#ready === null) {
-      this.#writer.warm()
+      // A storage that only reads never needs its writer thread.
+      if (!this.options.readOnly) this.#writer.warm()
       const ready = this.#ready = this.#connect()
       ready.then(() => this.#retention.start(), () => { if (this.#ready === ready) this.#ready = null })
     }
@@ -130,6 +132,7 @@ export class MySQLStorage extends MySQLReads implements ExecutionStorage, RetryS
    * @throws {StorageError} SCHEMA_TOO_NEW when the database was migrated by a newer release
    */
   async migrate (): Promise<MigrationResult> {
+    this.writable('migrating')
     return this.#writes.use('migrate', session => this.#migrate(session))
   }
 
@@ -144,8 +147,8 @@ export class MySQLStorage extends MySQLReads implements ExecutionStorage, RetryS
     await this.#writes.use('connect', async session => {
       const [row] = await session.run('SELECT @@max_allowed_packet AS packet') as RowDataPacket[]
       this.#limit.bytes = Number(row.packet)
-      const { database, tablePrefix, autoMigrate } = this.options
-      if (autoMigrate) {
+      const { database, tablePrefix, autoMigrate, readOnly } = this.options
+      if (autoMigrate && !readOnly) {
         await this.#migrate(session)
         await this.#retention.upkeep(session)
       } else {
@@ -161,6 +164,7 @@ export class MySQLStorage extends MySQLReads implements ExecutionStorage, RetryS
    * @throws {StorageError} when nothing was committed (the recorder retries the batch)
    */
   async writeRecords (batch: RecordBatch): Promise<RefusedRecord[]> {
+    this.writable('writing records')
     await this.init()
     return this.#handOver.records(batch)
   }
@@ -217,6 +221,7 @@ export class MySQLStorage extends MySQLReads implements ExecutionStorage, RetryS
   /** Inserts log lines; sending the same entries again (a retry) adds no duplicate. @throws {StorageError} */
   async writeLogs (entries: readonly LogEntry[]): Promise<void> {
     if (entries.length === 0) return
+    this.writable('writing logs')
     await this.init()
     await this.#handOver.logs(entries)
   }
@@ -224,8 +229,16 @@ export class MySQLStorage extends MySQLReads implements ExecutionStorage, RetryS
   /** Inserts spans; a span id already stored is left as it is. @throws {StorageError} */
   async writeSpans (spans: RowList<SpanRecord>): Promise<void> {
     if (spans.length === 0) return
+    this.writable('writing spans')
     await this.init()
     await this.#handOver.spans(spans)
+  }
+
+  /** Keeps the shape of a definition, once per hash (see ExecutionStorage). */
+  async writeWorkflowShape (shape: WorkflowShape): Promise<void> {
+    this.writable('writing a workflow shape')
+    await this.init()
+    await this.#writes.use('writing a workflow shape', session => writeShape(session, this.tables.shapes, shape))
   }
 
   /**
@@ -246,7 +259,8 @@ export class MySQLStorage extends MySQLReads implements ExecutionStorage, RetryS
    * transactions. Running executions, and those an open failure case points at, stay.
    * @throws {InvalidOptionsError} unless exactly one of `olderThan` (a duration) and `before` (epoch ms) is given
    */
-  purge (options: PurgeOptions): Promise<PurgeResult> {
+  async purge (options: PurgeOptions): Promise<PurgeResult> {
+    this.writable('purging')
     return this.#retention.purge(options)
   }
 

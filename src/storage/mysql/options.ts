@@ -74,6 +74,15 @@ export interface MySQLStorageOptions {
    */
   autoMigrate?: boolean
   /**
+   * Opens the history for reading only, as the CLI's `executions`, `show`, `stats` and
+   * `db stats` and a console without an engine do: `init()` checks the schema and never
+   * migrates, every write method rejects, and each session is `READ ONLY` so that the
+   * server refuses a write too. A database not migrated is an error naming
+   * `graph-task db migrate`; nothing is created. Not for an engine's storage.
+   * @default false
+   */
+  readOnly?: boolean
+  /**
    * How long history is kept: `{ executions: '30d', logs: '7d', spans: '7d' }`, applied
    * in the background by one instance at a time (see RetentionOptions).
    * @default undefined (nothing is removed but by `purge()`)
@@ -96,6 +105,7 @@ export interface ResolvedMySQLOptions {
   connectTimeout: number
   queryTimeout: number
   autoMigrate: boolean
+  readOnly: boolean
   retention: ResolvedRetention | undefined
 }
 
@@ -111,7 +121,8 @@ const kDefaults = Object.freeze({
   maxValueBytes: constants.MAX_LENGTH,
   connectTimeout: 10_000,
   queryTimeout: 60_000,
-  autoMigrate: true
+  autoMigrate: true,
+  readOnly: false
 })
 
 const kPrefixPattern = /^[A-Za-z_][A-Za-z0-9_]{0,32}$/
@@ -141,6 +152,9 @@ export function resolveMySQLOptions (input: MySQLStorageOptions | string): Resol
   const resolved: ResolvedMySQLOptions = { database: '', ...kDefaults, ...definedOnly(fromUri), ...definedOnly(rest), retention: undefined }
   validate(resolved)
   resolved.retention = resolveRetention(options.retention)
+  if (resolved.readOnly && resolved.retention !== undefined) {
+    throw new InvalidOptionsError('MySQLStorage: retention removes history, which a readOnly storage never does: give one or the other')
+  }
   return resolved
 }
 
@@ -170,6 +184,7 @@ function validate (o: ResolvedMySQLOptions): void {
     if (!Number.isInteger(o[key]) || o[key] < 1) throw new InvalidOptionsError(`MySQLStorage: ${key} must be a positive integer`)
   }
   if (typeof o.autoMigrate !== 'boolean') throw new InvalidOptionsError('MySQLStorage: autoMigrate must be a boolean')
+  if (typeof o.readOnly !== 'boolean') throw new InvalidOptionsError('MySQLStorage: readOnly must be a boolean')
 }
 
 /**

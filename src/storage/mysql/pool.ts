@@ -38,6 +38,8 @@ interface PoolLimits {
   queryTimeout: number
   /** Named in the message of a statement that timed out. */
   timeoutOption: string
+  /** Every session is `READ ONLY`: the server itself refuses a write that the code would let through. */
+  readOnly?: boolean
 }
 
 /** One mysql2 pool with the session setup, statement timeouts and bounded close of this storage. */
@@ -162,6 +164,7 @@ export class ConnectionPool {
     // right under this sql_mode, so a connection whose setup failed is never used.
     pool.pool.on('connection', conn => {
       conn.query(kSessionSetup, (err: unknown) => { if (err !== null && err !== undefined) destroyCore(conn) })
+      if (this.#limits.readOnly) conn.query('SET SESSION TRANSACTION READ ONLY', (err: unknown) => { if (err !== null && err !== undefined) destroyCore(conn) })
     })
     return pool
   }

@@ -99,7 +99,7 @@ export class RecoverySql {
   }
 
   async #interruptStale (session: Session, expiredBefore: number, at: number): Promise<StaleReport> {
-    const { executions, instances, retries } = this.#t
+    const { executions, instances, retries, tasks } = this.#t
     const cutoff = sqlDatetime(expiredBefore)
     const now = sqlDatetime(at)
     await session.run('START TRANSACTION')
@@ -110,8 +110,13 @@ export class RecoverySql {
       [cutoff, cutoff]) as Row[]
       const interrupted = rows.map(r => r.id as string)
       if (rows.length > 0) {
-        await session.run(`UPDATE ${executions} SET status = 'interrupted', updated_at = ?, ended_at = ?, error_code = '${ErrorCodes.INTERRUPTED}', ` +
-          'error_message = ? WHERE id IN (?) AND status = \'running\'', [now, now, kInterrupted, interrupted])
+        // It ended at its last sign of life (its last task's end), not when found, and its
+        // counts are those of the task rows its instance committed before it died.
+        const ofTasks = (what: string, where = ''): string => `(SELECT ${what} FROM ${tasks} t WHERE t.execution_id = e.id${where})`
+        await session.run(`UPDATE ${executions} e SET status = 'interrupted', updated_at = ?, ` +
+          `ended_at = GREATEST(e.updated_at, COALESCE(${ofTasks('MAX(t.ended_at)')}, e.updated_at)), ` +
+          `completed_tasks = ${ofTasks('COUNT(*)', " AND t.status = 'success'")}, failed_tasks = ${ofTasks('COUNT(*)', " AND t.status = 'failed'")}, ` +
+          `error_code = '${ErrorCodes.INTERRUPTED}', error_message = ? WHERE e.id IN (?) AND e.status = 'running'`, [now, kInterrupted, interrupted])
         const originals = rows.filter(r => r.retry_of === null)
         if (originals.length > 0) {
           await session.run(`INSERT INTO ${retries} (${kRetryColumns.join(', ')}) VALUES ${originals.map(r => retryTuple({

@@ -5,7 +5,7 @@
  * mysql-maintenance (lease, partitions, order) and mysql-purge (executions).
  */
 import { InvalidOptionsError } from '../../errors.js'
-import { rejectUnknownKeys } from '../../option-keys.js'
+import { describeValue, rejectUnknownKeys } from '../../option-keys.js'
 import type { ResolvedMySQLOptions } from './options.js'
 import { ConnectionPool, type Session } from './pool.js'
 import { Maintenance, retentionCuts, type MaintenanceTables, type PurgeCuts, type PurgeResult, type RetentionRun } from './maintenance.js'
@@ -16,8 +16,8 @@ import { parseDuration, type Duration } from '../retention-options.js'
 export interface PurgeOptions {
   /** Remove what is older than this age, e.g. `'7d'` (or ms). */
   olderThan?: Duration
-  /** Remove what is older than this time, in epoch ms. */
-  before?: number
+  /** Remove what is older than this time: a Date or epoch ms. */
+  before?: Date | number
   /**
    * Count what would be removed and change nothing.
    * @default false
@@ -29,20 +29,21 @@ const kPurgeKeys = Object.freeze(['olderThan', 'before', 'dryRun'])
 
 /**
  * The one cut a purge applies to every table, in epoch ms.
- * @throws {InvalidOptionsError} unless exactly one of `olderThan` (a duration) and `before` (epoch ms) is given
+ * @throws {InvalidOptionsError} unless exactly one of `olderThan` (a duration) and `before` (a Date or epoch ms) is given
  */
 function purgeCut (options: PurgeOptions, now: number): { cut: number, dryRun: boolean } {
   if (typeof options !== 'object' || options === null) throw new InvalidOptionsError('purge() needs { olderThan } or { before }')
   rejectUnknownKeys(options, kPurgeKeys, 'purge()')
   const { olderThan, before, dryRun = false } = options
   if ((olderThan === undefined) === (before === undefined)) {
-    throw new InvalidOptionsError('purge() needs exactly one of olderThan (a duration such as \'7d\') and before (epoch ms)')
+    throw new InvalidOptionsError('purge() needs exactly one of olderThan (a duration such as \'7d\') and before (a Date or epoch ms)')
   }
-  if (before !== undefined && (typeof before !== 'number' || !Number.isFinite(before))) {
-    throw new InvalidOptionsError('purge(): before must be a time in epoch ms')
+  const at = before instanceof Date ? before.getTime() : before
+  if (at !== undefined && (typeof at !== 'number' || !Number.isFinite(at))) {
+    throw new InvalidOptionsError(`purge(): before must be a valid Date or a time in epoch ms; got ${describeValue(before)}`)
   }
   if (typeof dryRun !== 'boolean') throw new InvalidOptionsError('purge(): dryRun must be a boolean')
-  return { cut: before ?? now - parseDuration(olderThan, 'purge(): olderThan'), dryRun }
+  return { cut: at ?? now - parseDuration(olderThan, 'purge(): olderThan'), dryRun }
 }
 
 /** Purges, statistics and the background retention of one MySQLStorage. */
@@ -58,7 +59,7 @@ export class MySQLRetention {
     this.#options = options
     this.#init = init
     this.#pool = new ConnectionPool(options, {
-      connectionLimit: 1, connectTimeout: options.connectTimeout, queryTimeout: options.queryTimeout, timeoutOption: 'queryTimeout'
+      connectionLimit: 1, connectTimeout: options.connectTimeout, queryTimeout: options.queryTimeout, timeoutOption: 'queryTimeout', readOnly: options.readOnly
     }, target)
     this.#maintenance = new Maintenance(options.database, options.tablePrefix, tables)
     const retention = options.retention

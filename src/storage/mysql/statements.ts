@@ -13,6 +13,7 @@ export interface Tables {
   blobs: string
   retries: string
   instances: string
+  shapes: string
 }
 
 /** The SQL text of every statement MySQLStorage sends, built once per storage. */
@@ -40,7 +41,8 @@ export function tables (prefix: string): Tables {
     spans: t('spans'),
     blobs: t('blobs'),
     retries: t('retry_records'),
-    instances: t('instances')
+    instances: t('instances'),
+    shapes: t('workflow_shapes')
   }
 }
 
