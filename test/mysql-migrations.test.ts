@@ -20,13 +20,13 @@ describe('MySQL schema migrations', () => {
       'm1_blobs', 'm1_executions', 'm1_instances', 'm1_logs', 'm1_retry_records', 'm1_schema_migrations', 'm1_spans', 'm1_task_results'
     ])
     const versions = await db.query<RowDataPacket[]>('SELECT version, name FROM m1_schema_migrations ORDER BY version')
-    expect(versions.map(v => [v.version, v.name])).toEqual([[1, '001-initial'], [2, '002-retry-records'], [3, '003-value-parts'], [4, '004-time-partitions'], [5, '005-console-indexes'], [6, '006-delivery-fence'], [7, '007-start-order'], [8, '008-map-instances']])
+    expect(versions.map(v => [v.version, v.name])).toEqual([[1, '001-initial'], [2, '002-retry-records'], [3, '003-value-parts'], [4, '004-time-partitions'], [5, '005-console-indexes'], [6, '006-delivery-fence'], [7, '007-start-order'], [8, '008-map-instances'], [9, '009-result-cache']])
   })
 
   test('migrate() is idempotent: a second run applies nothing', async () => {
     const storage = db.storage({ tablePrefix: 'm2_' })
-    expect(await storage.migrate()).toEqual({ from: 0, to: 8, applied: ['001-initial', '002-retry-records', '003-value-parts', '004-time-partitions', '005-console-indexes', '006-delivery-fence', '007-start-order', '008-map-instances'] })
-    expect(await storage.migrate()).toEqual({ from: 8, to: 8, applied: [] })
+    expect(await storage.migrate()).toEqual({ from: 0, to: 9, applied: ['001-initial', '002-retry-records', '003-value-parts', '004-time-partitions', '005-console-indexes', '006-delivery-fence', '007-start-order', '008-map-instances', '009-result-cache'] })
+    expect(await storage.migrate()).toEqual({ from: 9, to: 9, applied: [] })
     await storage.init()
     const [{ n }] = await db.query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM m2_schema_migrations')
     expect(n).toBe(8)
@@ -36,7 +36,7 @@ describe('MySQL schema migrations', () => {
     const a = db.storage({ tablePrefix: 'm3_' })
     const b = db.storage({ tablePrefix: 'm3_' })
     const [ra, rb] = await Promise.all([a.migrate(), b.migrate()])
-    expect([...ra.applied, ...rb.applied].sort()).toEqual(['001-initial', '002-retry-records', '003-value-parts', '004-time-partitions', '005-console-indexes', '006-delivery-fence', '007-start-order', '008-map-instances'])
+    expect([...ra.applied, ...rb.applied].sort()).toEqual(['001-initial', '002-retry-records', '003-value-parts', '004-time-partitions', '005-console-indexes', '006-delivery-fence', '007-start-order', '008-map-instances', '009-result-cache'])
     expect([ra.to, rb.to]).toEqual([8, 8])
   })
 
@@ -62,7 +62,7 @@ describe('MySQL schema migrations', () => {
   test('with autoMigrate off, init() on an unmigrated database says which migrations to run and creates nothing', async () => {
     const err = await db.storage({ tablePrefix: 'm6_', autoMigrate: false }).init().catch((e: unknown) => e)
     expect((err as StorageError).code).toBe(ErrorCodes.STORAGE_ERROR)
-    expect((err as Error).message).toMatch(/lacks migrations 001-initial, 002-retry-records, 003-value-parts, 004-time-partitions, 005-console-indexes, 006-delivery-fence, 007-start-order, 008-map-instances: run storage\.migrate\(\)/)
+    expect((err as Error).message).toMatch(/lacks migrations 001-initial, 002-retry-records, 003-value-parts, 004-time-partitions, 005-console-indexes, 006-delivery-fence, 007-start-order, 008-map-instances, 009-result-cache: run storage\.migrate\(\)/)
     expect(await tables('m6_')).toEqual([])
   })
 })

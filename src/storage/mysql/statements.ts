@@ -13,6 +13,8 @@ export interface Tables {
   blobs: string
   retries: string
   instances: string
+  cache: string
+  cacheParts: string
 }
 
 /** The SQL text of every statement MySQLStorage sends, built once per storage. */
@@ -40,7 +42,9 @@ export function tables (prefix: string): Tables {
     spans: t('spans'),
     blobs: t('blobs'),
     retries: t('retry_records'),
-    instances: t('instances')
+    instances: t('instances'),
+    cache: t('result_cache'),
+    cacheParts: t('result_cache_parts')
   }
 }
 
