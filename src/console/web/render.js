@@ -55,6 +55,11 @@
     return ms === undefined || ms === null ? '-' : new Date(ms).toISOString().replace('T', ' ').slice(0, 23)
   }
 
+  /** Marks a task whose output came from the cache. */
+  function cachedBadge () {
+    return el('span', { class: 'badge cached', title: 'output taken from the cache' }, 'cached')
+  }
+
   function badge (status) {
     return el('span', { class: 'badge', style: { background: colour(status) } }, status)
   }
@@ -286,8 +291,10 @@
     }
     const mine = spans.filter(s => s.taskId === task.taskId)
     return el('div', { class: 'task-detail', 'data-task': task.taskId },
-      el('h3', {}, task.taskId, ' ', badge(task.status)),
-      el('p', {}, `${task.attempts} attempt(s), last ran ${fmtMs(task.duration)}`, task.reusedFrom ? `, output reused from ${task.reusedFrom}` : ''),
+      el('h3', {}, task.taskId, ' ', badge(task.status), task.cached ? ' ' : null, task.cached ? cachedBadge() : null),
+      task.cached
+        ? el('p', {}, 'output taken from the cache: the handler was not called')
+        : el('p', {}, `${task.attempts} attempt(s), last ran ${fmtMs(task.duration)}`, task.reusedFrom ? `, output reused from ${task.reusedFrom}` : ''),
       el('table', {}, el('tr', {}, el('th', {}, 'attempt'), el('th', {}, 'thread'), el('th', {}, 'queue wait'), el('th', {}, 'run'), el('th', {}, 'status')),
         mine.map(s => el('tr', {}, el('td', {}, s.attributes['graph_task.task.attempt']), el('td', {}, s.attributes['thread.id']),
           el('td', {}, fmtMs(Number(s.attributes['graph_task.task.queue_wait_ms']))), el('td', {}, fmtMs(Number(s.attributes['graph_task.task.run_ms']))),
@@ -326,5 +333,5 @@
     return page
   }
 
-  global.GraphTaskRender = { el, badge, colour, fmtMs, fmtTime, criticalPath, renderDag, renderWaterfall, renderLogs, renderTask, renderExecution }
+  global.GraphTaskRender = { el, badge, cachedBadge, colour, fmtMs, fmtTime, criticalPath, renderDag, renderWaterfall, renderLogs, renderTask, renderExecution }
 })(globalThis)
