@@ -126,7 +126,7 @@ export class ResultCache {
         this.#hits++
         hits.push(tasks[k])
         entries.push(entry)
-        keys.setDigest(tasks[k], entry.digest)
+        if (entry.digest !== null) keys.setDigest(tasks[k], entry.digest)
         continue
       }
       if (typeof entry === 'string') {
@@ -155,11 +155,11 @@ export class ResultCache {
     const keyed = exec.plan.keyed
     if (keyed === null || keyed[exec.template[i]] === 0) return
     const keys = this.#keysOf(exec)
-    keys.setDigest(i, digest)
-    const key = keys.keys[i]
-    if (key === undefined) return
     const t = exec.template[i]
-    if ((keyed[t] & kKeyed.cached) === 0) return
+    const taken = (keyed[t] & kKeyed.taken) !== 0
+    if (taken) keys.setDigest(i, digest)
+    const key = keys.keys[i]
+    if (key === undefined || (keyed[t] & kKeyed.cached) === 0) return
     const bytes = exec.outputs.bytes(i)!
     const now = Date.now()
     const ttl = exec.plan.cache![t]!.ttl
@@ -167,7 +167,7 @@ export class ResultCache {
       key,
       // A small output is a view into the copy of its whole batch: kept alone. A large one is its worker's shared buffer.
       bytes: isShared(bytes) ? bytes : bytes.slice(),
-      digest: keys.digest(i).slice(),
+      digest: taken ? keys.digest(i).slice() : null,
       workflowId: exec.workflowId,
       taskId: exec.plan.ids[t],
       createdAt: now,
@@ -237,7 +237,7 @@ export class ResultCache {
         this.#listener!.cacheAnswered(exec, [], [], [task])
       } else {
         this.#hits++
-        this.#keysOf(exec).setDigest(task, entry.digest)
+        if (entry.digest !== null) this.#keysOf(exec).setDigest(task, entry.digest)
         this.#listener!.cacheAnswered(exec, [task], [entry], [])
       }
     }

@@ -11,8 +11,12 @@ export interface CachedResult {
   key: string
   /** The output, v8-serialised and self-contained, byte for byte as it crossed between threads. */
   bytes: Uint8Array
-  /** SHA-256 of `bytes`: the key of the tasks that take this output is made of it. */
-  digest: Uint8Array
+  /**
+   * SHA-256 of `bytes`, when its worker made it (a cached task takes this output: its
+   * key is made of it); null otherwise. A storage that checks what it reads back
+   * hashes the bytes itself when it is null.
+   */
+  digest: Uint8Array | null
   /** Who made it: for clearing by workflow or task, and for `cache stats`. */
   workflowId: string
   taskId: string

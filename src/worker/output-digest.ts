@@ -14,8 +14,9 @@ import type { SharedViews } from '../wire/shared-state.js'
 import { UNDEFINED_PACKET, type Packet } from '../wire/values.js'
 
 /**
- * Publishes the digest of the output at position `b` of `slot` (before its outcome),
- * and of each element of `map` when a cached task is mapped over them. Returns the
+ * Publishes the digest of the output at position `b` of `slot` (before its outcome) when
+ * a cached task takes it, and of each element of `map` then. A cached output nothing
+ * cached takes is not hashed: its key is made from its inputs, not from it. Returns the
  * error that fails the task when it is cached and its output is larger than `maxBytes`.
  */
 export function keyOutput (views: SharedViews, slot: number, b: number, keyed: number, packet: Packet | null,
@@ -28,7 +29,8 @@ export function keyOutput (views: SharedViews, slot: number, b: number, keyed: n
       retryable: false
     }
   }
+  if ((keyed & kKeyed.taken) === 0) return null
   views.digests.set(digestOf(bytes), (slot * views.maxBatch + b) * kDigestBytes)
-  if (map !== null && 'ends' in map && (keyed & kKeyed.taken) !== 0) map.digests = digestsOfRanges(map.bytes, map.ends)
+  if (map !== null && 'ends' in map) map.digests = digestsOfRanges(map.bytes, map.ends)
   return null
 }

@@ -69,7 +69,8 @@ export class MySQLResultCache {
       await session.execute(`INSERT INTO ${this.#t.cache} (cache_key, workflow_id, task_id, digest, size, output, output_parts, created_at, expires_at) ` +
         'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE digest = VALUES(digest), size = VALUES(size), output = VALUES(output), ' +
         'output_parts = VALUES(output_parts), created_at = VALUES(created_at), expires_at = VALUES(expires_at)',
-      [e.key, e.workflowId, e.taskId, Buffer.from(e.digest), bytes.byteLength, parts === 0 ? bytes : Buffer.alloc(0), parts, e.createdAt, e.expiresAt])
+      // Hashed here only when its worker did not (nothing cached takes it): what a read checks.
+      [e.key, e.workflowId, e.taskId, e.digest === null ? digestOf(bytes) : Buffer.from(e.digest), bytes.byteLength, parts === 0 ? bytes : Buffer.alloc(0), parts, e.createdAt, e.expiresAt])
     }
   }
 
