@@ -268,15 +268,21 @@
 
   const kInstanceRows = 200
 
+  /** ", 998 from the cache" when instances took their outputs from the cache. */
+  function cachedCount (map) {
+    const n = map.instances.filter(i => i.cached).length
+    return n === 0 ? '' : `, ${n.toLocaleString('en-US')} from the cache`
+  }
+
   /** A mapped task's instances, the ones that did not succeed first, at most 200 rows. */
   function renderInstances (map) {
     const order = map.instances.slice().sort((a, b) => (a.status === 'success') - (b.status === 'success') || a.mapIndex - b.mapIndex)
     const shown = order.slice(0, kInstanceRows)
     return el('div', { class: 'instances' },
-      el('h4', {}, `Instances: ${mapCounts(map)}`),
+      el('h4', {}, `Instances: ${mapCounts(map)}`, cachedCount(map)),
       el('table', { class: 'list' }, el('tr', {}, el('th', {}, 'index'), el('th', {}, 'status'), el('th', {}, 'attempts'), el('th', {}, 'run'), el('th', {}, 'error')),
         shown.map(i => el('tr', { class: 'instance-row', 'data-index': i.mapIndex, 'data-status': i.status },
-          el('td', {}, String(i.mapIndex)), el('td', {}, badge(i.status)), el('td', {}, String(i.attempts)), el('td', {}, fmtMs(i.duration)),
+          el('td', {}, String(i.mapIndex)), el('td', {}, badge(i.status), i.cached ? ' ' : null, i.cached ? cachedBadge() : null), el('td', {}, String(i.attempts)), el('td', {}, fmtMs(i.duration)),
           el('td', {}, i.error ? `${i.error.code}: ${i.error.message}` : '')))),
       order.length > shown.length ? el('p', { class: 'muted' }, `… and ${(order.length - shown.length).toLocaleString('en-US')} more`) : null)
   }
