@@ -17,7 +17,7 @@ import { benchCommand } from './cli/bench.js'
 import { consoleCommand } from './cli/console.js'
 import { serveCommand } from './cli/serve.js'
 import { submitCommand } from './cli/submit.js'
-import { dbMigrateCommand, dbPurgeCommand, dbStatsCommand } from './cli/db.js'
+import { cacheClearCommand, dbMigrateCommand, dbPurgeCommand, dbStatsCommand } from './cli/db.js'
 import { abandonCommand, executionsCommand, retryCommand, showCommand, statsCommand } from './cli/history.js'
 
 const kCommands: readonly Command[] = [
@@ -26,6 +26,7 @@ const kCommands: readonly Command[] = [
   dbMigrateCommand,
   dbPurgeCommand,
   dbStatsCommand,
+  cacheClearCommand,
   executionsCommand,
   showCommand,
   retryCommand,

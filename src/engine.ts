@@ -12,13 +12,15 @@ import { createWorkflow, type Workflow, type WorkflowBuilder } from './workflow/
 import type { WorkflowOutputs } from './workflow/typed.js'
 import type { ExecutionPlan } from './workflow/planner.js'
 import { WorkflowRegistry } from './workflow/registry.js'
-import { checkExecutionQuery, checkLogQuery, checkRetryQuery } from './query-options.js'
+import { checkCacheFilter, checkExecutionQuery, checkLogQuery, checkRetryQuery } from './query-options.js'
 import { EventBus, type EngineEventType, type EngineListener } from './event-bus.js'
 import type { Execution } from './runtime/execution.js'
 import { Launcher, type StartExtra } from './runtime/launcher.js'
 import { now } from './clock.js'
 import { Lifecycle } from './runtime/lifecycle.js'
 import { Scheduler } from './runtime/scheduler.js'
+import { ResultCache } from './runtime/result-cache.js'
+import type { CacheFilter } from './storage/cache-storage.js'
 import { Recorder, storageName } from './telemetry/recorder.js'
 import { OpenTelemetry } from './telemetry/otel/open-telemetry.js'
 import { parseTraceparent } from './telemetry/span-ids.js'
@@ -65,6 +67,7 @@ export class Engine {
   readonly #otel: OpenTelemetry
   readonly #launcher: Launcher
   readonly #shapes: WorkflowShapes
+  readonly #cache: ResultCache
   readonly #consoles = new Set<() => Promise<void>>()
   #closed = false
   #closing: Promise<void> | null = null
@@ -82,9 +85,10 @@ export class Engine {
     this.#recorder = new Recorder(this.#storage, this.#options.tracer, this.#logger)
     this.#otel = new OpenTelemetry(this.#options.openTelemetry, this.#logger, () => this.stats())
     this.#lifecycle = new Lifecycle(this.#recorder, this.#events, this.#logger, this.#options.executionLogLevel, this.#otel)
-    this.#scheduler = new Scheduler(this.#options, this.#lifecycle, { executionFinished: exec => this.#onFinished(exec) }, this.#logger, this.#recorder)
+    this.#cache = new ResultCache(this.#storage, this.#logger)
+    this.#scheduler = new Scheduler(this.#options, this.#lifecycle, { executionFinished: exec => this.#onFinished(exec) }, this.#logger, this.#recorder, this.#cache)
     this.#watchers = new ExecutionWatchers((exec, code, message) => this.#scheduler.stop(exec, code, message))
-    this.#workflows = new WorkflowRegistry(this.#options.retry, specs => this.#scheduler.validateHandlers(specs))
+    this.#workflows = new WorkflowRegistry(this.#options.retry, specs => this.#scheduler.validateHandlers(specs), plan => this.#cache.prepare(plan))
     this.#history = new ExecutionHistory(this.#storage, this.#recorder, this.#options)
     this.#shapes = new WorkflowShapes(this.#storage, this.#logger, () => this.#recorder.ready())
     this.#launcher = new Launcher({
@@ -409,6 +413,16 @@ export class Engine {
     await Promise.all([this.#recorder.flush(), this.#shapes.write()])
   }
 
+  /**
+   * Removes cached task results from storage: every one, or those `filter` selects
+   * (by workflow, task, or made before a time). With MySQL, every instance's cache is
+   * the same one. Resolves with how many were removed.
+   * @throws {InvalidOptionsError} an unknown filter key, or one of the wrong type
+   */
+  async clearCache (filter?: CacheFilter): Promise<number> {
+    return this.#cache.clear(checkCacheFilter(filter))
+  }
+
   stats (): EngineStats {
     return {
       instanceId: this.#instanceId,
@@ -416,6 +430,7 @@ export class Engine {
       executionsRunning: this.#history.running,
       executionsStarted: this.#launcher.started,
       scheduler: this.#scheduler.stats(),
+      cache: this.#cache.stats(),
       tracer: this.#recorder.stats()
     }
   }

@@ -40,6 +40,10 @@ export const ErrorCodes = Object.freeze({
   MAP_INPUT_NOT_ARRAY: 'MAP_INPUT_NOT_ARRAY',
   /** A mapped task's source output has more elements than the engine's `maxMapSize`. */
   MAP_TOO_LARGE: 'MAP_TOO_LARGE',
+  /** A cached task's output is larger than its storage keeps in the cache (not retried: it would not shrink). */
+  CACHE_VALUE_TOO_LARGE: 'CACHE_VALUE_TOO_LARGE',
+  /** A workflow has cached tasks and the engine's storage keeps no cached results. */
+  CACHE_UNSUPPORTED: 'CACHE_UNSUPPORTED',
   // Storage
   STORAGE_ERROR: 'STORAGE_ERROR',
   STORAGE_UNAVAILABLE: 'STORAGE_UNAVAILABLE',

@@ -19,7 +19,8 @@ export interface EngineEvents {
   'execution.failed': ExecutionEventBase & { status: ExecutionStatus, duration: number, error: ErrorInfo & { taskId?: string } }
   'execution.cancelled': ExecutionEventBase & { status: ExecutionStatus, duration: number, reason: string }
   'task.started': TaskEventBase
-  'task.completed': TaskEventBase & { duration: number }
+  /** `cached`: the output came from the cache; the handler was not called. */
+  'task.completed': TaskEventBase & { duration: number, cached: boolean }
   'task.failed': TaskEventBase & { error: ErrorInfo, duration: number }
   'task.retrying': TaskEventBase & { error: ErrorInfo, delay: number }
   'task.skipped': ExecutionEventBase & { taskId: string, mapIndex?: number, reason: string }

@@ -13,7 +13,7 @@ export {
 } from './errors.js'
 
 // Building workflows
-export type { TaskOptions, TaskDefinition, Workflow, WorkflowBuilder } from './workflow/builder.js'
+export type { TaskOptions, TaskCacheOptions, ResolvedTaskCache, TaskDefinition, Workflow, WorkflowBuilder } from './workflow/builder.js'
 export type {
   HandlerRef, HandlerRefs, AnyHandler, HandlerOutput, HandlerInput, ParamsField, CheckDeps, WorkflowOutputs, WorkflowInput, TypedTaskOptions
 } from './workflow/typed.js'
@@ -22,7 +22,8 @@ export type { ExecutionPlan } from './workflow/planner.js'
 // The engine, its options and its figures
 export type { EngineOptions } from './options.js'
 export type { ExecuteOptions, ExecuteArgs, PublishOptions, CloseOptions } from './execute-options.js'
-export type { EngineStats, SchedulerStats } from './stats.js'
+export type { EngineStats, SchedulerStats, CacheStats } from './stats.js'
+export type { CacheFilter } from './storage/cache-storage.js'
 export type { TracerOptions, TracerStats } from './telemetry/tracer-options.js'
 export type { OpenTelemetryOptions, TracerProviderLike, MeterProviderLike } from './telemetry/otel/otel-options.js'
 export type { ExecutionStorage } from './storage/storage.js'

@@ -22,6 +22,20 @@ export interface SchedulerStats {
   largeValueCopyBytes: number
 }
 
+/** What cached tasks did (see the task option `cache`), since the engine started. */
+export interface CacheStats {
+  /** Ready cached tasks that took a stored result (or one another run here made meanwhile). */
+  hits: number
+  /** Ready cached tasks that ran. */
+  misses: number
+  /** Results written to the cache. */
+  stored: number
+  /** Stored results that could not be read back (missing parts, corrupt): run again, and logged. */
+  unreadable: number
+  /** Results the storage refused or failed to write: their tasks run again next time. */
+  writeFailures: number
+}
+
 /** Counters for monitoring. */
 export interface EngineStats {
   instanceId: string
@@ -29,5 +43,6 @@ export interface EngineStats {
   executionsRunning: number
   executionsStarted: number
   scheduler: SchedulerStats
+  cache: CacheStats
   tracer: TracerStats
 }

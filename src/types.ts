@@ -70,6 +70,11 @@ export interface TaskResult<Output = unknown> {
   /** Set when the output was reused from the execution this one retries (resume). */
   reusedFrom?: string
   /**
+   * Set when the output came from the cache (the task option `cache`): the handler was
+   * not called. On a mapped task: when every instance's did.
+   */
+  cached?: true
+  /**
    * For a mapped task: how many of its instances ended in each state (a state none
    * ended in is absent), and the instances themselves, by index. Its `output` is then
    * the array of the instances' outputs, in element order, when every one succeeded.
@@ -98,6 +103,8 @@ export interface InstanceResult {
   endedAt?: EpochMs
   duration?: number
   reusedFrom?: string
+  /** Set when its output came from the cache: the handler was not called. */
+  cached?: true
 }
 
 /**
@@ -187,6 +194,8 @@ export interface TaskRecord {
   /** The output, v8-serialised and self-contained (lossless: typed arrays, Maps, Dates, BigInts). */
   output?: Uint8Array
   reusedFrom?: string
+  /** Set when the output came from the cache: the handler was not called (attempts 0). */
+  cached?: true
   /**
    * Set on an instance of a mapped task: its index (0-based). The mapped task has its own
    * record, without it and without an output (its output is made from its instances').

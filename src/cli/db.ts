@@ -67,6 +67,34 @@ export const dbStatsCommand: Command = {
   })
 }
 
+/** Flags of `cache clear`. */
+interface CacheClearFlags extends CommonFlags {
+  workflow?: string
+  task?: string
+}
+
+/** `graph-task cache clear [--workflow id] [--task id]`: removes cached task results from the MySQL database. */
+export const cacheClearCommand: Command = {
+  name: 'cache clear',
+  args: '',
+  summary: 'Removes cached task results (every one, or those of --workflow and --task) from the MySQL database.',
+  flags: {
+    ...kStorageFlags,
+    workflow: { type: 'string', value: 'id', help: 'only the results of tasks of this workflow' },
+    task: { type: 'string', value: 'id', help: 'only the results of this task' },
+    ...kJsonFlags
+  },
+  run: (args, flags) => withStorage('cache clear', args, flags as CommonFlags, {}, async storage => {
+    const f = flags as CacheClearFlags
+    const removed = await storage.clearCachedResults({
+      ...(f.workflow === undefined ? {} : { workflowId: f.workflow }),
+      ...(f.task === undefined ? {} : { taskId: f.task })
+    })
+    process.stdout.write(f.json === true ? toJson({ removed }) + '\n' : `removed ${removed} cached result${removed === 1 ? '' : 's'}\n`)
+    return 0
+  })
+}
+
 /** Opens the storage of `--mysql` for one `db` command; a server that does not answer is one line, exit 1. */
 async function withStorage (name: string, args: string[], flags: CommonFlags, access: { readOnly?: boolean },
   work: (storage: MySQLStorage) => Promise<number>): Promise<number> {

@@ -1,5 +1,5 @@
 /** How `run` and `retry` print an execution: a line, a table of tasks, the error and the final output. */
-import type { ExecutionResult } from '../types.js'
+import type { ExecutionResult, TaskResult } from '../types.js'
 import type { Workflow } from '../workflow/builder.js'
 import { formatMs, table, toJson } from './common.js'
 
@@ -17,7 +17,7 @@ export function summary (result: ExecutionResult, head = `${result.workflowId} $
     const counts = map === undefined ? '' : `${map.size} instances: ${Object.entries(map.counts).map(([status, n]) => `${n} ${status}`).join(', ')}`
     const note = task.reusedFrom !== undefined
       ? `reused from ${task.reusedFrom}`
-      : task.error === undefined ? '' : `${task.error.code}: ${task.error.message}`
+      : task.error === undefined ? cacheNote(task) : `${task.error.code}: ${task.error.message}`
     rows.push([task.taskId, task.status, String(attempts), formatMs(task.duration), [counts, note].filter(n => n !== '').join('; ').slice(0, 120)])
   }
   const line = `${head}: ${result.status} in ${formatMs(result.duration)}`
@@ -46,4 +46,13 @@ export function finalOutputs (workflow: Workflow, result: ExecutionResult): stri
     lines.splice(kPreviewTasks, lines.length, `(${lines.length - kPreviewTasks} more final outputs; --json prints them all)`)
   }
   return lines.length === 0 ? '' : `\n\n${lines.join('\n')}`
+}
+
+// `cached` for a task that took its output from the cache; for a mapped task, how many instances did.
+function cacheNote (task: TaskResult): string {
+  if (task.cached === true) return 'cached'
+  const instances = task.map?.instances
+  if (instances === undefined) return ''
+  const cached = instances.filter(i => i.cached === true).length
+  return cached === 0 ? '' : `${cached} of ${instances.length} cached`
 }

@@ -3,3 +3,5 @@ export type {
   ExecutionStorage, RetryStorage, RecordBatch, RecordKind, RefusedRecord, RowList, StaleReport, TaskSource, TaskRows, SpanRows
 } from '../storage/storage.js'
 export type { StoredExecution } from '../types.js'
+export type { ResultCacheStorage, CachedResult, CacheFilter, CacheStats as CacheContents } from '../storage/cache-storage.js'
+export { isCacheStorage } from '../storage/cache-storage.js'

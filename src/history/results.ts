@@ -14,6 +14,7 @@ export function taskResultOf (record: TaskRecord, output: unknown): TaskResult {
   if (record.endedAt !== undefined) result.endedAt = record.endedAt
   if (record.duration !== undefined) result.duration = record.duration
   if (record.reusedFrom !== undefined) result.reusedFrom = record.reusedFrom
+  if (record.cached === true) result.cached = true
   return result
 }
 
@@ -26,6 +27,7 @@ export function instanceResultOf (record: TaskRecord, output: unknown): Instance
   if (record.endedAt !== undefined) result.endedAt = record.endedAt
   if (record.duration !== undefined) result.duration = record.duration
   if (record.reusedFrom !== undefined) result.reusedFrom = record.reusedFrom
+  if (record.cached === true) result.cached = true
   return result
 }
 
@@ -35,10 +37,13 @@ export function instanceResultOf (record: TaskRecord, output: unknown): Instance
  */
 export function attachInstances (task: TaskResult, instances: InstanceResult[]): void {
   const counts: Partial<Record<TaskStatus, number>> = {}
+  let cached = instances.length > 0
   for (let m = 0; m < instances.length; m++) {
     const status = instances[m].status
     counts[status] = (counts[status] ?? 0) + 1
+    if (instances[m]?.cached !== true) cached = false
   }
+  if (cached) task.cached = true
   if (task.status === 'success') {
     const output = new Array<unknown>(instances.length)
     for (let m = 0; m < instances.length; m++) output[m] = instances[m].output

@@ -309,7 +309,8 @@ export class BatchEncoder {
         share: sharedOutputs(plan),
         depStart: plan.depStart,
         depList: plan.depList,
-        mapSource: plan.mapSource
+        mapSource: plan.mapSource,
+        keyed: plan.keyed
       })
       entry = { key: this.#nextPlanKey++, data }
       this.#plans.set(plan, entry)

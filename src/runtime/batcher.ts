@@ -95,6 +95,8 @@ export class Batcher {
           } else if (t !== i) continue
           if (stamp[j] !== serial) { stamp[j] = serial; inBatch[j] = 0 }
           if (++inBatch[j] !== remaining[j] || state[j] !== TaskState.Pending || plan.timeouts[template[j]] !== 0) continue
+          // A cached task asks the cache before it may run.
+          if (plan.cache !== null && plan.cache[template[j]] !== null) continue
           out[count++] = j
           budget -= this.#estimate(numbers[template[j]])
         }

@@ -46,6 +46,7 @@ interface ExecutionFacts {
   taskStatus (i: number): TaskStatus
   errorOf (i: number): ErrorInfo | null
   reusedFromOf (i: number): string | undefined
+  isCached (i: number): boolean
 }
 
 export function executionRecordOf (exec: ExecutionFacts): StoredExecution {
@@ -94,6 +95,7 @@ export function taskRecordOf (exec: ExecutionFacts, i: number, withOutput = true
   const reused = exec.reusedFromOf(i)
   if (reused !== undefined) record.reusedFrom = reused
   if (exec.fence !== 0) record.fence = exec.fence
+  if (exec.isCached(i)) record.cached = true
   if (withOutput && exec.state[i] === TaskState.Success && (exec.storeOutputs || reused !== undefined)) {
     const output = exec.outputs.bytes(i)
     if (output !== undefined) record.output = output

@@ -32,6 +32,8 @@ interface ExecutionContext {
   fence?: number
 }
 
+const kCacheMiss = 1
+const kCacheHit = 2
 
 const kStatusOf: readonly TaskStatus[] = ['pending', 'pending', 'running', 'pending', 'success', 'failed', 'skipped', 'cancelled', 'running']
 
@@ -88,6 +90,10 @@ export class Execution implements TaskSource {
   #errors: Map<number, ErrorInfo> | null = null
   #reusedFrom: Map<number, string> | null = null
   readonly #ready = new Fifo<number>()
+  // Cached tasks that are ready go here first, until the cache answered (see takeLookup).
+  readonly #lookups: Fifo<number> | null
+  // Per slot, for a plan with cached tasks: 1 once the cache missed (it runs), 2 for a hit.
+  #cacheState: Uint8Array | null
   // With strict durability: tasks whose dependencies succeeded, waiting for those results to be committed.
   readonly #held: Fifo<number> | null
   #settled = 0
@@ -115,6 +121,8 @@ export class Execution implements TaskSource {
     this.fence = context.fence ?? 0
     this.storeOutputs = context.storeOutputs
     this.#held = context.gated ? new Fifo<number>() : null
+    this.#lookups = plan.cache === null ? null : new Fifo<number>()
+    this.#cacheState = plan.cache === null ? null : new Uint8Array(n)
     this.state = new Uint8Array(n)
     this.remaining = plan.depCounts.slice()
     this.attempts = new Uint16Array(n)
@@ -143,6 +151,8 @@ export class Execution implements TaskSource {
   get running (): number { return this.#running }
   /** Ready tasks not yet taken. */
   get readyLength (): number { return this.#ready.length }
+  /** Ready cached tasks whose key the cache has not been asked for yet. */
+  get lookupLength (): number { return this.#lookups?.length ?? 0 }
   /** Tasks held until the results they depend on are committed (strict durability). */
   get heldLength (): number { return this.#held?.length ?? 0 }
   /** Task slots: the plan's tasks and the instances of the maps expanded so far. */
@@ -155,6 +165,8 @@ export class Execution implements TaskSource {
   taskStatus (i: number): TaskStatus { return kStatusOf[this.state[i]] }
   errorOf (i: number): ErrorInfo | null { return this.#errors?.get(i) ?? null }
   reusedFromOf (i: number): string | undefined { return this.#reusedFrom?.get(i) }
+  /** Whether task i took its output from the cache. */
+  isCached (i: number): boolean { return this.#cacheState !== null && this.#cacheState[i] === kCacheHit }
 
   // --- transitions -------------------------------------------------------------------
 
@@ -162,7 +174,42 @@ export class Execution implements TaskSource {
   markReady (i: number, at: number): void {
     this.state[i] = TaskState.Ready
     this.readyAt[i] = at
+    this.#pushReady(i)
+  }
+
+  // A cached task asks the cache first; once it missed (it runs), it is ready as any other.
+  // Returns whether it is ready now (not waiting for the cache).
+  #pushReady (i: number): boolean {
+    if (this.#lookups !== null && this.#cacheState![i] === 0 && this.plan.cache![this.template[i]] !== null) {
+      this.#lookups.push(i)
+      return false
+    }
     this.#ready.push(i)
+    return true
+  }
+
+  /** The next ready cached task to look up, or -1. */
+  takeLookup (): number { return this.#lookups?.shift() ?? -1 }
+
+  /** The cache has no result for ready task i: it runs. */
+  lookedUp (i: number): void {
+    this.#cacheState![i] = kCacheMiss
+    this.#ready.push(i)
+  }
+
+  /**
+   * Ready task i takes its output from the cache (`bytes`, self-contained) at `at`: it
+   * succeeds without running (no attempt), and its dependents are released as after a run.
+   */
+  cacheHit (i: number, bytes: Uint8Array, at: number): void {
+    this.state[i] = TaskState.Success
+    this.#cacheState![i] = kCacheHit
+    this.outputs.set(i, bytes, 0, bytes.length)
+    this.taskStart[i] = this.taskEnd[i] = at
+    this.#succeeded++
+    this.#settled++
+    if (at > this.#updatedAt) this.#updatedAt = at
+    this.#released(i, at, this.#held !== null)
   }
 
   /** Marks ready every pending task whose dependencies are done (a start or a resume), expanding maps. */
@@ -182,8 +229,7 @@ export class Execution implements TaskSource {
       const i = this.#held!.shift()
       if (i === undefined) break
       if (this.state[i] !== TaskState.Ready) continue
-      this.#ready.push(i)
-      released++
+      if (this.#pushReady(i)) released++
     }
     return released
   }
@@ -427,6 +473,7 @@ export class Execution implements TaskSource {
     this.taskEnd = grown(this.taskEnd, new Float64Array(capacity))
     this.template = grown(this.template, new Int32Array(capacity))
     this.mapIndex = grown(this.mapIndex, new Int32Array(capacity))
+    if (this.#cacheState !== null) this.#cacheState = grown(this.#cacheState, new Uint8Array(capacity))
     this.outputs.grow(capacity)
   }
 
@@ -558,6 +605,7 @@ export class Execution implements TaskSource {
     this.#error = error
     this.#ready.clear()
     this.#held?.clear()
+    this.#lookups?.clear()
     const cancelled: number[] = []
     for (let i = 0; i < this.#size; i++) {
       const s = this.state[i]

@@ -12,6 +12,7 @@ import type { Recorder } from '../telemetry/recorder.js'
 import { TaskOutcome, type OpenTelemetry, type TraceRoot } from '../telemetry/otel/open-telemetry.js'
 import { LOG_LEVEL_VALUES, type ExecutionResult, type LogEntry, type LogLevel, type SpanRecord } from '../types.js'
 import { now } from '../clock.js'
+import { kCacheHitThread } from '../telemetry/span-wire.js'
 import type { Execution } from './execution.js'
 import { Attr } from '../telemetry/span-attributes.js'
 
@@ -63,7 +64,7 @@ export class Lifecycle {
   taskCompleted (exec: Execution, i: number): void {
     const start = exec.taskStart[i]
     const end = exec.taskEnd[i]
-    this.#events.emit('task.completed', { ...taskOf(exec, i), attempt: exec.attempts[i], duration: end - start, time: end })
+    this.#events.emit('task.completed', { ...taskOf(exec, i), attempt: exec.attempts[i], duration: end - start, time: end, cached: exec.isCached(i) })
   }
 
   /** `count` tasks of `exec` succeeded on thread `threadId`: their spans and records, for a batch at once. */
@@ -71,6 +72,13 @@ export class Lifecycle {
     if (count === 0) return
     this.#recorder.recordSuccesses(exec, tasks, count, threadId)
     this.#otel.tasksSucceeded(exec, tasks, count, threadId)
+  }
+
+  /** Tasks of `exec` that took their outputs from the cache: records, spans (marked cached) and events, as a success. */
+  tasksCached (exec: Execution, tasks: readonly number[]): void {
+    const list = Int32Array.from(tasks)
+    this.tasksSucceeded(exec, list, list.length, kCacheHitThread)
+    if (this.completionsWanted) for (let k = 0; k < list.length; k++) this.taskCompleted(exec, list[k])
   }
 
   /** A failed attempt that will be retried after `delay` ms. */

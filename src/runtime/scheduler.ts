@@ -32,6 +32,8 @@ import { WorkerPool, type Batch, type PoolListener } from './worker-pool.js'
 import { largeValueCopies } from '../copy-count.js'
 import { CommitGate, type GateListener, type GroupCommit } from './commit-gate.js'
 import type { SchedulerStats } from '../stats.js'
+import type { CacheListener, ResultCache } from './result-cache.js'
+import type { CachedResult } from '../storage/cache-storage.js'
 
 /** Told when an execution has reached a final state and its result is made. */
 interface SchedulerListener {
@@ -39,7 +41,7 @@ interface SchedulerListener {
 }
 
 
-export class Scheduler implements PoolListener, GateListener, RetryListener {
+export class Scheduler implements PoolListener, GateListener, RetryListener, CacheListener {
   readonly #options: ResolvedEngineOptions
   readonly #lifecycle: Lifecycle
   readonly #listener: SchedulerListener
@@ -56,6 +58,7 @@ export class Scheduler implements PoolListener, GateListener, RetryListener {
   readonly #inFlight = new Set<Batch>()
   readonly #retries: RetryTimers
   readonly #settler: Settler
+  readonly #cache: ResultCache
   readonly #take: Int32Array
   readonly #limits: BatchLimits = { readyTotal: 0, freeThreads: 0, concurrencyLeft: 0 }
   #readyBefore = 0
@@ -69,7 +72,7 @@ export class Scheduler implements PoolListener, GateListener, RetryListener {
   #peakTasksInFlight = 0
 
   /** `commit`: the recorder's group commit, for strict durability (`durability: 'task'`). */
-  constructor (options: ResolvedEngineOptions, lifecycle: Lifecycle, listener: SchedulerListener, logger: Logger, commit: GroupCommit) {
+  constructor (options: ResolvedEngineOptions, lifecycle: Lifecycle, listener: SchedulerListener, logger: Logger, commit: GroupCommit, cache: ResultCache) {
     this.#options = options
     this.#lifecycle = lifecycle
     this.#listener = listener
@@ -80,7 +83,9 @@ export class Scheduler implements PoolListener, GateListener, RetryListener {
     this.#take = new Int32Array(options.maxBatchSize)
     this.#pool = new WorkerPool(options, this, logger)
     this.#retries = new RetryTimers(this)
-    this.#settler = new Settler(this.#pool, this.#batcher, lifecycle, this.#retries, this.#gate, options.maxBatchSize)
+    this.#cache = cache
+    cache.listen(this)
+    this.#settler = new Settler(this.#pool, this.#batcher, lifecycle, this.#retries, this.#gate, options.maxBatchSize, cache)
   }
 
   /** Tasks accepted and not finished, across executions (the bound of maxQueuedTasks). */
@@ -126,6 +131,8 @@ export class Scheduler implements PoolListener, GateListener, RetryListener {
   }
 
   #enqueue (exec: Execution): void {
+    // Cached tasks that became ready ask the cache first: no slot needed for that.
+    if (exec.lookupLength > 0) this.#cache.lookUp(exec)
     if (exec.readyLength > 0 && !this.#queued.has(exec)) {
       this.#queued.add(exec)
       this.#execs.push(exec)
@@ -275,9 +282,22 @@ export class Scheduler implements PoolListener, GateListener, RetryListener {
 
   /** @internal GateListener: results were committed; the tasks that waited for them are ready. */
   released (exec: Execution, count: number): void {
-    if (count === 0) return
     this.#readyTotal += count
     this.#enqueue(exec)
+    if (count > 0) this.pump()
+  }
+
+  /** @internal CacheListener: hits succeed with their stored outputs, misses are ready to run. */
+  cacheAnswered (exec: Execution, hits: number[], entries: CachedResult[], misses: number[]): void {
+    if (exec.status !== 'running') return
+    this.#before(exec)
+    const held = exec.heldLength
+    const at = now()
+    for (let k = 0; k < hits.length; k++) exec.cacheHit(hits[k], entries[k].bytes, at)
+    for (let k = 0; k < misses.length; k++) exec.lookedUp(misses[k])
+    if (exec.heldLength > held) this.#gate!.hold(exec, exec.heldLength - held)
+    if (hits.length > 0) this.#lifecycle.tasksCached(exec, hits)
+    this.#after(exec)
     this.pump()
   }
 
@@ -328,6 +348,7 @@ export class Scheduler implements PoolListener, GateListener, RetryListener {
       this.#lifecycle.attemptStopped(exec, i, start, at, error)
     }
     const cancelled = exec.stop(code, message, at)
+    this.#cache.stopped(exec)
     this.#pendingTasks -= cancelled.length
     this.#lifecycle.tasksCancelled(exec, cancelled)
     for (const batch of batches) this.#pool.stop(batch, 'cancel')

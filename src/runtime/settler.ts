@@ -21,6 +21,7 @@ import type { Lifecycle } from './lifecycle.js'
 import type { RetryTimers } from './retry-timers.js'
 import { kPacketOutput } from './task-outputs.js'
 import { crashError, kOutputInAnswer, timeoutError, type Batch, type WorkerPool } from './worker-pool.js'
+import type { ResultCache } from './result-cache.js'
 
 type Copy = { bytes: Uint8Array, base: number } | null
 
@@ -30,18 +31,20 @@ export class Settler {
   readonly #lifecycle: Lifecycle
   readonly #retries: RetryTimers
   readonly #gate: CommitGate | null
+  readonly #cache: ResultCache
   readonly #skipped: number[] = []
   // Tasks that succeeded in the batch being read: recorded together at its end.
   readonly #won: Int32Array
   #wonCount = 0
 
-  constructor (pool: WorkerPool, batcher: Batcher, lifecycle: Lifecycle, retries: RetryTimers, gate: CommitGate | null, maxBatch: number) {
+  constructor (pool: WorkerPool, batcher: Batcher, lifecycle: Lifecycle, retries: RetryTimers, gate: CommitGate | null, maxBatch: number, cache: ResultCache) {
     this.#pool = pool
     this.#batcher = batcher
     this.#lifecycle = lifecycle
     this.#retries = retries
     this.#gate = gate
     this.#won = new Int32Array(maxBatch)
+    this.#cache = cache
   }
 
   /** The worker answered: every outcome not settled early is applied. */
@@ -168,6 +171,7 @@ export class Settler {
     } else {
       exec.succeed(i, start, end, copy!.bytes, pool.outputOffset(batch, b) - copy!.base, length)
     }
+    this.#cache.succeeded(exec, i, pool.digest(batch, b))
     // Spans and records of a batch's successes go to the recorder in one call.
     this.#won[this.#wonCount++] = i
     if (this.#lifecycle.completionsWanted) this.#lifecycle.taskCompleted(exec, i)
@@ -189,6 +193,7 @@ export class Settler {
       return
     }
     this.#lifecycle.taskFailed(exec, i, thread, exec.fail(i))
+    this.#cache.failed(exec, i)
   }
 
   // A task of a batch that did not run: ready again, pending, or skipped (a dependency failed).

@@ -16,6 +16,8 @@
  * count from when a task starts (shared memory), so a batch waiting there does
  * not run out its timeout.
  */
+import { kDigestBytes } from '../wire/digest.js'
+import { isCacheStorage } from '../storage/cache-storage.js'
 import { Piscina } from 'piscina'
 import type { Logger } from 'pino'
 import { ErrorCodes, type ErrorInfo } from '../errors.js'
@@ -88,7 +90,13 @@ export class WorkerPool {
       concurrentTasksPerWorker: 1,
       resourceLimits: options.resourceLimits,
       execArgv: options.execArgv,
-      workerData: { shared, slots, maxBatch: options.maxBatchSize, typescript: options.typescript }
+      workerData: {
+        shared,
+        slots,
+        maxBatch: options.maxBatchSize,
+        typescript: options.typescript,
+        maxCachedBytes: isCacheStorage(options.storage) ? options.storage.maxCachedBytes : 0
+      }
     })
     // A worker that dies between tasks has no task to fail; Piscina replaces it.
     this.#piscina.on('error', (err: Error) => {
@@ -199,6 +207,11 @@ export class WorkerPool {
   /** Output length of position b: bytes in the slot, 0 for undefined, kOutputInAnswer when the answer has it. */
   outputLength (batch: Batch, b: number): number { return this.#views.info[(batch.slot * this.#views.maxBatch + b) * 3 + 2] }
   outputOffset (batch: Batch, b: number): number { return this.#views.info[(batch.slot * this.#views.maxBatch + b) * 3 + 1] }
+  /** The digest the worker published for the output of position b (a view: copy it before the slot is reused). */
+  digest (batch: Batch, b: number): Uint8Array {
+    const at = (batch.slot * this.#views.maxBatch + b) * kDigestBytes
+    return this.#views.digests.subarray(at, at + kDigestBytes)
+  }
   /** The worker thread that ran the batch. */
   thread (batch: Batch): number { return this.#views.thread[batch.slot] }
   /** Position of the task running in the batch, -1 when none (or not yet). */

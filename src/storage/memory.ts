@@ -1,5 +1,7 @@
 import { isSpanRows, isTaskRows, type ExecutionStorage, type RecordBatch, type RefusedRecord, type RetryStorage, type RowList, type StaleReport, type TaskSource } from './storage.js'
 import { MemoryEntry } from './memory-entry.js'
+import { MemoryResultCache } from './memory-cache.js'
+import type { CachedResult, CacheFilter, CacheStats, ResultCacheStorage } from './cache-storage.js'
 import type {
   ExecutionQuery, StoredExecution, InstanceRecord, LogEntry, LogQuery, RetryQuery, RetryRecord, RetryStatistics,
   SpanRecord, TaskRecord, WorkflowShape
@@ -19,15 +21,22 @@ export interface MemoryStorageOptions {
    * @default 3600000 (one hour)
    */
   maxAge?: number
+  /**
+   * Bytes of cached task results kept (see the task option `cache`); the least recently
+   * used go first beyond this. A larger output fails its cached task.
+   * @default 268435456 (256 MiB)
+   */
+  maxCacheBytes?: number
 }
 
 const kDefaults: Required<MemoryStorageOptions> = Object.freeze({
   maxExecutions: 10_000,
-  maxAge: 3_600_000
+  maxAge: 3_600_000,
+  maxCacheBytes: 256 * 1024 * 1024
 })
 
 const kEvictedIds = 10_000
-const kMemoryOptionKeys = optionKeys<MemoryStorageOptions>({ maxExecutions: true, maxAge: true })
+const kMemoryOptionKeys = optionKeys<MemoryStorageOptions>({ maxExecutions: true, maxAge: true, maxCacheBytes: true })
 
 
 /**
@@ -35,9 +44,10 @@ const kMemoryOptionKeys = optionKeys<MemoryStorageOptions>({ maxExecutions: true
  * that a long-running service does not grow without limit. Nothing is shared
  * between processes.
  */
-export class MemoryStorage implements ExecutionStorage, RetryStorage {
+export class MemoryStorage implements ExecutionStorage, RetryStorage, ResultCacheStorage {
   readonly kind = 'memory'
   readonly #options: Required<MemoryStorageOptions>
+  readonly #cache: MemoryResultCache
   // Map keeps insertion order, and ids sort by start time, so the first key is the oldest.
   readonly #executions = new Map<string, MemoryEntry>()
   // Ids evicted lately, so that their late writes stay out: a batch of writes may
@@ -56,6 +66,29 @@ export class MemoryStorage implements ExecutionStorage, RetryStorage {
       throw new InvalidOptionsError(`MemoryStorage: maxExecutions must be a positive integer; got ${describeValue(maxExecutions)}`)
     }
     if (!(maxAge > 0)) throw new InvalidOptionsError(`MemoryStorage: maxAge must be a positive number of ms; got ${describeValue(maxAge)}`)
+    const { maxCacheBytes } = this.#options
+    if (!Number.isSafeInteger(maxCacheBytes) || maxCacheBytes < 0) {
+      throw new InvalidOptionsError(`MemoryStorage: maxCacheBytes must be a non-negative integer; got ${describeValue(maxCacheBytes)}`)
+    }
+    this.#cache = new MemoryResultCache(maxCacheBytes)
+  }
+
+  get maxCachedBytes (): number { return this.#cache.maxBytes }
+
+  async getCachedResults (keys: readonly string[], now: number): Promise<Array<CachedResult | string | undefined>> {
+    return this.#cache.get(keys, now)
+  }
+
+  async putCachedResults (entries: readonly CachedResult[]): Promise<void> {
+    this.#cache.put(entries)
+  }
+
+  async clearCachedResults (filter?: CacheFilter): Promise<number> {
+    return this.#cache.clear(filter)
+  }
+
+  async cacheStats (): Promise<CacheStats> {
+    return this.#cache.stats()
   }
 
   async init (): Promise<void> {}

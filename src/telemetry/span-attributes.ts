@@ -17,6 +17,8 @@ export const Attr = Object.freeze({
   /** The index of an instance of a mapped task (its element's), on its attempts' spans. */
   mapIndex: 'graph_task.task.map_index',
   taskStatus: 'graph_task.task.status',
+  /** True on the span of a task that took its output from the cache (its handler was not called). */
+  cached: 'graph_task.task.cached',
   attempt: 'graph_task.task.attempt',
   handler: 'graph_task.task.handler',
   queueWait: 'graph_task.task.queue_wait_ms',

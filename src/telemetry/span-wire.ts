@@ -35,6 +35,9 @@ export interface WireSpans {
   others: SpanRecord[]
 }
 
+/** The thread id recorded for a task that took its output from the cache: its span says `task.cached`. */
+export const kCacheHitThread = -2
+
 /** The span of one attempt of a task, as storage keeps it. */
 export function taskSpan (executionId: string, traceId: string, rootSpanId: string, taskId: string, mapIndex: number, task: number, attempt: number,
   ready: number, start: number, end: number, threadId: number, error: ErrorInfo | null): SpanRecord {
@@ -57,6 +60,10 @@ export function taskSpan (executionId: string, traceId: string, rootSpanId: stri
     }
   }
   if (mapIndex !== -1) span.attributes[Attr.mapIndex] = mapIndex
+  if (threadId === kCacheHitThread) {
+    span.attributes[Attr.cached] = true
+    span.attributes[Attr.threadId] = -1
+  }
   if (error !== null) {
     span.statusMessage = error.message
     span.attributes[Attr.errorType] = error.code

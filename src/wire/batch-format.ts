@@ -99,7 +99,16 @@ export interface WorkerPlan {
    * mapped over (and that is not mapped itself) serialises its elements one by one.
    */
   mapSource: Int32Array
+  /**
+   * Per task, what its worker does for the cache (`Plan.keyed`): hash its output (and
+   * its elements), keep a cached output self-contained and within the storage's limit.
+   * Null when no task is cached.
+   */
+  keyed: Uint8Array | null
 }
+
+/** Flags of `WorkerPlan.keyed`: a cached task takes this output (hash it); this task is cached (keep it whole, hash it). */
+export const kKeyed = Object.freeze({ taken: 1, cached: 2 })
 
 export function encodeWorkerPlan (plan: WorkerPlan): SharedArrayBuffer {
   const bytes = v8.serialize(plan)

@@ -16,6 +16,11 @@ export interface Elements {
   /** Element i is `bytes[ends[i - 1] ?? 0 .. ends[i]]`, self-contained v8 serialisation. */
   bytes: Uint8Array
   ends: Int32Array
+  /**
+   * The digest of each element, one after the other (kDigestBytes each), when a cached
+   * task is mapped over them: made by the worker that serialised them.
+   */
+  digests?: Uint8Array
 }
 
 /** What a mapped task finds in its source's output: its elements, or why there are none. */

@@ -19,6 +19,8 @@
  * large for the data region. A worker publishes an outcome only once it is
  * complete (`done` is stored last), so the main thread may read while it writes.
  */
+import { kDigestBytes } from './digest.js'
+
 export interface SharedViews {
   readonly slots: number
   /** Tasks per batch, at most: the size of each slot's outcome table. */
@@ -48,6 +50,11 @@ export interface SharedViews {
   readonly inboxInts: Int32Array
   /** Per slot, the batch's bytes, kInboxBytes each. */
   readonly inboxBytes: Uint8Array
+  /**
+   * Per slot and position: the digest of the task's output (kDigestBytes), written by
+   * the worker before it publishes the outcome, for an output a cache key is made of.
+   */
+  readonly digests: Uint8Array
 }
 
 /** Output bytes per slot: room for the outputs of a batch of small tasks. */
@@ -65,7 +72,7 @@ const kOutputUndefined = 0
 // Per slot: current, cancel, done, dataUsed, thread (Int32), started and lease (Float64).
 const kFixedInts = 5
 
-function layout (slots: number, maxBatch: number, dataSize: number): Record<'ints' | 'floats' | 'times' | 'info' | 'inboxInts' | 'data' | 'inboxBytes' | 'total', number> {
+function layout (slots: number, maxBatch: number, dataSize: number): Record<'ints' | 'floats' | 'times' | 'info' | 'inboxInts' | 'data' | 'inboxBytes' | 'digests' | 'total', number> {
   const ints = 0
   const floats = ints + slots * kFixedInts * 4 + (slots % 2) * 4
   const times = floats + slots * 16
@@ -73,7 +80,8 @@ function layout (slots: number, maxBatch: number, dataSize: number): Record<'int
   const inboxInts = info + slots * maxBatch * 12
   const data = inboxInts + slots * kInboxInts * 4
   const inboxBytes = data + slots * dataSize
-  return { ints, floats, times, info, inboxInts, data, inboxBytes, total: inboxBytes + slots * kInboxBytes }
+  const digests = inboxBytes + slots * kInboxBytes
+  return { ints, floats, times, info, inboxInts, data, inboxBytes, digests, total: digests + slots * maxBatch * kDigestBytes }
 }
 
 export function createSharedState (slots: number, maxBatch: number, dataSize = kDataSize): SharedArrayBuffer {
@@ -100,7 +108,8 @@ export function sharedViews (shared: SharedArrayBuffer, slots: number, maxBatch:
     info: new Int32Array(shared, l.info, slots * maxBatch * 3),
     data: new Uint8Array(shared, l.data, slots * dataSize),
     inboxInts: new Int32Array(shared, l.inboxInts, slots * kInboxInts),
-    inboxBytes: new Uint8Array(shared, l.inboxBytes, slots * kInboxBytes)
+    inboxBytes: new Uint8Array(shared, l.inboxBytes, slots * kInboxBytes),
+    digests: new Uint8Array(shared, l.digests, slots * maxBatch * kDigestBytes)
   }
 }
 

@@ -33,8 +33,9 @@ import { BatchInts, decodeWorkerPlan, kListValue, Outcome, type BatchAnswer, typ
 import { TaskContextImpl } from './task-context.js'
 import { RawList, type DepsPlan } from './lazy-deps.js'
 import { now } from '../clock.js'
+import { keyOutput } from './output-digest.js'
 
-interface WorkerOptions { shared: SharedArrayBuffer, slots: number, maxBatch: number, typescript: boolean }
+interface WorkerOptions { shared: SharedArrayBuffer, slots: number, maxBatch: number, typescript: boolean, maxCachedBytes: number }
 
 const options = workerData as WorkerOptions
 const views: SharedViews = sharedViews(options.shared, options.slots, options.maxBatch)
@@ -199,9 +200,15 @@ export default async function runBatch (message: BatchMessage): Promise<unknown>
     }
     Atomics.store(views.current, slot, b)
     const mappedOver = plan.mappedOver[index] === 1
+    const keyed = plan.keyed === null ? 0 : plan.keyed[index]
     // An instance's output, and one that tasks are mapped over, has many readers: shared.
-    const share = message.store || plan.share[index] === 1 || mapIndex !== -1 || mappedOver
+    // One a cache key is made of is hashed whole, and a cached one is kept: self-contained.
+    const share = message.store || plan.share[index] === 1 || mapIndex !== -1 || mappedOver || keyed !== 0
     const result = await runTask(message, plan, index, attempt, mapIndex, ints[at + 3], batchInput, deps, share, mappedOver)
+    if (keyed !== 0 && result.status === Outcome.Success) {
+      const refused = keyOutput(views, slot, b, keyed, result.output, result.map, options.maxCachedBytes, plan.ids[index])
+      if (refused !== null) Object.assign(result, { status: Outcome.Failed, output: null, map: null, error: refused })
+    }
     status[b] = result.status
     if (result.logs !== null) ((answer ??= emptyAnswer()).logs ??= new Array(count).fill(null))[b] = result.logs
     if (result.status !== Outcome.Success) {
@@ -232,6 +239,7 @@ export default async function runBatch (message: BatchMessage): Promise<unknown>
       ;(answer.packets ??= new Array(count).fill(null))[b] = packet ?? UNDEFINED_PACKET
       publishOutcome(views, slot, b, Outcome.Success, result.start, result.end, null, true)
       if ('ends' in result.map) (transfer ??= []).push(result.map.bytes.buffer as ArrayBuffer, result.map.ends.buffer as ArrayBuffer)
+      if ('digests' in result.map && result.map.digests !== undefined) transfer!.push(result.map.digests.buffer as ArrayBuffer)
       continue
     }
     if (packet === null) {
@@ -318,8 +326,9 @@ async function runTask (message: BatchMessage, plan: RunPlan, index: number, att
     let packet: Packet
     try {
       // A small value goes straight into the slot's table, written in plain JavaScript;
-      // the rest through V8's serialiser (values.ts).
-      if (map === null) {
+      // the rest through V8's serialiser (values.ts). A value a cache key is made of is
+      // serialised whole, since its digest is taken from those bytes (output-digest.ts).
+      if (map === null && (plan.keyed === null || plan.keyed[index] === 0)) {
         const at = freeData(views, slot)
         const written = writeSmallInto(output, views.data, at, (slot + 1) * views.dataSize)
         if (written !== -1) return { status: Outcome.Success, output: null, value: output, written, map, error: null, start, end, logs: ctx.postableLogs() }

@@ -6,12 +6,13 @@ import { validateRetryPolicy } from '../runtime/backoff.js'
 import { closestKey, describeValue, optionKeys, rejectUnknownKeys } from '../option-keys.js'
 import { DependencyLinks, validateDefinition } from './planner.js'
 import type { HandlerInput, TaskOutput, TypedTaskOptions } from './typed.js'
-import { kWorkflow, type TaskDefinition, type TaskOptions, type Workflow } from './definition.js'
+import { kWorkflow, type ResolvedTaskCache, type TaskCacheOptions, type TaskDefinition, type TaskOptions, type Workflow } from './definition.js'
 
 export { isWorkflow } from './definition.js'
-export type { TaskDefinition, TaskOptions, Workflow } from './definition.js'
+export type { ResolvedTaskCache, TaskCacheOptions, TaskDefinition, TaskOptions, Workflow } from './definition.js'
 
-const kTaskOptionKeys = optionKeys<TaskOptions>({ name: true, handler: true, dependsOn: true, timeout: true, retry: true, input: true, map: true })
+const kTaskOptionKeys = optionKeys<TaskOptions>({ name: true, handler: true, dependsOn: true, timeout: true, retry: true, input: true, map: true, cache: true })
+const kCacheOptionKeys = optionKeys<TaskCacheOptions>({ version: true, ttl: true })
 
 
 const kIdPattern = /^[A-Za-z0-9_.:\-/]{1,128}$/
@@ -74,6 +75,7 @@ interface DraftTask {
   retry?: Readonly<RetryPolicy>
   input?: unknown
   map?: string
+  cache?: ResolvedTaskCache
 }
 
 /**
@@ -179,6 +181,7 @@ export class WorkflowBuilder<Outputs extends Record<string, unknown> = {}, Input
     if (options.retry !== undefined) task.retry = options.retry
     if (options.input !== undefined) task.input = options.input
     if (map !== undefined) task.map = map
+    if (options.cache !== undefined && options.cache !== false) task.cache = resolveTaskCache(id, options.cache)
     this.#tasks.push(task)
     return this
   }
@@ -269,6 +272,25 @@ function isIdList (value: unknown): value is readonly string[] {
   if (!Array.isArray(value)) return false
   for (let k = 0; k < value.length; k++) if (typeof value[k] !== 'string') return false
   return true
+}
+
+/**
+ * `cache` as addTask was given it, checked and with every field set.
+ * @throws {InvalidOptionsError} naming the field and the rule
+ */
+function resolveTaskCache (id: string, cache: unknown): ResolvedTaskCache {
+  if (cache === true) return Object.freeze({ version: '', ttl: 0 })
+  if (typeof cache !== 'object' || cache === null) {
+    throw new InvalidOptionsError(`task "${id}": cache must be true or { version, ttl }; got ${describeValue(cache)}`)
+  }
+  rejectUnknownKeys(cache, kCacheOptionKeys, `addTask('${id}').cache`)
+  const { version = '', ttl = 0 } = cache as TaskCacheOptions
+  if (typeof version !== 'string') throw new InvalidOptionsError(`task "${id}": cache.version must be a string; got ${describeValue(version)}`)
+  checkStoredText(`task "${id}": cache.version`, version, kValueLimits.version)
+  if (typeof ttl !== 'number' || !Number.isFinite(ttl) || ttl < 0) {
+    throw new InvalidOptionsError(`task "${id}": cache.ttl must be a non-negative number of ms (0 for no limit); got ${describeValue(ttl)}`)
+  }
+  return Object.freeze({ version, ttl })
 }
 
 /**

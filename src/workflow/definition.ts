@@ -35,6 +35,37 @@ export interface TaskOptions {
    * @default not mapped
    */
   map?: string
+  /**
+   * Keeps this task's output in the engine's storage, found again by what decides it:
+   * its handler module's content and export, `version`, `input`, the execution input
+   * and its dependencies' outputs (for an instance of a mapped task: its element). A
+   * run whose key is stored takes the stored output and does not call the handler.
+   * Each instance of a mapped task is cached on its own. `true` is `{}`.
+   * @default not cached
+   */
+  cache?: boolean | TaskCacheOptions
+}
+
+/** How a task's results are cached (see {@link TaskOptions.cache}). */
+export interface TaskCacheOptions {
+  /**
+   * Part of the key: change it to invalidate what is stored, e.g. when a module the
+   * handler imports changed (the key sees the handler's own file only).
+   * @default ''
+   */
+  version?: string
+  /**
+   * Milliseconds a stored result is used for after it was made; an older one misses and
+   * is made again.
+   * @default no limit
+   */
+  ttl?: number
+}
+
+/** A task's cache settings as built: every field set (`ttl` 0 for no limit). */
+export interface ResolvedTaskCache {
+  readonly version: string
+  readonly ttl: number
 }
 
 /** A task of a built workflow. */
@@ -49,6 +80,8 @@ export interface TaskDefinition {
   readonly input?: unknown
   /** The task whose output's elements this task is mapped over (see {@link TaskOptions.map}). */
   readonly map?: string
+  /** Set for a cached task (see {@link TaskOptions.cache}). */
+  readonly cache?: ResolvedTaskCache
 }
 
 /** Marks a built workflow, whichever copy of graph-task built it. */

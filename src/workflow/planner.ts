@@ -18,9 +18,10 @@ import v8 from 'node:v8'
 import { ErrorCodes, InvalidOptionsError, WorkflowValidationError } from '../errors.js'
 import { closestKey } from '../option-keys.js'
 import type { ResolvedRetryPolicy } from '../types.js'
-import type { TaskDefinition, Workflow } from './definition.js'
+import type { ResolvedTaskCache, TaskDefinition, Workflow } from './definition.js'
 import { resolveRetryPolicy } from '../runtime/backoff.js'
 import type { Packet } from '../wire/values.js'
+import { kKeyed } from '../wire/batch-format.js'
 import { definitionHash } from './definition-hash.js'
 import { stagePlan, type ExecutionPlan } from './stage-plan.js'
 
@@ -58,7 +59,15 @@ export interface Plan {
   readonly mapSource: Int32Array
   /** Whether any task is mapped: a plan without maps pays for none of it. */
   readonly hasMaps: boolean
+  /** Per task, its cache settings, or null when it is not cached; null when no task is. */
+  readonly cache: ReadonlyArray<ResolvedTaskCache | null> | null
+  /**
+   * Per task, what the worker that runs it does for the cache (see {@link kKeyed}):
+   * null when no task is cached.
+   */
+  readonly keyed: Uint8Array | null
 }
+
 
 /** Task ids by position and positions by id, as the builder already holds them. */
 interface DefinitionIndex {
@@ -257,6 +266,7 @@ export function compilePlan (workflow: Workflow, defaultRetry: ResolvedRetryPoli
       hasMaps = true
     }
   }
+  const { cache, keyed } = cachePlan(tasks, depStart, depList)
   return {
     workflow,
     hash: definitionHash(workflow, structure, timeouts, params, hasMaps ? mapSource : null),
@@ -277,8 +287,28 @@ export function compilePlan (workflow: Workflow, defaultRetry: ResolvedRetryPoli
     roots: structure.order.slice(0, structure.rootCount),
     display: stagePlan(workflow.id, structure),
     mapSource,
-    hasMaps
+    hasMaps,
+    cache,
+    keyed
   }
+}
+
+// Which tasks are cached, and whose outputs their keys are made of: those are hashed by
+// the worker that makes them. An instance of a mapped task runs as its mapped task, so
+// a flag on it covers every instance (and, on a map source, each element).
+function cachePlan (tasks: readonly TaskDefinition[], depStart: Int32Array, depList: Int32Array): Pick<Plan, 'cache' | 'keyed'> {
+  let cache: Array<ResolvedTaskCache | null> | null = null
+  let keyed: Uint8Array | null = null
+  for (let i = 0; i < tasks.length; i++) {
+    const settings = tasks[i].cache
+    if (settings === undefined) continue
+    cache ??= new Array(tasks.length).fill(null)
+    keyed ??= new Uint8Array(tasks.length)
+    cache[i] = settings
+    keyed[i] |= kKeyed.cached
+    for (let k = depStart[i]; k < depStart[i + 1]; k++) keyed[depList[k]] |= kKeyed.taken
+  }
+  return { cache, keyed }
 }
 
 function serialiseInput (task: TaskDefinition): Packet {

@@ -13,14 +13,19 @@ import type { HandlerProblem } from '../wire/batch-format.js'
 /** Loads handler modules; answers with the problems found. */
 type HandlerValidator = (specs: string[]) => Promise<HandlerProblem[]>
 
+/** Readies a plan's cached tasks (their handler files hashed); rejects when they cannot be cached. */
+export type PlanPreparer = (plan: Plan) => Promise<void>
+
 export class WorkflowRegistry {
   readonly #workflows = new Map<string, { workflow: Workflow, plan: Plan }>()
   readonly #retry: ResolvedRetryPolicy
   readonly #validate: HandlerValidator
+  readonly #prepare: PlanPreparer
 
-  constructor (defaultRetry: ResolvedRetryPolicy, validate: HandlerValidator) {
+  constructor (defaultRetry: ResolvedRetryPolicy, validate: HandlerValidator, prepare: PlanPreparer) {
     this.#retry = defaultRetry
     this.#validate = validate
+    this.#prepare = prepare
   }
 
   /**
@@ -45,6 +50,7 @@ export class WorkflowRegistry {
       throw new HandlerError(first.code, `workflow "${workflow.id}", task ${tasks}: ${first.message}` +
         (problems.length > 1 ? ` (and ${problems.length - 1} more handler problem${problems.length > 2 ? 's' : ''})` : ''))
     }
+    await this.#prepare(plan)
     this.#workflows.set(workflow.id, { workflow, plan })
     return plan
   }

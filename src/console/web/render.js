@@ -55,6 +55,11 @@
     return ms === undefined || ms === null ? '-' : new Date(ms).toISOString().replace('T', ' ').slice(0, 23)
   }
 
+  /** Marks a task whose output came from the cache. */
+  function cachedBadge () {
+    return el('span', { class: 'badge cached', title: 'output taken from the cache' }, 'cached')
+  }
+
   function badge (status) {
     return el('span', { class: 'badge', style: { background: colour(status) } }, status)
   }
@@ -268,15 +273,21 @@
 
   const kInstanceRows = 200
 
+  /** ", 998 from the cache" when instances took their outputs from the cache. */
+  function cachedCount (map) {
+    const n = map.instances.filter(i => i.cached).length
+    return n === 0 ? '' : `, ${n.toLocaleString('en-US')} from the cache`
+  }
+
   /** A mapped task's instances, the ones that did not succeed first, at most 200 rows. */
   function renderInstances (map) {
     const order = map.instances.slice().sort((a, b) => (a.status === 'success') - (b.status === 'success') || a.mapIndex - b.mapIndex)
     const shown = order.slice(0, kInstanceRows)
     return el('div', { class: 'instances' },
-      el('h4', {}, `Instances: ${mapCounts(map)}`),
+      el('h4', {}, `Instances: ${mapCounts(map)}`, cachedCount(map)),
       el('table', { class: 'list' }, el('tr', {}, el('th', {}, 'index'), el('th', {}, 'status'), el('th', {}, 'attempts'), el('th', {}, 'run'), el('th', {}, 'error')),
         shown.map(i => el('tr', { class: 'instance-row', 'data-index': i.mapIndex, 'data-status': i.status },
-          el('td', {}, String(i.mapIndex)), el('td', {}, badge(i.status)), el('td', {}, String(i.attempts)), el('td', {}, fmtMs(i.duration)),
+          el('td', {}, String(i.mapIndex)), el('td', {}, badge(i.status), i.cached ? ' ' : null, i.cached ? cachedBadge() : null), el('td', {}, String(i.attempts)), el('td', {}, fmtMs(i.duration)),
           el('td', {}, i.error ? `${i.error.code}: ${i.error.message}` : '')))),
       order.length > shown.length ? el('p', { class: 'muted' }, `… and ${(order.length - shown.length).toLocaleString('en-US')} more`) : null)
   }
@@ -291,8 +302,10 @@
     }
     const mine = spans.filter(s => s.taskId === task.taskId)
     return el('div', { class: 'task-detail', 'data-task': task.taskId },
-      el('h3', {}, task.taskId, ' ', badge(task.status)),
-      el('p', {}, `${task.attempts} attempt(s), last ran ${fmtMs(task.duration)}`, task.reusedFrom ? `, output reused from ${task.reusedFrom}` : ''),
+      el('h3', {}, task.taskId, ' ', badge(task.status), task.cached ? ' ' : null, task.cached ? cachedBadge() : null),
+      task.cached
+        ? el('p', {}, 'output taken from the cache: the handler was not called')
+        : el('p', {}, `${task.attempts} attempt(s), last ran ${fmtMs(task.duration)}`, task.reusedFrom ? `, output reused from ${task.reusedFrom}` : ''),
       el('table', {}, el('tr', {}, el('th', {}, 'attempt'), el('th', {}, 'thread'), el('th', {}, 'queue wait'), el('th', {}, 'run'), el('th', {}, 'status')),
         mine.map(s => el('tr', {}, el('td', {}, s.attributes['graph_task.task.attempt']), el('td', {}, s.attributes['thread.id']),
           el('td', {}, fmtMs(Number(s.attributes['graph_task.task.queue_wait_ms']))), el('td', {}, fmtMs(Number(s.attributes['graph_task.task.run_ms']))),
@@ -343,5 +356,5 @@
     return page
   }
 
-  global.GraphTaskRender = { el, badge, colour, fmtMs, fmtTime, criticalPath, renderDag, renderWaterfall, renderLogs, renderTask, renderExecution }
+  global.GraphTaskRender = { el, badge, cachedBadge, colour, fmtMs, fmtTime, criticalPath, renderDag, renderWaterfall, renderLogs, renderTask, renderExecution }
 })(globalThis)

@@ -77,7 +77,7 @@ export function executionFromRow (row: Row): StoredExecution {
 /** Columns of `<prefix>task_results`, in the order of `taskTuple`. */
 export const kTaskColumns = [
   'execution_id', 'task_id', 'map_index', 'map_size', 'name', 'status', 'attempts', 'started_at', 'ended_at', 'duration',
-  'error_code', 'error_message', 'error_retryable', 'error_stack', 'output', 'output_parts', 'reused_from', 'fence'
+  'error_code', 'error_message', 'error_retryable', 'error_stack', 'output', 'output_parts', 'reused_from', 'fence', 'cached'
 ] as const
 
 /** The key of a task's output parts in blobs: its id, with its index for an instance of a mapped task. */
@@ -90,7 +90,7 @@ export function taskTuple (r: TaskRecord, output: InlineValue): string {
   return '(' + sqlValue(r.executionId) + ',' + sqlValue(r.taskId) + ',' + String(r.mapIndex ?? -1) + ',' + sqlValue(r.mapSize) + ',' +
     sqlText(r.name, kTextLimits.name) + ',' + sqlValue(r.status) + ',' +
     sqlValue(r.attempts) + ',' + sqlTime(r.startedAt) + ',' + sqlTime(r.endedAt) + ',' + sqlValue(r.duration) + ',' +
-    errorSql(r.error) + ',' + output.literal + ',' + output.parts + ',' + sqlValue(r.reusedFrom) + ',' + (r.fence ?? 0) + ')'
+    errorSql(r.error) + ',' + output.literal + ',' + output.parts + ',' + sqlValue(r.reusedFrom) + ',' + (r.fence ?? 0) + ',' + (r.cached === true ? '1' : '0') + ')'
 }
 
 /** The record of a row; an output stored in parts is left out here, for the reader to assemble. */
@@ -114,5 +114,6 @@ export function taskFromRow (row: Row): TaskRecord {
   if (row.reused_from !== null) record.reusedFrom = row.reused_from as string
   if (row.map_index !== undefined && row.map_index !== -1) record.mapIndex = row.map_index as number
   if (row.map_size !== undefined && row.map_size !== null) record.mapSize = row.map_size as number
+  if (Number(row.cached) === 1) record.cached = true
   return record
 }

@@ -51,7 +51,7 @@ export abstract class MySQLReads {
 
   /** One execution by id, or undefined. @throws {StorageError} STORAGE_UNAVAILABLE past readTimeout */
   async getExecution (id: string): Promise<StoredExecution | undefined> {
-    const [record] = await this.#read('reading an execution', async session =>
+    const [record] = await this.read('reading an execution', async session =>
       executionsOf(session, this.tables.blobs, await session.run(this.sql.selectExecution, [id]) as RowDataPacket[]))
     return record
   }
@@ -64,13 +64,13 @@ export abstract class MySQLReads {
   async listExecutions (query: ExecutionQuery = {}): Promise<StoredExecution[]> {
     const q = executionsQuery(this.sql.selectExecutions, this.tables.executions, query)
     if (q === undefined) return []
-    return this.#read('listing executions', async session =>
+    return this.read('listing executions', async session =>
       executionsOf(session, this.tables.blobs, await session.run(q.sql, q.params) as RowDataPacket[]))
   }
 
   /** The task rows of an execution, in start order (tasks that never started last). */
   async getTaskResults (executionId: string): Promise<TaskRecord[]> {
-    return this.#read('reading task results', async session =>
+    return this.read('reading task results', async session =>
       tasksOf(session, this.tables.blobs, await session.run(this.sql.selectTasks, [executionId]) as RowDataPacket[]))
   }
 
@@ -80,22 +80,22 @@ export abstract class MySQLReads {
    */
   async getLogs (executionId: string, query: LogQuery = {}): Promise<LogEntry[]> {
     const q = logsQuery(this.sql.selectLogs, executionId, query)
-    return (await this.#read('reading logs', session => session.run(q.sql, q.params) as Promise<RowDataPacket[]>)).map(logFromRow)
+    return (await this.read('reading logs', session => session.run(q.sql, q.params) as Promise<RowDataPacket[]>)).map(logFromRow)
   }
 
   /** Spans of an execution, ordered by start time. */
   async getSpans (executionId: string): Promise<SpanRecord[]> {
-    return (await this.#read('reading spans', session => session.run(this.sql.selectSpans, [executionId]) as Promise<RowDataPacket[]>)).map(spanFromRow)
+    return (await this.read('reading spans', session => session.run(this.sql.selectSpans, [executionId]) as Promise<RowDataPacket[]>)).map(spanFromRow)
   }
 
   async getRetryRecord (executionId: string): Promise<RetryRecord | undefined> {
-    return this.#read('reading a retry record', session => this.#retrySql.get(session, executionId))
+    return this.read('reading a retry record', session => this.#retrySql.get(session, executionId))
   }
 
   async listRetryRecords (query: RetryQuery = {}): Promise<RetryRecord[]> {
     count('limit', query.limit, 100)
     count('offset', query.offset, 0)
-    return this.#read('listing retry records', session => this.#retrySql.list(session, query))
+    return this.read('listing retry records', session => this.#retrySql.list(session, query))
   }
 
   /**
@@ -104,48 +104,48 @@ export abstract class MySQLReads {
    */
   async claimRetry (executionId: string, instanceId: string, at: number): Promise<boolean> {
     this.writable('claiming a retry')
-    return this.#read('claiming a retry', session => this.#retrySql.claim(session, executionId, instanceId, at))
+    return this.read('claiming a retry', session => this.#retrySql.claim(session, executionId, instanceId, at))
   }
 
   /** One conditional UPDATE, as claimRetry, that also takes a case claimed by another. */
   async adoptRetry (executionId: string, instanceId: string, at: number): Promise<boolean> {
     this.writable('adopting a failure case')
-    return this.#read('adopting a failure case', session => this.#retrySql.claim(session, executionId, instanceId, at, true))
+    return this.read('adopting a failure case', session => this.#retrySql.claim(session, executionId, instanceId, at, true))
   }
 
   async raiseFence (executionId: string, fence: number): Promise<boolean> {
     this.writable('fencing an execution')
-    return this.#read('fencing an execution', session => raiseFence(session, this.tables.executions, executionId, fence))
+    return this.read('fencing an execution', session => raiseFence(session, this.tables.executions, executionId, fence))
   }
 
   async abandonRetry (executionId: string, reason: string, at: number): Promise<boolean> {
     this.writable('abandoning a retry')
-    return this.#read('abandoning a retry', session => this.#retrySql.abandon(session, executionId, reason, at))
+    return this.read('abandoning a retry', session => this.#retrySql.abandon(session, executionId, reason, at))
   }
 
   async retryStatistics (): Promise<RetryStatistics> {
-    return this.#read('reading retry statistics', session => this.#retrySql.statistics(session))
+    return this.read('reading retry statistics', session => this.#retrySql.statistics(session))
   }
 
   async heartbeat (instance: InstanceRecord): Promise<void> {
     this.writable('writing a heartbeat')
-    await this.#read('writing a heartbeat', session => this.recovery.heartbeat(session, instance))
+    await this.read('writing a heartbeat', session => this.recovery.heartbeat(session, instance))
   }
 
   /** Registered instances and their heartbeats, latest first. */
   async listInstances (): Promise<InstanceRecord[]> {
-    return this.#read('listing instances', session => this.recovery.instances(session))
+    return this.read('listing instances', session => this.recovery.instances(session))
   }
 
   /** Removes this instance's row; bounded by readTimeout whatever the server does. */
   async removeInstance (instanceId: string): Promise<void> {
     this.writable('removing an instance')
-    await this.#read('removing an instance', session => this.recovery.removeInstance(session, instanceId))
+    await this.read('removing an instance', session => this.recovery.removeInstance(session, instanceId))
   }
 
   async interruptStale (expiredBefore: number, at: number): Promise<StaleReport> {
     this.writable('marking interrupted executions')
-    return this.#read('marking interrupted executions', session => this.recovery.interruptStale(session, expiredBefore, at))
+    return this.read('marking interrupted executions', session => this.recovery.interruptStale(session, expiredBefore, at))
   }
 
   /** Whether this storage was opened for reading only (the `readOnly` option). */
@@ -163,7 +163,7 @@ export abstract class MySQLReads {
 
   /** The shape kept for a definition hash, or undefined. */
   async getWorkflowShape (definitionHash: string): Promise<WorkflowShape | undefined> {
-    return this.#read('reading a workflow shape', session => readShape(session, this.tables.shapes, definitionHash))
+    return this.read('reading a workflow shape', session => readShape(session, this.tables.shapes, definitionHash))
   }
 
   /** Ends the readers' pool (bounded, see ConnectionPool.close). */
@@ -172,7 +172,7 @@ export abstract class MySQLReads {
   }
 
   // On the readers' pool, within readTimeout from the call, connecting and migrating included.
-  #read<T> (what: string, fn: (session: Session) => Promise<T>): Promise<T> {
+  protected read<T> (what: string, fn: (session: Session) => Promise<T>): Promise<T> {
     return withDeadline(this.options.readTimeout, `${what}: MySQL at ${this.address}`, async signal => {
       await this.init()
       return this.#reads.use(what, fn, signal)

@@ -37,6 +37,8 @@ import { MySQLReads } from './mysql-reads.js'
 import { MySQLRetention, type PurgeOptions } from './retention.js'
 import type { PurgeResult, RetentionRun } from './maintenance.js'
 import type { StorageStats } from './stats.js'
+import { MySQLResultCache } from './result-cache.js'
+import type { CachedResult, CacheFilter, CacheStats, ResultCacheStorage } from '../cache-storage.js'
 
 export type { MySQLStorageOptions } from './options.js'
 export type { MigrationResult } from './migrate.js'
@@ -53,7 +55,7 @@ export type { StorageStats, TableStats } from './stats.js'
  * const engine = new Engine({ storage: new MySQLStorage('mysql://root@127.0.0.1:3306/graph_task') })
  * ```
  */
-export class MySQLStorage extends MySQLReads implements ExecutionStorage, RetryStorage {
+export class MySQLStorage extends MySQLReads implements ExecutionStorage, RetryStorage, ResultCacheStorage {
   readonly kind = 'mysql'
   // The recorder's writes on the writer thread; reads and control statements on a pool
   // of their own, so that they never queue behind a backlog of writes; init, migrations
@@ -62,6 +64,7 @@ export class MySQLStorage extends MySQLReads implements ExecutionStorage, RetryS
   readonly #handOver: HandOver
   readonly #writes: ConnectionPool
   readonly #retention: MySQLRetention
+  readonly #cache: MySQLResultCache
   readonly #limit: PacketLimit = { bytes: 16 * 1024 * 1024 }
   #ready: Promise<void> | null = null
   #closed = false
@@ -82,6 +85,34 @@ export class MySQLStorage extends MySQLReads implements ExecutionStorage, RetryS
     }, `MySQL at ${this.address}/${o.database}`)
     this.#handOver = new HandOver(this.#writer, this.#limit)
     this.#retention = new MySQLRetention(o, this.tables, this.address, () => this.init())
+    this.#cache = new MySQLResultCache({ cache: this.tables.cache, parts: this.tables.cacheParts })
+  }
+
+  /** The largest output cached, in bytes: `maxValueBytes`. */
+  get maxCachedBytes (): number {
+    return this.options.maxValueBytes
+  }
+
+  /** Cached results of `keys`, shared by every instance (see ResultCacheStorage). Read on the readers' pool. */
+  getCachedResults (keys: readonly string[], now: number): Promise<Array<CachedResult | string | undefined>> {
+    return this.read('reading cached results', session => this.#cache.get(session, keys, now))
+  }
+
+  /** Stores cached results, a large output in parts. */
+  async putCachedResults (entries: readonly CachedResult[]): Promise<void> {
+    await this.init()
+    await this.#writes.use('writing cached results', session => this.#cache.put(session, entries, this.#limit.bytes))
+  }
+
+  /** Removes the cached results `filter` selects (every one without); resolves with how many. */
+  async clearCachedResults (filter?: CacheFilter): Promise<number> {
+    await this.init()
+    return this.#writes.use('clearing cached results', session => this.#cache.clear(session, filter))
+  }
+
+  /** Cached results held, and their bytes. */
+  cacheStats (): Promise<CacheStats> {
+    return this.read('reading cache statistics', session => this.#cache.stats(session))
   }
 
   /** `host:port` of the server, for messages. */

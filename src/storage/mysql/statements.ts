@@ -14,6 +14,8 @@ export interface Tables {
   retries: string
   instances: string
   shapes: string
+  cache: string
+  cacheParts: string
 }
 
 /** The SQL text of every statement MySQLStorage sends, built once per storage. */
@@ -42,7 +44,9 @@ export function tables (prefix: string): Tables {
     blobs: t('blobs'),
     retries: t('retry_records'),
     instances: t('instances'),
-    shapes: t('workflow_shapes')
+    shapes: t('workflow_shapes'),
+    cache: t('result_cache'),
+    cacheParts: t('result_cache_parts')
   }
 }
 

@@ -43,7 +43,9 @@ export class OtelMetrics {
     const spansDropped = meter.createObservableCounter('graph_task.telemetry.spans.dropped', { unit: '{span}', description: 'Spans dropped because the buffer was full' })
     const logsDropped = meter.createObservableCounter('graph_task.telemetry.logs.dropped', { unit: '{log}', description: 'Log lines dropped because the buffer was full' })
     const writeErrors = meter.createObservableCounter('graph_task.storage.write_errors', { unit: '{error}', description: 'Failed writes to storage (each retry that fails counts)' })
-    this.#gauges = [tasks, retries, inFlight, queued, running, busy, buffered, spansDropped, logsDropped, writeErrors]
+    const cacheHits = meter.createObservableCounter('graph_task.cache.hits', { unit: '{task}', description: 'Cached tasks that took a stored result instead of running' })
+    const cacheMisses = meter.createObservableCounter('graph_task.cache.misses', { unit: '{task}', description: 'Cached tasks that found no stored result and ran' })
+    this.#gauges = [tasks, retries, inFlight, queued, running, busy, buffered, spansDropped, logsDropped, writeErrors, cacheHits, cacheMisses]
     this.#observe = result => {
       const s = stats()
       result.observe(inFlight, s.scheduler.tasksInFlight)
@@ -54,6 +56,8 @@ export class OtelMetrics {
       result.observe(spansDropped, s.tracer.spansDropped)
       result.observe(logsDropped, s.tracer.logsDropped)
       result.observe(writeErrors, s.tracer.writeErrors)
+      result.observe(cacheHits, s.cache.hits)
+      result.observe(cacheMisses, s.cache.misses)
       for (const plan of this.#attributes.values()) observeCounts(result, plan, tasks, retries)
     }
     meter.addBatchObservableCallback(this.#observe, this.#gauges)

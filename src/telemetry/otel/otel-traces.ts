@@ -11,6 +11,7 @@
  * A tracer whose spans copy their context keeps its own ids: that is counted
  * (`idMismatches`) and logged once.
  */
+import { kCacheHitThread } from '../span-wire.js'
 import type * as Api from '@opentelemetry/api'
 import type { Logger } from 'pino'
 import type { ErrorInfo } from '../../errors.js'
@@ -139,6 +140,7 @@ export class OtelTraces {
       [Attr.runTime]: Math.round((end - start) * 1000) / 1000
     }
     if (threadId >= 0) attributes[Attr.threadId] = threadId
+    if (threadId === kCacheHitThread) attributes[Attr.cached] = true
     const mapIndex = exec.mapIndex[i]
     if (mapIndex !== -1) attributes[Attr.mapIndex] = mapIndex
     const span = this.#tracer.startSpan(mapIndex === -1 ? exec.plan.ids[t] : `${exec.plan.ids[t]}[${mapIndex}]`, { kind: this.#api.SpanKind.INTERNAL, startTime: start, attributes }, live.context)
