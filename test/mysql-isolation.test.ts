@@ -82,7 +82,7 @@ describe('a record the server refuses is set aside alone', () => {
     expect(await ids('cascade_retry_records')).toEqual([])
   })
 
-  test('an engine whose task fails with a 20 MB message and a 70 kB code records it, and every later execution is written', async () => {
+  test('an engine whose task fails with a 20 MB message and a 70 kB code records it, and every later execution is written', { timeout: 60_000 }, async () => {
     const engine = startEngine({ storage: db.storage({ tablePrefix: 'e2e_' }), tracer: { flushInterval: 20 } })
     await engine.publishWorkflow(createWorkflow('huge-error')
       .addTask('a', { handler: subject('fail.mjs'), input: { code: 'C'.repeat(70_000), message: 'm'.repeat(20 << 20) }, retry: { maxAutoRetries: 0 } })

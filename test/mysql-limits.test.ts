@@ -41,11 +41,13 @@ describe('MySQLStorage and max_allowed_packet', () => {
     expect(await storage.getSpans(executionId(1))).toEqual(spans)
   })
 
-  test('an input and an output larger than max_allowed_packet are stored in parts with their rows and read back exactly', async () => {
+  // Tens of MB through the writer thread and back: a minute on a busy 2-core machine.
+  test('an input and an output larger than max_allowed_packet are stored in parts with their rows and read back exactly', { timeout: 60_000 }, async () => {
     const input = new Uint8Array(packet + 12_345).map((_, i) => i % 251)
     const output = new Uint8Array(Math.floor(packet * 2.5)).map((_, i) => (i * 7) % 253)
     const big = execution(3, { input })
-    await storage.writeRecords({ executions: [execution(2), big, execution(4)], tasks: [task(3, 'a', { output }), task(3, 'b')], retries: [] })
+    // execution 5 is the cursor below: written here, so that the test does not lean on another's rows
+    await storage.writeRecords({ executions: [execution(2), big, execution(4), execution(5)], tasks: [task(3, 'a', { output }), task(3, 'b')], retries: [] })
     const back = await storage.getExecution(executionId(3))
     // compared as Buffers: a failed toEqual on 40 MB would print a diff too large for the test's memory
     expect(same(back!.input, input)).toBe(true)
@@ -54,7 +56,7 @@ describe('MySQLStorage and max_allowed_packet', () => {
     expect(tasks.map(t => t.taskId)).toEqual(['a', 'b'])
     expect(same(tasks[0].output!, output)).toBe(true)
     expect(tasks[1]).toEqual(task(3, 'b'))
-    // after the id of 5: other tests of this file write newer executions
+    // after the id of 5: other tests of this file write newer executions too
     expect((await storage.listExecutions({ after: executionId(5), limit: 3 })).map(e => e.input.byteLength)).toEqual([execution(4).input.byteLength, input.byteLength, execution(2).input.byteLength])
     const [{ parts }] = await db.query<RowDataPacket[]>('SELECT COUNT(*) AS parts FROM gt_blobs WHERE execution_id = ?', [executionId(3)])
     expect(parts).toBeGreaterThan(3)
