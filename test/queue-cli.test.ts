@@ -19,7 +19,7 @@ describe('graph-task serve and submit', { timeout: 60_000 }, () => {
     const exited = new Promise<number | null>(resolve => server.on('close', resolve))
     onTestFinished(async () => { if (server.exitCode === null) { server.kill('SIGKILL'); await exited } })
     await new Promise<void>(resolve => server.stderr.on('data', chunk => { stderr += chunk; if (stderr.includes('serves')) resolve() }))
-    expect(stderr).toMatch(/instance \S+ serves (q-single, q-gated|q-gated, q-single)/)
+    expect(/instance \S+ serves ([^;]+);/.exec(stderr)?.[1].split(', ').sort()).toEqual(['q-gated', 'q-mapped', 'q-single'])
 
     const { stdout } = await run(process.execPath, [kCli, 'submit', 'q-single', '--wait', '--input', '{"n":3}'], { cwd: kRoot, env })
     expect(stdout).toMatch(/^q-single \w{26}: success/)
