@@ -1,5 +1,5 @@
 /**
- * Cached task results in MySQL (migration 009), shared by every instance on the
+ * Cached task results in MySQL (migration 010), shared by every instance on the
  * database: one row per key, a large output in parts (as outputs are in blobs:
  * each part its own prepared statement, the bytes a binary parameter). A read
  * checks what it assembled against the stored size and SHA-256: a missing part or
