@@ -27,6 +27,8 @@ describe('graph-task console', () => {
   })
 
   test('--read-only refuses actions even with the token', slow, async () => {
+    // The console reads only: the schema is made here, not by whichever test ran before.
+    await db.storage().init()
     const { url } = await startConsole(db, ['--token', 'cli-console-token', '--read-only'])
     const res = await fetch(`${url}api/executions/01HZ0000000000000000000000/cancel`, { method: 'POST', headers: { authorization: 'Bearer cli-console-token' } })
     expect(res.status).toBe(403)

@@ -97,14 +97,14 @@ describe('MySQL connection cut mid-run', () => {
     expect((await stored('cut_', 'logs', ids)).length).toBe(stats.logsWritten)
   })
 
-  test('a server down when the engine starts delays writes, not executions, and everything is written once it is back', async () => {
+  test('a server down when the engine starts refuses executions at once; once it answers, they run and everything is written', async () => {
     const proxy = await proxied()
     proxy.cut()
     const engine = await engineThrough(proxy, 'late_', { maxQueueSize: 10_000 })
+    await expect(run(engine, 1)).rejects.toMatchObject({ code: 'STORAGE_UNAVAILABLE' })
+    proxy.restore()
     const results = await run(engine, 3)
     expect(results.every(r => r.status === 'success')).toBe(true)
-    await failing(engine)
-    proxy.restore()
     await engine.close()
     const ids = results.map(r => r.executionId)
     expect(await stored('late_', 'executions', ids)).toHaveLength(ids.length)
