@@ -40,14 +40,16 @@ describe('records buffered during an outage are bounded by refusing new work, ne
 
   test('past maxBufferedBytes execute() rejects with STORAGE_BACKLOG; every execution accepted before is stored once the server is back', async () => {
     const proxy = await cutProxy()
-    proxy.cut()
     const engine = startEngine({
       storage: db.storage({ host: '127.0.0.1', port: proxy.port, tablePrefix: 'eng_', connectTimeout: 1000 }),
       tracer: { flushInterval: 10, writeRetryDelay: 5, maxWriteRetryDelay: 20, maxBufferedBytes: 64 * 1024 },
       logger: pino({ level: 'silent' })
     })
     await engine.publishWorkflow(createWorkflow('w').addTask('a', { handler: sharedHandler('noop') }).build())
-    const accepted: ExecutionResult[] = []
+    // Storage answers once, then goes away: an outage after a first answer is buffered
+    // (one before it is refused at once, with STORAGE_UNAVAILABLE).
+    const accepted: ExecutionResult[] = [await engine.execute('w')]
+    proxy.cut()
     let refusal: unknown
     for (let i = 0; i < 200 && refusal === undefined; i++) {
       try {
