@@ -1,4 +1,4 @@
--- graph-task schema, version 5 (issue 11): the console's executions list filters by workflow
+-- graph-task schema, version 5: the console's executions list filters by workflow
 -- and status together and walks ids newest first. With one index per column the server
 -- intersects by_workflow and by_status and sorts every match (25k rows of a 1M table for a
 -- common pair) before it can return a page of 50; with both columns and the id in one
