@@ -33,7 +33,7 @@ export type { ErrorCode, ErrorInfo } from './errors.js'
 
 // Results and history
 export type {
-  EpochMs, ExecutionStatus, TaskStatus, LogLevel, RetryPolicy, ResolvedRetryPolicy, TaskResult, MapResult, InstanceResult, ExecutionResult, ExecutionStatusInfo,
+  EpochMs, ExecutionStatus, TaskStatus, LogLevel, RetryPolicy, ResolvedRetryPolicy, TaskOutcome, TaskResult, MapResult, InstanceResult, ExecutionResult, ExecutionStatusInfo,
   ExecutionRecord, TaskRecord, LogEntry, SpanRecord, SpanNode, SpanStatusCode, LogQuery, ExecutionQuery,
   RetryRecord, RetryRecordStatus, FailedExecution, RetryQuery, RetryStatistics, InstanceRecord
 } from './types.js'

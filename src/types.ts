@@ -53,10 +53,8 @@ export interface RetryPolicy {
 
 export type ResolvedRetryPolicy = Required<RetryPolicy>
 
-/** The per-task outcome in an execution result. */
-export interface TaskResult<Output = unknown> {
-  taskId: string
-  name: string
+/** What an execution result says of a task or of one instance of a mapped task. */
+export interface TaskOutcome<Output = unknown> {
   status: TaskStatus
   /** The handler's return value; `undefined` unless the task succeeded. */
   output?: Output
@@ -74,6 +72,12 @@ export interface TaskResult<Output = unknown> {
    * not called. On a mapped task: when every instance's did.
    */
   cached?: true
+}
+
+/** The per-task outcome in an execution result. */
+export interface TaskResult<Output = unknown> extends TaskOutcome<Output> {
+  taskId: string
+  name: string
   /**
    * For a mapped task: how many of its instances ended in each state (a state none
    * ended in is absent), and the instances themselves, by index. Its `output` is then
@@ -91,20 +95,12 @@ export interface MapResult {
   instances: InstanceResult[]
 }
 
-/** One instance of a mapped task, in an execution result: a task result named by its index. */
-export interface InstanceResult {
+/**
+ * One instance of a mapped task, in an execution result: a task outcome named by its
+ * index (its output is also at `output[mapIndex]` of the mapped task when all succeeded).
+ */
+export interface InstanceResult extends TaskOutcome {
   mapIndex: number
-  status: TaskStatus
-  /** Its output, when it succeeded (also at `output[mapIndex]` of the mapped task when all did). */
-  output?: unknown
-  attempts: number
-  error?: ErrorInfo
-  startedAt?: EpochMs
-  endedAt?: EpochMs
-  duration?: number
-  reusedFrom?: string
-  /** Set when its output came from the cache: the handler was not called. */
-  cached?: true
 }
 
 /**

@@ -7,20 +7,16 @@ import { fromStorageBytes } from '../wire/values.js'
 
 /** The result of a task, from its record (live or read back from storage). */
 export function taskResultOf (record: TaskRecord, output: unknown): TaskResult {
-  const result: TaskResult = { taskId: record.taskId, name: record.name, status: record.status, attempts: record.attempts }
-  if (output !== undefined) result.output = output
-  if (record.error !== undefined) result.error = record.error
-  if (record.startedAt !== undefined) result.startedAt = record.startedAt
-  if (record.endedAt !== undefined) result.endedAt = record.endedAt
-  if (record.duration !== undefined) result.duration = record.duration
-  if (record.reusedFrom !== undefined) result.reusedFrom = record.reusedFrom
-  if (record.cached === true) result.cached = true
-  return result
+  return withOutcome({ taskId: record.taskId, name: record.name, status: record.status, attempts: record.attempts }, record, output)
 }
 
 /** The result of one instance of a mapped task, from its record. */
 export function instanceResultOf (record: TaskRecord, output: unknown): InstanceResult {
-  const result: InstanceResult = { mapIndex: record.mapIndex!, status: record.status, attempts: record.attempts }
+  return withOutcome({ mapIndex: record.mapIndex!, status: record.status, attempts: record.attempts }, record, output)
+}
+
+/** Adds to a task's or an instance's result the fields its record has: output, error, times, reuse. */
+function withOutcome<R extends TaskResult | InstanceResult> (result: R, record: TaskRecord, output: unknown): R {
   if (output !== undefined) result.output = output
   if (record.error !== undefined) result.error = record.error
   if (record.startedAt !== undefined) result.startedAt = record.startedAt

@@ -10,18 +10,11 @@ import type { LogEntry, RetryRecord, SpanRecord, StoredExecution, TaskRecord } f
 import type { RefusedRecord } from '../storage.js'
 import type { WireSpans } from '../../telemetry/span-wire.js'
 import type { RejectedRecord } from './errors.js'
+import type { ResolvedMySQLOptions } from './options.js'
 
-/** Settings the writer thread starts with (workerData). */
-export interface WriterSettings {
-  host: string
-  port: number
-  user: string
-  password: string
-  database: string
-  tablePrefix: string
-  connectionLimit: number
-  connectTimeout: number
-  queryTimeout: number
+/** Settings the writer thread starts with (workerData): the storage's own, where to connect and how. */
+export type WriterSettings = Pick<ResolvedMySQLOptions,
+  'host' | 'port' | 'user' | 'password' | 'database' | 'tablePrefix' | 'connectionLimit' | 'connectTimeout' | 'queryTimeout'> & {
   /** Die when handed the records of this execution (kWriterFault, for tests). */
   crashOn?: string
 }
