@@ -10,7 +10,8 @@ const slow = { timeout: 60_000 }
 const db = useTestDatabase()
 const h = (name: string): URL => subject(`cached.mjs#${name}`)
 
-const perFile = createWorkflow('cached-mysql')
+// One workflow id per test: the tests share a database and run in any order.
+const perFile = (id: string) => createWorkflow(id)
   .addTask('files', { handler: h('files') })
   .addTask('work', { handler: h('work'), map: 'files', cache: true })
   .addTask('one', { handler: h('work'), input: { value: 9 }, cache: true })
@@ -19,10 +20,10 @@ const perFile = createWorkflow('cached-mysql')
 // A small output (inline in its row) and a large one (in parts).
 const items = [{ value: 1 }, { bytes: 300_000 }]
 
-async function run (dir: string) {
+async function run (workflow: ReturnType<typeof perFile>, dir: string) {
   const engine = startEngine({ storage: db.storage() })
-  await engine.publishWorkflow(perFile)
-  const result = await engine.execute(perFile, { dir })
+  await engine.publishWorkflow(workflow)
+  const result = await engine.execute(workflow, { dir })
   await engine.flush()
   return { engine, result }
 }
@@ -31,11 +32,12 @@ describe('cached results in MySQL', () => {
   // Reading the cache from this instance's memory only (MySQLStorage without the
   // ResultCacheStorage methods fails at publish; a per-engine Map hits only in A) fails this test.
   test('a second engine on the same database hits: no handler runs, history says cached', slow, async () => {
+    const workflow = perFile('cached-mysql')
     const dir = await tempDir()
     await writeFile(join(dir, 'items.json'), JSON.stringify(items))
-    const a = await run(dir)
+    const a = await run(workflow, dir)
     expect(a.result.status).toBe('success')
-    const b = await run(dir)
+    const b = await run(workflow, dir)
     expect(await lines(join(dir, 'calls.work'))).toHaveLength(2)
     expect(b.result.tasks.work.map!.instances.map(i => i.cached)).toEqual([true, true])
     expect(b.result.tasks.work.output).toEqual(a.result.tasks.work.output)
@@ -53,18 +55,19 @@ describe('cached results in MySQL', () => {
   // Returning the assembled bytes without the size and SHA-256 check (checked() in
   // storage/mysql/result-cache.ts) fails this test (checked): the corrupt value is returned.
   test('a corrupt or incomplete stored value is a miss, logged: the task runs again', slow, async () => {
+    const workflow = perFile('cached-mysql-corrupt')
     const dir = await tempDir()
     await writeFile(join(dir, 'items.json'), JSON.stringify(items))
-    await run(dir)
-    await db.query("UPDATE gt_result_cache SET output = X'ff0102' WHERE output_parts = 0 AND task_id = 'work'")
-    await db.query('DELETE FROM gt_result_cache_parts WHERE part = 1')
-    const again = await run(dir)
+    await run(workflow, dir)
+    await db.query("UPDATE gt_result_cache SET output = X'ff0102' WHERE output_parts = 0 AND task_id = 'work' AND workflow_id = 'cached-mysql-corrupt'")
+    await db.query("DELETE p FROM gt_result_cache_parts p JOIN gt_result_cache c ON c.cache_key = p.cache_key WHERE p.part = 1 AND c.workflow_id = 'cached-mysql-corrupt'")
+    const again = await run(workflow, dir)
     expect(again.result.status).toBe('success')
     expect(again.result.tasks.work.output).toEqual([{ doubled: 2 }, new Uint8Array(300_000).fill(7)])
     expect(again.result.tasks.work.map!.instances.map(i => i.cached)).toEqual([undefined, undefined])
     expect(again.engine.stats().cache).toMatchObject({ hits: 1, misses: 2, unreadable: 2 })
     expect(await lines(join(dir, 'calls.work'))).toHaveLength(4)
-    const third = await run(dir)
+    const third = await run(workflow, dir)
     expect(third.result.tasks.work.map!.instances.map(i => i.cached)).toEqual([true, true])
   })
 })

@@ -145,6 +145,7 @@ export class HistoryReader {
     const plan = this.#engine!.getExecutionPlan(workflowId)
     return {
       workflowId,
+      definitionHash: plan.definitionHash,
       version: workflow.version,
       tasks: workflow.tasks.map(t => ({ id: t.id, name: t.name, dependsOn: t.dependsOn, handler: t.handler })),
       stages: plan.stages,
@@ -153,13 +154,21 @@ export class HistoryReader {
   }
 
   /**
-   * The graph of the definition an execution ran, kept in storage with its hash (so
-   * without the workflow's code); undefined when storage has none for it. A storage
-   * that keeps no shapes falls back on what this console's engine has published.
+   * The graph of the definition an execution ran: the shape storage keeps with its hash
+   * (so without the workflow's code), else this console's engine's own definition when
+   * it is that one. A record not yet written (`definitionHash` empty: the execution is
+   * live on the engine) and a shape not yet written both come from the engine. Undefined
+   * when neither has it.
    */
   async graphOf (record: Pick<StoredExecution, 'workflowId' | 'definitionHash'>): Promise<WorkflowGraph | undefined> {
-    if (this.#storage.getWorkflowShape === undefined) return this.graph(record.workflowId)
-    return record.definitionHash === '' ? undefined : await this.#storage.getWorkflowShape(record.definitionHash)
+    if (record.definitionHash !== '' && this.#storage.getWorkflowShape !== undefined) {
+      const stored = await this.#storage.getWorkflowShape(record.definitionHash)
+      if (stored !== undefined) return stored
+    }
+    const live = this.graph(record.workflowId)
+    if (live === undefined) return undefined
+    if (record.definitionHash === '' || record.definitionHash === live.definitionHash) return live
+    return undefined
   }
 
   /** The storage's retry side, when it has one. */

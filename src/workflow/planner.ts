@@ -267,9 +267,10 @@ export function compilePlan (workflow: Workflow, defaultRetry: ResolvedRetryPoli
     }
   }
   const { cache, keyed } = cachePlan(tasks, depStart, depList)
+  const hash = definitionHash(workflow, structure, timeouts, params, hasMaps ? mapSource : null)
   return {
     workflow,
-    hash: definitionHash(workflow, structure, timeouts, params, hasMaps ? mapSource : null),
+    hash,
     size: n,
     ids,
     index,
@@ -285,7 +286,7 @@ export function compilePlan (workflow: Workflow, defaultRetry: ResolvedRetryPoli
     retry,
     params,
     roots: structure.order.slice(0, structure.rootCount),
-    display: stagePlan(workflow.id, structure),
+    display: stagePlan(workflow.id, hash, structure),
     mapSource,
     hasMaps,
     cache,

@@ -6,6 +6,8 @@
 /** The stage plan of a workflow, for display. */
 export interface ExecutionPlan {
   workflowId: string
+  /** The hash of the definition planned: the `definitionHash` its executions are recorded with. */
+  definitionHash: string
   /** Tasks grouped by longest distance from a root; tasks of one stage are independent. */
   stages: string[][]
   /** The longest chain of dependent tasks. */
@@ -24,7 +26,7 @@ interface StagedStructure {
   readonly order: Int32Array
 }
 
-export function stagePlan (workflowId: string, structure: StagedStructure): ExecutionPlan {
+export function stagePlan (workflowId: string, definitionHash: string, structure: StagedStructure): ExecutionPlan {
   const { ids, depStart, depList, order } = structure
   const n = ids.length
   const level = new Int32Array(n)
@@ -48,5 +50,5 @@ export function stagePlan (workflowId: string, structure: StagedStructure): Exec
   criticalPath.reverse()
   let maxParallelism = 0
   for (const stage of stages) if (stage.length > maxParallelism) maxParallelism = stage.length
-  return { workflowId, stages, criticalPath, maxParallelism, totalTasks: n }
+  return { workflowId, definitionHash, stages, criticalPath, maxParallelism, totalTasks: n }
 }

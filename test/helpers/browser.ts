@@ -27,7 +27,11 @@ export function useBrowser (): () => Promise<TestPage> {
     const problems: string[] = []
     page.on('pageerror', err => problems.push(`page error: ${err.message}`))
     page.on('dialog', dialog => { problems.push(`dialog: ${dialog.message()}`); void dialog.dismiss() })
-    page.on('console', message => { if (message.type() === 'error') problems.push(`console: ${message.text()}`) })
+    page.on('console', message => {
+      if (message.type() !== 'error') return
+      const { url } = message.location()
+      problems.push(`console: ${message.text()}${url !== '' ? ` (${url})` : ''}`)
+    })
     return { page, problems }
   }
 }
