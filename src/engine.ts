@@ -170,11 +170,13 @@ export class Engine {
   }
 
   /**
-   * The stage plan and critical path of a published workflow.
+   * The stage plan and critical path of a published workflow, with the critical path
+   * estimated from the run times measured so far (`estimatedCriticalPath`).
    * @throws {NotFoundError} WORKFLOW_NOT_FOUND
    */
   getExecutionPlan (workflowId: string): ExecutionPlan {
-    return this.#workflows.plan(workflowId).display
+    const plan = this.#workflows.plan(workflowId)
+    return { ...plan.display, estimatedCriticalPath: this.#scheduler.estimatedCriticalPath(plan) }
   }
 
   /**

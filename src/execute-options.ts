@@ -11,6 +11,12 @@ export interface ExecuteOptions {
   signal?: AbortSignal
   /** Time limit of the whole execution in ms; the execution fails with EXECUTION_TIMEOUT. */
   timeout?: number
+  /**
+   * Orders executions in flight: while one of a higher priority has a ready task, it gets
+   * the next free thread; equal priorities take turns (see README, Scheduling). A finite number.
+   * @default 0
+   */
+  priority?: number
 }
 
 /** Options of `close()`. */
@@ -31,7 +37,7 @@ export interface PublishOptions {
   replace?: boolean
 }
 
-const kExecuteOptionKeys = optionKeys<ExecuteOptions>({ signal: true, timeout: true })
+const kExecuteOptionKeys = optionKeys<ExecuteOptions>({ signal: true, timeout: true, priority: true })
 const kCloseOptionKeys = optionKeys<CloseOptions>({ cancel: true })
 const kPublishOptionKeys = optionKeys<PublishOptions>({ replace: true })
 
@@ -41,7 +47,10 @@ const kPublishOptionKeys = optionKeys<PublishOptions>({ replace: true })
  */
 export function checkExecuteOptions (given: ExecuteOptions | undefined, where: string): ExecuteOptions {
   const options = checkOptionsObject(given, kExecuteOptionKeys, where)
-  const { signal, timeout } = options
+  const { signal, timeout, priority } = options
+  if (priority !== undefined && (typeof priority !== 'number' || !Number.isFinite(priority))) {
+    throw new InvalidOptionsError(`${where}: priority must be a finite number (higher goes first); got ${describeValue(priority)}`)
+  }
   if (timeout !== undefined && (!Number.isFinite(timeout) || timeout <= 0)) {
     throw new InvalidOptionsError(`${where}: timeout must be a positive number of ms; got ${describeValue(timeout)}`)
   }

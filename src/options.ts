@@ -90,6 +90,15 @@ export interface EngineOptions {
    */
   maxBatchSize?: number
   /**
+   * How the ready tasks of an execution are ordered. `'critical-path'`: by cumulative
+   * priority, then by the estimated time from the task to the end of its execution
+   * (from the run times the workers measured), then in declared order; batches keep
+   * that order. `'fifo'`: in the order they became ready (the order before ranking was
+   * added, kept for comparison). See README, Scheduling.
+   * @default 'critical-path'
+   */
+  scheduling?: 'critical-path' | 'fifo'
+  /**
    * Finished executions kept in memory for status and result queries (storage keeps its own history).
    * @default 1000
    */
@@ -179,6 +188,7 @@ export interface ResolvedEngineOptions {
   cancelGracePeriod: number
   batchTargetMs: number
   maxBatchSize: number
+  scheduling: 'critical-path' | 'fifo'
   retainExecutions: number
   retainFor: number
   storeOutputs: boolean
@@ -202,6 +212,7 @@ const kDefaults = Object.freeze({
   cancelGracePeriod: 100,
   batchTargetMs: 5,
   maxBatchSize: 512,
+  scheduling: 'critical-path' as const,
   retainExecutions: 1000,
   retainFor: 600_000,
   storeOutputs: true,
@@ -218,7 +229,7 @@ const kMaxTimer = 2 ** 31 - 1
 const kEngineOptionKeys = optionKeys<EngineOptions>({
   threads: true, maxConcurrency: true, maxQueuedTasks: true, maxMapSize: true, retry: true, storage: true, tracer: true, logger: true,
   executionLogLevel: true, typescript: true, resourceLimits: true, idleTimeout: true, execArgv: true, cancelGracePeriod: true,
-  batchTargetMs: true, maxBatchSize: true, retainExecutions: true, retainFor: true, storeOutputs: true, durability: true,
+  batchTargetMs: true, maxBatchSize: true, scheduling: true, retainExecutions: true, retainFor: true, storeOutputs: true, durability: true,
   handlerLoadTimeout: true, closeTimeout: true, readWait: true, instanceId: true, heartbeatInterval: true, heartbeatTimeout: true,
   openTelemetry: true
 })
@@ -275,6 +286,9 @@ export function resolveOptions (given?: EngineOptions): ResolvedEngineOptions {
   }
   if (resolved.durability !== 'batched' && resolved.durability !== 'task') {
     throw new InvalidOptionsError(`durability must be 'batched' or 'task'; got ${describeValue(resolved.durability)}`)
+  }
+  if (resolved.scheduling !== 'critical-path' && resolved.scheduling !== 'fifo') {
+    throw new InvalidOptionsError(`scheduling must be 'critical-path' or 'fifo'; got ${describeValue(resolved.scheduling)}`)
   }
   if (!kLogLevels.has(resolved.executionLogLevel)) {
     throw new InvalidOptionsError(`executionLogLevel must be one of trace, debug, info, warn, error; got ${describeValue(resolved.executionLogLevel)}`)

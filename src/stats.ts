@@ -11,6 +11,12 @@ export interface SchedulerStats {
   tasksQueued: number
   /** Worker threads running a batch (batches in flight, at most one counted per thread). */
   threadsBusy: number
+  /**
+   * Thread time (ms, summed over threads) spent without a batch while a task was ready:
+   * what the main thread's view of the pool counts (a thread is busy from when a batch is
+   * sent to it until its answer is read).
+   */
+  threadIdleWhileReadyMs: number
   workerRestarts: number
   /**
    * Copies of large values (typed arrays of 64 KiB or more, or as many bytes) the main

@@ -24,7 +24,7 @@ function wide (n: number, handler = noop): Execution {
 
 function take (batcher: Batcher, exec: Execution, readyTotal: number, freeThreads = 1, concurrencyLeft = Infinity): string[] {
   const out = new Int32Array(64)
-  const count = batcher.take(exec, out, { readyTotal, freeThreads, concurrencyLeft })
+  const count = batcher.take(exec, out, { readyTotal, freeThreads, concurrencyLeft, queued: false })
   return Array.from(out.subarray(0, count), i => exec.plan.ids[i])
 }
 

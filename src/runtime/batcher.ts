@@ -3,8 +3,8 @@
  * the tasks whose every unfinished dependency is in the batch already (they run
  * after them in the same worker), until their measured run time adds up to the
  * target.
- * It keeps a run-time estimate per handler (an exponential average of what the
- * workers measured) and touches no thread: it can be tested on its own.
+ * Batches are sized by the run-time estimates (RunEstimates: what the workers
+ * measured, per handler); it touches no thread: it can be tested on its own.
  *
  * Independent ready tasks are capped at a fair share of the ready work, so that
  * every free thread gets some; the tasks that follow their dependencies are not,
@@ -16,10 +16,19 @@
  * estimate are their mapped task's); instance i of a task mapped over another
  * mapped task follows instance i of that one, so an element's chain can run in one
  * batch. A mapped task's own slot never goes into a batch: only its instances run.
+ *
+ * Ranked (critical-path scheduling), it keeps the order the execution's ready heap
+ * gives: a batch starts with the best ready task, and a ready task whose estimate does
+ * not fit what is left of the time budget is left for the next batch, where it comes
+ * first, rather than run after short tasks on this thread while another may be free.
+ * A batch that would wait behind another on a busy thread (`queued`) is sent only if
+ * its first task is short: a long task waits for a thread of its own instead, so that
+ * a longer one becoming ready meanwhile is not stuck behind it.
  */
 import type { Plan } from '../workflow/planner.js'
 import type { Execution } from './execution.js'
 import { TaskState } from './task-state.js'
+import { RunEstimates } from './run-estimates.js'
 
 export interface BatchLimits {
   /** Ready tasks of every execution, this one's included. */
@@ -31,40 +40,46 @@ export interface BatchLimits {
   freeThreads: number
   /** Tasks that may still be sent before maxConcurrency is reached. */
   concurrencyLeft: number
+  /** Every thread has a batch already: this one would wait in the pool's queue. */
+  queued: boolean
 }
 
 export class Batcher {
   readonly #targetMs: number
   readonly #maxBatch: number
   readonly #fuse: boolean
+  readonly #ranked: boolean
   // Per task index, reused across batches (a batch's serial marks what it wrote):
   // how many of a task's dependencies are in the batch being built.
   #stamp = new Int32Array(0)
   #inBatch = new Int32Array(0)
   #serial = 0
-  // Run-time estimate per handler (ms), by handler number; -1 until measured.
-  #estimates = new Float64Array(16).fill(-1)
-  readonly #handlerNumbers = new Map<string, number>()
-  readonly #planHandlers = new WeakMap<Plan, Int32Array>()
-  #lastPlan: Plan | null = null
-  #lastNumbers: Int32Array | null = null
+  readonly estimates: RunEstimates
 
-  /** `fuse`: whether a task may follow its dependencies in the same batch (not with strict durability). */
-  constructor (targetMs: number, maxBatch: number, fuse = true) {
+  /**
+   * `fuse`: whether a task may follow its dependencies in the same batch (not with strict durability).
+   * `ranked`: keep the order of a ranked ready heap (see above); false for first-in first-out.
+   */
+  constructor (targetMs: number, maxBatch: number, fuse = true, estimates = new RunEstimates(), ranked = false) {
     this.#targetMs = targetMs
     this.#maxBatch = maxBatch
     this.#fuse = fuse
+    this.estimates = estimates
+    this.#ranked = ranked
   }
 
   /**
    * Takes the next batch of `exec` (which has a ready task) into `out`; returns
    * how many tasks it holds. Ready tasks are taken off the execution's queue. Every
-   * task comes after the tasks of the batch it depends on.
+   * task comes after the tasks of the batch it depends on. Ranked, it returns 0 (and
+   * takes nothing) for a batch that would be queued behind another with a long task first.
    */
   take (exec: Execution, out: Int32Array, limits: BatchLimits): number {
     const { plan } = exec
-    const numbers = this.#numbersOf(plan)
+    const numbers = this.estimates.numbersOf(plan)
     const template = exec.template
+    const ranked = this.#ranked
+    if (ranked && limits.queued && this.#estimate(numbers[template[exec.peekReady()]]) >= this.#targetMs) return 0
     const first = exec.takeReady()
     out[0] = first
     let count = 1
@@ -104,10 +119,13 @@ export class Batcher {
       }
       const candidate = exec.peekReady()
       if (share <= 0 || candidate === -1 || plan.timeouts[template[candidate]] !== 0) break
+      const estimate = this.#estimate(numbers[template[candidate]])
+      // Ranked: a task that does not fit heads the next batch instead of following short ones.
+      if (ranked && estimate > budget) break
       exec.takeReady()
       share--
       out[count++] = candidate
-      budget -= this.#estimate(numbers[template[candidate]])
+      budget -= estimate
     }
     return count
   }
@@ -125,47 +143,22 @@ export class Batcher {
     return ++this.#serial
   }
 
-  /** A worker measured `ms` of run time for task `i` of `plan` (a plan task: an instance's is its mapped task). */
-  measured (plan: Plan, i: number, ms: number): void {
-    const n = this.#numbersOf(plan)[i]
-    const e = this.#estimates[n]
-    this.#estimates[n] = e < 0 ? ms : e * 0.8 + ms * 0.2
+  /**
+   * A worker measured `ms` of run time for task `i` of `plan` (a plan task: an instance's
+   * is its mapped task, `mapIndex` the instance's index).
+   */
+  measured (plan: Plan, i: number, ms: number, mapIndex = -1): void {
+    this.estimates.measured(plan, i, ms, mapIndex)
   }
 
   /** The current estimate for task `i` of `plan`, -1 before it was measured. */
   estimateOf (plan: Plan, i: number): number {
-    return this.#estimates[this.#numbersOf(plan)[i]]
+    return this.estimates.estimateOf(plan, i)
   }
 
   #estimate (n: number): number {
-    const e = this.#estimates[n]
+    const e = this.estimates.of(n)
     // Unknown handlers count as a full budget: they go alone until measured.
     return e < 0 ? this.#targetMs : e
-  }
-
-  #numbersOf (plan: Plan): Int32Array {
-    // Outcomes come a batch at a time, of one execution: the last plan is nearly always the one.
-    if (plan === this.#lastPlan) return this.#lastNumbers!
-    let numbers = this.#planHandlers.get(plan)
-    if (numbers === undefined) {
-      numbers = new Int32Array(plan.size)
-      for (let i = 0; i < plan.size; i++) {
-        let n = this.#handlerNumbers.get(plan.handlers[i])
-        if (n === undefined) {
-          n = this.#handlerNumbers.size
-          this.#handlerNumbers.set(plan.handlers[i], n)
-          if (n >= this.#estimates.length) {
-            const grown = new Float64Array(this.#estimates.length * 2).fill(-1)
-            grown.set(this.#estimates)
-            this.#estimates = grown
-          }
-        }
-        numbers[i] = n
-      }
-      this.#planHandlers.set(plan, numbers)
-    }
-    this.#lastPlan = plan
-    this.#lastNumbers = numbers
-    return numbers
   }
 }

@@ -9,6 +9,8 @@ import { TaskState } from './task-state.js'
 import type { TaskSource } from '../storage/storage.js'
 import { MapState, type MapNews } from './map-state.js'
 import { mapInputOfBytes, type MapInput } from '../wire/elements.js'
+import { ReadyHeap } from './ready-heap.js'
+import type { TaskRanks } from './task-ranks.js'
 
 /** Who runs an execution and how, fixed when it starts. */
 interface ExecutionContext {
@@ -30,6 +32,8 @@ interface ExecutionContext {
   maxMapSize?: number
   /** Delivery number of a queued execution, carried by its records (0 outside a queue). */
   fence?: number
+  /** Orders executions: a higher one's ready tasks are sent first. @default 0 */
+  priority?: number
 }
 
 const kCacheMiss = 1
@@ -64,6 +68,8 @@ export class Execution implements TaskSource {
   readonly retryOf: string | undefined
   /** Delivery number of a queued execution (0 outside a queue): storage refuses records whose number is below the stored one. */
   readonly fence: number
+  /** Orders executions: a higher one's ready tasks are sent first (see Scheduler). */
+  readonly priority: number
   #leaseUntil = Infinity
   /** Keep output bytes in task records (history, resume). */
   readonly storeOutputs: boolean
@@ -89,7 +95,12 @@ export class Execution implements TaskSource {
   readonly #maxMapSize: number
   #errors: Map<number, ErrorInfo> | null = null
   #reusedFrom: Map<number, string> | null = null
-  readonly #ready = new Fifo<number>()
+  // Ready tasks: first in, first out, or ranked (see rankWith): one of the two is set.
+  #fifo: Fifo<number> | null = new Fifo<number>()
+  #heap: ReadyHeap | null = null
+  // Ranked: the rank of each plan task, and what ranks instances.
+  #ranks: Float64Array | null = null
+  #ranker: TaskRanks | null = null
   // Cached tasks that are ready go here first, until the cache answered (see takeLookup).
   readonly #lookups: Fifo<number> | null
   // Per slot, for a plan with cached tasks: 1 once the cache missed (it runs), 2 for a hit.
@@ -119,6 +130,7 @@ export class Execution implements TaskSource {
     this.parentSpanId = context.parentSpanId
     this.retryOf = context.retryOf
     this.fence = context.fence ?? 0
+    this.priority = context.priority ?? 0
     this.storeOutputs = context.storeOutputs
     this.#held = context.gated ? new Fifo<number>() : null
     this.#lookups = plan.cache === null ? null : new Fifo<number>()
@@ -150,7 +162,7 @@ export class Execution implements TaskSource {
   get skipped (): number { return this.#skipped }
   get running (): number { return this.#running }
   /** Ready tasks not yet taken. */
-  get readyLength (): number { return this.#ready.length }
+  get readyLength (): number { return this.#heap === null ? this.#fifo!.length : this.#heap.length }
   /** Ready cached tasks whose key the cache has not been asked for yet. */
   get lookupLength (): number { return this.#lookups?.length ?? 0 }
   /** Tasks held until the results they depend on are committed (strict durability). */
@@ -168,6 +180,35 @@ export class Execution implements TaskSource {
   /** Whether task i took its output from the cache. */
   isCached (i: number): boolean { return this.#cacheState !== null && this.#cacheState[i] === kCacheHit }
 
+  /**
+   * Ready tasks go out best first from now on: by cumulative priority, then rank (see
+   * TaskRanks), then declared order. Called before any task is ready.
+   */
+  rankWith (ranker: TaskRanks): void {
+    this.#ranker = ranker
+    this.#ranks = ranker.rank(this.plan)
+    this.#heap = new ReadyHeap()
+    this.#fifo = null
+  }
+
+  /** The rank the ready heap gives slot i (0 when not ranked). */
+  rankOf (i: number): number {
+    const ranks = this.#ranks
+    if (ranks === null) return 0
+    const t = this.template[i]
+    return t === i ? ranks[i] : this.#ranker!.instanceRank(this.plan, ranks, t, this.mapIndex[i])
+  }
+
+  #ready (i: number): void {
+    const heap = this.#heap
+    if (heap === null) {
+      this.#fifo!.push(i)
+      return
+    }
+    const priorities = this.plan.priorities
+    heap.push(i, priorities === null ? 0 : priorities[this.template[i]], this.rankOf(i))
+  }
+
   // --- transitions -------------------------------------------------------------------
 
   /** Pending (dependencies done) to Ready. */
@@ -184,7 +225,7 @@ export class Execution implements TaskSource {
       this.#lookups.push(i)
       return false
     }
-    this.#ready.push(i)
+    this.#ready(i)
     return true
   }
 
@@ -194,7 +235,7 @@ export class Execution implements TaskSource {
   /** The cache has no result for ready task i: it runs. */
   lookedUp (i: number): void {
     this.#cacheState![i] = kCacheMiss
-    this.#ready.push(i)
+    this.#ready(i)
   }
 
   /**
@@ -234,9 +275,9 @@ export class Execution implements TaskSource {
     return released
   }
 
-  /** The oldest ready task, or -1. */
-  peekReady (): number { return this.#ready.peek() ?? -1 }
-  takeReady (): number { return this.#ready.shift() ?? -1 }
+  /** The next ready task (the oldest, or the best ranked), or -1. */
+  peekReady (): number { return this.#heap === null ? this.#fifo!.peek() ?? -1 : this.#heap.peek() }
+  takeReady (): number { return this.#heap === null ? this.#fifo!.shift() ?? -1 : this.#heap.pop() }
 
   /** A task is sent to a worker: its attempt begins. */
   dispatch (i: number): void {
@@ -603,7 +644,8 @@ export class Execution implements TaskSource {
     this.#status = code === ErrorCodes.EXECUTION_TIMEOUT || code === ErrorCodes.EXECUTION_REDELIVERY_LIMIT ? 'failed' : 'cancelled'
     const error = { code, message }
     this.#error = error
-    this.#ready.clear()
+    this.#fifo?.clear()
+    this.#heap?.clear()
     this.#held?.clear()
     this.#lookups?.clear()
     const cancelled: number[] = []

@@ -91,7 +91,8 @@ export class Launcher {
       traceFlags: root.flags,
       parentSpanId: root.parentSpanId,
       retryOf,
-      fence: extra.fence
+      fence: extra.fence,
+      priority: options.priority
     })
     if (extra.leaseUntil !== undefined) exec.lease(extra.leaseUntil)
     prepare?.(exec)

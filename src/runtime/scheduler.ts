@@ -1,10 +1,10 @@
 /**
  * The scheduler: the ready queue, the pump, and where each outcome goes.
  *
- *   start(exec) ─▶ roots ready ─▶ executions with ready tasks (round robin)
- *                                   │ pump(): while a slot is free
- *                                   ▼
- *                 Batcher: ready tasks of one execution (+ what follows them)
+ *   start(exec) ─▶ ranks (TaskRanks) ─▶ roots ready ─▶ executions with ready tasks
+ *                                   │ pump(): while a slot is free, by execution
+ *                                   ▼ priority, then round robin (ExecutionTurns)
+ *                 Batcher: best ready tasks of one execution (+ what follows them)
  *                 BatchEncoder: one message ─▶ WorkerPool ─▶ worker
  *                                   │
  *   batchDone / sweep ◀─────────────┘ outcomes read from the slot (Settler)
@@ -13,6 +13,8 @@
  *
  * At most two batches per thread are in flight (the pool's slots); everything
  * else waits here, so the scheduler, not the pool, decides the order of work.
+ * Within an execution the ready tasks are ranked (critical-path scheduling, the
+ * default: see Execution.rankWith and TaskRanks) or first in, first out.
  * Transitions go through Execution's methods; what they mean to the outside
  * (events, spans, records) goes through Lifecycle.
  */
@@ -24,7 +26,10 @@ import { BatchEncoder } from './batch-encoder.js'
 import { Batcher, type BatchLimits } from './batcher.js'
 import { now } from '../clock.js'
 import type { Execution } from './execution.js'
-import { Fifo } from './fifo.js'
+import { ExecutionTurns } from './execution-turns.js'
+import { RunEstimates } from './run-estimates.js'
+import { TaskRanks } from './task-ranks.js'
+import { performance } from 'node:perf_hooks'
 import type { Lifecycle } from './lifecycle.js'
 import { RetryTimers, type RetryListener } from './retry-timers.js'
 import { Settler } from './settler.js'
@@ -34,6 +39,8 @@ import { CommitGate, type GateListener, type GroupCommit } from './commit-gate.j
 import type { SchedulerStats } from '../stats.js'
 import type { CacheListener, ResultCache } from './result-cache.js'
 import type { CachedResult } from '../storage/cache-storage.js'
+import type { Plan } from '../workflow/planner.js'
+import type { EstimatedPath } from '../workflow/stage-plan.js'
 
 /** Told when an execution has reached a final state and its result is made. */
 interface SchedulerListener {
@@ -52,15 +59,25 @@ export class Scheduler implements PoolListener, GateListener, RetryListener, Cac
   // Strict durability: the caller hears of the end once the execution's final record is committed.
   readonly #commit: GroupCommit | null
   readonly #encoder = new BatchEncoder()
-  // Executions with ready tasks, each at most once (round robin).
-  readonly #execs = new Fifo<Execution>()
+  // Executions with ready tasks, each at most once (priority, then round robin).
+  readonly #execs = new ExecutionTurns()
+  // Critical-path scheduling: ranks each execution's tasks when it starts; null for FIFO.
+  readonly #ranks: TaskRanks | null
+  // The same over the same estimates, for the estimated critical path whatever the scheduling.
+  readonly #paths: TaskRanks
+  // Executions whose next batch would have waited behind another (see pump): queued again after.
+  readonly #passed: Execution[] = []
   readonly #queued = new Set<Execution>()
   readonly #inFlight = new Set<Batch>()
   readonly #retries: RetryTimers
   readonly #settler: Settler
   readonly #cache: ResultCache
   readonly #take: Int32Array
-  readonly #limits: BatchLimits = { readyTotal: 0, freeThreads: 0, concurrencyLeft: 0 }
+  readonly #limits: BatchLimits = { readyTotal: 0, freeThreads: 0, concurrencyLeft: 0, queued: false }
+  // Threads without a batch while tasks are ready, since #idleSince (performance.now()).
+  #idleThreads = 0
+  #idleSince = 0
+  #idleWhileReadyMs = 0
   #readyBefore = 0
   #settledBefore = 0
   #sizeBefore = 0
@@ -79,7 +96,11 @@ export class Scheduler implements PoolListener, GateListener, RetryListener, Cac
     const strict = options.durability === 'task'
     this.#gate = strict ? new CommitGate(commit, this) : null
     this.#commit = strict ? commit : null
-    this.#batcher = new Batcher(options.batchTargetMs, options.maxBatchSize, !strict)
+    const estimates = new RunEstimates()
+    const ranked = options.scheduling === 'critical-path'
+    this.#paths = new TaskRanks(estimates)
+    this.#ranks = ranked ? this.#paths : null
+    this.#batcher = new Batcher(options.batchTargetMs, options.maxBatchSize, !strict, estimates, ranked)
     this.#take = new Int32Array(options.maxBatchSize)
     this.#pool = new WorkerPool(options, this, logger)
     this.#retries = new RetryTimers(this)
@@ -104,6 +125,7 @@ export class Scheduler implements PoolListener, GateListener, RetryListener, Cac
    * the stop reads the slot.
    */
   start (exec: Execution, held = false): void {
+    if (this.#ranks !== null) exec.rankWith(this.#ranks)
     exec.readyRoots(exec.startedAt)
     // After readyRoots: a resume may have expanded maps, with instances done already.
     this.#pendingTasks += exec.size - exec.settled
@@ -115,6 +137,15 @@ export class Scheduler implements PoolListener, GateListener, RetryListener, Cac
     this.pump()
   }
 
+  /** The longest chain of `plan` by the run times measured so far (unmeasured handlers as typical ones). */
+  estimatedCriticalPath (plan: Plan): EstimatedPath {
+    const { tasks, ms } = this.#paths.criticalPath(plan)
+    const estimates = this.#batcher.estimates
+    let measured = true
+    for (const t of tasks) if (estimates.estimateOf(plan, t) < 0) measured = false
+    return { taskIds: tasks.map(t => plan.ids[t]), ms, measured }
+  }
+
   stats (): SchedulerStats {
     const copies = largeValueCopies()
     return {
@@ -124,6 +155,7 @@ export class Scheduler implements PoolListener, GateListener, RetryListener, Cac
       peakTasksInFlight: this.#peakTasksInFlight,
       tasksQueued: this.#pendingTasks,
       threadsBusy: Math.min(this.#options.threads, this.#inFlight.size),
+      threadIdleWhileReadyMs: this.#idleWhileReadyMs + (this.#idleThreads === 0 ? 0 : this.#idleThreads * (performance.now() - this.#idleSince)),
       workerRestarts: this.#pool.restarts,
       largeValueCopies: copies.count,
       largeValueCopyBytes: copies.bytes
@@ -144,7 +176,33 @@ export class Scheduler implements PoolListener, GateListener, RetryListener, Cac
     // Called after every round of outcomes: with strict durability, what they made
     // ready (or ended) waits for one commit of everything recorded so far.
     this.#gate?.seal()
+    this.#fill()
+    const passed = this.#passed
+    if (passed.length > 0) {
+      for (let k = 0; k < passed.length; k++) this.#enqueue(passed[k])
+      passed.length = 0
+    }
+    this.#countIdle()
+  }
+
+  // Threads without a batch while a task is ready (and maxConcurrency allows one more):
+  // their time adds up from one change to the next. No clock read while there are none.
+  #countIdle (): void {
+    const threads = this.#options.threads
+    const idle = this.#readyTotal > 0 && this.#inFlightTasks < this.#options.maxConcurrency && this.#inFlight.size < threads
+      ? threads - this.#inFlight.size
+      : 0
+    if (idle === 0 && this.#idleThreads === 0) return
+    const at = performance.now()
+    if (this.#idleThreads > 0) this.#idleWhileReadyMs += this.#idleThreads * (at - this.#idleSince)
+    this.#idleThreads = idle
+    this.#idleSince = at
+  }
+
+  #fill (): void {
     const maxConcurrency = this.#options.maxConcurrency
+    const threads = this.#options.threads
+    const slots = threads * 2
     const limits = this.#limits
     while (this.#pool.freeSlots > 0 && this.#inFlightTasks < maxConcurrency) {
       const exec = this.#execs.shift()
@@ -161,7 +219,14 @@ export class Scheduler implements PoolListener, GateListener, RetryListener, Cac
       limits.readyTotal = this.#readyTotal
       limits.freeThreads = (this.#pool.freeSlots + 1) >> 1
       limits.concurrencyLeft = maxConcurrency - this.#inFlightTasks
+      // Every thread has a batch: this one would wait in the pool's queue behind one.
+      limits.queued = slots - this.#pool.freeSlots >= threads
       const count = this.#batcher.take(exec, this.#take, limits)
+      if (count === 0) {
+        // Its best task is long: it waits for a free thread rather than behind a batch.
+        this.#passed.push(exec)
+        continue
+      }
       this.#readyTotal -= before - exec.readyLength
       this.#enqueue(exec)
       this.#dispatch(exec, this.#take.slice(0, count))

@@ -74,7 +74,7 @@ export class Settler {
       const start = times[(base + b) * 2]
       const end = times[(base + b) * 2 + 1]
       if (b > 0 && this.#lifecycle.startsWanted) this.#lifecycle.taskStarted(exec, i, start)
-      this.#batcher.measured(exec.plan, exec.template[i], end - start)
+      this.#batcher.measured(exec.plan, exec.template[i], end - start, exec.mapIndex[i])
       if (batch.stopped === 'timeout') {
         this.#failed(exec, i, start, end, timeoutError(exec.plan.timeouts[exec.template[i]]), thread)
       } else if (status === Outcome.Success) {
@@ -105,7 +105,7 @@ export class Settler {
       const start = pool.start(batch, b)
       const end = pool.end(batch, b)
       if (b > 0 && this.#lifecycle.startsWanted) this.#lifecycle.taskStarted(exec, batch.tasks[b], start)
-      this.#batcher.measured(exec.plan, exec.template[batch.tasks[b]], end - start)
+      this.#batcher.measured(exec.plan, exec.template[batch.tasks[b]], end - start, exec.mapIndex[batch.tasks[b]])
       this.#succeeded(batch, b, start, end, copy, null)
     }
     const settled = this.#wonCount

@@ -11,7 +11,7 @@ import { kWorkflow, type ResolvedTaskCache, type TaskCacheOptions, type TaskDefi
 export { isWorkflow } from './definition.js'
 export type { ResolvedTaskCache, TaskCacheOptions, TaskDefinition, TaskOptions, Workflow } from './definition.js'
 
-const kTaskOptionKeys = optionKeys<TaskOptions>({ name: true, handler: true, dependsOn: true, timeout: true, retry: true, input: true, map: true, cache: true })
+const kTaskOptionKeys = optionKeys<TaskOptions>({ name: true, handler: true, dependsOn: true, timeout: true, retry: true, input: true, map: true, cache: true, priority: true })
 const kCacheOptionKeys = optionKeys<TaskCacheOptions>({ version: true, ttl: true })
 
 
@@ -76,6 +76,7 @@ interface DraftTask {
   input?: unknown
   map?: string
   cache?: ResolvedTaskCache
+  priority?: number
 }
 
 /**
@@ -150,6 +151,9 @@ export class WorkflowBuilder<Outputs extends Record<string, unknown> = {}, Input
     if (options.timeout !== undefined && (typeof options.timeout !== 'number' || !Number.isFinite(options.timeout) || options.timeout <= 0)) {
       throw new InvalidOptionsError(`task "${id}": timeout must be a positive number of ms; got ${describeValue(options.timeout)}`)
     }
+    if (options.priority !== undefined && (typeof options.priority !== 'number' || !Number.isFinite(options.priority))) {
+      throw new InvalidOptionsError(`task "${id}": priority must be a finite number (higher runs first); got ${describeValue(options.priority)}`)
+    }
     const map = options.map
     if (map !== undefined && typeof map !== 'string') {
       throw new InvalidOptionsError(`task "${id}": map must be a task id; got ${describeValue(map)}`)
@@ -181,6 +185,7 @@ export class WorkflowBuilder<Outputs extends Record<string, unknown> = {}, Input
     if (options.retry !== undefined) task.retry = options.retry
     if (options.input !== undefined) task.input = options.input
     if (map !== undefined) task.map = map
+    if (options.priority !== undefined) task.priority = options.priority
     if (options.cache !== undefined && options.cache !== false) task.cache = resolveTaskCache(id, options.cache)
     this.#tasks.push(task)
     return this

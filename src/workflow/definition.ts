@@ -44,6 +44,15 @@ export interface TaskOptions {
    * @default not cached
    */
   cache?: boolean | TaskCacheOptions
+  /**
+   * Higher runs first among ready tasks of its execution. Priorities add up along
+   * dependencies: a task's effective priority is its own plus the largest effective
+   * priority of the tasks that depend on it, so what leads to an urgent task is urgent
+   * too. Among equal priorities the estimated critical path decides (see README,
+   * Scheduling). A finite number.
+   * @default 0
+   */
+  priority?: number
 }
 
 /** How a task's results are cached (see {@link TaskOptions.cache}). */
@@ -82,6 +91,8 @@ export interface TaskDefinition {
   readonly map?: string
   /** Set for a cached task (see {@link TaskOptions.cache}). */
   readonly cache?: ResolvedTaskCache
+  /** Set when addTask was given one (see {@link TaskOptions.priority}). */
+  readonly priority?: number
 }
 
 /** Marks a built workflow, whichever copy of graph-task built it. */

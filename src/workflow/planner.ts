@@ -51,6 +51,13 @@ export interface Plan {
   readonly retry: readonly ResolvedRetryPolicy[]
   readonly params: ReadonlyArray<Packet | null>
   readonly roots: Int32Array
+  /** Every task after all its dependencies (Kahn's order): ranks are computed over it backwards. */
+  readonly order: Int32Array
+  /**
+   * Per task, its cumulative priority: its own `priority` plus the largest cumulative
+   * priority among its dependents (what waits on it); null when no task has one.
+   */
+  readonly priorities: Float64Array | null
   readonly display: ExecutionPlan
   /**
    * Per task, the task whose output's elements it is mapped over, or -1. A task with a
@@ -267,6 +274,7 @@ export function compilePlan (workflow: Workflow, defaultRetry: ResolvedRetryPoli
     }
   }
   const { cache, keyed } = cachePlan(tasks, depStart, depList)
+  const priorities = cumulativePriorities(tasks, structure)
   const hash = definitionHash(workflow, structure, timeouts, params, hasMaps ? mapSource : null)
   return {
     workflow,
@@ -286,6 +294,8 @@ export function compilePlan (workflow: Workflow, defaultRetry: ResolvedRetryPoli
     retry,
     params,
     roots: structure.order.slice(0, structure.rootCount),
+    order: structure.order,
+    priorities,
     display: stagePlan(workflow.id, hash, structure),
     mapSource,
     hasMaps,
@@ -310,6 +320,26 @@ function cachePlan (tasks: readonly TaskDefinition[], depStart: Int32Array, depL
     for (let k = depStart[i]; k < depStart[i + 1]; k++) keyed[depList[k]] |= kKeyed.taken
   }
   return { cache, keyed }
+}
+
+// A task's own priority plus the largest of its dependents', from the last task back:
+// a task that leads to an urgent one is urgent too. Null when no task has a priority.
+function cumulativePriorities (tasks: readonly TaskDefinition[], structure: Structure): Float64Array | null {
+  let any = false
+  for (let i = 0; i < tasks.length && !any; i++) any = tasks[i].priority !== undefined
+  if (!any) return null
+  const { order, dependentStart, dependentList } = structure
+  const out = new Float64Array(tasks.length)
+  for (let o = order.length - 1; o >= 0; o--) {
+    const t = order[o]
+    let after = 0
+    for (let k = dependentStart[t]; k < dependentStart[t + 1]; k++) {
+      const p = out[dependentList[k]]
+      if (p > after) after = p
+    }
+    out[t] = (tasks[t].priority ?? 0) + after
+  }
+  return out
 }
 
 function serialiseInput (task: TaskDefinition): Packet {

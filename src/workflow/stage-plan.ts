@@ -15,6 +15,22 @@ export interface ExecutionPlan {
   /** Size of the widest stage. */
   maxParallelism: number
   totalTasks: number
+  /**
+   * The chain with the longest estimated run time, from the run times the engine's
+   * workers measured so far (set by `engine.getExecutionPlan`): what critical-path
+   * scheduling starts first.
+   */
+  estimatedCriticalPath?: EstimatedPath
+}
+
+/** A chain of tasks and its estimated run time. */
+export interface EstimatedPath {
+  /** Task ids, first to last. */
+  taskIds: string[]
+  /** Sum of their estimates, ms (a handler never measured counts as the mean of those measured, or 1 ms). */
+  ms: number
+  /** Whether every task of it has a measured handler. */
+  measured: boolean
 }
 
 /** The parts of a checked definition the stage plan reads. */

@@ -1,0 +1,86 @@
+/**
+ * Upward ranks: for each task, the estimated time from its start to the end of its
+ * execution, along the longest chain of dependents (its own estimate plus the largest
+ * rank among its dependents). Ready tasks with the longest rank go first, so that
+ * the critical path starts as soon as it can and the short work fills the threads
+ * around it (the list-scheduling rule of HEFT and the like).
+ *
+ * Computed once per execution, when it starts, in one loop over the plan's tasks in
+ * reverse topological order, from the estimates measured so far. An instance of a
+ * mapped task has its task's rank, with its own element's estimate in place of the
+ * handler's when that element was measured before.
+ */
+import type { Plan } from '../workflow/planner.js'
+import type { RunEstimates } from './run-estimates.js'
+
+/** The estimate of a handler never measured, when none is (ms): ranks then count tasks. */
+export const kUnmeasuredMs = 1
+
+/** What the ranks of a plan's tasks are made of and the critical path they give. */
+export interface RankedPath {
+  /** Task indexes, first to last. */
+  readonly tasks: readonly number[]
+  /** Estimated ms along it. */
+  readonly ms: number
+}
+
+export class TaskRanks {
+  readonly #estimates: RunEstimates
+
+  constructor (estimates: RunEstimates) {
+    this.#estimates = estimates
+  }
+
+  /** The rank of each task of `plan` (ms), from the current estimates. */
+  rank (plan: Plan, out = new Float64Array(plan.size)): Float64Array {
+    const estimates = this.#estimates
+    const numbers = estimates.numbersOf(plan)
+    const typical = estimates.typical(kUnmeasuredMs)
+    const { order, dependentStart, dependentList } = plan
+    for (let o = order.length - 1; o >= 0; o--) {
+      const t = order[o]
+      let e = estimates.of(numbers[t])
+      if (e < 0) e = typical
+      let after = 0
+      for (let k = dependentStart[t]; k < dependentStart[t + 1]; k++) {
+        const r = out[dependentList[k]]
+        if (r > after) after = r
+      }
+      out[t] = e + after
+    }
+    return out
+  }
+
+  /**
+   * The rank of instance `m` of mapped task `t`: its task's, with the element's own
+   * estimate in place of the handler's when that element was measured.
+   */
+  instanceRank (plan: Plan, ranks: Float64Array, t: number, m: number): number {
+    const estimates = this.#estimates
+    const n = estimates.numbersOf(plan)[t]
+    if (!estimates.hasElements(n)) return ranks[t]
+    const element = estimates.ofElement(n, m)
+    if (element < 0) return ranks[t]
+    const own = estimates.of(n)
+    return ranks[t] - (own < 0 ? estimates.typical(kUnmeasuredMs) : own) + element
+  }
+
+  /** The longest chain of `plan` by the current estimates (ties: the first declared). */
+  criticalPath (plan: Plan): RankedPath {
+    const ranks = this.rank(plan)
+    const { roots, dependentStart, dependentList } = plan
+    let at = -1
+    for (let k = 0; k < roots.length; k++) if (at === -1 || ranks[roots[k]] > ranks[at]) at = roots[k]
+    const tasks: number[] = []
+    while (at !== -1) {
+      tasks.push(at)
+      let next = -1
+      for (let k = dependentStart[at]; k < dependentStart[at + 1]; k++) {
+        const j = dependentList[k]
+        if (next === -1 || ranks[j] > ranks[next]) next = j
+      }
+      at = next
+    }
+    return { tasks, ms: ranks[tasks[0]] }
+  }
+}
