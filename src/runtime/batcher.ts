@@ -44,6 +44,10 @@ export interface BatchLimits {
   queued: boolean
 }
 
+// Ranked: the most dependents of one task looked at to follow it in a batch (they are
+// ordered by insertion: a wide fan-out's others become ready when it ends, as usual).
+const kMostFollowers = 64
+
 export class Batcher {
   readonly #targetMs: number
   readonly #maxBatch: number
@@ -54,6 +58,7 @@ export class Batcher {
   #stamp = new Int32Array(0)
   #inBatch = new Int32Array(0)
   #serial = 0
+  #left = 0
   readonly estimates: RunEstimates
 
   /**
@@ -101,7 +106,10 @@ export class Batcher {
         if (!this.#fuse) { scan = count; continue }
         const i = out[scan++]
         const t = template[i]
-        for (let k = dependentStart[t]; k < dependentStart[t + 1] && count < limit && budget > 0; k++) {
+        const from = count
+        // Ranked: more than the limit may be looked at, the best of them kept.
+        const most = ranked ? Math.min(out.length, from + kMostFollowers) : limit
+        for (let k = dependentStart[t]; k < dependentStart[t + 1] && count < most && (ranked || budget > 0); k++) {
           let j = dependentList[k]
           if (maps !== null && mapSource[j] !== -1) {
             // A mapped task never runs itself; the instance of one mapped over i's instances may.
@@ -113,7 +121,12 @@ export class Batcher {
           // A cached task asks the cache before it may run.
           if (plan.cache !== null && plan.cache[template[j]] !== null) continue
           out[count++] = j
-          budget -= this.#estimate(numbers[template[j]])
+          if (!ranked) budget -= this.#estimate(numbers[template[j]])
+        }
+        // Ranked: the dependents that may follow go best first, as many as the budget takes.
+        if (ranked && count > from) {
+          count = this.#fitRanked(exec, numbers, out, from, count, limit, budget)
+          budget = this.#left
         }
         continue
       }
@@ -127,6 +140,39 @@ export class Batcher {
       out[count++] = candidate
       budget -= estimate
     }
+    return count
+  }
+
+  // Orders out[from .. to) best first (priority, rank, slot: as the ready heap does) and
+  // keeps those that fit the budget and the limit, up to the first that does not. Returns the new count;
+  // the budget left is in #left.
+  #fitRanked (exec: Execution, numbers: Int32Array, out: Int32Array, from: number, to: number, limit: number, budget: number): number {
+    if (to - from > 1) {
+      const priorities = exec.plan.priorities
+      const template = exec.template
+      for (let a = from + 1; a < to; a++) {
+        const j = out[a]
+        const pj = priorities === null ? 0 : priorities[template[j]]
+        const rj = exec.rankOf(j)
+        let b = a - 1
+        for (; b >= from; b--) {
+          const k = out[b]
+          const pk = priorities === null ? 0 : priorities[template[k]]
+          const rk = exec.rankOf(k)
+          if (pk > pj || (pk === pj && (rk > rj || (rk === rj && k < j)))) break
+          out[b + 1] = k
+        }
+        out[b + 1] = j
+      }
+    }
+    let count = from
+    while (count < to && count < limit) {
+      const estimate = this.#estimate(numbers[exec.template[out[count]]])
+      if (estimate > budget) break
+      budget -= estimate
+      count++
+    }
+    this.#left = budget
     return count
   }
 
