@@ -59,6 +59,7 @@ export class Batcher {
   #inBatch = new Int32Array(0)
   #serial = 0
   #left = 0
+  #tasks: Float64Array | null = null
   readonly estimates: RunEstimates
 
   /**
@@ -84,14 +85,16 @@ export class Batcher {
     const numbers = this.estimates.numbersOf(plan)
     const template = exec.template
     const ranked = this.#ranked
-    if (ranked && limits.queued && this.#estimate(numbers[template[exec.peekReady()]]) >= this.#targetMs) return 0
+    // Ranked, a task's own estimate counts first: one handler may run tasks of different lengths.
+    this.#tasks = ranked ? this.estimates.tasksOf(plan) : null
+    if (ranked && limits.queued && this.#slotEstimate(exec, numbers, exec.peekReady()) >= this.#targetMs) return 0
     const first = exec.takeReady()
     out[0] = first
     let count = 1
     if (plan.timeouts[template[first]] !== 0) return 1
     let share = Math.ceil(limits.readyTotal / limits.freeThreads) - 1
     const limit = Math.min(this.#maxBatch, out.length, limits.concurrencyLeft)
-    let budget = this.#targetMs - this.#estimate(numbers[template[first]])
+    let budget = this.#targetMs - (ranked ? this.#slotEstimate(exec, numbers, first) : this.#estimate(numbers, template[first]))
     const serial = this.#fuse ? this.#nextSerial(exec.size) : 0
     const stamp = this.#stamp
     const inBatch = this.#inBatch
@@ -121,7 +124,7 @@ export class Batcher {
           // A cached task asks the cache before it may run.
           if (plan.cache !== null && plan.cache[template[j]] !== null) continue
           out[count++] = j
-          if (!ranked) budget -= this.#estimate(numbers[template[j]])
+          if (!ranked) budget -= this.#estimate(numbers, template[j])
         }
         // Ranked: the dependents that may follow go best first, as many as the budget takes.
         if (ranked && count > from) {
@@ -132,7 +135,7 @@ export class Batcher {
       }
       const candidate = exec.peekReady()
       if (share <= 0 || candidate === -1 || plan.timeouts[template[candidate]] !== 0) break
-      const estimate = this.#estimate(numbers[template[candidate]])
+      const estimate = ranked ? this.#slotEstimate(exec, numbers, candidate) : this.#estimate(numbers, template[candidate])
       // Ranked: a task that does not fit heads the next batch instead of following short ones.
       if (ranked && estimate > budget) break
       exec.takeReady()
@@ -167,7 +170,7 @@ export class Batcher {
     }
     let count = from
     while (count < to && count < limit) {
-      const estimate = this.#estimate(numbers[exec.template[out[count]]])
+      const estimate = this.#slotEstimate(exec, numbers, out[count])
       if (estimate > budget) break
       budget -= estimate
       count++
@@ -202,8 +205,20 @@ export class Batcher {
     return this.estimates.estimateOf(plan, i)
   }
 
-  #estimate (n: number): number {
-    const e = this.estimates.of(n)
+  // Ranked: an instance whose element was measured counts its element's time.
+  #slotEstimate (exec: Execution, numbers: Int32Array, i: number): number {
+    const t = exec.template[i]
+    if (t !== i) {
+      const e = this.estimates.ofElement(numbers[t], exec.mapIndex[i])
+      if (e >= 0) return e
+    }
+    return this.#estimate(numbers, t)
+  }
+
+  #estimate (numbers: Int32Array, t: number): number {
+    const tasks = this.#tasks
+    if (tasks !== null && tasks[t] >= 0) return tasks[t]
+    const e = this.estimates.of(numbers[t])
     // Unknown handlers count as a full budget: they go alone until measured.
     return e < 0 ? this.#targetMs : e
   }

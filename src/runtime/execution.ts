@@ -186,7 +186,7 @@ export class Execution implements TaskSource {
    */
   rankWith (ranker: TaskRanks): void {
     this.#ranker = ranker
-    this.#ranks = ranker.rank(this.plan)
+    this.#ranks = ranker.ranksOf(this.plan)
     this.#heap = new ReadyHeap()
     this.#fifo = null
   }

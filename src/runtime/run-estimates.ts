@@ -1,8 +1,9 @@
 /**
- * Run-time estimates per handler, from what the workers measured: an exponential
- * average per handler (by number, in a Float64Array), and for the handlers of mapped
- * tasks one per element index as well, so that an element that ran long before is
- * known to run long again (an execution over the same list starts it early).
+ * Run-time estimates from what the workers measured, as exponential averages: per
+ * handler (by number, in a Float64Array), per task of each plan (one handler often
+ * runs tasks of different lengths, told apart by their inputs), and for mapped tasks
+ * per element index as well, so that an element that ran long before is known to run
+ * long again (an execution over the same list starts it early).
  *
  * The batcher sizes batches with them, the ranks order ready tasks by them. Nothing
  * here touches a thread: it can be tested on its own.
@@ -14,16 +15,33 @@ import type { Plan } from '../workflow/planner.js'
 const kMaxElements = 1 << 16
 // The weight of a new measurement in the average.
 const kWeight = 0.2
+// How far an estimate moves from its value at the last change of `version` before it
+// changes `version` again (a fraction of that value): ranks are computed again then.
+const kDrift = 0.25
 
 export class RunEstimates {
   // Estimate per handler (ms), by handler number; -1 until measured.
   #estimates = new Float64Array(16).fill(-1)
+  // The same when `version` last changed for it.
+  #estimatesAt = new Float64Array(16).fill(-1)
+  /**
+   * Changes when an estimate of a handler or a plan's task is first measured, or has
+   * moved by more than a quarter since its last change: what ranks were computed from
+   * is still good while it stays the same.
+   */
+  version = 0
   // Per handler number, per element index (mapped tasks only); -1 where not measured.
   #elements: Array<Float64Array | undefined> = []
   readonly #handlerNumbers = new Map<string, number>()
   readonly #planHandlers = new WeakMap<Plan, Int32Array>()
   #lastPlan: Plan | null = null
   #lastNumbers: Int32Array | null = null
+  // Per task of a plan (ms); -1 until measured.
+  readonly #planTasks = new WeakMap<Plan, Float64Array>()
+  readonly #planTasksAt = new WeakMap<Plan, Float64Array>()
+  #lastTasksPlan: Plan | null = null
+  #lastTasks: Float64Array | null = null
+  #lastTasksAt: Float64Array | null = null
   #sum = 0
   #measuredHandlers = 0
 
@@ -35,11 +53,23 @@ export class RunEstimates {
     if (e < 0) this.#measuredHandlers++
     this.#sum += next - (e < 0 ? 0 : e)
     this.#estimates[n] = next
+    this.#drifted(this.#estimatesAt, n, next)
+    const tasks = this.tasksOf(plan)
+    const task = tasks[t] = tasks[t] < 0 ? ms : tasks[t] * (1 - kWeight) + ms * kWeight
+    this.#drifted(this.#lastTasksAt!, t, task)
     if (mapIndex < 0 || mapIndex >= kMaxElements) return
     let elements = this.#elements[n]
     if (elements === undefined || elements.length <= mapIndex) elements = this.#growElements(n, mapIndex + 1)
     const before = elements[mapIndex]
     elements[mapIndex] = before < 0 ? ms : before * (1 - kWeight) + ms * kWeight
+  }
+
+  // `at[k]` is what estimate k was at the last change of version.
+  #drifted (at: Float64Array, k: number, value: number): void {
+    const before = at[k]
+    if (before >= 0 && Math.abs(value - before) <= kDrift * before) return
+    at[k] = value
+    this.version++
   }
 
   /** The estimate of handler number `n`, -1 before it was measured. */
@@ -71,6 +101,28 @@ export class RunEstimates {
     return this.#measuredHandlers === 0 ? fallback : this.#sum / this.#measuredHandlers
   }
 
+  /** The estimate of each task of `plan` (ms), -1 where not measured: written here only. */
+  tasksOf (plan: Plan): Float64Array {
+    if (plan === this.#lastTasksPlan) return this.#lastTasks!
+    let tasks = this.#planTasks.get(plan)
+    if (tasks === undefined) {
+      this.#planTasks.set(plan, tasks = new Float64Array(plan.size).fill(-1))
+      this.#planTasksAt.set(plan, new Float64Array(plan.size).fill(-1))
+    }
+    this.#lastTasksPlan = plan
+    this.#lastTasks = tasks
+    this.#lastTasksAt = this.#planTasksAt.get(plan)!
+    return tasks
+  }
+
+  /** Task `t` of `plan`: its own estimate, else its handler's, else `typical`. */
+  ofTask (plan: Plan, t: number, typical: number): number {
+    const own = this.tasksOf(plan)[t]
+    if (own >= 0) return own
+    const e = this.#estimates[this.numbersOf(plan)[t]]
+    return e >= 0 ? e : typical
+  }
+
   /** Handler number of each task of `plan`. */
   numbersOf (plan: Plan): Int32Array {
     // Outcomes come a batch at a time, of one execution: the last plan is nearly always the one.
@@ -87,6 +139,9 @@ export class RunEstimates {
             const grown = new Float64Array(this.#estimates.length * 2).fill(-1)
             grown.set(this.#estimates)
             this.#estimates = grown
+            const grownAt = new Float64Array(grown.length).fill(-1)
+            grownAt.set(this.#estimatesAt)
+            this.#estimatesAt = grownAt
           }
         }
         numbers[i] = n

@@ -6,7 +6,8 @@
  * around it (the list-scheduling rule of HEFT and the like).
  *
  * Computed once per execution, when it starts, in one loop over the plan's tasks in
- * reverse topological order, from the estimates measured so far. An instance of a
+ * reverse topological order, from the estimates measured so far (the task's own, else
+ * its handler's, else the mean of the handlers measured). An instance of a
  * mapped task has its task's rank, with its own element's estimate in place of the
  * handler's when that element was measured before.
  */
@@ -26,20 +27,39 @@ export interface RankedPath {
 
 export class TaskRanks {
   readonly #estimates: RunEstimates
+  // The ranks of each plan, with the estimates' version they were computed from: an
+  // execution of a plan whose estimates have not moved much takes them as they are.
+  readonly #cache = new WeakMap<Plan, { version: number, ranks: Float64Array }>()
 
   constructor (estimates: RunEstimates) {
     this.#estimates = estimates
+  }
+
+  /**
+   * The ranks of `plan` for an execution that starts now: computed again when the
+   * estimates moved (see RunEstimates.version), else shared. Read only.
+   */
+  ranksOf (plan: Plan): Float64Array {
+    const version = this.#estimates.version
+    const cached = this.#cache.get(plan)
+    if (cached !== undefined && cached.version === version) return cached.ranks
+    const ranks = this.rank(plan)
+    this.#cache.set(plan, { version, ranks })
+    return ranks
   }
 
   /** The rank of each task of `plan` (ms), from the current estimates. */
   rank (plan: Plan, out = new Float64Array(plan.size)): Float64Array {
     const estimates = this.#estimates
     const numbers = estimates.numbersOf(plan)
+    const tasks = estimates.tasksOf(plan)
     const typical = estimates.typical(kUnmeasuredMs)
     const { order, dependentStart, dependentList } = plan
     for (let o = order.length - 1; o >= 0; o--) {
       const t = order[o]
-      let e = estimates.of(numbers[t])
+      // The task's own estimate, else its handler's, else a typical handler's.
+      let e = tasks[t]
+      if (e < 0) e = estimates.of(numbers[t])
       if (e < 0) e = typical
       let after = 0
       for (let k = dependentStart[t]; k < dependentStart[t + 1]; k++) {
@@ -61,8 +81,7 @@ export class TaskRanks {
     if (!estimates.hasElements(n)) return ranks[t]
     const element = estimates.ofElement(n, m)
     if (element < 0) return ranks[t]
-    const own = estimates.of(n)
-    return ranks[t] - (own < 0 ? estimates.typical(kUnmeasuredMs) : own) + element
+    return ranks[t] - estimates.ofTask(plan, t, estimates.typical(kUnmeasuredMs)) + element
   }
 
   /** The longest chain of `plan` by the current estimates (ties: the first declared). */
