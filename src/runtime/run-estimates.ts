@@ -15,21 +15,14 @@ import type { Plan } from '../workflow/planner.js'
 const kMaxElements = 1 << 16
 // The weight of a new measurement in the average.
 const kWeight = 0.2
-// How far an estimate moves from its value at the last change of `version` before it
-// changes `version` again (a fraction of that value): ranks are computed again then.
-const kDrift = 0.25
 
 export class RunEstimates {
   // Estimate per handler (ms), by handler number; -1 until measured.
   #estimates = new Float64Array(16).fill(-1)
-  // The same when `version` last changed for it.
-  #estimatesAt = new Float64Array(16).fill(-1)
-  /**
-   * Changes when an estimate of a handler or a plan's task is first measured, or has
-   * moved by more than a quarter since its last change: what ranks were computed from
-   * is still good while it stays the same.
-   */
+  /** Measurements taken so far: ranks computed at another count may be out of date. */
   version = 0
+  /** Handlers and tasks measured for the first time so far: ranks computed before miss what they add. */
+  firsts = 0
   // Per handler number, per element index (mapped tasks only); -1 where not measured.
   #elements: Array<Float64Array | undefined> = []
   readonly #handlerNumbers = new Map<string, number>()
@@ -38,10 +31,8 @@ export class RunEstimates {
   #lastNumbers: Int32Array | null = null
   // Per task of a plan (ms); -1 until measured.
   readonly #planTasks = new WeakMap<Plan, Float64Array>()
-  readonly #planTasksAt = new WeakMap<Plan, Float64Array>()
   #lastTasksPlan: Plan | null = null
   #lastTasks: Float64Array | null = null
-  #lastTasksAt: Float64Array | null = null
   #sum = 0
   #measuredHandlers = 0
 
@@ -50,26 +41,26 @@ export class RunEstimates {
     const n = this.numbersOf(plan)[t]
     const e = this.#estimates[n]
     const next = e < 0 ? ms : e * (1 - kWeight) + ms * kWeight
-    if (e < 0) this.#measuredHandlers++
+    if (e < 0) {
+      this.#measuredHandlers++
+      this.firsts++
+    }
     this.#sum += next - (e < 0 ? 0 : e)
     this.#estimates[n] = next
-    this.#drifted(this.#estimatesAt, n, next)
     const tasks = this.tasksOf(plan)
-    const task = tasks[t] = tasks[t] < 0 ? ms : tasks[t] * (1 - kWeight) + ms * kWeight
-    this.#drifted(this.#lastTasksAt!, t, task)
+    const task = tasks[t]
+    if (task < 0) {
+      tasks[t] = ms
+      this.firsts++
+    } else {
+      tasks[t] = task * (1 - kWeight) + ms * kWeight
+    }
+    this.version++
     if (mapIndex < 0 || mapIndex >= kMaxElements) return
     let elements = this.#elements[n]
     if (elements === undefined || elements.length <= mapIndex) elements = this.#growElements(n, mapIndex + 1)
     const before = elements[mapIndex]
     elements[mapIndex] = before < 0 ? ms : before * (1 - kWeight) + ms * kWeight
-  }
-
-  // `at[k]` is what estimate k was at the last change of version.
-  #drifted (at: Float64Array, k: number, value: number): void {
-    const before = at[k]
-    if (before >= 0 && Math.abs(value - before) <= kDrift * before) return
-    at[k] = value
-    this.version++
   }
 
   /** The estimate of handler number `n`, -1 before it was measured. */
@@ -105,13 +96,9 @@ export class RunEstimates {
   tasksOf (plan: Plan): Float64Array {
     if (plan === this.#lastTasksPlan) return this.#lastTasks!
     let tasks = this.#planTasks.get(plan)
-    if (tasks === undefined) {
-      this.#planTasks.set(plan, tasks = new Float64Array(plan.size).fill(-1))
-      this.#planTasksAt.set(plan, new Float64Array(plan.size).fill(-1))
-    }
+    if (tasks === undefined) this.#planTasks.set(plan, tasks = new Float64Array(plan.size).fill(-1))
     this.#lastTasksPlan = plan
     this.#lastTasks = tasks
-    this.#lastTasksAt = this.#planTasksAt.get(plan)!
     return tasks
   }
 
@@ -139,9 +126,6 @@ export class RunEstimates {
             const grown = new Float64Array(this.#estimates.length * 2).fill(-1)
             grown.set(this.#estimates)
             this.#estimates = grown
-            const grownAt = new Float64Array(grown.length).fill(-1)
-            grownAt.set(this.#estimatesAt)
-            this.#estimatesAt = grownAt
           }
         }
         numbers[i] = n

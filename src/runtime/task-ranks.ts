@@ -12,7 +12,12 @@
  * handler's when that element was measured before.
  */
 import type { Plan } from '../workflow/planner.js'
+import { performance } from 'node:perf_hooks'
 import type { RunEstimates } from './run-estimates.js'
+
+// How long ranks computed from estimates that have changed since are used again (ms):
+// estimates move a little with every measurement, ranks once a second at most.
+const kRefreshMs = 1000
 
 /** The estimate of a handler never measured, when none is (ms): ranks then count tasks. */
 export const kUnmeasuredMs = 1
@@ -27,24 +32,30 @@ export interface RankedPath {
 
 export class TaskRanks {
   readonly #estimates: RunEstimates
-  // The ranks of each plan, with the estimates' version they were computed from: an
-  // execution of a plan whose estimates have not moved much takes them as they are.
-  readonly #cache = new WeakMap<Plan, { version: number, ranks: Float64Array }>()
+  // The ranks of each plan, with what they were computed from and when: an execution
+  // takes them as they are while no task or handler was measured for the first time
+  // since, and the estimates did not change or they are less than kRefreshMs old.
+  readonly #cache = new WeakMap<Plan, { version: number, firsts: number, at: number, ranks: Float64Array }>()
 
   constructor (estimates: RunEstimates) {
     this.#estimates = estimates
   }
 
   /**
-   * The ranks of `plan` for an execution that starts now: computed again when the
-   * estimates moved (see RunEstimates.version), else shared. Read only.
+   * The ranks of `plan` for an execution that starts now: computed again when a task or
+   * handler was measured for the first time since, or once a second while the estimates
+   * change; else shared between executions. Read only.
    */
   ranksOf (plan: Plan): Float64Array {
-    const version = this.#estimates.version
+    const { version, firsts } = this.#estimates
     const cached = this.#cache.get(plan)
-    if (cached !== undefined && cached.version === version) return cached.ranks
+    if (cached !== undefined && cached.firsts === firsts) {
+      if (cached.version === version) return cached.ranks
+      const at = performance.now()
+      if (at - cached.at < kRefreshMs) return cached.ranks
+    }
     const ranks = this.rank(plan)
-    this.#cache.set(plan, { version, ranks })
+    this.#cache.set(plan, { version, firsts, at: performance.now(), ranks })
     return ranks
   }
 
