@@ -12,6 +12,7 @@ import type {
   RetryStatistics, SpanNode, SpanRecord, TaskResult, WorkflowShape
 } from '../types.js'
 import { preview } from './preview.js'
+import type { EstimatedPath } from '../workflow/stage-plan.js'
 
 /** An execution in a list: its record without the input. */
 type ExecutionSummary = Omit<StoredExecution, 'input'> & { duration?: number }
@@ -28,8 +29,11 @@ interface ExecutionView {
   tasks: TaskView[]
 }
 
-/** A workflow's graph: every task with its dependencies (and handler, ordering and map markers), and the stage plan. */
-export type WorkflowGraph = Omit<WorkflowShape, 'definitionHash'> & { definitionHash?: string }
+/**
+ * A workflow's graph: every task with its dependencies (and handler, ordering and map markers),
+ * and the stage plan; from this console's engine, the critical path its measured run times give.
+ */
+export type WorkflowGraph = Omit<WorkflowShape, 'definitionHash'> & { definitionHash?: string, estimatedCriticalPath?: EstimatedPath }
 
 /** An execution record as lists show it: without its input, with its duration once ended. */
 export function summaryOf (record: StoredExecution | ExecutionRecord): ExecutionSummary {
@@ -149,7 +153,8 @@ export class HistoryReader {
       version: workflow.version,
       tasks: workflow.tasks.map(t => ({ id: t.id, name: t.name, dependsOn: t.dependsOn, handler: t.handler })),
       stages: plan.stages,
-      criticalPath: plan.criticalPath
+      criticalPath: plan.criticalPath,
+      ...(plan.estimatedCriticalPath === undefined ? {} : { estimatedCriticalPath: plan.estimatedCriticalPath })
     }
   }
 

@@ -21,9 +21,9 @@
  * gives: a batch starts with the best ready task, and a ready task whose estimate does
  * not fit what is left of the time budget is left for the next batch, where it comes
  * first, rather than run after short tasks on this thread while another may be free.
- * A batch that would wait behind another on a busy thread (`queued`) is sent only if
- * its first task is short: a long task waits for a thread of its own instead, so that
- * a longer one becoming ready meanwhile is not stuck behind it.
+ * A batch that would wait behind another on a busy thread (`queued`) is not sent when
+ * its first task was measured long (batchTargetMs or more): it waits for a thread of its
+ * own instead, so that a longer one becoming ready meanwhile is not stuck behind it.
  */
 import type { Plan } from '../workflow/planner.js'
 import type { Execution } from './execution.js'
@@ -87,7 +87,7 @@ export class Batcher {
     const ranked = this.#ranked
     // Ranked, a task's own estimate counts first: one handler may run tasks of different lengths.
     this.#tasks = ranked ? this.estimates.tasksOf(plan) : null
-    if (ranked && limits.queued && this.#slotEstimate(exec, numbers, exec.peekReady()) >= this.#targetMs) return 0
+    if (ranked && limits.queued && this.#knownLong(exec, numbers, exec.peekReady())) return 0
     const first = exec.takeReady()
     out[0] = first
     let count = 1
@@ -203,6 +203,14 @@ export class Batcher {
   /** The current estimate for task `i` of `plan`, -1 before it was measured. */
   estimateOf (plan: Plan, i: number): number {
     return this.estimates.estimateOf(plan, i)
+  }
+
+  // Whether slot i was measured to take batchTargetMs or more (a task never measured is not).
+  #knownLong (exec: Execution, numbers: Int32Array, i: number): boolean {
+    const t = exec.template[i]
+    const tasks = this.#tasks
+    if ((tasks === null || tasks[t] < 0) && this.estimates.of(numbers[t]) < 0) return false
+    return this.#slotEstimate(exec, numbers, i) >= this.#targetMs
   }
 
   // Ranked: an instance whose element was measured counts its element's time.

@@ -25,6 +25,8 @@ export class RunEstimates {
   firsts = 0
   // Per handler number, per element index (mapped tasks only); -1 where not measured.
   #elements: Array<Float64Array | undefined> = []
+  // Per handler number, the longest element estimate it ever had (mapped tasks only).
+  #elementMax: number[] = []
   readonly #handlerNumbers = new Map<string, number>()
   readonly #planHandlers = new WeakMap<Plan, Int32Array>()
   #lastPlan: Plan | null = null
@@ -60,7 +62,12 @@ export class RunEstimates {
     let elements = this.#elements[n]
     if (elements === undefined || elements.length <= mapIndex) elements = this.#growElements(n, mapIndex + 1)
     const before = elements[mapIndex]
-    elements[mapIndex] = before < 0 ? ms : before * (1 - kWeight) + ms * kWeight
+    const element = elements[mapIndex] = before < 0 ? ms : before * (1 - kWeight) + ms * kWeight
+    if (!(element <= this.#elementMax[n])) {
+      // A map lasts as long as its slowest element: its task's rank counts that one.
+      if (this.#elementMax[n] === undefined) this.firsts++
+      this.#elementMax[n] = element
+    }
   }
 
   /** The estimate of handler number `n`, -1 before it was measured. */
@@ -72,6 +79,11 @@ export class RunEstimates {
   ofElement (n: number, m: number): number {
     const elements = this.#elements[n]
     return elements === undefined || m >= elements.length ? -1 : elements[m]
+  }
+
+  /** The longest estimate an element of handler number `n` has had, -1 when none was measured. */
+  elementMax (n: number): number {
+    return this.#elementMax[n] ?? -1
   }
 
   /** Whether some element of handler number `n` was measured on its own. */

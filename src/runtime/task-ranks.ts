@@ -68,10 +68,7 @@ export class TaskRanks {
     const { order, dependentStart, dependentList } = plan
     for (let o = order.length - 1; o >= 0; o--) {
       const t = order[o]
-      // The task's own estimate, else its handler's, else a typical handler's.
-      let e = tasks[t]
-      if (e < 0) e = estimates.of(numbers[t])
-      if (e < 0) e = typical
+      const e = this.#own(plan, t, tasks, numbers, typical)
       let after = 0
       for (let k = dependentStart[t]; k < dependentStart[t + 1]; k++) {
         const r = out[dependentList[k]]
@@ -82,17 +79,33 @@ export class TaskRanks {
     return out
   }
 
+  // What task t counts for itself: its own estimate, else its handler's, else a typical
+  // handler's; a mapped task whose elements were measured, its slowest element's.
+  #own (plan: Plan, t: number, tasks: Float64Array, numbers: Int32Array, typical: number): number {
+    const estimates = this.#estimates
+    if (plan.hasMaps && plan.mapSource[t] !== -1) {
+      const slowest = estimates.elementMax(numbers[t])
+      if (slowest >= 0) return slowest
+    }
+    let e = tasks[t]
+    if (e < 0) e = estimates.of(numbers[t])
+    return e < 0 ? typical : e
+  }
+
   /**
    * The rank of instance `m` of mapped task `t`: its task's, with the element's own
-   * estimate in place of the handler's when that element was measured.
+   * estimate in place of what the task counts for itself when that element was measured
+   * (else the task's estimate of one instance).
    */
   instanceRank (plan: Plan, ranks: Float64Array, t: number, m: number): number {
     const estimates = this.#estimates
-    const n = estimates.numbersOf(plan)[t]
+    const numbers = estimates.numbersOf(plan)
+    const n = numbers[t]
     if (!estimates.hasElements(n)) return ranks[t]
-    const element = estimates.ofElement(n, m)
-    if (element < 0) return ranks[t]
-    return ranks[t] - estimates.ofTask(plan, t, estimates.typical(kUnmeasuredMs)) + element
+    const typical = estimates.typical(kUnmeasuredMs)
+    let element = estimates.ofElement(n, m)
+    if (element < 0) element = estimates.ofTask(plan, t, typical)
+    return ranks[t] - this.#own(plan, t, estimates.tasksOf(plan), numbers, typical) + element
   }
 
   /** The longest chain of `plan` by the current estimates (ties: the first declared). */

@@ -332,6 +332,23 @@
     return parts.join(', ') + (e.status === 'running' ? ` (${e.progress}%)` : '')
   }
 
+  /**
+   * The critical path as it ran (see criticalPath: its tasks in order and the time from
+   * the first one's start to the last one's end) beside the one the engine estimated from
+   * its measured run times, when the graph came from the engine.
+   */
+  function renderPaths (graph, tasks, critical) {
+    if (!graph || !graph.estimatedCriticalPath || critical.size === 0) return null
+    const byId = new Map(tasks.map(t => [t.taskId, t]))
+    const ran = [...critical].reverse()
+    const first = byId.get(ran[0])
+    const last = byId.get(ran[ran.length - 1])
+    const took = first && last && first.startedAt !== undefined && last.endedAt !== undefined ? fmtMs(last.endedAt - first.startedAt) : '?'
+    const estimated = graph.estimatedCriticalPath
+    return el('p', { class: 'paths muted' },
+      `critical path as it ran: ${ran.join(' > ')} (${took}); as estimated: ${estimated.taskIds.join(' > ')} (${fmtMs(estimated.ms)}${estimated.measured ? '' : ', some handlers never measured'})`)
+  }
+
   function renderExecution (data, actions) {
     const { execution: e, tasks, graph, spans, logs } = data
     const critical = criticalPath(graph, tasks)
@@ -349,6 +366,7 @@
       actions,
       el('h3', {}, 'Graph'), renderDag(graph, tasks, critical, select),
       el('h3', {}, 'Waterfall ', el('span', { class: 'muted' }, '(one lane per worker thread: grey line = queue wait, bar = run; orange = critical path; dark outline = a retry)')),
+      renderPaths(graph, tasks, critical),
       el('div', { class: 'waterfall-box' }, renderWaterfall(spans, critical, select)),
       detail,
       el('h3', {}, 'Logs'), renderLogs(logs, tasks.map(t => t.taskId)))
