@@ -20,7 +20,7 @@ import { parseArgs } from 'node:util'
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)))
 
 /** The README table's order, headline figures first; any other scenario comes after, by name. */
-export const ORDER = ['main-thread', 'dispatch', 'cpu-efficiency', 'map', 'per-file', 'durability', 'tracer', 'bullmq', 'queue', 'planner', 'memory', 'big-data', 'embedded', 'otel', 'purge', 'console', 'cache']
+export const ORDER = ['main-thread', 'dispatch', 'critical-path', 'cpu-efficiency', 'map', 'per-file', 'durability', 'tracer', 'bullmq', 'queue', 'planner', 'memory', 'big-data', 'embedded', 'otel', 'purge', 'console', 'cache']
 const START = '<!-- bench:start -->'
 const END = '<!-- bench:end -->'
 
