@@ -18,6 +18,7 @@ export type {
   HandlerRef, HandlerRefs, AnyHandler, HandlerOutput, HandlerInput, ParamsField, CheckDeps, WorkflowOutputs, WorkflowInput, TypedTaskOptions
 } from './workflow/typed.js'
 export type { ExecutionPlan } from './workflow/planner.js'
+export type { EstimatedPath } from './workflow/stage-plan.js'
 
 // The engine, its options and its figures
 export type { EngineOptions } from './options.js'

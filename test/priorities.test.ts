@@ -95,6 +95,19 @@ describe('critical path first', () => {
     })
   }
 
+  // Fails when the pump leaves a free thread without a batch while tasks are ready (e.g.
+  // one batch per pump, or long tasks held back from a thread that is free): the idle
+  // time is then counted. No timing is asserted: with the guarantee it stays exactly 0.
+  test('no thread is idle while a task is ready, with long tasks measured', slow, async () => {
+    const engine = startEngine({ threads: 2 })
+    let b = createWorkflow('wide-long')
+    for (let i = 0; i < 6; i++) b = b.addTask(`t${i}`, { handler: subject('record.mjs'), input: { us: 20_000 } })
+    await engine.publishWorkflow(b.build())
+    // The first execution measures the handler; the second runs with its tasks known long.
+    for (let k = 0; k < 2; k++) expect((await engine.execute('wide-long')).status).toBe('success')
+    expect(engine.stats().scheduler.threadIdleWhileReadyMs).toBe(0)
+  })
+
   test('scheduling other than critical-path or fifo is refused', () => {
     expect(() => startEngine({ scheduling: 'lifo' as 'fifo' }))
       .toThrow(/^scheduling must be 'critical-path' or 'fifo'/)
