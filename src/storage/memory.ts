@@ -9,6 +9,7 @@ import type {
 import { LOG_LEVEL_VALUES } from '../types.js'
 import { InvalidOptionsError } from '../errors.js'
 import { checkOptionsObject, describeValue, optionKeys } from '../option-keys.js'
+import { checkExecutionQuery } from '../query-options.js'
 
 export interface MemoryStorageOptions {
   /**
@@ -182,7 +183,8 @@ export class MemoryStorage implements ExecutionStorage, RetryStorage, ResultCach
     return this.#executions.get(id)?.record
   }
 
-  async listExecutions (query: ExecutionQuery = {}): Promise<StoredExecution[]> {
+  async listExecutions (given: ExecutionQuery = {}): Promise<StoredExecution[]> {
+    const query = checkExecutionQuery(given)
     const statuses = query.status === undefined
       ? undefined
       : new Set(Array.isArray(query.status) ? query.status : [query.status])
