@@ -26,6 +26,21 @@ describe('the submitting client reaches executions on other processes', { timeou
     await instance.stop()
   })
 
+  // Without the limiter handed to BullMQ's Worker (rateLimits dropped in serve), eight
+  // no-op executions on a concurrency of 4 all start within a few ms of each other.
+  test('rateLimits lets at most max executions of a workflow start per duration', async () => {
+    const prefix = usePrefix()
+    const queue = useQueue(prefix)
+    const instance = serveInstance(db, prefix, { GT_RATE: 'q-single:2:1000' })
+    await instance.ready
+    const ids = await queue.submitBulk(Array.from({ length: 8 }, () => ({ workflowId: 'q-single', input: {} })))
+    const starts = (await Promise.all(ids.map(id => queue.getExecutionResult(id)))).map(r => r.startedAt).sort((a, b) => a - b)
+    // BullMQ's windows are fixed, not sliding: 2 per window puts 8 starts in at least 4
+    // windows, so the first and the last are more than 2 whole windows apart.
+    expect(starts[7] - starts[0]).toBeGreaterThan(2000)
+    await instance.stop()
+  })
+
   test('a mapped workflow runs through the queue: one instance per element, gathered in order', async () => {
     const prefix = usePrefix()
     const queue = useQueue(prefix)
