@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest'
 import type { StoredExecution } from '../dist/storage.js'
 import type { MySQLStorage } from '../dist/mysql.js'
-import type { RetryRecord } from '../src/types.js'
+import type { RetryRecord } from '../dist/index.js'
 import { execution, executionId, failureCase, serialized, task, useTestDatabase } from './helpers/mysql.js'
 
 const db = useTestDatabase()
