@@ -28,7 +28,8 @@ describe('the console\'s Queues page', () => {
     const held = await queue.submit('q-gated', { dir })
     // nothing serves this one: its job waits
     await queue.submit('q-nobody', {}, { waitForServer: true })
-    await queue.schedule('nightly', 'q-single', {}, { every: 86_400_000 })
+    // a schedule fires at once: on a workflow nothing serves, its job waits beside q-nobody's
+    await queue.schedule('nightly', 'q-nightly', {}, { every: 86_400_000 })
     await expect.poll(() => existsSync(join(dir, `${held}.gate.waiting`)), { timeout: 30_000 }).toBe(true)
 
     const server = await serveConsole(db.storage(), { port: 0, pollInterval: 0, queue })
@@ -41,7 +42,8 @@ describe('the console\'s Queues page', () => {
     expect(row('q-gated')).toMatchObject({ servedBy: [instanceId], counts: { active: 1, waiting: 0 } })
     expect(row('q-nobody')).toMatchObject({ servedBy: [], counts: { waiting: 1, active: 0 } })
     expect(row('q-single').servedBy).toEqual([instanceId])
-    expect(body.queue.schedules).toEqual([expect.objectContaining({ name: 'nightly', workflowId: 'q-single', every: 86_400_000 })])
+    expect(body.queue.schedules).toEqual([expect.objectContaining({ name: 'nightly', workflowId: 'q-nightly', every: 86_400_000 })])
+    expect(row('q-nightly')).toMatchObject({ servedBy: [], counts: { active: 0 } })
     expect(body.running).toEqual([expect.objectContaining({ executionId: held, workflowId: 'q-gated', instanceId })])
 
     const { page, problems } = await newPage()

@@ -17,6 +17,7 @@ import type { StaleReport } from '../storage.js'
 import type { Session } from './pool.js'
 import { readTime, sqlDatetime, type Row } from './sql.js'
 import { kRetryColumns, retryTuple } from './retry.js'
+import { againOnDeadlock } from './deadlocks.js'
 
 /** Quoted tables the recovery statements touch. */
 interface RecoveryTables { retries: string, instances: string, executions: string, tasks: string }
@@ -37,9 +38,6 @@ export interface IntegrityReport {
 }
 
 const kInterrupted = 'its engine instance stopped heartbeating while it ran'
-// ER_LOCK_DEADLOCK and ER_LOCK_WAIT_TIMEOUT: the transaction is rolled back and may run again.
-const kDeadlock = 1213
-const kLockWait = 1205
 /** How long, past its heartbeat timeout, the row of a silent instance stays listed (as dead). */
 const kPruneAfter = 3_600_000
 
@@ -88,14 +86,7 @@ export class RecoverySql {
     // Instances starting together scan together, and InnoDB may pick one scan as a deadlock
     // victim (the joins lock instance rows that heartbeats update): it is rolled back whole,
     // so it is run again, quietly; a later heartbeat would do the same.
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.#interruptStale(session, expiredBefore, at)
-      } catch (err) {
-        const errno = (err as { errno?: number }).errno
-        if ((errno !== kDeadlock && errno !== kLockWait) || attempt === 3) throw err
-      }
-    }
+    return againOnDeadlock(() => this.#interruptStale(session, expiredBefore, at))
   }
 
   async #interruptStale (session: Session, expiredBefore: number, at: number): Promise<StaleReport> {

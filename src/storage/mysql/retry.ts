@@ -9,6 +9,7 @@ import type { InsertSql } from './batch.js'
 import type { Session } from './pool.js'
 import { readTime, sqlDatetime, sqlText, sqlTime, sqlValue, type Row } from './sql.js'
 import { kTextLimits, readText } from './text.js'
+import { againOnDeadlock } from './deadlocks.js'
 
 /** Columns of `<prefix>retry_records`, in the order of `retryTuple`. */
 export const kRetryColumns = [
@@ -96,16 +97,18 @@ export class RetrySql {
   }
 
   /** `takeOver`: a case `retrying` under another claim is taken too (see RetryStorage.adoptRetry). */
+  // Claims and abandons of one case at once may deadlock on the row and its status index:
+  // the victim changed nothing and runs again, so exactly one of them still wins.
   async claim (session: Session, executionId: string, instanceId: string, at: number, takeOver = false): Promise<boolean> {
-    const result = await session.run(`UPDATE ${this.#table} SET status = 'retrying', claimed_by = ?, claimed_at = ?, updated_at = ?, ` +
+    const result = await againOnDeadlock(() => session.run(`UPDATE ${this.#table} SET status = 'retrying', claimed_by = ?, claimed_at = ?, updated_at = ?, ` +
       `manual_attempts = manual_attempts + 1 WHERE execution_id = ? AND status IN (${takeOver ? "'pending', 'retrying'" : "'pending'"})`,
-    [instanceId, sqlDatetime(at), sqlDatetime(at), executionId]) as { affectedRows: number }
+    [instanceId, sqlDatetime(at), sqlDatetime(at), executionId])) as { affectedRows: number }
     return result.affectedRows === 1
   }
 
   async abandon (session: Session, executionId: string, reason: string, at: number): Promise<boolean> {
-    const result = await session.run(`UPDATE ${this.#table} SET status = 'abandoned', abandoned_reason = ${sqlText(reason, kTextLimits.reason)}, ` +
-      'updated_at = ? WHERE execution_id = ? AND status = \'pending\'', [sqlDatetime(at), executionId]) as { affectedRows: number }
+    const result = await againOnDeadlock(() => session.run(`UPDATE ${this.#table} SET status = 'abandoned', abandoned_reason = ${sqlText(reason, kTextLimits.reason)}, ` +
+      'updated_at = ? WHERE execution_id = ? AND status = \'pending\'', [sqlDatetime(at), executionId])) as { affectedRows: number }
     return result.affectedRows === 1
   }
 
