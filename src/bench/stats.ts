@@ -75,6 +75,52 @@ function hodgesLehmann (x: readonly number[], y: readonly number[]): Omit<ShiftE
   return { shift, low: diffs[Math.min(cut, total - 1)], high: diffs[Math.max(total - 1 - cut, 0)] }
 }
 
+/** A shift and its confidence interval, or no interval where the samples are too few for the level. */
+export interface ShiftInterval {
+  shift: number
+  /** -Infinity when too few samples to bound it at the level asked. */
+  low: number
+  /** +Infinity when too few samples to bound it at the level asked. */
+  high: number
+  /** Whether the samples were enough to bound the shift at all at that level. */
+  bounded: boolean
+}
+
+/**
+ * Hodges-Lehmann shift of `y` against `x` with its distribution-free interval (Moses),
+ * each end holding with probability 1 - `alphaPerSide`: the interval is the (1 - 2 x
+ * alphaPerSide) one, and "the low end is above d" is the one-sided rank test of "the shift
+ * is at most d" at level alphaPerSide. Where n x m pairs are too few for any pair to lie
+ * outside the interval, the ends are infinite and `bounded` is false.
+ */
+export function shiftInterval (x: readonly number[], y: readonly number[], alphaPerSide: number): ShiftInterval {
+  const n = x.length
+  const m = y.length
+  if (n === 0 || m === 0) return { shift: NaN, low: -Infinity, high: Infinity, bounded: false }
+  const diffs = new Float64Array(n * m)
+  let k = 0
+  for (const yi of y) for (const xi of x) diffs[k++] = yi - xi
+  diffs.sort()
+  const total = diffs.length
+  const shift = total % 2 === 1 ? diffs[(total - 1) / 2] : (diffs[total / 2 - 1] + diffs[total / 2]) / 2
+  // Pairs left below the low end: the rank statistic's alphaPerSide quantile, less the continuity half.
+  const cut = Math.floor(total / 2 - normalQuantile(1 - alphaPerSide) * Math.sqrt(n * m * (n + m + 1) / 12) - 0.5)
+  if (cut < 0) return { shift, low: -Infinity, high: Infinity, bounded: false }
+  return { shift, low: diffs[cut], high: diffs[total - 1 - cut], bounded: true }
+}
+
+/** Inverse of the standard normal CDF, by bisection (60 halvings: exact to double precision here). */
+export function normalQuantile (q: number): number {
+  let lo = -40
+  let hi = 40
+  for (let i = 0; i < 60; i++) {
+    const mid = (lo + hi) / 2
+    if (normalCdf(mid) < q) lo = mid
+    else hi = mid
+  }
+  return (lo + hi) / 2
+}
+
 /** Standard normal CDF (Abramowitz and Stegun 26.2.17, error below 7.5e-8). */
 function normalCdf (z: number): number {
   const t = 1 / (1 + 0.2316419 * Math.abs(z))
