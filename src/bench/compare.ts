@@ -20,7 +20,7 @@ import { InvalidOptionsError } from '../errors.js'
 import { rejectUnknownKeys } from '../option-keys.js'
 import type { Judge, Round } from './latency.js'
 import type { BenchRun, CaseResult, LatencyStats, TaskRounds } from './results.js'
-import { compareSamples, median, shiftInterval } from './stats.js'
+import { compareSamples, median, minOf, shiftInterval } from './stats.js'
 import { decideRatio, lookSchedule, unitsNeeded, type Decided, type InconclusiveReason } from './verdict.js'
 
 /** How a comparison decides. */
@@ -116,7 +116,7 @@ export function compareRuns (baseline: BenchRun, current: BenchRun, options: Com
 
 /** Each round's fastest execution; for runs saved before those were kept, each round's lowest kept sample. */
 export function caseUnits (latency: LatencyStats): number[] {
-  return latency.fastest ?? latency.rounds.filter(r => r.length > 0).map(r => Math.min(...r))
+  return latency.fastest ?? latency.rounds.filter(r => r.length > 0).map(minOf)
 }
 
 const bounded = (x: number): number | undefined => Number.isFinite(x) && x > -1 ? x : undefined
@@ -220,7 +220,7 @@ export function caseJudge (baseline: CaseResult, schedule: { rounds: number, max
   const before = caseUnits(baseline.latency)
   if (!baseline.latency.settled || unitsNeeded(before.length, alphaPerSide) > schedule.maxRounds) return { judge: () => true, looks }
   const judge = (rounds: ReadonlyArray<Round>): boolean =>
-    decideRatio(before, rounds.map(r => Math.min(...r.samples)), threshold, alphaPerSide).verdict !== 'inconclusive'
+    decideRatio(before, rounds.map(r => minOf(r.samples)), threshold, alphaPerSide).verdict !== 'inconclusive'
   return { judge, looks }
 }
 

@@ -11,6 +11,7 @@
 import { Bench } from 'tinybench'
 import { BenchError } from '../errors.js'
 import { runQueueWaitMs } from './contention.js'
+import { minOf } from './stats.js'
 import type { LatencyStats } from './results.js'
 import type { PlannedCase } from './suite.js'
 import { lookSchedule } from './verdict.js'
@@ -130,7 +131,7 @@ async function sampleRound (c: PlannedCase, once: RunOnce, round: number, listen
  */
 export function settled (rounds: ReadonlyArray<{ samples: readonly number[] }>): boolean {
   const medians = rounds.map(r => quantile([...r.samples].sort((a, b) => a - b), 0.5)).sort((a, b) => a - b)
-  const fastest = Math.min(...rounds.flatMap(r => r.samples))
+  const fastest = Math.min(...rounds.map(r => minOf(r.samples)))
   return medians.length >= 2 && medians[1] <= medians[0] * (1 + kSettle) && medians[0] <= fastest * kFloorOverFastest
 }
 
@@ -159,7 +160,7 @@ export function describeLatency (rounds: readonly Round[], looks = 1): LatencySt
     samples: n,
     settled: settled(rounds),
     rounds: rounds.map(r => thin([...r.samples].sort((a, b) => a - b), Math.max(2, Math.floor(r.samples.length * keep)))),
-    fastest: rounds.map(r => Math.min(...r.samples)),
+    fastest: rounds.map(r => minOf(r.samples)),
     looks,
     contention: rounds.map(r => r.contention)
   }

@@ -33,24 +33,28 @@ export interface GroupCase {
   suite: string
 }
 
-/** A baseline the run is compared with as it samples: cases it has are sampled until decided. */
-export interface LiveComparison {
-  baseline: BenchRun
-  options?: CompareOptions
-}
+/**
+ * How long each case is sampled: `baseline` until its comparison is decided (the cases it
+ * has), `full` over every case's `maxRounds` (a run saved as a baseline: later comparisons
+ * with it get that many units), or by default until settled.
+ */
+export type SamplingMode = { baseline: BenchRun, options?: CompareOptions } | 'full' | undefined
+
+const never = (): boolean => false
 
 /**
  * Runs the cases and returns their figures, in the order given.
  * @throws {BenchError} BENCH_EXECUTION_FAILED when an execution does not succeed
  */
-export async function measureCases (engine: Engine, group: readonly GroupCase[], listener: RoundListener, compare?: LiveComparison): Promise<CaseResult[]> {
+export async function measureCases (engine: Engine, group: readonly GroupCase[], listener: RoundListener, mode?: SamplingMode): Promise<CaseResult[]> {
+  const compare = typeof mode === 'object' ? mode : undefined
   const baseline = new Map(compare?.baseline.cases.map(b => [b.id, b]))
   const judges: Array<Judge<TaskRound> | undefined> = []
   const looks: number[] = []
   const runners = group.map(({ c }, i): RoundRunner<TaskRound> & { once: () => Promise<ExecutionResult> } => {
     const b = baseline.get(c.id)
     const judged = b === undefined ? undefined : caseJudge(b, c, compare?.options)
-    judges[i] = judged?.judge
+    judges[i] = mode === 'full' ? never : judged?.judge
     looks[i] = judged?.looks ?? 1
     // The round's last executions, a ring.
     const traced: string[] = []

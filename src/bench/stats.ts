@@ -103,10 +103,18 @@ export function shiftInterval (x: readonly number[], y: readonly number[], alpha
   diffs.sort()
   const total = diffs.length
   const shift = total % 2 === 1 ? diffs[(total - 1) / 2] : (diffs[total / 2 - 1] + diffs[total / 2]) / 2
-  // Pairs left below the low end: the rank statistic's alphaPerSide quantile, less the continuity half.
-  const cut = Math.floor(total / 2 - normalQuantile(1 - alphaPerSide) * Math.sqrt(n * m * (n + m + 1) / 12) - 0.5)
+  const cut = pairsOutside(n, m, alphaPerSide)
   if (cut < 0) return { shift, low: -Infinity, high: Infinity, bounded: false }
   return { shift, low: diffs[cut], high: diffs[total - 1 - cut], bounded: true }
+}
+
+/**
+ * Pairwise differences left below the low end of the interval (and above the high end):
+ * the rank statistic's alphaPerSide quantile, less the continuity half. Negative when
+ * n x m pairs are too few to bound the shift at that level.
+ */
+export function pairsOutside (n: number, m: number, alphaPerSide: number): number {
+  return Math.floor(n * m / 2 - normalQuantile(1 - alphaPerSide) * Math.sqrt(n * m * (n + m + 1) / 12) - 0.5)
 }
 
 /** Inverse of the standard normal CDF, by bisection (60 halvings: exact to double precision here). */
@@ -127,6 +135,13 @@ function normalCdf (z: number): number {
   const poly = t * (0.319381530 + t * (-0.356563782 + t * (1.781477937 + t * (-1.821255978 + t * 1.330274429))))
   const tail = Math.exp(-z * z / 2) / Math.sqrt(2 * Math.PI) * poly
   return z >= 0 ? 1 - tail : tail
+}
+
+/** The smallest value (Infinity for none), by a loop: a spread of many thousand samples overflows the stack. */
+export function minOf (values: readonly number[]): number {
+  let min = Infinity
+  for (const v of values) if (v < min) min = v
+  return min
 }
 
 /** Median of sorted or unsorted values. */

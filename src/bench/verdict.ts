@@ -4,8 +4,8 @@
  * and other work only ever adds time, so each round's fastest value is an independent,
  * nearly load-free look at the cost; a slow round's samples are not counted many times over.
  *
- * The change is the ratio of current to baseline: the Hodges-Lehmann shift of the units'
- * logarithms with its rank interval (stats.ts). A verdict is decided only when the interval
+ * The change is the ratio of current to baseline: the Hodges-Lehmann shift of the
+ * logarithms of each side's fastest half of units, with its rank interval (stats.ts). A verdict is decided only when the interval
  * lies wholly on one side of each of +-threshold:
  *
  *   slower      the low end above +threshold  (the one-sided rank test of "slower by at
@@ -20,7 +20,17 @@
  * at the first decided one. Each look spends alpha / looks (Bonferroni), so the chance of
  * flagging an unchanged case over all looks stays within `alpha`.
  */
-import { shiftInterval } from './stats.js'
+import { pairsOutside, shiftInterval } from './stats.js'
+
+/**
+ * Share of a side's units the test keeps: its fastest rounds. Other work only ever adds
+ * time, so the busiest rounds tell least about the case's cost; the fastest half of each
+ * side are samples of the same lower half of the units' distribution when nothing changed,
+ * and a change in the case's own cost moves that half as much as the rest. Chosen by
+ * scripts/bench-calibration.ts: all units left an unchanged case beside a busy process
+ * undecided most of the time (its slow rounds widen the interval), half did not.
+ */
+const kFloorShare = 0.5
 
 /** What a decision on units came to. */
 export type Decided = 'slower' | 'faster' | 'unchanged'
@@ -58,8 +68,8 @@ export function lookSchedule (rounds: number, maxRounds: number): number[] {
  * values, e.g. ms), with each end of the interval at level `alphaPerSide`.
  */
 export function decideRatio (before: readonly number[], after: readonly number[], threshold: number, alphaPerSide: number): UnitDecision {
-  const x = before.filter(v => v > 0 && Number.isFinite(v)).map(Math.log)
-  const y = after.filter(v => v > 0 && Number.isFinite(v)).map(Math.log)
+  const x = floorUnits(before).map(Math.log)
+  const y = floorUnits(after).map(Math.log)
   const s = shiftInterval(x, y, alphaPerSide)
   const out = { change: Math.exp(s.shift) - 1, changeLow: Math.exp(s.low) - 1, changeHigh: Math.exp(s.high) - 1 }
   if (!s.bounded) return { verdict: 'inconclusive', reason: 'too-few-samples', ...out }
@@ -69,11 +79,14 @@ export function decideRatio (before: readonly number[], after: readonly number[]
   return { verdict: 'inconclusive', reason: 'undecided', ...out }
 }
 
-/** Smallest number of units a side needs, the other side having `other`, for the test to reach its level. */
+/** Smallest number of units a side needs, the other side having `other`, for the test to reach its level; Infinity if none does. */
 export function unitsNeeded (other: number, alphaPerSide: number): number {
-  for (let m = 1; m <= 10_000; m++) {
-    const s = shiftInterval(Array.from({ length: other }, (_, i) => i), Array.from({ length: m }, (_, i) => i), alphaPerSide)
-    if (s.bounded) return m
-  }
+  for (let m = 1; m <= 10_000; m++) if (pairsOutside(other, m, alphaPerSide) >= 0) return m
   return Infinity
+}
+
+/** The fastest kFloorShare of the units (at least 2 where there are), positive and finite. */
+export function floorUnits (units: readonly number[]): number[] {
+  const sorted = units.filter(v => v > 0 && Number.isFinite(v)).sort((a, b) => a - b)
+  return sorted.slice(0, Math.max(Math.min(2, sorted.length), Math.ceil(sorted.length * kFloorShare)))
 }

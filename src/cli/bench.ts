@@ -121,7 +121,8 @@ async function bench (args: string[], flags: BenchFlags): Promise<number> {
       progress: new CaseProgress(quiet),
       cores: availableParallelism(),
       engineOptions: { typescript },
-      ...(baseline !== undefined && { compare: { baseline, options: compareOptions } })
+      // A baseline is sampled over maxRounds: comparisons with it then have that many units.
+      sampling: baseline !== undefined ? { baseline, options: compareOptions } : flags.save !== undefined ? 'full' : undefined
     })
   } catch (err) {
     if (err instanceof EngineError && err.code === ErrorCodes.BENCH_EXECUTION_FAILED) {
