@@ -66,14 +66,22 @@ describe('comparing runs', () => {
     expect(compareRuns(baseline, current, { threshold: 0.01 })[1].verdict).toBe('slower')
   })
 
-  // Fails when the units are a round's samples pooled over its floor rounds (as before):
-  // with two samples a round and one or two floor rounds, no rank test reaches its level.
+  // Two samples a round is what a case of 100 ms or more gets by default.
   test('two samples a round: a 1.5x case is flagged slower, the unit being each round\'s fastest', () => {
     const baseline = run([{ id: 'heavy', rounds: rounds(21, 100, 10, 0, 2) }])
     const current = run([{ id: 'heavy', rounds: rounds(22, 150, 10, 0, 2) }])
     const [heavy] = compareRuns(baseline, current)
     expect(heavy.verdict).toBe('slower')
     expect(heavy.units).toEqual([10, 10])
+  })
+
+  // Fails when the test keeps every unit (kFloorShare 1): the busy third of the rounds
+  // widens the interval past +10% and the case is left undecided.
+  test('a third of the current rounds busy: still decided unchanged, the test keeping each side\'s fastest half', () => {
+    const baseline = run([{ id: 'a', rounds: rounds(51, 3, 40, 0, 3) }])
+    const current = run([{ id: 'a', rounds: rounds(52, 3, 10, 5, 3) }])
+    const [a] = compareRuns(baseline, current)
+    expect([a.verdict, a.reason]).toEqual(['unchanged', undefined])
   })
 
   test('faster, new and missing cases are named as such', () => {
