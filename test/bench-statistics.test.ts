@@ -101,7 +101,7 @@ describe('comparing runs', () => {
 describe('inconclusive is a verdict, with its reason', () => {
   test('a change measured on a side that never settled is inconclusive, even one that looks unchanged', () => {
     const baseline = run([{ id: 'a', rounds: rounds(11, 3, 10, 0), settled: false }, { id: 'b', rounds: rounds(14, 3, 10, 0) }])
-    const current = run([{ id: 'a', rounds: rounds(12, 3, 10, 0) }, { id: 'b', rounds: rounds(15, 6, 0, 5), settled: false }])
+    const current = run([{ id: 'a', rounds: rounds(12, 3, 10, 0) }, { id: 'b', rounds: rounds(15, 6, 0, 12), settled: false }])
     const [a, b] = compareRuns(baseline, current)
     expect([a.verdict, a.reason, b.verdict, b.reason]).toEqual(['inconclusive', 'unsettled', 'inconclusive', 'unsettled'])
     expect(a.why).toContain('the baseline never settled')

@@ -128,7 +128,8 @@ function compareCase (b: CaseResult, c: CaseResult, threshold: number, alpha: nu
   const d = decideRatio(before, after, threshold, alphaPerSide)
   let verdict = d.verdict
   let reason = d.reason
-  if (!(b.latency.settled && c.latency.settled)) {
+  // Too few units is said first: no quieter machine mends it.
+  if (reason !== 'too-few-samples' && !(b.latency.settled && c.latency.settled)) {
     verdict = 'inconclusive'
     reason = 'unsettled'
   }
