@@ -20,7 +20,7 @@ import { InvalidOptionsError } from '../errors.js'
 import { rejectUnknownKeys } from '../option-keys.js'
 import type { Judge, Round } from './latency.js'
 import type { BenchRun, CaseResult, LatencyStats, TaskRounds } from './results.js'
-import { compareSamples, median, minOf, shiftInterval } from './stats.js'
+import { median, minOf, rankTestP, shiftInterval } from './stats.js'
 import { decideRatio, lookSchedule, unitsNeeded, type Decided, type InconclusiveReason } from './verdict.js'
 
 /** How a comparison decides. */
@@ -149,7 +149,7 @@ function compareCase (b: CaseResult, c: CaseResult, threshold: number, alpha: nu
     out.reason = reason
     out.why = explain(reason, b, c, threshold, alphaPerSide, level)
   }
-  if (before.length >= 2 && after.length >= 2) out.p = compareSamples(before, after).p
+  if (before.length >= 2 && after.length >= 2) out.p = rankTestP(before, after)
   if (b.taskRounds !== undefined && c.taskRounds !== undefined) {
     out.tasks = compareTasks(b.taskRounds, c.taskRounds, threshold, alphaPerSide)
     out.slowerTasks = out.tasks.filter(t => t.verdict === 'slower').map(t => t.taskId)

@@ -1,33 +1,19 @@
 /**
- * Statistics for comparing two sets of latency samples, with no assumption about their
+ * Statistics for comparing two sets of samples, with no assumption about their
  * distribution (latencies are skewed, with long tails on a busy machine):
  *
  *   Mann-Whitney U   is one set shifted against the other? (two-sided p, normal
  *                    approximation with the tie correction; fine beyond ~10 samples each)
  *   Hodges-Lehmann   how far: the median of all pairwise differences, with its
- *                    distribution-free 95% confidence interval (Moses)
+ *                    distribution-free confidence interval (Moses) at a chosen level
  */
-
-/** The result of comparing samples `b` (current) against `a` (baseline). */
-interface ShiftEstimate {
-  /** Two-sided p-value of the Mann-Whitney U test. */
-  p: number
-  /** Estimated shift of `b` against `a`, in the samples' unit. */
-  shift: number
-  /** 95% confidence interval of the shift. */
-  low: number
-  high: number
-}
 
 // Pairwise differences grow as n x m: thin each side to a quantile sample of this size.
 const kMaxPerSide = 400
-const kZ975 = 1.959963984540054
 
-/** Compares `b` against `a`; both need at least two samples. */
-export function compareSamples (a: readonly number[], b: readonly number[]): ShiftEstimate {
-  const x = thin(a)
-  const y = thin(b)
-  return { p: mannWhitneyP(x, y), ...hodgesLehmann(x, y) }
+/** Two-sided p-value of the Mann-Whitney U test that `b` and `a` come from the same distribution; both need two samples. */
+export function rankTestP (a: readonly number[], b: readonly number[]): number {
+  return mannWhitneyP(thin(a), thin(b))
 }
 
 function thin (values: readonly number[]): number[] {
@@ -60,19 +46,6 @@ function mannWhitneyP (x: readonly number[], y: readonly number[]): number {
   if (variance <= 0) return 1
   const z = Math.max(0, Math.abs(u - mean) - 0.5) / Math.sqrt(variance)
   return Math.min(1, 2 * (1 - normalCdf(z)))
-}
-
-function hodgesLehmann (x: readonly number[], y: readonly number[]): Omit<ShiftEstimate, 'p'> {
-  const n = x.length
-  const m = y.length
-  const diffs = new Float64Array(n * m)
-  let k = 0
-  for (const yi of y) for (const xi of x) diffs[k++] = yi - xi
-  diffs.sort()
-  const total = diffs.length
-  const shift = total % 2 === 1 ? diffs[(total - 1) / 2] : (diffs[total / 2 - 1] + diffs[total / 2]) / 2
-  const cut = Math.max(0, Math.floor(total / 2 - kZ975 * Math.sqrt(n * m * (n + m + 1) / 12)))
-  return { shift, low: diffs[Math.min(cut, total - 1)], high: diffs[Math.max(total - 1 - cut, 0)] }
 }
 
 /** A shift and its confidence interval, or no interval where the samples are too few for the level. */

@@ -66,7 +66,8 @@ export function verdictNotes (comparisons: readonly CaseComparison[] | undefined
 /** Under a compared table: what the interval is and what each throughput point rests on. */
 function methodNote (comparisons: readonly CaseComparison[] | undefined): string {
   const levels = [...new Set(comparisons?.flatMap(c => c.level === undefined ? [] : [`${(c.level * 100).toFixed(1)}%`]) ?? [])]
-  return (levels.length > 0 ? `Intervals: ${levels.join(', ')} rank intervals over each round's fastest execution. ` : '') +
+  return (levels.length > 0 ? `Intervals: ${levels.join(', ')} rank intervals of the change, over the fastest half of each side's rounds ` +
+    '(a round: its fastest execution). ' : '') +
     `Throughput points rest on at least ${kThroughputFloor} executions each.`
 }
 
@@ -89,7 +90,7 @@ function peak (c: CaseResult): number {
 export function renderTable (run: BenchRun, comparisons?: readonly CaseComparison[]): string {
   const byId = new Map(comparisons?.map(c => [c.id, c]))
   const head = ['CASE', 'THREADS', 'MEAN', 'P50', 'P75', 'P99', 'MIN', 'MAX', '±RME', 'SAMPLES', 'PEAK EXEC/S', 'CPU EFF', 'MAIN THREAD']
-  if (comparisons !== undefined) head.push('CHANGE [95% CI]', 'VERDICT')
+  if (comparisons !== undefined) head.push('CHANGE [INTERVAL]', 'VERDICT')
   const rows = run.cases.map(c => {
     const l = c.latency
     const row = [c.id, String(c.threads), formatMs(l.mean), formatMs(l.p50), formatMs(l.p75), formatMs(l.p99), formatMs(l.min),
@@ -126,11 +127,15 @@ const kMarkdownVerdict: Record<string, string> = {
   inconclusive: ':warning: inconclusive'
 }
 
-/** Markdown for a pull-request comment: a summary line, the cases table, the environment. */
+/**
+ * Markdown for a pull-request comment: a summary line, the cases table (the baseline's
+ * floor: the median over its rounds of each round's fastest execution), a line per slower
+ * task and per inconclusive case, the environment.
+ */
 export function renderMarkdown (run: BenchRun, comparisons?: readonly CaseComparison[], baseline?: BenchRun): string {
   const byId = new Map(comparisons?.map(c => [c.id, c]))
   const cols = ['Case', 'p50', 'p99', '±RME', 'Samples', 'Peak exec/s', 'CPU eff.']
-  if (comparisons !== undefined) cols.push('Baseline p50', 'Change [95% CI]', '')
+  if (comparisons !== undefined) cols.push('Baseline floor', 'Change [interval]', '')
   const lines = [`| ${cols.join(' | ')} |`, `|${cols.map(() => ' --- ').join('|')}|`]
   for (const c of run.cases) {
     const l = c.latency
