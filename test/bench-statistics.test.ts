@@ -1,9 +1,7 @@
 import { describe, expect, test } from 'vitest'
-import { compareRuns, type BenchRun, type CaseResult } from '../dist/bench.js'
-import { caseJudge, regressions, unresolved } from '../src/bench/compare.js'
-import { decideRatio, lookSchedule } from '../src/bench/verdict.js'
-// @ts-expect-error plain .mjs fixture without types
-import { mulberry32 } from '../workflows/shared/prng.mjs'
+import { compareRuns } from '../dist/bench.js'
+import { regressions, unresolved } from '../src/bench/compare.js'
+import { rounds, run } from './helpers/bench-samples.js'
 
 /**
  * The decision behind `--compare`, on generated samples (seeded, no timing involved): one
@@ -11,34 +9,6 @@ import { mulberry32 } from '../workflows/shared/prng.mjs'
  * threshold, `inconclusive` with its reason where the units cannot decide, and per-task
  * verdicts from the same rounds.
  */
-
-/** Rounds of `perRound` latency samples around `median` ms: a quiet skewed spread, plus busy rounds far above. */
-function rounds (seed: number, median: number, quiet: number, busy: number, perRound = 40): number[][] {
-  const random = mulberry32(seed) as () => number
-  const round = (factor: number): number[] =>
-    Array.from({ length: perRound }, () => median * factor * Math.exp(0.08 * (random() + random() + random() - 1.5))).sort((a, b) => a - b)
-  return [...Array.from({ length: quiet }, () => round(1)), ...Array.from({ length: busy }, (_, i) => round(2 + i))]
-}
-
-interface CaseSpec {
-  id: string
-  rounds: number[][]
-  settled?: boolean
-  looks?: number
-  taskRounds?: CaseResult['taskRounds']
-}
-
-function run (cases: CaseSpec[]): BenchRun {
-  return {
-    format: 1,
-    environment: { node: 'v20', platform: 'linux-x64', cpuModel: 'cpu', cores: 2, loadAverage: [0, 0], graphTaskVersion: '0', storage: 'memory', date: '' },
-    cases: cases.map(c => ({
-      id: c.id,
-      latency: { rounds: c.rounds, settled: c.settled ?? true, contention: c.rounds.map(() => 0), looks: c.looks },
-      taskRounds: c.taskRounds
-    } as unknown as CaseResult))
-  }
-}
 
 describe('comparing runs', () => {
   test('the same distribution is unchanged, even when the current run had busy rounds', () => {
@@ -130,77 +100,5 @@ describe('inconclusive is a verdict, with its reason', () => {
     expect(unresolved([a], 10)).toHaveLength(1)
     expect(unresolved([a], 50)).toHaveLength(0)
     expect(regressions([a], 10)).toHaveLength(0)
-  })
-})
-
-describe('looks of the sequential comparison', () => {
-  test('the default schedule looks at 10, 15, 23, 35 and 40 rounds', () => {
-    expect(lookSchedule(10, 40)).toEqual([10, 15, 23, 35, 40])
-    expect(lookSchedule(12, 12)).toEqual([12])
-  })
-
-  // Fails when compareRuns ignores the looks the sampler took (alpha not split over them).
-  test('a case sampled over five looks is judged at alpha / 5 per side: a wider interval', () => {
-    const baseline = run([{ id: 'a', rounds: rounds(31, 3, 40, 0) }])
-    const once = compareRuns(baseline, run([{ id: 'a', rounds: rounds(32, 3.6, 15, 0), looks: 1 }]))[0]
-    const five = compareRuns(baseline, run([{ id: 'a', rounds: rounds(32, 3.6, 15, 0), looks: 5 }]))[0]
-    expect([once.level, five.level]).toEqual([0.98, 0.996])
-    expect(five.changeLow).toBeLessThan(once.changeLow as number)
-    expect(five.changeHigh).toBeGreaterThan(once.changeHigh as number)
-  })
-
-  test('the judge is decided at once when no number of rounds can decide: a baseline that never settled, or too few rounds', () => {
-    const settledBase = run([{ id: 'a', rounds: rounds(33, 3, 10, 0) }]).cases[0]
-    const busyBase = run([{ id: 'a', rounds: rounds(33, 3, 10, 0), settled: false }]).cases[0]
-    const tinyBase = run([{ id: 'a', rounds: rounds(33, 3, 1, 0) }]).cases[0]
-    const undecided = rounds(34, 3.3, 10, 0).map(samples => ({ samples, contention: 0 }))
-    expect(caseJudge(settledBase, { rounds: 10, maxRounds: 40 }).judge(undecided)).toBe(false)
-    expect(caseJudge(busyBase, { rounds: 10, maxRounds: 40 }).judge(undecided)).toBe(true)
-    expect(caseJudge(tinyBase, { rounds: 10, maxRounds: 40 }).judge(undecided)).toBe(true)
-    expect(caseJudge(settledBase, { rounds: 10, maxRounds: 40 }).looks).toBe(5)
-  })
-
-  // The false-alarm rate of the rule itself, on 400 pairs of generated unchanged runs with
-  // busy rounds in the current one: none may be flagged (alpha is 0.01 over all looks, and
-  // the threshold adds margin); and a 1.5x slowdown is flagged in every one.
-  test('over 400 generated pairs: no unchanged case flagged, every 1.5x one flagged', () => {
-    let falseAlarms = 0
-    let detected = 0
-    for (let i = 0; i < 400; i++) {
-      const before = rounds(1000 + i, 3, 40, 0, 3).map(r => r[0])
-      const same = rounds(5000 + i, 3, 12, 3, 3).map(r => r[0])
-      const slow = rounds(9000 + i, 4.5, 12, 3, 3).map(r => r[0])
-      if (decideRatio(before, same, 0.1, 0.002).verdict === 'slower') falseAlarms++
-      if (decideRatio(before, slow, 0.1, 0.002).verdict === 'slower') detected++
-    }
-    expect({ falseAlarms, detected }).toEqual({ falseAlarms: 0, detected: 400 })
-  })
-})
-
-describe('per task, from the same rounds', () => {
-  const taskRounds = (seed: number, slowFactor: number): CaseResult['taskRounds'] => {
-    const random = mulberry32(seed) as () => number
-    const units = (ms: number): number[] => Array.from({ length: 12 }, () => ms * Math.exp(0.05 * (random() - 0.5)))
-    return [
-      { taskId: 'read', run: units(0.5), queueWait: units(0.05) },
-      { taskId: 'transform', run: units(1.5 * slowFactor), queueWait: units(0.05) },
-      { taskId: 'write', run: units(0.5), queueWait: units(0.05) }
-    ]
-  }
-
-  // Fails when the per-task comparison is removed (no tasks, none named).
-  test('the middle task made 1.5x slower is the one named, with its interval; the others are unchanged', () => {
-    const baseline = run([{ id: 'p', rounds: rounds(41, 2.6, 12, 0), taskRounds: taskRounds(42, 1) }])
-    const current = run([{ id: 'p', rounds: rounds(43, 3.35, 12, 0), taskRounds: taskRounds(44, 1.5) }])
-    const [p] = compareRuns(baseline, current)
-    expect(p.verdict).toBe('slower')
-    expect(p.slowerTasks).toEqual(['transform'])
-    const byId = Object.fromEntries((p.tasks ?? []).map(t => [t.taskId, t]))
-    expect([byId.read.verdict, byId.transform.verdict, byId.write.verdict]).toEqual(['unchanged', 'slower', 'unchanged'])
-    expect(byId.transform.runChange).toBeGreaterThan(0.45)
-    expect(byId.transform.runChange).toBeLessThan(0.55)
-    expect(byId.transform.runChangeLow).toBeGreaterThan(0.1)
-    expect(byId.transform.queueWaitLow).toBeLessThan(0)
-    expect(byId.transform.queueWaitHigh).toBeGreaterThan(0)
   })
 })
