@@ -6,8 +6,8 @@ import { rounds, run } from './helpers/bench-samples.js'
 /**
  * The decision behind `--compare`, on generated samples (seeded, no timing involved): one
  * unit per round (its fastest execution), a rank interval of the ratio that must clear the
- * threshold, `inconclusive` with its reason where the units cannot decide, and per-task
- * verdicts from the same rounds.
+ * threshold, and `inconclusive` with its reason where the units cannot decide
+ * (bench-sequential.test.ts: the looks and the per-task verdicts).
  */
 
 describe('comparing runs', () => {
