@@ -14,9 +14,11 @@
  *    and takes the verdict of compareRuns, the code the CLI runs.
  * Drawing rounds independently leaves out how load bursts span neighbouring rounds; the
  * recordings themselves are real rounds under that load.
+ * 3. With --real N: N real `--compare` runs of each kind, unchanged and 1.5x slower, with
+ *    the default settings and a busy process beside, against a baseline saved before.
  *
  *   npx tsup --silent && node --import tsx scripts/bench-calibration.ts [--trials 2000]
- *        [--rounds 120] [--replay bench/results/calibration-rounds.json]
+ *        [--rounds 120] [--replay bench/results/calibration-rounds.json] [--real 10]
  *
  * Writes bench/results/calibration-rounds.json (the recordings) and prints the README's table.
  */
@@ -50,31 +52,75 @@ const { values: args } = parseArgs({
     trials: { type: 'string', default: '2000' },
     rounds: { type: 'string', default: '120' },
     replay: { type: 'string' },
+    real: { type: 'string', default: '0' },
     out: { type: 'string', default: join(kRoot, 'bench', 'results', 'calibration-rounds.json') }
   }
 })
 
+/** Runs the CLI on the calibration suite in `dir`; resolves with its stdout whatever the exit code. */
+function cli (dir: string, args: readonly string[], slow: boolean, rounds?: string): Promise<string> {
+  return new Promise(resolve => {
+    execFile(process.execPath, [kCli, 'bench', kSuite, ...args], {
+      cwd: dir,
+      maxBuffer: 1 << 28,
+      env: { ...process.env, GRAPH_TASK_MYSQL_URL: '', GRAPH_TASK_CALIBRATION_SLOW: slow ? '1' : '0', GRAPH_TASK_CALIBRATION_ROUNDS: rounds ?? '' }
+    }, (_err, stdout) => resolve(stdout))
+  })
+}
+
+const busyProcess = (): ChildProcess => spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' })
+
 /** Runs the suite through the CLI with `--save`, and returns its cases' rounds. */
 async function record (label: string, slow: boolean, busy: boolean): Promise<Recording> {
   const dir = mkdtempSync(join(tmpdir(), 'graph-task-calibration-'))
-  const spinner: ChildProcess | undefined = busy ? spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }) : undefined
+  const spinner = busy ? busyProcess() : undefined
   const load0 = loadavg()[0]
   try {
-    await new Promise<void>((resolve, reject) => {
-      execFile(process.execPath, [kCli, 'bench', kSuite, '--save', 'rec', '--json'], {
-        cwd: dir,
-        maxBuffer: 1 << 28,
-        env: { ...process.env, GRAPH_TASK_MYSQL_URL: '', GRAPH_TASK_CALIBRATION_SLOW: slow ? '1' : '0', GRAPH_TASK_CALIBRATION_ROUNDS: args.rounds }
-      }, err => err === null ? resolve() : reject(err))
-    })
+    await cli(dir, ['--save', 'rec', '--json'], slow, args.rounds)
     const run = JSON.parse(readFileSync(join(dir, '.graph-task', 'bench', 'rec.json'), 'utf8')) as BenchRun
     const cases = Object.fromEntries(run.cases.map(c => [c.id, c.latency.rounds.map((r, i) => [c.latency.fastest?.[i] ?? Math.min(...r), ...r])]))
     process.stderr.write(`recorded ${label}: ${run.cases.map(c => `${c.id} ${c.latency.rounds.length} rounds`).join(', ')}\n`)
     return { label, load: [load0, loadavg()[0]], cases }
   } finally {
-    if (spinner?.pid !== undefined) process.kill(spinner.pid)
+    spinner?.kill()
     rmSync(dir, { recursive: true, force: true })
   }
+}
+
+/** N real comparisons of each kind beside a busy process, against a baseline saved as the machine is: verdicts counted per case. */
+async function realRuns (n: number): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), 'graph-task-calibration-'))
+  const counts = new Map<string, Record<string, number>>()
+  const count = (kind: string, json: string): void => {
+    for (const c of (JSON.parse(json) as { comparisons: Array<{ id: string, verdict: string, reason?: string }> }).comparisons) {
+      const key = `${kind}|${c.id}`
+      const row = counts.get(key) ?? { slower: 0, faster: 0, unchanged: 0, inconclusive: 0, 'too-few-samples': 0, undecided: 0, unsettled: 0 }
+      row[c.verdict]++
+      if (c.reason !== undefined) row[c.reason]++
+      counts.set(key, row)
+    }
+  }
+  try {
+    await cli(dir, ['--save', 'base', '--json'], false)
+    const spinner = busyProcess()
+    try {
+      for (let i = 0; i < n; i++) {
+        count('unchanged', await cli(dir, ['--compare', 'base', '--json'], false))
+        count('1.5x slower', await cli(dir, ['--compare', 'base', '--json'], true))
+        process.stderr.write(`real comparisons: ${i + 1} of ${n} of each kind\n`)
+      }
+    } finally {
+      spinner.kill()
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+  const lines = ['| Current run, busy process beside | Case | Slower | Unchanged | Faster | Inconclusive (undecided, unsettled) |', '| --- | --- | --- | --- | --- | --- |']
+  for (const [key, c] of counts) {
+    const [kind, id] = key.split('|')
+    lines.push(`| ${kind} | \`${id}\` | ${c.slower} | ${c.unchanged} | ${c.faster} | ${c.inconclusive} (${c.undecided}, ${c.unsettled}) |`)
+  }
+  return lines.join('\n')
 }
 
 type Draw = () => Round
@@ -166,6 +212,12 @@ async function main (): Promise<void> {
   }
   const loads = recordings.map(r => `${r.label}: load ${r.load[0].toFixed(1)}-${r.load[1].toFixed(1)}`).join('; ')
   process.stdout.write(`${trials} replayed comparisons per row, default settings (threshold 10%, alpha 0.01). Recordings: ${loads}.\n\n${lines.join('\n')}\n`)
+  const real = Number(args.real)
+  if (real > 0) {
+    const load0 = loadavg()[0]
+    const table = await realRuns(real)
+    process.stdout.write(`\n${real} real comparisons of each kind, default settings, load ${load0.toFixed(1)}-${loadavg()[0].toFixed(1)}:\n\n${table}\n`)
+  }
 }
 
 await main()

@@ -1,7 +1,7 @@
 /**
  * The suite scripts/bench-calibration.ts records: rounds of the default length (100 ms,
  * at least 2 executions), many of them, so that runs of the default settings can be
- * replayed from them.
+ * replayed from them; and compares for real with the default settings.
  *
  *   single     one 2 ms task, all of it made 1.5x slower
  *   pipeline   0.5 ms > 1.5 ms > 0.5 ms, the middle task made 1.5x slower
@@ -12,7 +12,9 @@ import { createWorkflow } from '../../dist/index.js'
 import { defineSuite } from '../../dist/bench.js'
 
 const spin = new URL('./handlers.mjs#spin', import.meta.url)
-const kRounds = Number(process.env.GRAPH_TASK_CALIBRATION_ROUNDS ?? 120)
+// Recording: many rounds of the default length. Unset: the default latency settings (real comparisons).
+const kRounds = Number(process.env.GRAPH_TASK_CALIBRATION_ROUNDS ?? 0)
+const kLatency = kRounds > 0 ? { rounds: kRounds, maxRounds: kRounds, time: 100 * kRounds, minSamples: 2 * kRounds } : {}
 
 const single = createWorkflow('single')
   .addTask('only', { handler: spin, input: { us: 2000, slow: true } })
@@ -30,6 +32,6 @@ const heavy = createWorkflow('heavy')
 
 export default defineSuite({
   name: 'calibration',
-  defaults: { threads: [2], concurrency: [1], rounds: kRounds, maxRounds: kRounds, time: 100 * kRounds, minSamples: 2 * kRounds, throughputTime: 50 },
+  defaults: { threads: [2], concurrency: [1], throughputTime: 50, ...kLatency },
   workflows: [{ workflow: single }, { workflow: pipeline }, { workflow: heavy }]
 })
