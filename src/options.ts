@@ -235,6 +235,8 @@ export function resolveOptions (given?: EngineOptions): ResolvedEngineOptions {
   if (options.retry !== undefined) validateRetryPolicy(options.retry)
   checkShape(options.logger, 'logger', kLoggerMethods, 'a pino logger')
   checkShape(options.storage, 'storage', kStorageMethods, 'an ExecutionStorage')
+  checkExecArgv(options.execArgv)
+  checkResourceLimits(options.resourceLimits)
   const tracer = resolveTracerOptions(options.tracer)
   const resolved: ResolvedEngineOptions = {
     ...kDefaults,
@@ -300,6 +302,27 @@ function stripUndefined<T extends object> (o: T): Partial<T> {
 const kLoggerMethods = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'child', 'isLevelEnabled'] as const
 const kStorageMethods = ['init', 'writeExecutions', 'writeTaskResults', 'writeLogs', 'writeSpans', 'getExecution',
   'listExecutions', 'getTaskResults', 'getLogs', 'getSpans', 'close'] as const
+
+/** @throws {InvalidOptionsError} unless an array of strings */
+function checkExecArgv (value: unknown): void {
+  if (value === undefined) return
+  if (!Array.isArray(value) || value.some(arg => typeof arg !== 'string')) {
+    throw new InvalidOptionsError(`execArgv must be an array of strings (flags for the worker threads); got ${describeValue(value)}`)
+  }
+}
+
+const kResourceLimitKeys = optionKeys<ResourceLimits>({ maxOldGenerationSizeMb: true, maxYoungGenerationSizeMb: true, codeRangeSizeMb: true, stackSizeMb: true })
+
+/** @throws {InvalidOptionsError} unless Node's ResourceLimits: known keys, each a positive number of MB */
+function checkResourceLimits (value: unknown): void {
+  if (value === undefined) return
+  const limits = checkOptionsObject(value as ResourceLimits, kResourceLimitKeys, 'new Engine({ resourceLimits })')
+  for (const [key, mb] of Object.entries(limits)) {
+    if (mb !== undefined && (typeof mb !== 'number' || !Number.isFinite(mb) || mb <= 0)) {
+      throw new InvalidOptionsError(`resourceLimits.${key} must be a positive number of MB; got ${describeValue(mb)}`)
+    }
+  }
+}
 
 /**
  * An option that takes an object checked by its type as well as its key: every method the

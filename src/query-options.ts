@@ -15,9 +15,32 @@ export function checkLogQuery (query: LogQuery | undefined): LogQuery {
   return checkOptionsObject(query, kLogQueryKeys, 'getExecutionLogs()')
 }
 
-/** @throws {InvalidOptionsError} an unknown key, with the closest known one */
-export function checkExecutionQuery (query: ExecutionQuery | undefined): ExecutionQuery {
-  return checkOptionsObject(query, kExecutionQueryKeys, 'listExecutions()')
+/**
+ * A time given as a Date or as epoch ms, in epoch ms: every option that takes a time takes both.
+ * @throws {InvalidOptionsError} naming `name`, for anything else or an invalid Date
+ */
+export function epochMs (name: string, value: unknown): number {
+  const ms = value instanceof Date ? value.getTime() : value
+  if (typeof ms !== 'number' || !Number.isFinite(ms)) {
+    throw new InvalidOptionsError(`${name} must be a Date or a time in epoch ms; got ${describeValue(value)}`)
+  }
+  return ms
+}
+
+/** A listing query whose times are epoch ms. */
+export type TimedExecutionQuery = Omit<ExecutionQuery, 'from' | 'to'> & { from?: number, to?: number }
+
+/**
+ * The query with its times in epoch ms.
+ * @throws {InvalidOptionsError} an unknown key (with the closest known one), or a time that is none
+ */
+export function checkExecutionQuery (query: ExecutionQuery | undefined): TimedExecutionQuery {
+  const checked = checkOptionsObject(query, kExecutionQueryKeys, 'listExecutions()')
+  if (checked.from === undefined && checked.to === undefined) return checked as TimedExecutionQuery
+  const out: TimedExecutionQuery = { ...checked, from: undefined, to: undefined }
+  if (checked.from !== undefined) out.from = epochMs('listExecutions(): from', checked.from)
+  if (checked.to !== undefined) out.to = epochMs('listExecutions(): to', checked.to)
+  return out
 }
 
 /** @throws {InvalidOptionsError} an unknown key, with the closest known one */
@@ -27,7 +50,7 @@ export function checkRetryQuery (query: RetryQuery | undefined): RetryQuery {
 
 const kCacheFilterKeys = optionKeys<CacheFilter>({ workflowId: true, taskId: true, before: true })
 
-/** @throws {InvalidOptionsError} an unknown key, or a value of the wrong type */
+/** The filter with its time in epoch ms. @throws {InvalidOptionsError} an unknown key, or a value of the wrong type */
 export function checkCacheFilter (filter: CacheFilter | undefined): CacheFilter {
   const checked = checkOptionsObject(filter, kCacheFilterKeys, 'clearCache()')
   for (const key of ['workflowId', 'taskId'] as const) {
@@ -35,8 +58,6 @@ export function checkCacheFilter (filter: CacheFilter | undefined): CacheFilter 
       throw new InvalidOptionsError(`clearCache(): ${key} must be a string; got ${describeValue(checked[key])}`)
     }
   }
-  if (checked.before !== undefined && !Number.isFinite(checked.before)) {
-    throw new InvalidOptionsError(`clearCache(): before must be a time in epoch ms; got ${describeValue(checked.before)}`)
-  }
-  return checked
+  if (checked.before === undefined) return checked
+  return { ...checked, before: epochMs('clearCache(): before', checked.before) }
 }

@@ -257,10 +257,10 @@ export interface LogQuery {
 export interface ExecutionQuery {
   workflowId?: string
   status?: ExecutionStatus | ExecutionStatus[]
-  /** Executions started at or after this time. */
-  from?: EpochMs
-  /** Executions started before this time. */
-  to?: EpochMs
+  /** Executions started at or after this time (a Date or epoch ms). */
+  from?: EpochMs | Date
+  /** Executions started before this time (a Date or epoch ms). */
+  to?: EpochMs | Date
   /** @default 100 */
   limit?: number
   /** Offset pagination. */

@@ -2,6 +2,7 @@ import { describe, expect, test } from 'vitest'
 import { startConsole } from './helpers/console-cli.js'
 import { startEngine, subject, tempDir } from './helpers/engine.js'
 import { useTestDatabase } from './helpers/mysql.js'
+import { redisUrl, usePrefix, useQueue } from './helpers/queue.js'
 // @ts-expect-error: a plain .mjs workflow module without types
 import { recoverable } from '../workflows/test-subjects/recoverable.mjs'
 
@@ -32,5 +33,17 @@ describe('graph-task console', () => {
     const { url } = await startConsole(db, ['--token', 'cli-console-token', '--read-only'])
     const res = await fetch(`${url}api/executions/01HZ0000000000000000000000/cancel`, { method: 'POST', headers: { authorization: 'Bearer cli-console-token' } })
     expect(res.status).toBe(403)
+  })
+
+  // Without --redis wired to the console's queue option, /api/queues answers queue: null.
+  test('--redis with --prefix shows that queue on the Queues page, and exits 0 on SIGTERM', slow, async () => {
+    await db.storage().init()
+    const prefix = usePrefix()
+    await useQueue(prefix).schedule('hourly', 'q-anything', {}, { every: 3_600_000 })
+    const { url, stop } = await startConsole(db, ['--redis', redisUrl, '--prefix', prefix])
+    const body = await (await fetch(`${url}api/queues`)).json() as { queue: { workflows: Array<{ workflowId: string }>, schedules: Array<{ name: string }> } }
+    expect(body.queue.workflows.map(w => w.workflowId)).toEqual(['q-anything'])
+    expect(body.queue.schedules.map(s => s.name)).toEqual(['hourly'])
+    expect(await stop()).toBe(0)
   })
 })

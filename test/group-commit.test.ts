@@ -3,7 +3,7 @@ import { describe, expect, onTestFinished, test, vi } from 'vitest'
 import { MemoryStorage } from '../dist/index.js'
 import { type MySQLStorage } from '../dist/mysql.js'
 import { Recorder, kTracerDefaults } from '../src/telemetry/recorder.js'
-import type { RecordBatch, RefusedRecord } from '../src/storage/storage.js'
+import type { RecordBatch, RefusedRecord } from '../dist/storage.js'
 import { execution, executionId, source, task, useTestDatabase } from './helpers/mysql.js'
 import { TcpProxy } from './helpers/tcp-proxy.js'
 

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest'
 import type { StoredExecution } from '../dist/storage.js'
 import type { MySQLStorage } from '../dist/mysql.js'
-import type { RetryRecord } from '../src/types.js'
+import type { RetryRecord } from '../dist/index.js'
 import { execution, executionId, failureCase, serialized, task, useTestDatabase } from './helpers/mysql.js'
 
 const db = useTestDatabase()
@@ -55,6 +55,21 @@ describe('retention of executions in MySQL', () => {
     expect(await storage.getRetryRecord(executionId(4))).toBeUndefined()
     expect(await storage.getTaskResults(executionId(2))).toHaveLength(2)
     expect(await storage.checkIntegrity()).toEqual({ terminalWithoutTasks: [], tasksWithoutExecution: [], casesWithoutExecution: [] })
+  })
+
+  // Without #purgeCache in Maintenance.purge, the old entries (and the parts of the
+  // large one) stay: the counts and the rows left below are wrong.
+  test('cached results made before the cut go with the history, their parts too; a dry run counts them', async () => {
+    const storage = db.storage({ tablePrefix: 'rc_' })
+    const entry = (key: string, createdAt: number, size: number) => ({
+      key: key.repeat(64), bytes: new Uint8Array(size).fill(1), digest: null, workflowId: 'w', taskId: 't', createdAt, expiresAt: 0
+    })
+    await storage.putCachedResults([entry('a', kOld, 10), entry('b', kOld, 300_000), entry('c', Date.now(), 10)])
+    expect((await storage.purge({ olderThan: '30d', dryRun: true })).removed.cachedResults).toBe(2)
+    expect((await storage.cacheStats()).entries).toBe(3)
+    expect((await storage.purge({ olderThan: '30d' })).removed.cachedResults).toBe(2)
+    expect(await db.query('SELECT cache_key FROM rc_result_cache')).toEqual([{ cache_key: 'c'.repeat(64) }])
+    expect(await db.query('SELECT cache_key FROM rc_result_cache_parts')).toEqual([])
   })
 
   test('an execution still running is kept whatever its age', async () => {

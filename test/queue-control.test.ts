@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, test } from 'vitest'
 import { useTestDatabase } from './helpers/mysql.js'
-import { filesEndingWith, serveInstance, sideEffects, useSideEffectDir, usePrefix, useQueue } from './helpers/queue.js'
+import { filesEndingWith, redisUrl, serveInstance, sideEffects, useSideEffectDir, usePrefix, useQueue } from './helpers/queue.js'
 
 const db = useTestDatabase()
 
@@ -24,6 +24,41 @@ describe('the submitting client reaches executions on other processes', { timeou
     expect(await queue.counts('q-single')).toMatchObject({ completed: 2, waiting: 0, active: 0, delayed: 0 })
     await expect(queue.submit('q-gated', { dir }, { executionId: 'order-42' })).rejects.toMatchObject({ code: 'EXECUTION_ID_CONFLICT' })
     await instance.stop()
+  })
+
+  // Without the limiter handed to BullMQ's Worker (rateLimits dropped in serve), eight
+  // no-op executions on a concurrency of 4 all start within a few ms of each other.
+  test('rateLimits lets at most max executions of a workflow start per duration', async () => {
+    const prefix = usePrefix()
+    const queue = useQueue(prefix)
+    const instance = serveInstance(db, prefix, { GT_RATE: 'q-single:2:1000' })
+    await instance.ready
+    const ids = await queue.submitBulk(Array.from({ length: 8 }, () => ({ workflowId: 'q-single', input: {} })))
+    const starts = (await Promise.all(ids.map(id => queue.getExecutionResult(id)))).map(r => r.startedAt).sort((a, b) => a - b)
+    // BullMQ's windows are fixed, not sliding: 2 per window puts 8 starts in at least 4
+    // windows, so the first and the last are more than 2 whole windows apart.
+    expect(starts[7] - starts[0]).toBeGreaterThan(2000)
+    await instance.stop()
+  })
+
+  // Without the 'removed' end (JobEnds) the waiting call never settles; without the
+  // look at the job after subscribing, the call made after the removal never settles.
+  test('getExecutionResult of a job removed from the queue rejects with EXECUTION_NOT_FOUND, whether it waited or came later', async () => {
+    const prefix = usePrefix()
+    const queue = useQueue(prefix)
+    // nothing serves it: the job waits until removed
+    const id = await queue.submit('q-unserved', {}, { waitForServer: true })
+    const waiting = queue.getExecutionResult(id).then(() => 'resolved', (err: { code?: string }) => err.code)
+    const { Queue } = await import('bullmq')
+    const bull = new Queue('graph-task.q-unserved', { connection: { url: redisUrl }, prefix })
+    try {
+      await expect.poll(async () => (await bull.getJob(id)) !== undefined).toBe(true)
+      await (await bull.getJob(id))!.remove()
+    } finally {
+      await bull.close()
+    }
+    expect(await waiting).toBe('EXECUTION_NOT_FOUND')
+    await expect(queue.getExecutionResult(id)).rejects.toMatchObject({ code: 'EXECUTION_NOT_FOUND' })
   })
 
   test('a mapped workflow runs through the queue: one instance per element, gathered in order', async () => {

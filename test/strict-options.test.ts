@@ -112,4 +112,36 @@ describe('options that take an object are checked by type', () => {
   test('a storage without the storage methods is refused, naming storage', () => {
     expect(() => new Engine({ storage: { kind: 'x' } as never })).toThrow(/^storage must be an ExecutionStorage: its init\(\) method is missing/)
   })
+
+  // Without checkExecArgv and checkResourceLimits these reach new Piscina(), whose worker
+  // threads fail later, away from the option.
+  test('execArgv and resourceLimits are checked by type, naming the option', () => {
+    expect(() => new Engine({ logger: quiet, execArgv: '--inspect' as never })).toThrow(/^execArgv must be an array of strings/)
+    expect(() => new Engine({ logger: quiet, execArgv: ['--x', 1] as never })).toThrow(/^execArgv must be an array of strings/)
+    expect(() => new Engine({ logger: quiet, resourceLimits: { maxOldGenerationSizeMB: 64 } as never }))
+      .toThrow(/unknown option 'maxOldGenerationSizeMB'.*did you mean 'maxOldGenerationSizeMb'/)
+    expect(() => new Engine({ logger: quiet, resourceLimits: { stackSizeMb: '4' } as never })).toThrow(/^resourceLimits.stackSizeMb must be a positive number of MB; got "4" \(string\)/)
+  })
+})
+
+describe('times are a Date or epoch ms wherever one is taken', () => {
+  // Without epochMs in checkExecutionQuery and checkCacheFilter, a Date reaches storage
+  // as it is, and an invalid one is not refused.
+  test('listExecutions and clearCache take a Date as its epoch ms, and refuse what is no time', async () => {
+    const engine = new Engine({ logger: quiet, threads: 1 })
+    try {
+      await engine.publishWorkflow(createWorkflow('w').addTask('a', { handler: noop }).build())
+      const { executionId } = await engine.execute('w')
+      const now = Date.now()
+      const ids = async (from: number | Date, to: number | Date): Promise<string[]> =>
+        (await engine.listExecutions({ from, to })).map(r => r.executionId)
+      expect(await ids(new Date(now - 60_000), new Date(now + 60_000))).toEqual([executionId])
+      expect(await ids(new Date(now + 60_000), new Date(now + 120_000))).toEqual([])
+      expect(await engine.clearCache({ before: new Date() })).toBe(0)
+      await expect(engine.listExecutions({ from: new Date('not a date') })).rejects.toThrow(/^listExecutions\(\): from must be a Date or a time in epoch ms; got /)
+      await expect(engine.clearCache({ before: '2026-01-01' as never })).rejects.toThrow(/^clearCache\(\): before must be a Date or a time in epoch ms; got "2026-01-01"/)
+    } finally {
+      await engine.close()
+    }
+  })
 })

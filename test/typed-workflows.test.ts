@@ -56,6 +56,8 @@ describe('typed workflows', () => {
     base.addTask('label', { handler: h.label, dependsOn: ['load'] })
     // A handler without ctx declares nothing: any dependency is an ordering one.
     base.addTask('done', { handler: h.default, dependsOn: ['load'] })
+    // What a task only waits for (after) is not in its ctx.deps, so it is not checked against them.
+    base.addTask('gate', { handler: h.default }).addTask('area', { handler: h.area, dependsOn: ['load'], after: ['gate'] })
     // Untyped handlers are not checked.
     base.addTask('plain', { handler: subject('step.mjs'), dependsOn: ['load', 'later'] })
     expect(true).toBe(true)

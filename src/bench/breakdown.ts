@@ -85,20 +85,21 @@ export function taskTimings (workflow: Workflow, rounds: ReadonlyArray<TaskRound
 
 /** The heaviest chain through the DAG, first task first (Kahn's order, then a backward walk). */
 function longestPath (workflow: Workflow, weight: ReadonlyMap<string, number>): string[] {
+  // a task waits for its data dependencies and its ordering-only ones alike
+  const deps = new Map(workflow.tasks.map(t => [t.id, t.after === undefined ? t.dependsOn : [...t.dependsOn, ...t.after]]))
   const waiting = new Map<string, number>()
   const dependents = new Map<string, string[]>()
-  for (const t of workflow.tasks) {
-    waiting.set(t.id, t.dependsOn.length)
-    for (const d of t.dependsOn) {
-      const list = dependents.get(d)
-      if (list === undefined) dependents.set(d, [t.id])
-      else list.push(t.id)
+  for (const [id, list] of deps) {
+    waiting.set(id, list.length)
+    for (const d of list) {
+      const waiters = dependents.get(d)
+      if (waiters === undefined) dependents.set(d, [id])
+      else waiters.push(id)
     }
   }
   const finish = new Map<string, number>()
   const via = new Map<string, string | undefined>()
-  const deps = new Map(workflow.tasks.map(t => [t.id, t.dependsOn]))
-  const ready = workflow.tasks.filter(t => t.dependsOn.length === 0).map(t => t.id)
+  const ready = [...deps].filter(([, list]) => list.length === 0).map(([id]) => id)
   for (let i = 0; i < ready.length; i++) {
     const id = ready[i]
     let best: string | undefined

@@ -1,13 +1,16 @@
 /**
  * `graph-task console --mysql <uri> [--port 4600] [--host 127.0.0.1] [--workflows m ...]
- * [--token t] [--read-only]`: serves the web console over the shared history until
- * interrupted. With --workflows it can retry executions of those workflows here.
+ * [--token t] [--read-only] [--redis <uri> [--prefix p]]`: serves the web console over the
+ * shared history until interrupted. With --workflows it can retry executions of those
+ * workflows here; with --redis its Queues page shows the execution queue.
  */
 import { Engine } from '../engine.js'
 import { usage, type Command } from './command.js'
 import { kStorageFlags, kWorkflowFlags, parsePositiveInt, type CommonFlags } from './common.js'
 import { openStorage } from './storage.js'
 import { loadWorkflowModules } from './workflow-module.js'
+import { kRedisFlag, queueOptionsOf } from './queue-flags.js'
+import { ExecutionQueue } from '../queue/execution-queue.js'
 import { serveConsole } from '../console/server.js'
 import { kMinTokenLength } from '../console/options.js'
 
@@ -18,6 +21,8 @@ interface ConsoleFlags extends CommonFlags {
   token?: string
   'read-only'?: boolean
   typescript?: boolean
+  redis?: string
+  prefix?: string
 }
 
 /** `graph-task console`: serves the web console over the shared history. */
@@ -32,6 +37,8 @@ export const consoleCommand: Command = {
     workflows: { type: 'string', multiple: true, value: 'module', help: 'module whose workflows this console can retry (repeatable)' },
     token: { type: 'string', value: 'token', help: 'token the actions need (or set GRAPH_TASK_CONSOLE_TOKEN)' },
     'read-only': { type: 'boolean', help: 'refuse every action' },
+    ...kRedisFlag,
+    prefix: { type: 'string', value: 'prefix', help: 'Redis key prefix of the queue (or set GRAPH_TASK_QUEUE_PREFIX; default gt)' },
     threads: kWorkflowFlags.threads,
     typescript: kWorkflowFlags.typescript
   },
@@ -55,9 +62,11 @@ async function serve (args: string[], flags: ConsoleFlags): Promise<number> {
   const storage = await openStorage(flags.mysql, acts ? 'record' : 'read')
   if (storage === undefined) throw usage('console', 'console reads the shared history: pass --mysql <uri> or set GRAPH_TASK_MYSQL_URL')
   const engine = workflows.length > 0 ? new Engine({ storage, threads, typescript }) : undefined
+  // Only with --redis (the environment alone does not turn the page on): the queue is read, never served.
+  const queue = flags.redis !== undefined ? new ExecutionQueue(queueOptionsOf(flags.redis, flags.prefix)) : undefined
   try {
     for (const workflow of workflows) await engine!.publishWorkflow(workflow)
-    const server = await serveConsole(engine ?? storage, { port, host: flags.host, token, readOnly })
+    const server = await serveConsole(engine ?? storage, { port, host: flags.host, token, readOnly, queue })
     process.stdout.write(`graph-task console on ${server.url} (${readOnly ? 'read-only' : token === undefined ? 'actions disabled: no token' : 'actions need the token'}` +
       `${engine === undefined ? '; retry needs --workflows' : ''})\n`)
     await new Promise<void>(resolve => {
@@ -66,6 +75,7 @@ async function serve (args: string[], flags: ConsoleFlags): Promise<number> {
     })
     await server.close()
   } finally {
+    await queue?.close()
     await (engine !== undefined ? engine.close() : storage.close())
   }
   return 0

@@ -124,7 +124,8 @@ function formatPurge (r: PurgeResult): string {
     ['blobs', String(r.removed.blobs), ''],
     ['retry_records', String(r.removed.retryRecords), 'closed cases only'],
     ['spans', String(r.removed.spans), dropped(r.partitionsDropped.spans)],
-    ['logs', String(r.removed.logs), dropped(r.partitionsDropped.logs)]
+    ['logs', String(r.removed.logs), dropped(r.partitionsDropped.logs)],
+    ['result_cache', String(r.removed.cachedResults), 'cached results made before the cut']
   ]
   return head + table(rows) + '\n'
 }

@@ -72,6 +72,9 @@ export async function api (req: IncomingMessage, res: ServerResponse, url: URL, 
     case 'instances':
       queryParams(url, [])
       return { instances: await ctx.reader.instances() }
+    case 'queues':
+      queryParams(url, [])
+      return queues(ctx)
     case 'stats':
       queryParams(url, [])
       return {
@@ -88,6 +91,20 @@ export async function api (req: IncomingMessage, res: ServerResponse, url: URL, 
       return kOpenApi
     default:
       throw notFound(url)
+  }
+}
+
+// The queue's overview, with which instance runs what from the history (running
+// executions carry their instance); `queue: null` and the reason without a queue.
+async function queues (ctx: ApiContext): Promise<Json> {
+  const { queue } = ctx.options
+  if (queue === undefined) {
+    return { queue: null, reason: 'this console has no execution queue: start it with --redis <uri> (or give createConsole a queue)' }
+  }
+  const [overview, running] = await Promise.all([queue.overview(), ctx.reader.list({ status: 'running', limit: 500 })])
+  return {
+    queue: overview,
+    running: running.map(r => ({ executionId: r.executionId, workflowId: r.workflowId, instanceId: r.instanceId, startedAt: r.startedAt }))
   }
 }
 

@@ -147,7 +147,12 @@ export class HistoryReader {
       workflowId,
       definitionHash: plan.definitionHash,
       version: workflow.version,
-      tasks: workflow.tasks.map(t => ({ id: t.id, name: t.name, dependsOn: t.dependsOn, handler: t.handler })),
+      tasks: workflow.tasks.map(t => {
+        const task: WorkflowGraph['tasks'][number] = { id: t.id, name: t.name, dependsOn: t.dependsOn, handler: t.handler }
+        if (t.after !== undefined) task.after = t.after
+        if (t.map !== undefined) task.map = t.map
+        return task
+      }),
       stages: plan.stages,
       criticalPath: plan.criticalPath
     }

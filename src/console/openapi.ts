@@ -83,6 +83,7 @@ export const kOpenApi = Object.freeze({
       }
     },
     '/api/instances': { get: { summary: 'Engine instances sharing the history and their heartbeats', responses: { '200': { description: 'instances', ...json({ type: 'object' }) } } } },
+    '/api/queues': { get: { summary: 'The execution queue per workflow (job counts, serving instances), the schedules, and which instance runs each running execution; queue null without a queue', responses: { '200': { description: 'queues', ...json({ type: 'object' }) } } } },
     '/api/stats': { get: { summary: 'Storage kind, engine stats, whether actions are enabled, published workflows', responses: { '200': { description: 'stats', ...json({ type: 'object' }) } } } },
     '/api/events': {
       get: {

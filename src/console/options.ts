@@ -3,7 +3,13 @@
  * polled for live updates, and where `serveConsole()` listens.
  */
 import { InvalidOptionsError } from '../errors.js'
-import { rejectUnknownKeys } from '../option-keys.js'
+import { describeValue, rejectUnknownKeys } from '../option-keys.js'
+import type { QueueOverview } from '../queue/types.js'
+
+/** What the console reads of an execution queue: an `ExecutionQueue` (graph-task/queue) is one. */
+export interface QueueView {
+  overview (): Promise<QueueOverview>
+}
 
 /** Options of `createConsole`. */
 export interface ConsoleOptions {
@@ -26,6 +32,13 @@ export interface ConsoleOptions {
    * @default 1000
    */
   pollInterval?: number
+  /**
+   * The execution queue whose queues the Queues page shows: per workflow its waiting,
+   * active, delayed and failed jobs and the instances serving it, and the schedules.
+   * The console only reads it; closing it is the caller's.
+   * @default none: the page says how to give one
+   */
+  queue?: QueueView
 }
 
 /** Options of `serveConsole()`: the console's options and where it listens. */
@@ -47,9 +60,10 @@ export interface ResolvedConsoleOptions {
   token: string | undefined
   readOnly: boolean
   pollInterval: number
+  queue: QueueView | undefined
 }
 
-const kConsoleKeys = ['token', 'readOnly', 'pollInterval'] as const
+const kConsoleKeys = ['token', 'readOnly', 'pollInterval', 'queue'] as const
 const kServeKeys = [...kConsoleKeys, 'port', 'host'] as const
 
 /** The shortest token the console takes. */
@@ -72,7 +86,11 @@ export function resolveConsoleOptions (options: ConsoleOptions, where = 'createC
   }
   const readOnly = options.readOnly ?? kConsoleDefaults.readOnly
   if (typeof readOnly !== 'boolean') throw new InvalidOptionsError(`${where}: readOnly must be a boolean`)
-  return { token, readOnly, pollInterval }
+  const queue = options.queue
+  if (queue !== undefined && typeof (queue as Partial<QueueView> | null)?.overview !== 'function') {
+    throw new InvalidOptionsError(`${where}: queue must be an ExecutionQueue (an object with overview()); got ${describeValue(queue)}`)
+  }
+  return { token, readOnly, pollInterval, queue }
 }
 
 /** Where `serveConsole()` listens. @throws {InvalidOptionsError} for a bad port or host */

@@ -19,9 +19,8 @@ export function shapeOf (plan: Plan): WorkflowShape {
     version: workflow.version,
     tasks: workflow.tasks.map(t => {
       const task: WorkflowShape['tasks'][number] = { id: t.id, name: t.name, dependsOn: [...t.dependsOn], handler: t.handler }
-      const { after, map } = t as { after?: readonly string[], map?: unknown }
-      if (after !== undefined && after.length > 0) task.after = [...after]
-      if (typeof map === 'string') task.map = map
+      if (t.after !== undefined) task.after = [...t.after]
+      if (t.map !== undefined) task.map = t.map
       return task
     }),
     stages: display.stages,

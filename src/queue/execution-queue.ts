@@ -25,7 +25,8 @@ import {
 } from './queue-options.js'
 import { JobEnds, RemoteEvents, type JobEnd } from './redis-events.js'
 import { ConnectionLog } from './connection-log.js'
-import type { BulkItem, QueuedExecutionStatus, ScheduleInfo } from './types.js'
+import type { BulkItem, QueuedExecutionStatus, QueueOverview, ScheduleInfo } from './types.js'
+import { readOverview } from './overview.js'
 import { QueueNames, decodeValue, isExecutionId, type JobData } from './wire.js'
 
 /** What `engine.serve` needs from a queue; not exported from the package. */
@@ -318,21 +319,33 @@ export class ExecutionQueue {
     })
   }
 
+  /**
+   * The queues at a glance: per workflow with a queue or a live server, its job counts
+   * and the instances serving it; and the schedules. What `graph-task console --redis` shows.
+   */
+  async overview (): Promise<QueueOverview> {
+    return this.#bounded('overview', async () => readOverview({
+      redis: await this.#client(), names: this.#names, queue: id => this.#queue(id), schedules: () => this.#schedules()
+    }))
+  }
+
   /** Every schedule of this queue. */
   async schedules (): Promise<ScheduleInfo[]> {
-    return this.#bounded('schedules', async () => {
-      const all = await (await this.#client()).hgetall(this.#names.schedulesKey)
-      const out: ScheduleInfo[] = []
-      for (const [name, workflowId] of Object.entries(all)) {
-        const found = await (await this.#queue(workflowId)).getJobScheduler(name)
-        if (found === undefined) continue
-        out.push({
-          name, workflowId, ...(found.every == null ? {} : { every: Number(found.every) }), ...(found.pattern == null ? {} : { cron: found.pattern }),
-          ...(found.next == null ? {} : { next: found.next })
-        })
-      }
-      return out
-    })
+    return this.#bounded('schedules', () => this.#schedules())
+  }
+
+  async #schedules (): Promise<ScheduleInfo[]> {
+    const all = await (await this.#client()).hgetall(this.#names.schedulesKey)
+    const out: ScheduleInfo[] = []
+    for (const [name, workflowId] of Object.entries(all)) {
+      const found = await (await this.#queue(workflowId)).getJobScheduler(name)
+      if (found === undefined) continue
+      out.push({
+        name, workflowId, ...(found.every == null ? {} : { every: Number(found.every) }), ...(found.pattern == null ? {} : { cron: found.pattern }),
+        ...(found.next == null ? {} : { next: found.next })
+      })
+    }
+    return out
   }
 
   /** Removes a schedule; resolves false when there was none of that name. */

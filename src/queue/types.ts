@@ -19,3 +19,21 @@ export interface QueuedExecutionStatus {
 
 /** A schedule as `schedules()` lists it. */
 export interface ScheduleInfo { name: string, workflowId: string, every?: number, cron?: string, next?: number }
+
+/** One workflow's queue as `overview()` shows it. */
+export interface WorkflowQueueView {
+  workflowId: string
+  /** BullMQ's job counts: waiting, active, delayed, prioritized, failed, completed. */
+  counts: Record<string, number>
+  /** Ids of the live instances that serve it (their advertisement has not run out). */
+  servedBy: string[]
+}
+
+/** The queues at a glance: what waits and runs per workflow, who serves it, and the schedules. */
+export interface QueueOverview {
+  /** Every workflow with a queue or a live server, by id. */
+  workflows: WorkflowQueueView[]
+  schedules: ScheduleInfo[]
+  /** When it was read, epoch ms. */
+  at: number
+}

@@ -66,12 +66,13 @@ export class BatchEncoder {
     const posStamp = this.#posStamp
     const pos = this.#pos
     const { template, mapIndex } = exec
+    const { dataStart, dataList, mapSource } = plan
     let refs = 0
     for (let b = 0; b < count; b++) {
       const i = tasks[b]
       posStamp[i] = serial
       pos[i] = b
-      refs += plan.depCounts[template[i]]
+      refs += dataStart[template[i] + 1] - dataStart[template[i]]
     }
     const valuesAt = BatchInts.tasksAt + BatchInts.perTask * count + refs
     let ints = this.#ints
@@ -92,7 +93,6 @@ export class BatchEncoder {
       ints[BatchInts.inputLength] = -1
     }
     let ref = BatchInts.tasksAt + BatchInts.perTask * count
-    const { depStart, depList, mapSource } = plan
     const { maps } = exec
     for (let b = 0; b < count; b++) {
       const i = tasks[b]
@@ -103,8 +103,8 @@ export class BatchEncoder {
       ints[at + 2] = mapIndex[i]
       ints[at + 3] = i
       const source = t === i ? -1 : mapSource[t]
-      for (let k = depStart[t]; k < depStart[t + 1]; k++) {
-        let dep = depList[k]
+      for (let k = dataStart[t]; k < dataStart[t + 1]; k++) {
+        let dep = dataList[k]
         if (dep === source) {
           // An instance takes one element: its own instance of a mapped source, or the
           // element's bytes as the source's worker serialised them.
@@ -307,8 +307,9 @@ export class BatchEncoder {
         handlerOf,
         params: plan.params.map(p => p === null ? null : p.bytes),
         share: sharedOutputs(plan),
-        depStart: plan.depStart,
-        depList: plan.depList,
+        // ctx.deps holds the outputs a task takes, not what it only waits for
+        depStart: plan.dataStart,
+        depList: plan.dataList,
         mapSource: plan.mapSource,
         keyed: plan.keyed
       })

@@ -75,7 +75,10 @@ export class Batcher {
     const serial = this.#fuse ? this.#nextSerial(exec.size) : 0
     const stamp = this.#stamp
     const inBatch = this.#inBatch
-    const { dependentStart, dependentList, mapSource } = plan
+    const { dependentStart, dependentList, mapSource, depStart, dataStart } = plan
+    // A task that only waits for some of its dependencies (after) is not fused: the worker
+    // skips a fused task by the outputs it takes, and would run it after a failed gate.
+    const ordering = depStart !== dataStart
     const { remaining, state, maps } = exec
     // Tasks of the batch whose dependents are still to look at.
     let scan = 0
@@ -97,6 +100,7 @@ export class Batcher {
           if (++inBatch[j] !== remaining[j] || state[j] !== TaskState.Pending || plan.timeouts[template[j]] !== 0) continue
           // A cached task asks the cache before it may run.
           if (plan.cache !== null && plan.cache[template[j]] !== null) continue
+          if (ordering && depStart[template[j] + 1] - depStart[template[j]] !== dataStart[template[j] + 1] - dataStart[template[j]]) continue
           out[count++] = j
           budget -= this.#estimate(numbers[template[j]])
         }

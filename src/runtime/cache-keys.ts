@@ -49,7 +49,8 @@ export class CacheKeys {
     const exec = this.#exec
     const { plan, template, mapIndex, maps } = exec
     const t = template[i]
-    const { depStart, depList, mapSource } = plan
+    // what a task only waits for (after) is not part of its key
+    const { dataStart: depStart, dataList: depList, mapSource } = plan
     scratch.reset()
     scratch.push(this.#identities[t]!)
     scratch.push(this.#input ??= digestOf(exec.input))

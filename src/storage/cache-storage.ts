@@ -32,8 +32,8 @@ export interface CacheFilter {
   workflowId?: string
   /** Entries made by this task (with `workflowId`, of that workflow only). */
   taskId?: string
-  /** Entries made before this time (epoch ms). */
-  before?: number
+  /** Entries made before this time (a Date or epoch ms). */
+  before?: number | Date
 }
 
 /** What a cache holds. */

@@ -6,6 +6,7 @@
  * shared buffer for a large output): nothing is copied on a hit.
  */
 import type { CachedResult, CacheFilter, CacheStats } from './cache-storage.js'
+import { epochMs } from '../query-options.js'
 
 export class MemoryResultCache {
   readonly #maxBytes: number
@@ -53,11 +54,12 @@ export class MemoryResultCache {
   }
 
   clear (filter: CacheFilter = {}): number {
+    const before = filter.before === undefined ? undefined : epochMs('clearCachedResults(): before', filter.before)
     let removed = 0
     for (const [key, entry] of this.#entries) {
       if (filter.workflowId !== undefined && entry.workflowId !== filter.workflowId) continue
       if (filter.taskId !== undefined && entry.taskId !== filter.taskId) continue
-      if (filter.before !== undefined && entry.createdAt >= filter.before) continue
+      if (before !== undefined && entry.createdAt >= before) continue
       this.#entries.delete(key)
       this.#bytes -= entry.bytes.byteLength
       removed++

@@ -1,6 +1,7 @@
 import { isSpanRows, isTaskRows, type ExecutionStorage, type RecordBatch, type RefusedRecord, type RetryStorage, type RowList, type StaleReport, type TaskSource } from './storage.js'
 import { MemoryEntry } from './memory-entry.js'
 import { MemoryResultCache } from './memory-cache.js'
+import { MemoryRetryCases } from './memory-retries.js'
 import type { CachedResult, CacheFilter, CacheStats, ResultCacheStorage } from './cache-storage.js'
 import type {
   ExecutionQuery, StoredExecution, InstanceRecord, LogEntry, LogQuery, RetryQuery, RetryRecord, RetryStatistics,
@@ -9,6 +10,7 @@ import type {
 import { LOG_LEVEL_VALUES } from '../types.js'
 import { InvalidOptionsError } from '../errors.js'
 import { checkOptionsObject, describeValue, optionKeys } from '../option-keys.js'
+import { checkExecutionQuery } from '../query-options.js'
 
 export interface MemoryStorageOptions {
   /**
@@ -53,8 +55,7 @@ export class MemoryStorage implements ExecutionStorage, RetryStorage, ResultCach
   // Ids evicted lately, so that their late writes stay out: a batch of writes may
   // name many more executions than the bound holds.
   readonly #evicted = new Set<string>()
-  // Failure cases are few and are what an operator acts on: kept regardless of execution retention.
-  readonly #retries = new Map<string, RetryRecord>()
+  readonly #retries = new MemoryRetryCases()
   // One per definition hash, a few per workflow: kept regardless of execution retention.
   readonly #shapes = new Map<string, WorkflowShape>()
 
@@ -100,7 +101,7 @@ export class MemoryStorage implements ExecutionStorage, RetryStorage, ResultCach
   async writeRecords (batch: RecordBatch): Promise<RefusedRecord[]> {
     this.#putExecutions(batch.executions)
     this.#putTasks(batch.tasks)
-    this.#putRetries(batch.retries)
+    this.#retries.put(batch.retries)
     return []
   }
 
@@ -182,7 +183,8 @@ export class MemoryStorage implements ExecutionStorage, RetryStorage, ResultCach
     return this.#executions.get(id)?.record
   }
 
-  async listExecutions (query: ExecutionQuery = {}): Promise<StoredExecution[]> {
+  async listExecutions (given: ExecutionQuery = {}): Promise<StoredExecution[]> {
+    const query = checkExecutionQuery(given)
     const statuses = query.status === undefined
       ? undefined
       : new Set(Array.isArray(query.status) ? query.status : [query.status])
@@ -249,73 +251,31 @@ export class MemoryStorage implements ExecutionStorage, RetryStorage, ResultCach
 
   /** Upserts failure cases, fenced as RetryStorage says: a late or repeated write changes nothing. */
   async writeRetryRecords (records: readonly RetryRecord[]): Promise<void> {
-    this.#putRetries(records)
-  }
-
-  #putRetries (records: readonly RetryRecord[]): void {
-    for (const record of records) {
-      const current = this.#retries.get(record.executionId)
-      if (current === undefined || ((current.status === 'pending' || current.status === 'retrying') &&
-        current.manualAttempts === record.manualAttempts)) this.#retries.set(record.executionId, { ...record })
-    }
+    this.#retries.put(records)
   }
 
   async getRetryRecord (executionId: string): Promise<RetryRecord | undefined> {
-    const record = this.#retries.get(executionId)
-    return record === undefined ? undefined : { ...record }
+    return this.#retries.get(executionId)
   }
 
   async listRetryRecords (query: RetryQuery = {}): Promise<RetryRecord[]> {
-    const statuses = new Set(query.status === undefined ? ['pending', 'retrying'] : [query.status].flat())
-    const out = [...this.#retries.values()]
-      .filter(r => statuses.has(r.status) && (query.workflowId === undefined || r.workflowId === query.workflowId))
-      .sort((a, b) => a.failedAt - b.failedAt || (a.executionId < b.executionId ? -1 : 1))
-    const offset = query.offset ?? 0
-    return out.slice(offset, offset + (query.limit ?? 100)).map(r => ({ ...r }))
+    return this.#retries.list(query)
   }
 
-  // The check and the change run with no await between them, so of claims in flight
-  // together (Promise.all) exactly one sees the case pending: an await between the two
-  // would let every one of them through.
   async claimRetry (executionId: string, instanceId: string, at: number, takeOver = false): Promise<boolean> {
-    const record = this.#retries.get(executionId)
-    if (record?.status !== 'pending' && !(takeOver && record?.status === 'retrying')) return false
-    record.status = 'retrying'
-    record.claimedBy = instanceId
-    record.claimedAt = at
-    record.updatedAt = at
-    record.manualAttempts++
-    return true
+    return this.#retries.claim(executionId, instanceId, at, takeOver)
   }
 
   async adoptRetry (executionId: string, instanceId: string, at: number): Promise<boolean> {
-    return this.claimRetry(executionId, instanceId, at, true)
+    return this.#retries.claim(executionId, instanceId, at, true)
   }
 
   async abandonRetry (executionId: string, reason: string, at: number): Promise<boolean> {
-    const record = this.#retries.get(executionId)
-    if (record?.status !== 'pending') return false
-    record.status = 'abandoned'
-    record.abandonedReason = reason
-    record.updatedAt = at
-    return true
+    return this.#retries.abandon(executionId, reason, at)
   }
 
   async retryStatistics (): Promise<RetryStatistics> {
-    const stats: RetryStatistics = {
-      totalFailed: 0, pending: 0, retrying: 0, recovered: 0, abandoned: 0, interrupted: 0, manualAttempts: 0, retried: 0, successRate: 0
-    }
-    let recoveredByRetry = 0
-    for (const r of this.#retries.values()) {
-      stats.totalFailed++
-      stats[r.status]++
-      if (r.reason === 'interrupted') stats.interrupted++
-      stats.manualAttempts += r.manualAttempts
-      if (r.manualAttempts > 0) stats.retried++
-      if (r.manualAttempts > 0 && r.status === 'recovered') recoveredByRetry++
-    }
-    stats.successRate = stats.retried === 0 ? 0 : recoveredByRetry / stats.retried
-    return stats
+    return this.#retries.statistics()
   }
 
   // One process holds every execution of a MemoryStorage: no other instance can die

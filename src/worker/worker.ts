@@ -23,10 +23,9 @@ import { threadId, workerData } from 'node:worker_threads'
 import { move, transferableSymbol, valueSymbol } from 'piscina'
 import { decode, encode, encodeShared, isShared, toShared, TRANSFER_THRESHOLD, UNDEFINED_PACKET, type Packet } from '../wire/values.js'
 import { mapInputOf, type MapInput } from '../wire/elements.js'
-import { ErrorCodes, type ErrorInfo } from '../errors.js'
+import type { ErrorInfo } from '../errors.js'
 import { errorInfo, messageOf } from '../wire/error-info.js'
-import { loadFailure } from './load-failure.js'
-import { isTypeScriptFile, registerTypeScript } from '../typescript.js'
+import { handlerOf, validateHandlers } from './handler-loader.js'
 import { fitsData, freeData, kInboxBytes, kInboxInts, publishOutcome, publishWritten, sharedViews, type SharedViews } from '../wire/shared-state.js'
 import { writeSmallInto } from '../wire/small-values.js'
 import { BatchInts, decodeWorkerPlan, kListValue, Outcome, type BatchAnswer, type BatchMessage, type HandlerProblem, type ValidateMessage, type WorkerPlan } from '../wire/batch-format.js'
@@ -39,39 +38,6 @@ interface WorkerOptions { shared: SharedArrayBuffer, slots: number, maxBatch: nu
 
 const options = workerData as WorkerOptions
 const views: SharedViews = sharedViews(options.shared, options.slots, options.maxBatch)
-const handlers = new Map<string, Function>()
-
-/** @param failing called when the import has failed, before the (sometimes slow) description of why */
-async function loadHandler (spec: string, failing?: () => void): Promise<Function> {
-  const hash = spec.indexOf('#')
-  const url = hash === -1 ? spec : spec.slice(0, hash)
-  const name = hash === -1 ? 'default' : decodeURIComponent(spec.slice(hash + 1))
-  // tsx registers module hooks for this worker: TypeScript handlers load with no build step.
-  if (options.typescript && isTypeScriptFile(url)) {
-    await registerTypeScript().catch((err: Error & { code?: string }) => {
-      failing?.()
-      throw Object.assign(new Error(err.message), { code: err.code, retryable: false })
-    })
-  }
-  let mod: Record<string, unknown>
-  try {
-    mod = await import(url)
-  } catch (err) {
-    failing?.()
-    throw await loadFailure(url, err, options.typescript)
-  }
-  let fn = mod[name]
-  // A CommonJS module compiled from ESM puts its default export at exports.default.
-  if (name === 'default' && typeof fn !== 'function' && typeof (fn as { default?: unknown })?.default === 'function') {
-    fn = (fn as { default: unknown }).default
-  }
-  if (typeof fn !== 'function') {
-    throw Object.assign(new Error(`handler module ${url} has no function export "${name}" (found ${typeof fn})`),
-      { code: 'HANDLER_NOT_FUNCTION', retryable: false })
-  }
-  handlers.set(spec, fn as Function)
-  return fn as Function
-}
 
 // Plans this worker has seen, by key. Bounded: a long-lived service may publish and
 // replace workflows for ever; a plan evicted here is decoded again from its message.
@@ -309,7 +275,9 @@ async function runTask (message: BatchMessage, plan: RunPlan, index: number, att
   let start = now()
   try {
     const spec = plan.handlers[plan.handlerOf[index]]
-    const fn = handlers.get(spec) ?? await loadHandler(spec)
+    // no await once loaded: a tick per task adds up over a batch of small ones
+    const found = handlerOf(spec, options.typescript)
+    const fn = typeof found === 'function' ? found : await found
     const params = plan.params[index]
     ctx = new TaskContextImpl(message, taskId, spanIndex, attempt, mapIndex,
       params === null ? undefined : decode({ bytes: params, oob: null }), plan, index, deps, views, slot)
@@ -356,25 +324,7 @@ async function runTask (message: BatchMessage, plan: RunPlan, index: number, att
   }
 }
 
-/**
- * Loads each handler; answers with the problems found, for validation at publish time.
- * `progress[0]` says which one is loading (its index + 1): the main thread's time limit
- * counts from there (see handler-validation.ts). It turns negative once that import has
- * failed: finding where a syntax error is may take a child process, which has its own limit.
- */
-const kLoadCodes: ReadonlySet<string> = new Set([ErrorCodes.HANDLER_NOT_FOUND, ErrorCodes.HANDLER_NOT_FUNCTION, ErrorCodes.HANDLER_LOAD_FAILED, ErrorCodes.HANDLER_LOAD_TIMEOUT, ErrorCodes.MISSING_DEPENDENCY])
-
-export async function validate ({ specs, progress }: ValidateMessage): Promise<HandlerProblem[]> {
-  const problems: HandlerProblem[] = []
-  for (let i = 0; i < specs.length; i++) {
-    const spec = specs[i]
-    Atomics.store(progress, 0, i + 1)
-    try {
-      if (!handlers.has(spec)) await loadHandler(spec, () => Atomics.store(progress, 0, -(i + 1)))
-    } catch (err) {
-      const info = errorInfo(err)
-      problems.push({ handler: spec, code: kLoadCodes.has(info.code) ? info.code as HandlerProblem['code'] : ErrorCodes.HANDLER_LOAD_FAILED, message: info.message })
-    }
-  }
-  return problems
+/** Loads each handler; answers with the problems found, for validation at publish time (see handler-loader.ts). */
+export async function validate (message: ValidateMessage): Promise<HandlerProblem[]> {
+  return validateHandlers(message, options.typescript)
 }

@@ -11,7 +11,7 @@ import { kWorkflow, type ResolvedTaskCache, type TaskCacheOptions, type TaskDefi
 export { isWorkflow } from './definition.js'
 export type { ResolvedTaskCache, TaskCacheOptions, TaskDefinition, TaskOptions, Workflow } from './definition.js'
 
-const kTaskOptionKeys = optionKeys<TaskOptions>({ name: true, handler: true, dependsOn: true, timeout: true, retry: true, input: true, map: true, cache: true })
+const kTaskOptionKeys = optionKeys<TaskOptions>({ name: true, handler: true, dependsOn: true, after: true, timeout: true, retry: true, input: true, map: true, cache: true })
 const kCacheOptionKeys = optionKeys<TaskCacheOptions>({ version: true, ttl: true })
 
 
@@ -71,6 +71,8 @@ interface DraftTask {
   handler: unknown
   /** The builder's own copy. */
   dependsOn: readonly string[]
+  /** The builder's own copy; absent when none. */
+  after?: readonly string[]
   timeout?: number
   retry?: Readonly<RetryPolicy>
   input?: unknown
@@ -160,6 +162,7 @@ export class WorkflowBuilder<Outputs extends Record<string, unknown> = {}, Input
       if (this.#index.has(id)) return this.#duplicate(id)
       throw new InvalidOptionsError(`task "${id}": dependsOn must be an array of task ids; got ${describeValue(given)}`)
     }
+    const after = options.after === undefined || options.after.length === 0 ? undefined : checkAfter(id, options.after, given, map)
     if (this.#indexShared) {
       this.#index = new Map(this.#index)
       this.#indexShared = false
@@ -174,9 +177,11 @@ export class WorkflowBuilder<Outputs extends Record<string, unknown> = {}, Input
     if (map !== undefined && !given.includes(map)) given = [...given, map]
     // slice() allocates exactly the length; push() would reserve 17 slots for 2 ids.
     const dependsOn = given.slice()
-    this.#links.add(dependsOn, this.#index)
+    // Ordering-only dependencies follow the data dependencies in the task's links (see Plan.dataStart).
+    this.#links.add(after === undefined ? dependsOn : [...dependsOn, ...after], this.#index)
     if (typeof options.name === 'string') checkStoredText(`task "${id}": name`, options.name, kValueLimits.taskName)
     const task: DraftTask = { id, name: options.name ?? id, handler: options.handler, dependsOn }
+    if (after !== undefined) task.after = after
     if (options.timeout !== undefined) task.timeout = options.timeout
     if (options.retry !== undefined) task.retry = options.retry
     if (options.input !== undefined) task.input = options.input
@@ -232,7 +237,11 @@ export class WorkflowBuilder<Outputs extends Record<string, unknown> = {}, Input
         if (!finishTask(task, handlers, extra)) this.#linksValid = false
       } else if (extra !== undefined) {
         // Built before, and addDependency was called since: a new definition for this task.
-        this.#tasks[i] = Object.freeze({ ...task, dependsOn: Object.freeze(unique([...task.dependsOn, ...extra])) })
+        const next: DraftTask = { ...task, dependsOn: Object.freeze(unique([...task.dependsOn, ...extra])) }
+        const after = task.after?.filter(dep => !extra.includes(dep))
+        if (after !== undefined && after.length > 0) next.after = Object.freeze(after)
+        else delete next.after
+        this.#tasks[i] = Object.freeze(next)
       }
     }
     // Every draft is now its frozen definition. slice() and map() allocate the exact length.
@@ -266,6 +275,19 @@ export class WorkflowBuilder<Outputs extends Record<string, unknown> = {}, Input
       }
     }
   }
+}
+
+/**
+ * `after` as addTask was given it: the builder's own copy.
+ * @throws {InvalidOptionsError} not an id list, or an id also in `dependsOn` or `map`
+ */
+function checkAfter (id: string, after: unknown, dependsOn: readonly string[], map: string | undefined): readonly string[] {
+  if (!isIdList(after)) throw new InvalidOptionsError(`task "${id}": after must be an array of task ids; got ${describeValue(after)}`)
+  for (const dep of after) {
+    if (dep === map) throw new InvalidOptionsError(`task "${id}": "${dep}" is both in after and its map: a mapped task takes the elements of its map`)
+    if (dependsOn.includes(dep)) throw new InvalidOptionsError(`task "${id}": "${dep}" is both in dependsOn and after; dependsOn takes its output, after only waits for it`)
+  }
+  return after.slice()
 }
 
 function isIdList (value: unknown): value is readonly string[] {
@@ -304,9 +326,16 @@ function finishTask (task: DraftTask, handlers: Handlers, extra: readonly string
   if (typeof name !== 'string') throw new InvalidOptionsError(`task "${id}": name must be a string; got ${describeValue(name)}`)
   task.handler = handler
   task.dependsOn = Object.freeze(unique(extra === undefined ? task.dependsOn : [...task.dependsOn, ...extra]))
+  const after = task.after
+  if (after !== undefined) {
+    // addDependency makes a data dependency of what was ordering only.
+    const kept = extra === undefined ? unique(after) : unique(after.filter(dep => !extra.includes(dep)))
+    if (kept.length === 0) delete task.after
+    else task.after = Object.freeze(kept)
+  }
   if (retry !== undefined) task.retry = Object.freeze({ ...retry })
   Object.freeze(task)
-  return task.dependsOn === given
+  return task.dependsOn === given && task.after === after
 }
 
 // Normalised handlers of one build(): tasks of a large workflow mostly share a few

@@ -19,7 +19,7 @@ const kLittleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1
 
 /**
  * A stable hash of everything that decides what an execution does: per task its
- * id, handler, dependencies, timeout, retry policy and static input. Stored with
+ * id, handler, dependencies (data and ordering-only), timeout, retry policy and static input. Stored with
  * executions and compared on manual retry, so it depends on the definition only,
  * never on the process: numbers go in as little-endian bytes, whatever the CPU.
  * Tasks are hashed in their order, so a task's dependencies go in as their sorted
@@ -28,7 +28,7 @@ const kLittleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1
  * A few large updates: one update (and one string) per task costs more than SHA-256.
  */
 export function definitionHash (workflow: Workflow, structure: HashedStructure, timeouts: Float64Array,
-  params: ReadonlyArray<Packet | null>, mapSource: Int32Array | null = null): string {
+  params: ReadonlyArray<Packet | null>, mapSource: Int32Array | null = null, dataStart: Int32Array | null = null): string {
   const { tasks } = workflow
   const { ids, depStart, depList } = structure
   const n = tasks.length
@@ -55,14 +55,13 @@ export function definitionHash (workflow: Workflow, structure: HashedStructure, 
   }
   const sortedDeps = depList.slice()
   for (let i = 0; i < n; i++) {
-    const from = depStart[i]
-    const count = depStart[i + 1] - from
-    if (count === 2) {
-      if (sortedDeps[from] > sortedDeps[from + 1]) {
-        sortedDeps[from] = depList[from + 1]
-        sortedDeps[from + 1] = depList[from]
-      }
-    } else if (count > 2) sortedDeps.subarray(from, from + count).sort()
+    if (dataStart === null) sortRange(sortedDeps, depStart[i], depStart[i + 1])
+    else {
+      // A task's data dependencies, then its ordering ones: each sorted on its own.
+      const dataEnd = depStart[i] + dataStart[i + 1] - dataStart[i]
+      sortRange(sortedDeps, depStart[i], dataEnd)
+      sortRange(sortedDeps, dataEnd, depStart[i + 1])
+    }
   }
   const hash = createHash('sha256')
   hash.update(`graph-task definition 2\n${JSON.stringify([workflow.id, workflow.version, n, depStart[n]])}\n`)
@@ -72,7 +71,20 @@ export function definitionHash (workflow: Workflow, structure: HashedStructure, 
   for (const p of params) if (p !== null) hash.update(p.bytes)
   // Only for workflows with maps, so that the hashes of the others stay as they were.
   if (mapSource !== null) hash.update(littleEndian(mapSource))
+  // Only for workflows with ordering-only dependencies, likewise.
+  if (dataStart !== null) hash.update(littleEndian(dataStart))
   return hash.digest('hex')
+}
+
+function sortRange (list: Int32Array, from: number, to: number): void {
+  const count = to - from
+  if (count === 2) {
+    if (list[from] > list[from + 1]) {
+      const first = list[from]
+      list[from] = list[from + 1]
+      list[from + 1] = first
+    }
+  } else if (count > 2) list.subarray(from, to).sort()
 }
 
 function littleEndian (numbers: Int32Array | Float64Array): Uint8Array {

@@ -14,8 +14,20 @@ export interface TaskOptions {
    * object, with `#exportName` for a named export (the default export otherwise).
    */
   handler: string | URL
-  /** Ids of tasks that must succeed before this one starts. */
+  /**
+   * Ids of tasks that must succeed before this one starts, whose outputs it takes:
+   * `ctx.deps[id]` for each.
+   */
   dependsOn?: readonly string[]
+  /**
+   * Ids of tasks that must succeed before this one starts, for ordering only: their
+   * outputs are not handed over (`ctx.deps` has no entry for them), do not go into the
+   * cache key, and typed workflows do not check them against the handler. As with
+   * `dependsOn`, a failure of one of them skips this task. A task named here cannot
+   * also be in `dependsOn` or be `map`.
+   * @default none
+   */
+  after?: readonly string[]
   /**
    * Time limit of one attempt in ms, counted from when the handler starts running.
    * A handler still running then is stopped (its worker is replaced).
@@ -75,6 +87,8 @@ export interface TaskDefinition {
   /** Normalised handler: a `file:` URL, with `#exportName` when a named export was asked for. */
   readonly handler: string
   readonly dependsOn: readonly string[]
+  /** Ordering-only dependencies (see {@link TaskOptions.after}); absent when none. */
+  readonly after?: readonly string[]
   readonly timeout?: number
   readonly retry?: Readonly<RetryPolicy>
   readonly input?: unknown

@@ -36,12 +36,22 @@ export interface Plan {
   readonly ids: readonly string[]
   readonly index: ReadonlyMap<string, number>
   readonly handlers: readonly string[]
+  /** Per task, every task it waits for: its data dependencies, then its ordering-only ones. */
   readonly deps: readonly Int32Array[]
-  /** Number of dependencies of each task. */
+  /** Number of dependencies (data and ordering) of each task. */
   readonly depCounts: Int32Array
-  /** Dependencies as one flat list: those of task i are depList[depStart[i]] .. depList[depStart[i + 1] - 1]. */
+  /**
+   * Dependencies as one flat list: those of task i are depList[depStart[i]] .. depList[depStart[i + 1] - 1],
+   * its `dependsOn` first, then its `after`.
+   */
   readonly depStart: Int32Array
   readonly depList: Int32Array
+  /**
+   * The data dependencies alone (`dependsOn` and `map`: the outputs a task takes), laid
+   * out as the dependencies. The same arrays as depStart and depList when no task has `after`.
+   */
+  readonly dataStart: Int32Array
+  readonly dataList: Int32Array
   /** Dependents as one flat list, laid out as the dependencies. */
   readonly dependentStart: Int32Array
   readonly dependentList: Int32Array
@@ -119,7 +129,7 @@ function grown (array: Int32Array, size: number): Int32Array {
 // Links of a definition that came without them: every dependency still to look up.
 function unlinked (tasks: readonly TaskDefinition[]): Links {
   const depStart = new Int32Array(tasks.length + 1)
-  for (let i = 0; i < tasks.length; i++) depStart[i + 1] = depStart[i] + tasks[i].dependsOn.length
+  for (let i = 0; i < tasks.length; i++) depStart[i + 1] = depStart[i] + tasks[i].dependsOn.length + (tasks[i].after?.length ?? 0)
   return { depStart, depList: new Int32Array(depStart[tasks.length]).fill(-1) }
 }
 
@@ -170,12 +180,15 @@ function indexDefinition (workflow: Workflow, { ids, index, links }: DefinitionI
     for (let k = depStart[i]; k < depStart[i + 1]; k++) {
       let d = depList[k]
       if (d === -1) {
-        const dep = tasks[i].dependsOn[k - depStart[i]]
+        const { dependsOn, after } = tasks[i]
+        const p = k - depStart[i]
+        const dep = p < dependsOn.length ? dependsOn[p] : after![p - dependsOn.length]
         d = depList[k] = index.get(dep) ?? -1
         if (d === -1) {
           const near = closestKey(dep, ids)
           throw new WorkflowValidationError(ErrorCodes.UNKNOWN_DEPENDENCY,
-            `workflow "${id}": task "${ids[i]}" depends on unknown task "${dep}"` + (near === undefined ? '' : `; did you mean "${near}"?`))
+            `workflow "${id}": task "${ids[i]}" ${p < dependsOn.length ? 'depends on' : 'waits (after) for'} unknown task "${dep}"` +
+            (near === undefined ? '' : `; did you mean "${near}"?`))
         }
       }
       if (d === i) {
@@ -266,8 +279,9 @@ export function compilePlan (workflow: Workflow, defaultRetry: ResolvedRetryPoli
       hasMaps = true
     }
   }
-  const { cache, keyed } = cachePlan(tasks, depStart, depList)
-  const hash = definitionHash(workflow, structure, timeouts, params, hasMaps ? mapSource : null)
+  const { dataStart, dataList } = dataLinks(tasks, depStart, depList)
+  const { cache, keyed } = cachePlan(tasks, dataStart, dataList)
+  const hash = definitionHash(workflow, structure, timeouts, params, hasMaps ? mapSource : null, dataStart === depStart ? null : dataStart)
   return {
     workflow,
     hash,
@@ -279,6 +293,8 @@ export function compilePlan (workflow: Workflow, defaultRetry: ResolvedRetryPoli
     depCounts,
     depStart,
     depList,
+    dataStart,
+    dataList,
     dependentStart,
     dependentList,
     dependents: views(dependentStart, dependentList),
@@ -292,6 +308,22 @@ export function compilePlan (workflow: Workflow, defaultRetry: ResolvedRetryPoli
     cache,
     keyed
   }
+}
+
+// The data dependencies of each task: its links less the `after` at their end. The
+// links themselves when no task has any, so that a workflow without `after` pays nothing.
+function dataLinks (tasks: readonly TaskDefinition[], depStart: Int32Array, depList: Int32Array): Pick<Plan, 'dataStart' | 'dataList'> {
+  let ordering = 0
+  for (let i = 0; i < tasks.length; i++) ordering += tasks[i].after?.length ?? 0
+  if (ordering === 0) return { dataStart: depStart, dataList: depList }
+  const dataStart = new Int32Array(tasks.length + 1)
+  const dataList = new Int32Array(depList.length - ordering)
+  for (let i = 0; i < tasks.length; i++) {
+    const count = tasks[i].dependsOn.length
+    dataList.set(depList.subarray(depStart[i], depStart[i] + count), dataStart[i])
+    dataStart[i + 1] = dataStart[i] + count
+  }
+  return { dataStart, dataList }
 }
 
 // Which tasks are cached, and whose outputs their keys are made of: those are hashed by

@@ -2,7 +2,7 @@
 // Env: GT_DB (JSON storage options), GT_REDIS (URL), GT_PREFIX (Redis key prefix), GT_THREADS,
 // GT_CONCURRENCY, GT_DURABILITY ('batched' or 'task'), GT_STALL ("lockDuration,stalledInterval"
 // ms, or 'default' for serve()'s own), GT_FLUSH (tracer flushInterval ms), GT_REDELIVERIES (maxRedeliveries), GT_EVENTS, GT_CLOSE ('cancel': SIGTERM closes with
-// { cancel: true }). Publishes workflows/test-subjects/queued.mjs, serves, prints
+// { cancel: true }), GT_RATE ("workflowId:max:duration": rateLimits for that workflow). Publishes workflows/test-subjects/queued.mjs, serves, prints
 // {"ready": instanceId}; on SIGTERM prints {"closing": true}, closes, prints {"closed": true}.
 import pino from 'pino'
 import { Engine } from '../../dist/index.js'
@@ -25,8 +25,14 @@ await engine.serve(queue, {
   concurrency: Number(env.GT_CONCURRENCY ?? 4),
   ...(lockDuration === undefined ? {} : { lockDuration, stalledInterval }),
   maxRedeliveries: Number(env.GT_REDELIVERIES ?? 1),
-  events: env.GT_EVENTS ?? 'execution'
+  events: env.GT_EVENTS ?? 'execution',
+  ...(env.GT_RATE === undefined ? {} : rateLimits(env.GT_RATE))
 })
+
+function rateLimits (text) {
+  const [workflowId, max, duration] = text.split(':')
+  return { rateLimits: { [workflowId]: { max: Number(max), duration: Number(duration) } } }
+}
 process.stdout.write(JSON.stringify({ ready: engine.instanceId }) + '\n')
 process.on('SIGTERM', async () => {
   process.stdout.write(JSON.stringify({ closing: true }) + '\n')

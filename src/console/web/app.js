@@ -1,5 +1,5 @@
 /*
- * graph-task console: pages (executions, one execution, failures), the API calls behind
+ * graph-task console: pages (executions, one execution, failures, queues), the API calls behind
  * them, the actions with the token, and live updates from /api/events.
  * The token is kept in sessionStorage and sent only as an Authorization header.
  */
@@ -180,6 +180,49 @@
     return { onEvent (type) { if (type.startsWith('retry.') || type === 'execution.failed' || type === 'execution.changed') refresh() } }
   }
 
+  // ---- queues ----
+  const kQueueStates = ['waiting', 'prioritized', 'delayed', 'active', 'failed', 'completed']
+
+  function queuesPage () {
+    const load = async () => {
+      const mine = generation
+      try {
+        const data = await get('/api/queues')
+        if (mine !== generation) return
+        if (data.queue === null) {
+          main.replaceChildren(el('h2', {}, 'Queues'), el('p', { class: 'reason' }, data.reason))
+          return
+        }
+        const q = data.queue
+        const runningBy = new Map()
+        for (const r of data.running) {
+          if (!runningBy.has(r.workflowId)) runningBy.set(r.workflowId, [])
+          runningBy.get(r.workflowId).push(r)
+        }
+        main.replaceChildren(el('h2', {}, 'Queues'),
+          el('p', {}, 'Read at ' + fmtTime(q.at) + '.'),
+          q.workflows.length === 0 ? el('p', {}, 'No workflow has a queue or a serving instance.') : el('table', { class: 'list' },
+            el('thead', {}, el('tr', {}, ['Workflow'].concat(kQueueStates, ['Served by', 'Running on']).map(h => el('th', {}, h)))),
+            el('tbody', {}, q.workflows.map(w => el('tr', { class: 'queue-row', 'data-workflow': w.workflowId },
+              el('td', {}, w.workflowId),
+              kQueueStates.map(state => el('td', { class: 'count', 'data-state': state }, String(w.counts[state] || 0))),
+              el('td', { class: 'served' }, w.servedBy.length === 0 ? el('span', { class: 'reason' }, 'no live instance') : w.servedBy.join(', ')),
+              el('td', {}, (runningBy.get(w.workflowId) || []).map(r => el('div', {},
+                el('a', { href: '#/executions/' + r.executionId, class: 'mono' }, r.executionId), ' on ', r.instanceId))))))),
+          el('h3', {}, 'Schedules'),
+          q.schedules.length === 0 ? el('p', {}, 'No schedules.') : el('table', { class: 'list' },
+            el('thead', {}, el('tr', {}, ['Name', 'Workflow', 'Every / cron', 'Next'].map(h => el('th', {}, h)))),
+            el('tbody', {}, q.schedules.map(sc => el('tr', { class: 'schedule-row' }, el('td', {}, sc.name), el('td', {}, sc.workflowId),
+              el('td', {}, sc.cron !== undefined ? sc.cron : sc.every + ' ms'), el('td', {}, sc.next !== undefined ? fmtTime(sc.next) : '-'))))))
+      } catch (err) {
+        if (mine === generation) main.replaceChildren(failure(err))
+      }
+    }
+    load()
+    const refresh = throttle(load, 1000)
+    return { onEvent (type) { if (type.startsWith('execution.')) refresh() } }
+  }
+
   function route () {
     generation++
     const hash = location.hash.slice(1) || '/'
@@ -188,6 +231,7 @@
     const match = /^\/executions\/([0-9A-Za-z_-]+)$/.exec(path)
     if (match) page = executionPage(match[1])
     else if (path === '/failures') page = failuresPage()
+    else if (path === '/queues') page = queuesPage()
     else page = listPage(params)
   }
 

@@ -73,7 +73,7 @@
     if (!graph) return path
     const ended = new Map()
     for (const t of tasks) ended.set(t.taskId, t.endedAt === undefined ? -Infinity : t.endedAt)
-    const deps = new Map(graph.tasks.map(t => [t.id, t.dependsOn]))
+    const deps = new Map(graph.tasks.map(t => [t.id, t.after ? t.dependsOn.concat(t.after) : t.dependsOn]))
     let current
     let latest = -Infinity
     for (const [id, end] of ended) if (end > latest) { latest = end; current = id }

@@ -33,7 +33,12 @@ export interface PurgeResult {
    * InnoDB's estimate of the rows in the partitions dropped (counting them exactly
    * would read every row that dropping them avoids reading).
    */
-  removed: ExecutionsRemoved & { logs: number, spans: number }
+  removed: ExecutionsRemoved & {
+    logs: number
+    spans: number
+    /** Cached task results made before the executions' cut (their parts go with them). */
+    cachedResults: number
+  }
   /** Day partitions dropped, by name (pYYYYMMDD). */
   partitionsDropped: { logs: string[], spans: string[] }
   /** Day partitions created ahead by the same run. */
@@ -44,7 +49,7 @@ export interface PurgeResult {
 export type PurgeCuts = PurgeResult['cut']
 
 /** The tables of one storage, quoted and bare (information_schema wants the bare names). */
-export interface MaintenanceTables extends PurgeTables { logs: string, spans: string }
+export interface MaintenanceTables extends PurgeTables { logs: string, spans: string, cache: string, cacheParts: string }
 
 /** How the last background run ended. */
 export interface RetentionRun {
@@ -108,7 +113,7 @@ export class Maintenance {
       ran: false,
       dryRun,
       cut: cuts,
-      removed: { executions: 0, taskResults: 0, blobs: 0, retryRecords: 0, logs: 0, spans: 0 },
+      removed: { executions: 0, taskResults: 0, blobs: 0, retryRecords: 0, logs: 0, spans: 0, cachedResults: 0 },
       partitionsDropped: { logs: [], spans: [] },
       partitionsCreated: { logs: [], spans: [] }
     }
@@ -126,11 +131,24 @@ export class Maintenance {
       }
       if (cuts.executions !== undefined) {
         Object.assign(result.removed, await purgeExecutions(session, this.#tables, cuts.executions, dryRun))
+        result.removed.cachedResults = await this.#purgeCache(session, cuts.executions, dryRun)
       }
       return true
     })
     result.ran = ran === true
     return result
+  }
+
+  // Cached results live as long as the history they came from: those made before the
+  // executions' cut go, parts first (a reader takes a row without all its parts for a miss).
+  async #purgeCache (session: Session, cut: number, dryRun: boolean): Promise<number> {
+    const { cache, cacheParts } = this.#tables
+    if (dryRun) {
+      const [{ n }] = await session.run(`SELECT COUNT(*) AS n FROM ${cache} WHERE created_at < ?`, [cut]) as Row[]
+      return Number(n)
+    }
+    await session.run(`DELETE p FROM ${cacheParts} p JOIN ${cache} c ON c.cache_key = p.cache_key WHERE c.created_at < ?`, [cut])
+    return (await session.run(`DELETE FROM ${cache} WHERE created_at < ?`, [cut]) as { affectedRows: number }).affectedRows
   }
 
   #partitions (session: Session, kind: 'logs' | 'spans'): ReturnType<typeof readPartitions> {

@@ -4,6 +4,7 @@
  * together from their parts when they were stored aside).
  */
 import { InvalidOptionsError } from '../../errors.js'
+import { epochMs } from '../../query-options.js'
 import type { ExecutionQuery, StoredExecution, LogQuery, TaskRecord } from '../../types.js'
 import { LOG_LEVEL_VALUES } from '../../types.js'
 import { readValue } from './blobs.js'
@@ -102,7 +103,6 @@ export function count (name: string, value: number | undefined, fallback: number
   return value
 }
 
-function time (name: string, value: number): number {
-  if (!Number.isFinite(value)) throw new InvalidOptionsError(`${name} must be a time in epoch ms`)
-  return value
+function time (name: string, value: unknown): number {
+  return epochMs(`listExecutions(): ${name}`, value)
 }

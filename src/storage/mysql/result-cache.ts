@@ -11,6 +11,7 @@
  */
 import type { CachedResult, CacheFilter, CacheStats } from '../cache-storage.js'
 import { digestOf } from '../../wire/digest.js'
+import { epochMs } from '../../query-options.js'
 import { partSize } from './blobs.js'
 import type { Session } from './pool.js'
 import type { Row } from './sql.js'
@@ -80,7 +81,7 @@ export class MySQLResultCache {
     const params: unknown[] = []
     if (filter.workflowId !== undefined) { where.push('workflow_id = ?'); params.push(filter.workflowId) }
     if (filter.taskId !== undefined) { where.push('task_id = ?'); params.push(filter.taskId) }
-    if (filter.before !== undefined) { where.push('created_at < ?'); params.push(filter.before) }
+    if (filter.before !== undefined) { where.push('created_at < ?'); params.push(epochMs('clearCachedResults(): before', filter.before)) }
     const cond = where.length === 0 ? '' : ` WHERE ${where.join(' AND ')}`
     const [{ n }] = await session.run(`SELECT COUNT(*) AS n FROM ${this.#t.cache}${cond}`, params) as Row[]
     await session.run(`DELETE p FROM ${this.#t.parts} p JOIN ${this.#t.cache} c ON c.cache_key = p.cache_key${cond.replaceAll(/\b(workflow_id|task_id|created_at)\b/g, 'c.$1')}`, params)

@@ -11,6 +11,7 @@ import { ConnectionPool, type Session } from './pool.js'
 import { Maintenance, retentionCuts, type MaintenanceTables, type PurgeCuts, type PurgeResult, type RetentionRun } from './maintenance.js'
 import { readStats, type StorageStats } from './stats.js'
 import { parseDuration, type Duration } from '../retention-options.js'
+import { epochMs } from '../../query-options.js'
 
 /** What `storage.purge()` removes: give `olderThan` or `before`. */
 export interface PurgeOptions {
@@ -38,10 +39,7 @@ function purgeCut (options: PurgeOptions, now: number): { cut: number, dryRun: b
   if ((olderThan === undefined) === (before === undefined)) {
     throw new InvalidOptionsError('purge() needs exactly one of olderThan (a duration such as \'7d\') and before (a Date or epoch ms)')
   }
-  const at = before instanceof Date ? before.getTime() : before
-  if (at !== undefined && (typeof at !== 'number' || !Number.isFinite(at))) {
-    throw new InvalidOptionsError(`purge(): before must be a valid Date or a time in epoch ms; got ${describeValue(before)}`)
-  }
+  const at = before === undefined ? undefined : epochMs('purge(): before', before)
   if (typeof dryRun !== 'boolean') throw new InvalidOptionsError('purge(): dryRun must be a boolean')
   return { cut: at ?? now - parseDuration(olderThan, 'purge(): olderThan'), dryRun }
 }
