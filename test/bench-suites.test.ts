@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process'
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -96,6 +96,25 @@ describe('bench discovery', () => {
     expect(r.code).toBe(2)
     expect(r.stderr).toContain('BENCH_BASELINE_INVALID')
     expect(r.stderr).toContain('save one with --save nope')
+  })
+
+  // Fails when an inconclusive case passes the gate (exit 0) or counts as a regression (exit 1).
+  test('--fail-on-regression exits 3 on an inconclusive case, saying why: a baseline of two rounds cannot reach the level', slow, async () => {
+    expect((await bench(['a.mjs', ...kFast, '--save', 'tiny', '--json'])).code).toBe(0)
+    const file = join(dir, '.graph-task', 'bench', 'tiny.json')
+    const saved = JSON.parse(await readFile(file, 'utf8'))
+    for (const c of saved.cases) {
+      c.latency.rounds = c.latency.rounds.slice(0, 2)
+      c.latency.fastest = c.latency.fastest.slice(0, 2)
+    }
+    await writeFile(file, JSON.stringify(saved))
+    const r = await bench(['a.mjs', ...kFast, '--compare', 'tiny', '--fail-on-regression', '10', '--json'])
+    const json = JSON.parse(r.stdout) as { comparisons: Array<{ verdict: string, reason: string, why: string }>, inconclusive: string[] }
+    expect(json.comparisons.map(c => [c.verdict, c.reason])).toEqual([['inconclusive', 'too-few-samples']])
+    expect(json.inconclusive).toEqual(['alpha/default'])
+    expect(r.code).toBe(3)
+    expect(r.stderr).toContain('graph-task: 1 case inconclusive, possibly slower by more than 10%: alpha/default (2 baseline and ')
+    expect(r.stderr).toContain('save the baseline again with more rounds')
   })
 
   test('defineSuite refuses unknown keys and bad settings, naming them', () => {

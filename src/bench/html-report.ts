@@ -5,15 +5,15 @@
  */
 import { formatMs } from '../cli/common.js'
 import type { CaseComparison } from './compare.js'
-import type { BenchRun, CaseResult } from './results.js'
+import { kThroughputFloor, type BenchRun, type CaseResult } from './results.js'
 import { esc, latencyHistogram, taskBars, throughputCurve } from './svg-charts.js'
-import { changeText, verdictMark } from './text-report.js'
+import { changeText, taskChangeText, taskMark, verdictMark, waitShiftText } from './text-report.js'
 
 const kStyle = `body{font:14px system-ui,sans-serif;margin:24px;color:#222;background:#f6f7f9}
 section.case{background:#fff;border:1px solid #dde;border-radius:6px;padding:12px 16px;margin:0 0 16px}
 section.case h2{font-size:16px;margin:0 0 6px} .charts{display:flex;flex-wrap:wrap;gap:12px;align-items:flex-start}
 table{border-collapse:collapse;font-size:13px;margin:6px 0} td,th{padding:2px 8px;text-align:right} th:first-child,td:first-child{text-align:left}
-.slower{color:#d63b3b;font-weight:bold} .faster{color:#1c8a3a;font-weight:bold} .env{color:#667;font-size:12px}
+.slower{color:#d63b3b;font-weight:bold} .inconclusive{color:#b36b00;font-weight:bold} .why{color:#b36b00;font-size:13px} .faster{color:#1c8a3a;font-weight:bold} .env{color:#667;font-size:12px}
 .legend span{display:inline-block;width:10px;height:10px;margin:0 4px 0 12px}`
 
 function figures (c: CaseResult, b: CaseResult | undefined): string {
@@ -28,12 +28,26 @@ function figures (c: CaseResult, b: CaseResult | undefined): string {
     `<th>peak exec/s</th><th>CPU eff.</th><th>main thread</th></tr>${b === undefined ? '' : row('baseline', b)}${row('current', c)}</table>`
 }
 
+/** The tasks compared: run-time change and queue-wait shift with their intervals; slower ones first and marked. */
+function taskComparisons (cmp: CaseComparison | undefined): string {
+  if (cmp?.tasks === undefined || cmp.tasks.length === 0) return ''
+  const rows = [...cmp.tasks].sort((a, b) => Number(b.verdict === 'slower') - Number(a.verdict === 'slower')).map(t =>
+    `<tr class="${t.verdict}" data-task="${esc(t.taskId)}"><td>${esc(t.taskId)}</td><td>${formatMs(t.baselineRun)}</td><td>${formatMs(t.currentRun)}</td>` +
+    `<td>${esc(taskChangeText(t))}</td><td>${esc(waitShiftText(t))}</td><td>${esc(taskMark(t))}</td></tr>`)
+  return '<table class="tasks"><tr><th>task</th><th>run, baseline</th><th>run, current</th><th>run change</th><th>queue wait shift</th><th></th></tr>' +
+    `${rows.join('')}</table>`
+}
+
 function caseSection (c: CaseResult, b: CaseResult | undefined, cmp: CaseComparison | undefined): string {
   const verdict = cmp === undefined ? ''
     : ` <span class="${cmp.verdict}">${esc(verdictMark(cmp))} ${esc(changeText(cmp))}${cmp.p !== undefined ? ` (p = ${cmp.p.toPrecision(2)})` : ''}</span>`
-  return `<section class="case" data-case="${esc(c.id)}"><h2>${esc(c.id)}${verdict}</h2>` +
-    `<div class="env">${c.tasks} tasks, ${c.threads} threads; critical path: ${esc(c.criticalPath.join(' → '))}</div>` +
-    figures(c, b) +
+  const slower = cmp?.slowerTasks ?? []
+  const notes = (cmp?.why === undefined ? '' : `<div class="why">inconclusive: ${esc(cmp.why)}</div>`) +
+    (slower.length === 0 ? '' : `<div class="why slower-tasks">slower: ${slower.map(esc).join(', ')}</div>`)
+  return `<section class="case" data-case="${esc(c.id)}"><h2>${esc(c.id)}${verdict}</h2>${notes}` +
+    `<div class="env">${c.tasks} tasks, ${c.threads} threads; critical path: ${esc(c.criticalPath.join(' → '))}; ` +
+    `throughput points from ${c.throughput.map(t => t.executions).join(', ')} executions (at least ${kThroughputFloor})</div>` +
+    figures(c, b) + taskComparisons(cmp) +
     `<div class="charts">${latencyHistogram(c.latency.rounds.flat(), b?.latency.rounds.flat())}${throughputCurve(c.throughput, b?.throughput)}` +
     `${taskBars(c.taskTimings, b?.taskTimings)}</div></section>`
 }

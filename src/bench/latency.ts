@@ -11,8 +11,10 @@
 import { Bench } from 'tinybench'
 import { BenchError } from '../errors.js'
 import { runQueueWaitMs } from './contention.js'
+import { minOf } from './stats.js'
 import type { LatencyStats } from './results.js'
 import type { PlannedCase } from './suite.js'
+import { lookSchedule } from './verdict.js'
 
 // Samples kept per case in a saved run: plenty for a rank test, a few kB of JSON.
 const kKeptSamples = 1000
@@ -33,37 +35,67 @@ export interface RoundListener {
   end: (c: PlannedCase, round: number, last: boolean) => void
 }
 
-/** The samples of one round (ms) and the machine's contention over it (contention.ts). */
-interface Round {
+/** The samples of one round (ms), the machine's contention over it (contention.ts), and what the case's runner adds. */
+export interface Round<Extra = unknown> {
   samples: number[]
   contention: number
+  extra?: Extra
+}
+
+/** A case to sample: one execution, and what to read once a round is over (outside its timing). */
+export interface RoundRunner<Extra = unknown> {
+  c: PlannedCase
+  once: RunOnce
+  endRound?: () => Promise<Extra>
 }
 
 /**
- * Samples every case in at least `rounds` rounds, taking turns, then goes on with the cases
- * that have not settled, up to `maxRounds`. A case has settled when its two lowest round
- * medians are within 5% of each other: other work only ever adds time, so two rounds that
- * agree on the floor are two quiet rounds, and the floor is the case's own cost.
+ * Whether a case's comparison is decided on the rounds so far (verdict.ts): the sampler
+ * asks at each look of the case's schedule, and stops the case at the first yes.
  */
-export async function sampleInRounds (cases: ReadonlyArray<{ c: PlannedCase, once: RunOnce }>, listener: RoundListener): Promise<Round[][]> {
-  const rounds: Round[][] = cases.map(() => [])
+export type Judge<Extra = unknown> = (rounds: ReadonlyArray<Round<Extra>>) => boolean
+
+/**
+ * Samples every case in at least `rounds` rounds, taking turns, then goes on, up to
+ * `maxRounds`, with the cases that have not settled or whose comparison (`judges[i]`,
+ * when there is a baseline to compare with) is not decided yet. A case stops only at a
+ * look of its schedule (lookSchedule): the comparison then holds its level over all looks.
+ * A case has settled when its two lowest round medians are within 5% of each other:
+ * other work only ever adds time, so two rounds that agree on the floor are two quiet
+ * rounds, and the floor is the case's own cost.
+ */
+export async function sampleInRounds<Extra> (cases: ReadonlyArray<RoundRunner<Extra>>, listener: RoundListener,
+  judges: ReadonlyArray<Judge<Extra> | undefined> = []): Promise<Array<Array<Round<Extra>>>> {
+  const rounds: Array<Array<Round<Extra>>> = cases.map(() => [])
+  const looks = cases.map(({ c }) => new Set(lookSchedule(c.rounds, c.maxRounds)))
+  // The answer at a round count, kept: wanted() is asked more than once per round.
+  const asked = cases.map(() => ({ done: -1, more: true }))
   const wanted = (i: number): boolean => {
     const { c } = cases[i]
     const done = rounds[i].length
-    return done < c.rounds || (done < c.maxRounds && !settled(rounds[i]))
+    if (done < c.rounds) return true
+    if (done >= c.maxRounds) return false
+    if (!looks[i].has(done)) return true
+    if (asked[i].done !== done) {
+      const judge = judges[i]
+      asked[i] = { done, more: !settled(rounds[i]) || (judge !== undefined && !judge(rounds[i])) }
+    }
+    return asked[i].more
   }
   for (let round = 0; cases.some((_, i) => wanted(i)); round++) {
     for (let i = 0; i < cases.length; i++) {
       if (!wanted(i)) continue
-      const { c, once } = cases[i]
-      rounds[i].push(await sampleRound(c, once, round, listener))
+      const { c, once, endRound } = cases[i]
+      const sampled: Round<Extra> = await sampleRound(c, once, round, listener)
+      if (endRound !== undefined) sampled.extra = await endRound()
+      rounds[i].push(sampled)
       listener.end(c, round, !wanted(i))
     }
   }
   return rounds
 }
 
-async function sampleRound (c: PlannedCase, once: RunOnce, round: number, listener: RoundListener): Promise<Round> {
+async function sampleRound (c: PlannedCase, once: RunOnce, round: number, listener: RoundListener): Promise<Round<never>> {
   listener.start(c, round)
   // Warm-up in the first round only: it loads handlers in every worker.
   const bench = new Bench({
@@ -99,12 +131,16 @@ async function sampleRound (c: PlannedCase, once: RunOnce, round: number, listen
  */
 export function settled (rounds: ReadonlyArray<{ samples: readonly number[] }>): boolean {
   const medians = rounds.map(r => quantile([...r.samples].sort((a, b) => a - b), 0.5)).sort((a, b) => a - b)
-  const fastest = Math.min(...rounds.flatMap(r => r.samples))
+  const fastest = Math.min(...rounds.map(r => minOf(r.samples)))
   return medians.length >= 2 && medians[1] <= medians[0] * (1 + kSettle) && medians[0] <= fastest * kFloorOverFastest
 }
 
-/** The statistics of all rounds' samples, and the rounds themselves thinned to keep. */
-export function describeLatency (rounds: readonly Round[]): LatencyStats {
+/**
+ * The statistics of all rounds' samples, the rounds themselves thinned to keep, and each
+ * round's fastest execution (the units a comparison tests, verdict.ts).
+ * @param looks looks the sampler compared the case at (1 when it had no baseline)
+ */
+export function describeLatency (rounds: readonly Round[], looks = 1): LatencyStats {
   const all = rounds.flatMap(r => r.samples).sort((a, b) => a - b)
   const n = all.length
   const mean = all.reduce((s, x) => s + x, 0) / n
@@ -124,6 +160,8 @@ export function describeLatency (rounds: readonly Round[]): LatencyStats {
     samples: n,
     settled: settled(rounds),
     rounds: rounds.map(r => thin([...r.samples].sort((a, b) => a - b), Math.max(2, Math.floor(r.samples.length * keep)))),
+    fastest: rounds.map(r => minOf(r.samples)),
+    looks,
     contention: rounds.map(r => r.contention)
   }
 }

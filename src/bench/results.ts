@@ -28,11 +28,25 @@ export interface LatencyStats {
    * was busy throughout, and a comparison with this case is then inconclusive.
    */
   settled: boolean
+  /**
+   * Each round's fastest execution: one unit per round, what a comparison tests
+   * (verdict.ts). Absent in runs saved before it was kept; their rounds' lowest kept
+   * samples stand in.
+   */
+  fastest?: number[]
+  /**
+   * Looks the sampler compared this case at, against a baseline (verdict.ts): a
+   * comparison spends alpha / looks at its last. 1, or absent, when there was none.
+   */
+  looks?: number
   /** Each round's contention: run-queue wait of this process's threads over wall time (contention.ts). */
   contention: number[]
 }
 
-/** One point of the throughput curve: `concurrency` executions kept in flight. */
+/** Executions a throughput point rests on at least, past its time budget if need be (measure.ts). */
+export const kThroughputFloor = 20
+
+/** One point of the throughput curve: `concurrency` executions kept in flight, at least kThroughputFloor of them in all. */
 export interface ThroughputPoint {
   concurrency: number
   executions: number
@@ -45,7 +59,7 @@ export interface ThroughputPoint {
   mainThreadUtilisation: number
 }
 
-/** One task's mean timings over the traced latency runs. */
+/** One task's mean timings over the traced executions of the latency rounds. */
 export interface TaskTiming {
   taskId: string
   /** Mean time from ready to started. */
@@ -54,6 +68,16 @@ export interface TaskTiming {
   run: number
   /** On the critical path: the chain of dependencies with the largest wait + run. */
   critical: boolean
+}
+
+/**
+ * One task's units, one per latency round, from the traced executions of that round: its
+ * fastest run time and fastest queue wait (null where no execution of the round was traced).
+ */
+export interface TaskRounds {
+  taskId: string
+  run: Array<number | null>
+  queueWait: Array<number | null>
 }
 
 /** The figures of one case (a workflow, an input, a thread count). */
@@ -70,7 +94,10 @@ export interface CaseResult {
   cpuEfficiency: number
   /** Over the highest concurrency point. */
   mainThreadUtilisation: number
+  /** Over the traced executions of the latency rounds. */
   taskTimings: TaskTiming[]
+  /** Per task, its units in each latency round: what the per-task comparison tests. Absent in older runs. */
+  taskRounds?: TaskRounds[]
   /** Task ids from the first to the last task of the critical path. */
   criticalPath: string[]
 }

@@ -8,7 +8,7 @@ import type { EngineOptions } from '../options.js'
 import type { ExecutionStorage } from '../storage/storage.js'
 import { collectEnvironment } from './baseline.js'
 import type { FoundSuite } from './discover.js'
-import { measureCases, type GroupCase } from './measure.js'
+import { measureCases, type GroupCase, type SamplingMode } from './measure.js'
 import type { CaseProgress } from './progress.js'
 import type { BenchRun, CaseResult } from './results.js'
 import { planSuite, type BenchSettings } from './suite.js'
@@ -25,6 +25,8 @@ interface RunSuitesContext {
   cores: number
   /** Further options of every engine (threads and storage come from the case and `openStorage`). */
   engineOptions?: Omit<EngineOptions, 'threads' | 'storage'>
+  /** A baseline to compare with as the cases are sampled, or 'full' for a run to save as one (measure.ts). */
+  sampling?: SamplingMode
 }
 
 /** Measures every case and returns the run, cases in the order the suites list them. */
@@ -47,7 +49,7 @@ export async function runSuites (suites: readonly FoundSuite[], ctx: RunSuitesCo
         published.add(c.workflow.id)
         await engine.publishWorkflow(c.workflow)
       }
-      const measured = await measureCases(engine, group, ctx.progress)
+      const measured = await measureCases(engine, group, ctx.progress, ctx.sampling)
       group.forEach(({ index }, i) => { results[index] = measured[i] })
     } finally {
       await engine.close()

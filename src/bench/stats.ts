@@ -1,33 +1,19 @@
 /**
- * Statistics for comparing two sets of latency samples, with no assumption about their
+ * Statistics for comparing two sets of samples, with no assumption about their
  * distribution (latencies are skewed, with long tails on a busy machine):
  *
  *   Mann-Whitney U   is one set shifted against the other? (two-sided p, normal
  *                    approximation with the tie correction; fine beyond ~10 samples each)
  *   Hodges-Lehmann   how far: the median of all pairwise differences, with its
- *                    distribution-free 95% confidence interval (Moses)
+ *                    distribution-free confidence interval (Moses) at a chosen level
  */
-
-/** The result of comparing samples `b` (current) against `a` (baseline). */
-interface ShiftEstimate {
-  /** Two-sided p-value of the Mann-Whitney U test. */
-  p: number
-  /** Estimated shift of `b` against `a`, in the samples' unit. */
-  shift: number
-  /** 95% confidence interval of the shift. */
-  low: number
-  high: number
-}
 
 // Pairwise differences grow as n x m: thin each side to a quantile sample of this size.
 const kMaxPerSide = 400
-const kZ975 = 1.959963984540054
 
-/** Compares `b` against `a`; both need at least two samples. */
-export function compareSamples (a: readonly number[], b: readonly number[]): ShiftEstimate {
-  const x = thin(a)
-  const y = thin(b)
-  return { p: mannWhitneyP(x, y), ...hodgesLehmann(x, y) }
+/** Two-sided p-value of the Mann-Whitney U test that `b` and `a` come from the same distribution; both need two samples. */
+export function rankTestP (a: readonly number[], b: readonly number[]): number {
+  return mannWhitneyP(thin(a), thin(b))
 }
 
 function thin (values: readonly number[]): number[] {
@@ -62,17 +48,58 @@ function mannWhitneyP (x: readonly number[], y: readonly number[]): number {
   return Math.min(1, 2 * (1 - normalCdf(z)))
 }
 
-function hodgesLehmann (x: readonly number[], y: readonly number[]): Omit<ShiftEstimate, 'p'> {
+/** A shift and its confidence interval, or no interval where the samples are too few for the level. */
+export interface ShiftInterval {
+  shift: number
+  /** -Infinity when too few samples to bound it at the level asked. */
+  low: number
+  /** +Infinity when too few samples to bound it at the level asked. */
+  high: number
+  /** Whether the samples were enough to bound the shift at all at that level. */
+  bounded: boolean
+}
+
+/**
+ * Hodges-Lehmann shift of `y` against `x` with its distribution-free interval (Moses),
+ * each end holding with probability 1 - `alphaPerSide`: the interval is the (1 - 2 x
+ * alphaPerSide) one, and "the low end is above d" is the one-sided rank test of "the shift
+ * is at most d" at level alphaPerSide. Where n x m pairs are too few for any pair to lie
+ * outside the interval, the ends are infinite and `bounded` is false.
+ */
+export function shiftInterval (x: readonly number[], y: readonly number[], alphaPerSide: number): ShiftInterval {
   const n = x.length
   const m = y.length
+  if (n === 0 || m === 0) return { shift: NaN, low: -Infinity, high: Infinity, bounded: false }
   const diffs = new Float64Array(n * m)
   let k = 0
   for (const yi of y) for (const xi of x) diffs[k++] = yi - xi
   diffs.sort()
   const total = diffs.length
   const shift = total % 2 === 1 ? diffs[(total - 1) / 2] : (diffs[total / 2 - 1] + diffs[total / 2]) / 2
-  const cut = Math.max(0, Math.floor(total / 2 - kZ975 * Math.sqrt(n * m * (n + m + 1) / 12)))
-  return { shift, low: diffs[Math.min(cut, total - 1)], high: diffs[Math.max(total - 1 - cut, 0)] }
+  const cut = pairsOutside(n, m, alphaPerSide)
+  if (cut < 0) return { shift, low: -Infinity, high: Infinity, bounded: false }
+  return { shift, low: diffs[cut], high: diffs[total - 1 - cut], bounded: true }
+}
+
+/**
+ * Pairwise differences left below the low end of the interval (and above the high end):
+ * the rank statistic's alphaPerSide quantile, less the continuity half. Negative when
+ * n x m pairs are too few to bound the shift at that level.
+ */
+export function pairsOutside (n: number, m: number, alphaPerSide: number): number {
+  return Math.floor(n * m / 2 - normalQuantile(1 - alphaPerSide) * Math.sqrt(n * m * (n + m + 1) / 12) - 0.5)
+}
+
+/** Inverse of the standard normal CDF, by bisection (60 halvings: exact to double precision here). */
+export function normalQuantile (q: number): number {
+  let lo = -40
+  let hi = 40
+  for (let i = 0; i < 60; i++) {
+    const mid = (lo + hi) / 2
+    if (normalCdf(mid) < q) lo = mid
+    else hi = mid
+  }
+  return (lo + hi) / 2
 }
 
 /** Standard normal CDF (Abramowitz and Stegun 26.2.17, error below 7.5e-8). */
@@ -81,6 +108,13 @@ function normalCdf (z: number): number {
   const poly = t * (0.319381530 + t * (-0.356563782 + t * (1.781477937 + t * (-1.821255978 + t * 1.330274429))))
   const tail = Math.exp(-z * z / 2) / Math.sqrt(2 * Math.PI) * poly
   return z >= 0 ? 1 - tail : tail
+}
+
+/** The smallest value (Infinity for none), by a loop: a spread of many thousand samples overflows the stack. */
+export function minOf (values: readonly number[]): number {
+  let min = Infinity
+  for (const v of values) if (v < min) min = v
+  return min
 }
 
 /** Median of sorted or unsorted values. */

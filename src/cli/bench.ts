@@ -6,16 +6,19 @@
  *   run-suites.ts  each case measured (measure.ts): latency, throughput curve, CPU efficiency,
  *                  main-thread utilisation, per-task queue wait and run, critical path
  *   baseline.ts    --save <name> / --compare <name | file>: .graph-task/bench/<name>.json
- *   compare.ts     each case's change, flagged only beyond the noise (rank test + threshold)
+ *   compare.ts     each case's change, flagged only beyond the noise (rank interval + threshold);
+ *                  with --compare, each case is sampled until its verdict is decided
  *   text-report.ts the table, or --markdown; html-report.ts --html <file>
  *
  * Exit codes: 0; 1 when an execution fails or, with --fail-on-regression, a case got
- * slower beyond the noise by more than the given percent; 2 on misuse.
+ * slower beyond the noise by more than the given percent; 2 on misuse; 3, with
+ * --fail-on-regression and no case slower, when a case is inconclusive and may have got
+ * slower by more than that percent.
  */
 import { writeFile } from 'node:fs/promises'
 import { availableParallelism } from 'node:os'
 import { loadRun, saveRun } from '../bench/baseline.js'
-import { compareRuns, regressions, type CaseComparison } from '../bench/compare.js'
+import { compareRuns, regressions, unresolved, type CaseComparison } from '../bench/compare.js'
 import { discoverSuites } from '../bench/discover.js'
 import { renderHtml } from '../bench/html-report.js'
 import { CaseProgress } from '../bench/progress.js'
@@ -51,7 +54,12 @@ interface BenchFlags {
 interface BenchJson extends BenchRun {
   comparisons?: CaseComparison[]
   regressions?: string[]
+  /** With --fail-on-regression: the inconclusive cases that may have got slower by more than its percent. */
+  inconclusive?: string[]
 }
+
+/** Exit code of `bench --fail-on-regression` when no case is slower but some are inconclusive. */
+export const kExitInconclusive = 3
 
 /** `graph-task bench <module | folder | glob>...`. */
 export const benchCommand: Command = {
@@ -67,7 +75,12 @@ export const benchCommand: Command = {
     save: { type: 'string', value: 'name', help: 'keep the results as baseline <name> (.graph-task/bench/<name>.json)' },
     compare: { type: 'string', value: 'name|file', help: 'compare each case with a saved baseline' },
     threshold: { type: 'string', value: '%', help: 'smallest change that counts (default: 10)' },
-    'fail-on-regression': { type: 'string', value: '%', help: 'exit 1 when a case got slower by more than this beyond the noise' },
+    'fail-on-regression': {
+      type: 'string',
+      value: '%',
+      help: 'exit 1 when a case got slower by more than this beyond the noise; else exit 3 when a case is inconclusive ' +
+        '(too few samples to reach the test\'s level, an interval still spanning the threshold, or a side that never settled)'
+    },
     html: { type: 'string', value: 'file', help: 'write a self-contained HTML report' },
     markdown: { type: 'boolean', help: 'print markdown (for a pull-request comment) instead of the table' },
     typescript: kWorkflowFlags.typescript,
@@ -94,6 +107,7 @@ async function bench (args: string[], flags: BenchFlags): Promise<number> {
   const threshold = parsePercent('threshold', flags.threshold)
   if (failPercent !== undefined && flags.compare === undefined) throw new UsageError('--fail-on-regression needs --compare <baseline>')
   const baseline = flags.compare === undefined ? undefined : await misuse(loadRun(flags.compare))
+  const compareOptions = threshold === undefined ? {} : { threshold: threshold / 100 }
   const typescript = flags.typescript === true || args.some(isTypeScriptFile)
   if (typescript) await registerTypeScript()
   const suites = await misuse(discoverSuites(args, await parseInput(flags.input)))
@@ -106,7 +120,9 @@ async function bench (args: string[], flags: BenchFlags): Promise<number> {
       storageKind: (flags.mysql ?? process.env.GRAPH_TASK_MYSQL_URL ?? '') === '' ? 'memory' : 'mysql',
       progress: new CaseProgress(quiet),
       cores: availableParallelism(),
-      engineOptions: { typescript }
+      engineOptions: { typescript },
+      // A baseline is sampled over maxRounds: comparisons with it then have that many units.
+      sampling: baseline !== undefined ? { baseline, options: compareOptions } : flags.save !== undefined ? 'full' : undefined
     })
   } catch (err) {
     if (err instanceof EngineError && err.code === ErrorCodes.BENCH_EXECUTION_FAILED) {
@@ -115,9 +131,9 @@ async function bench (args: string[], flags: BenchFlags): Promise<number> {
     }
     throw err
   }
-  const comparisons = baseline === undefined ? undefined
-    : compareRuns(baseline, run, threshold === undefined ? {} : { threshold: threshold / 100 })
+  const comparisons = baseline === undefined ? undefined : compareRuns(baseline, run, compareOptions)
   const failed = comparisons === undefined || failPercent === undefined ? [] : regressions(comparisons, failPercent)
+  const undecided = comparisons === undefined || failPercent === undefined ? [] : unresolved(comparisons, failPercent)
 
   if (flags.save !== undefined) {
     const path = await saveRun(run, flags.save)
@@ -125,18 +141,28 @@ async function bench (args: string[], flags: BenchFlags): Promise<number> {
     const busy = run.cases.filter(c => !c.latency.settled).map(c => c.id)
     if (busy.length > 0) {
       process.stderr.write(`graph-task: warning: ${busy.join(', ')} never settled (the machine was busy throughout); ` +
-        'comparisons with this baseline will call their changes noisy: save it again on a quieter machine\n')
+        'comparisons with this baseline will be inconclusive: save it again on a quieter machine\n')
     }
   }
   if (flags.html !== undefined) await writeFile(flags.html, renderHtml(run, comparisons, baseline))
   const out = quiet
-    ? toJson({ ...run, ...(comparisons !== undefined && { comparisons }), ...(failPercent !== undefined && { regressions: failed.map(c => c.id) }) })
+    ? toJson({
+      ...run,
+      ...(comparisons !== undefined && { comparisons }),
+      ...(failPercent !== undefined && { regressions: failed.map(c => c.id), inconclusive: undecided.map(c => c.id) })
+    } satisfies BenchJson)
     : flags.markdown === true ? renderMarkdown(run, comparisons, baseline) : renderTable(run, comparisons)
   process.stdout.write(out + '\n')
   if (failed.length > 0) {
     process.stderr.write(`graph-task: ${failed.length} case${failed.length === 1 ? '' : 's'} slower by more than ${failPercent}% ` +
-      `beyond the noise: ${failed.map(c => `${c.id} (${((c.change ?? 0) * 100).toFixed(1)}%)`).join(', ')}\n`)
+      `beyond the noise: ${failed.map(c => `${c.id} (${((c.change ?? 0) * 100).toFixed(1)}%` +
+        `${(c.slowerTasks ?? []).length > 0 ? `; slower: ${(c.slowerTasks ?? []).join(', ')}` : ''})`).join(', ')}\n`)
     return 1
+  }
+  if (undecided.length > 0) {
+    process.stderr.write(`graph-task: ${undecided.length} case${undecided.length === 1 ? '' : 's'} inconclusive, possibly slower by more than ` +
+      `${failPercent}%: ${undecided.map(c => `${c.id} (${c.why ?? c.reason ?? ''})`).join('; ')}\n`)
+    return kExitInconclusive
   }
   return 0
 }
