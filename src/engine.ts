@@ -1,3 +1,10 @@
+/**
+ * The engine: the package's facade, and longer than the other files for that reason.
+ * Each method checks its arguments and hands the work to the part that owns it:
+ * runtime/ (the scheduler and executions on the main thread), history/ (records,
+ * manual retry, shapes), telemetry/, queue/ (serve), the cache. What is here is the
+ * wiring between them and the documentation of the public API.
+ */
 import { hostname } from 'node:os'
 import type { Logger } from 'pino'
 import { EngineClosedError, ErrorCodes, InvalidOptionsError, StorageError } from './errors.js'

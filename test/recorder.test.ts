@@ -3,9 +3,9 @@ import { describe, expect, onTestFinished, test, vi } from 'vitest'
 // storage from src/ too: one copy of each class, so instanceof means what it says.
 import { ErrorCodes, StorageError } from '../src/errors.js'
 import { MemoryStorage } from '../src/storage/memory.js'
-import type { SpanRecord } from '../dist/index.js'
+import type { SpanRecord } from '../src/types.js'
 import { Recorder, kTracerDefaults, type TracerOptions } from '../src/telemetry/recorder.js'
-import type { RecordBatch, RefusedRecord } from '../dist/storage.js'
+import type { RecordBatch, RefusedRecord } from '../src/storage/storage.js'
 import { execution, executionId, span } from './helpers/mysql.js'
 import { memoryLogger } from './helpers/capture.js'
 
