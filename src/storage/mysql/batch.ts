@@ -10,7 +10,7 @@ import type { Session } from './pool.js'
 export interface InsertSql { head: string, tail: string }
 
 /** The rows of one statement: their SQL tuples and their indices in the batch. */
-interface Statement { parts: string[], rows: number[] }
+export interface Statement { parts: string[], rows: number[] }
 
 // Room for the COM_QUERY header and the packet framing under max_allowed_packet.
 const kPacketMargin = 1024
@@ -73,26 +73,49 @@ export async function sendRows (session: Session, what: string, sql: InsertSql, 
   limit: PacketLimit): Promise<RejectedRecord[]> {
   const rejected: RejectedRecord[] = []
   if (n === 0) return rejected
-  for (const batch of packRows(what, sql, n, tuple, limit.bytes, rejected)) {
-    try {
-      await session.run(sql.head + batch.parts.join(',') + sql.tail)
-    } catch (err) {
-      if ((err as { errno?: number }).errno === 1153) {
-        // ER_NET_PACKET_TOO_LARGE: the server's limit is lower than the one read at init
-        // (a global changed since). Halve ours, so that the retry sends smaller statements.
-        limit.bytes = Math.max(64 * 1024, Math.floor(limit.bytes / 2))
-        throw err
-      }
-      if (!isRowDataError(err)) throw err
-      for (let r = 0; r < batch.parts.length; r++) {
-        try {
-          await session.run(sql.head + batch.parts[r] + sql.tail)
-        } catch (rowErr) {
-          if (!isRowDataError(rowErr)) throw rowErr
-          rejected.push({ index: batch.rows[r], code: ErrorCodes.STORAGE_ERROR, reason: (rowErr as Error).message })
-        }
+  await sendPacked(session, sql, packRows(what, sql, n, tuple, limit.bytes, rejected), limit, rejected)
+  return rejected.sort((a, b) => a.index - b.index)
+}
+
+/**
+ * Sends the statements of `packed` (packRows, which adds the rows it leaves out to
+ * `rejected`) on `session`, adding the rows the server refuses to `rejected`; `first`
+ * is a statement taken from `packed` already (made before a connection was free).
+ */
+export async function sendPacked (session: Session, sql: InsertSql, packed: Iterator<Statement>, limit: PacketLimit,
+  rejected: RejectedRecord[], first?: Statement): Promise<void> {
+  let batch = first
+  if (batch === undefined) {
+    const next = packed.next()
+    if (next.done === true) return
+    batch = next.value
+  }
+  for (;;) {
+    await sendStatement(session, sql, batch, limit, rejected)
+    const next = packed.next()
+    if (next.done === true) return
+    batch = next.value
+  }
+}
+
+async function sendStatement (session: Session, sql: InsertSql, batch: Statement, limit: PacketLimit, rejected: RejectedRecord[]): Promise<void> {
+  try {
+    await session.run(sql.head + batch.parts.join(',') + sql.tail)
+  } catch (err) {
+    if ((err as { errno?: number }).errno === 1153) {
+      // ER_NET_PACKET_TOO_LARGE: the server's limit is lower than the one read at init
+      // (a global changed since). Halve ours, so that the retry sends smaller statements.
+      limit.bytes = Math.max(64 * 1024, Math.floor(limit.bytes / 2))
+      throw err
+    }
+    if (!isRowDataError(err)) throw err
+    for (let r = 0; r < batch.parts.length; r++) {
+      try {
+        await session.run(sql.head + batch.parts[r] + sql.tail)
+      } catch (rowErr) {
+        if (!isRowDataError(rowErr)) throw rowErr
+        rejected.push({ index: batch.rows[r], code: ErrorCodes.STORAGE_ERROR, reason: (rowErr as Error).message })
       }
     }
   }
-  return rejected.sort((a, b) => a.index - b.index)
 }
