@@ -81,9 +81,13 @@ export async function sendRows (session: Session, what: string, sql: InsertSql, 
  * Sends the statements of `packed` (packRows, which adds the rows it leaves out to
  * `rejected`) on `session`, adding the rows the server refuses to `rejected`; `first`
  * is a statement taken from `packed` already (made before a connection was free).
+ * With `retuple` (the tuple function again, for rows whose encoding has no side
+ * effect), a statement's tuples are let go once joined, and made again only if the
+ * server refuses the statement: the parts of every tuple would otherwise live through
+ * the server's round trip, outlive the young generation and burden the GC.
  */
 export async function sendPacked (session: Session, sql: InsertSql, packed: Iterator<Statement>, limit: PacketLimit,
-  rejected: RejectedRecord[], first?: Statement): Promise<void> {
+  rejected: RejectedRecord[], first?: Statement, retuple?: (i: number) => string): Promise<void> {
   let batch = first
   if (batch === undefined) {
     const next = packed.next()
@@ -91,16 +95,19 @@ export async function sendPacked (session: Session, sql: InsertSql, packed: Iter
     batch = next.value
   }
   for (;;) {
-    await sendStatement(session, sql, batch, limit, rejected)
+    await sendStatement(session, sql, batch, limit, rejected, retuple)
     const next = packed.next()
     if (next.done === true) return
     batch = next.value
   }
 }
 
-async function sendStatement (session: Session, sql: InsertSql, batch: Statement, limit: PacketLimit, rejected: RejectedRecord[]): Promise<void> {
+async function sendStatement (session: Session, sql: InsertSql, batch: Statement, limit: PacketLimit, rejected: RejectedRecord[],
+  retuple?: (i: number) => string): Promise<void> {
+  const text = sql.head + batch.parts.join(',') + sql.tail
+  if (retuple !== undefined) batch.parts = []
   try {
-    await session.run(sql.head + batch.parts.join(',') + sql.tail)
+    await session.run(text)
   } catch (err) {
     if ((err as { errno?: number }).errno === 1153) {
       // ER_NET_PACKET_TOO_LARGE: the server's limit is lower than the one read at init
@@ -109,9 +116,9 @@ async function sendStatement (session: Session, sql: InsertSql, batch: Statement
       throw err
     }
     if (!isRowDataError(err)) throw err
-    for (let r = 0; r < batch.parts.length; r++) {
+    for (let r = 0; r < batch.rows.length; r++) {
       try {
-        await session.run(sql.head + batch.parts[r] + sql.tail)
+        await session.run(sql.head + (retuple !== undefined ? retuple(batch.rows[r]) : batch.parts[r]) + sql.tail)
       } catch (rowErr) {
         if (!isRowDataError(rowErr)) throw rowErr
         rejected.push({ index: batch.rows[r], code: ErrorCodes.STORAGE_ERROR, reason: (rowErr as Error).message })

@@ -62,7 +62,7 @@ async function insert (what: string, statement: InsertSql, n: number, tuple: (i:
   const packed = packRows(what, statement, n, tuple, limit.bytes, rejected)
   const first = packed.next()
   if (first.done !== true) {
-    await pool.use(`writing ${what}`, session => sendPacked(session, statement, packed, limit, rejected, first.value))
+    await pool.use(`writing ${what}`, session => sendPacked(session, statement, packed, limit, rejected, first.value, tuple))
   }
   if (rejected.length > 0) throw rejectionError(rejected.sort((a, b) => a.index - b.index), n)
   return []
