@@ -1,12 +1,7 @@
 /**
-<<<<<<< HEAD
- * Embedded without stalls: graph-task inside a host service, where what
- * matters beside throughput is how long the host's event loop is blocked.
-=======
  * Embedded without stalls: graph-task inside a host service, where what matters
  * beside throughput is how long the host's event loop is blocked, and what history in
  * MySQL costs it (the writes run on the storage's writer thread) against history in memory.
->>>>>>> writer
  *
  * The image pipeline of workflows/image-pipeline (512x512 RGBA, 8 tasks, outputs of
  * 0.25-1 MB typed arrays), --in-flight executions kept running for --seconds on

@@ -22,8 +22,11 @@ function mix32 (h: number): number {
   return h >>> 0
 }
 
+// Two hex digits per byte, looked up: cheaper than toString(16) and padStart per id.
+const kByteHex = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'))
+
 function hex8 (n: number): string {
-  return n.toString(16).padStart(8, '0')
+  return kByteHex[n >>> 24] + kByteHex[(n >>> 16) & 255] + kByteHex[(n >>> 8) & 255] + kByteHex[n & 255]
 }
 
 /** The 16-hex-digit span id of attempt `attempt` of task `task` under root span `rootSpanId`. */

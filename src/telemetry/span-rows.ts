@@ -11,7 +11,7 @@
 import type { ErrorInfo } from '../errors.js'
 import type { SpanRows } from '../storage/storage.js'
 import type { SpanRecord } from '../types.js'
-import { taskSpan, type WireSpanOwner, type WireSpans } from './span-wire.js'
+import { otherSpansToWire, taskSpan, type WireSpanOwner, type WireSpans } from './span-wire.js'
 
 /**
  * Who a task span belongs to: an execution, by its ids, and its tasks by index,
@@ -135,7 +135,7 @@ export class SpanColumns implements SpanRows {
       ints[4 * k + 2] = this.#ints[3 * k + 2]
       ints[4 * k + 3] = wire.at
     }
-    return { count: n, times, ints, owners, errors: this.#errors === null ? [] : [...this.#errors], others: this.#others }
+    return { count: n, times, ints, owners, errors: this.#errors === null ? [] : [...this.#errors], others: otherSpansToWire(this.#others) }
   }
 
   * [Symbol.iterator] (): Iterator<SpanRecord> {

@@ -10,7 +10,7 @@ import type { Session } from './pool.js'
 export interface InsertSql { head: string, tail: string }
 
 /** The rows of one statement: their SQL tuples and their indices in the batch. */
-interface Statement { parts: string[], rows: number[] }
+export interface Statement { parts: string[], rows: number[] }
 
 // Room for the COM_QUERY header and the packet framing under max_allowed_packet.
 const kPacketMargin = 1024
@@ -73,26 +73,56 @@ export async function sendRows (session: Session, what: string, sql: InsertSql, 
   limit: PacketLimit): Promise<RejectedRecord[]> {
   const rejected: RejectedRecord[] = []
   if (n === 0) return rejected
-  for (const batch of packRows(what, sql, n, tuple, limit.bytes, rejected)) {
-    try {
-      await session.run(sql.head + batch.parts.join(',') + sql.tail)
-    } catch (err) {
-      if ((err as { errno?: number }).errno === 1153) {
-        // ER_NET_PACKET_TOO_LARGE: the server's limit is lower than the one read at init
-        // (a global changed since). Halve ours, so that the retry sends smaller statements.
-        limit.bytes = Math.max(64 * 1024, Math.floor(limit.bytes / 2))
-        throw err
-      }
-      if (!isRowDataError(err)) throw err
-      for (let r = 0; r < batch.parts.length; r++) {
-        try {
-          await session.run(sql.head + batch.parts[r] + sql.tail)
-        } catch (rowErr) {
-          if (!isRowDataError(rowErr)) throw rowErr
-          rejected.push({ index: batch.rows[r], code: ErrorCodes.STORAGE_ERROR, reason: (rowErr as Error).message })
-        }
+  await sendPacked(session, sql, packRows(what, sql, n, tuple, limit.bytes, rejected), limit, rejected)
+  return rejected.sort((a, b) => a.index - b.index)
+}
+
+/**
+ * Sends the statements of `packed` (packRows, which adds the rows it leaves out to
+ * `rejected`) on `session`, adding the rows the server refuses to `rejected`; `first`
+ * is a statement taken from `packed` already (made before a connection was free).
+ * With `retuple` (the tuple function again, for rows whose encoding has no side
+ * effect), a statement's tuples are let go once joined, and made again only if the
+ * server refuses the statement: the parts of every tuple would otherwise live through
+ * the server's round trip, outlive the young generation and burden the GC.
+ */
+export async function sendPacked (session: Session, sql: InsertSql, packed: Iterator<Statement>, limit: PacketLimit,
+  rejected: RejectedRecord[], first?: Statement, retuple?: (i: number) => string): Promise<void> {
+  let batch = first
+  if (batch === undefined) {
+    const next = packed.next()
+    if (next.done === true) return
+    batch = next.value
+  }
+  for (;;) {
+    await sendStatement(session, sql, batch, limit, rejected, retuple)
+    const next = packed.next()
+    if (next.done === true) return
+    batch = next.value
+  }
+}
+
+async function sendStatement (session: Session, sql: InsertSql, batch: Statement, limit: PacketLimit, rejected: RejectedRecord[],
+  retuple?: (i: number) => string): Promise<void> {
+  const text = sql.head + batch.parts.join(',') + sql.tail
+  if (retuple !== undefined) batch.parts = []
+  try {
+    await session.run(text)
+  } catch (err) {
+    if ((err as { errno?: number }).errno === 1153) {
+      // ER_NET_PACKET_TOO_LARGE: the server's limit is lower than the one read at init
+      // (a global changed since). Halve ours, so that the retry sends smaller statements.
+      limit.bytes = Math.max(64 * 1024, Math.floor(limit.bytes / 2))
+      throw err
+    }
+    if (!isRowDataError(err)) throw err
+    for (let r = 0; r < batch.rows.length; r++) {
+      try {
+        await session.run(sql.head + (retuple !== undefined ? retuple(batch.rows[r]) : batch.parts[r]) + sql.tail)
+      } catch (rowErr) {
+        if (!isRowDataError(rowErr)) throw rowErr
+        rejected.push({ index: batch.rows[r], code: ErrorCodes.STORAGE_ERROR, reason: (rowErr as Error).message })
       }
     }
   }
-  return rejected.sort((a, b) => a.index - b.index)
 }

@@ -8,6 +8,7 @@
  */
 import { isSpanRows, rowsOf, type RecordBatch, type RefusedRecord, type RowList } from '../storage.js'
 import type { SpanColumns } from '../../telemetry/span-rows.js'
+import { spansToWire } from '../../telemetry/span-wire.js'
 import type { LogEntry, SpanRecord, TaskRecord } from '../../types.js'
 import type { PacketLimit } from './batch.js'
 import { WriterCrashError, type WriterLink } from './writer-link.js'
@@ -52,11 +53,12 @@ export class HandOver {
     return refused
   }
 
-  /** Spans: the recorder's columns as columns, any other list as its rows. */
+  /** Spans: the recorder's columns as they are, any other list as columns of its rows' fields. */
   async spans (spans: RowList<SpanRecord>): Promise<void> {
-    const columns = isSpanRows(spans) && typeof (spans as Partial<SpanColumns>).toWire === 'function' ? (spans as SpanColumns).toWire() : null
-    await this.#link.request({ op: 'spans', packet: this.#limit.bytes, columns, objects: columns === null ? rowsOf(spans) as SpanRecord[] : null })
-      .catch(setAside(spans.length))
+    const wire = isSpanRows(spans) && typeof (spans as Partial<SpanColumns>).toWire === 'function'
+      ? (spans as SpanColumns).toWire()
+      : spansToWire(rowsOf(spans) as SpanRecord[])
+    await this.#link.request({ op: 'spans', packet: this.#limit.bytes, spans: wire }).catch(setAside(spans.length))
   }
 
   /** Log lines with their sequence numbers. */

@@ -45,10 +45,18 @@ export const kSpanColumns = [
 
 /** A span as a SQL tuple. */
 export function spanTuple (s: SpanRecord): string {
-  return '(' + sqlValue(s.executionId) + ',' + sqlValue(s.spanId) + ',' + sqlValue(s.traceId) + ',' +
-    sqlValue(s.parentSpanId) + ',' + sqlValue(s.taskId) + ',' + sqlText(s.name, kTextLimits.name) + ',' +
-    sqlTime(s.startTime) + ',' + sqlTime(s.endTime) + ',' + sqlValue(s.statusCode) + ',' + sqlText(s.statusMessage, kTextLimits.message) + ',' +
-    sqlValue(jsonText(s.attributes ?? {})) + ',' + sqlValue(jsonText(s.events)) + ')'
+  return spanTupleOf(s.executionId, s.spanId, s.traceId, s.parentSpanId, s.taskId, s.name, s.startTime, s.endTime, s.statusCode,
+    s.statusMessage, jsonText(s.attributes ?? {}), jsonText(s.events))
+}
+
+/** A span's fields as a SQL tuple, its attributes and events as JSON text already. */
+export function spanTupleOf (executionId: string | undefined, spanId: string | undefined, traceId: string | undefined,
+  parentSpanId: string | undefined, taskId: string | undefined, name: string | undefined, start: number, end: number,
+  statusCode: string | undefined, statusMessage: string | undefined, attributes: string | undefined, events: string | undefined): string {
+  return '(' + sqlValue(executionId) + ',' + sqlValue(spanId) + ',' + sqlValue(traceId) + ',' +
+    sqlValue(parentSpanId) + ',' + sqlValue(taskId) + ',' + sqlText(name, kTextLimits.name) + ',' +
+    sqlTime(start) + ',' + sqlTime(end) + ',' + sqlValue(statusCode) + ',' + sqlText(statusMessage, kTextLimits.message) + ',' +
+    sqlValue(attributes) + ',' + sqlValue(events) + ')'
 }
 
 /** A span row back to its record. */

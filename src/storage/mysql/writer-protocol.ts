@@ -6,7 +6,7 @@
  * cross. Every request is answered once, by id.
  */
 import { ErrorCodes, StorageError, type ErrorCode } from '../../errors.js'
-import type { LogEntry, RetryRecord, SpanRecord, StoredExecution, TaskRecord } from '../../types.js'
+import type { LogEntry, RetryRecord, StoredExecution, TaskRecord } from '../../types.js'
 import type { RefusedRecord } from '../storage.js'
 import type { WireSpans } from '../../telemetry/span-wire.js'
 import type { RejectedRecord } from './errors.js'
@@ -32,8 +32,8 @@ interface RecordsRequest {
   retries: RetryRecord[]
 }
 
-/** Spans as columns, or as objects when they did not come from the recorder's columns. */
-interface SpansRequest { op: 'spans', id: number, packet: number, columns: WireSpans | null, objects: SpanRecord[] | null }
+/** Spans as columns: the recorder's task spans, and any given as objects (span-wire.ts). */
+interface SpansRequest { op: 'spans', id: number, packet: number, spans: WireSpans }
 
 /** Log lines and their sequence numbers, given once on the main thread so that a resend keeps them. */
 interface LogsRequest { op: 'logs', id: number, packet: number, entries: LogEntry[], seqs: Float64Array }

@@ -12,18 +12,17 @@
  * is not also held there, and may die at any point without a record being lost.
  */
 import { parentPort, workerData } from 'node:worker_threads'
-import { WireSpanRows } from '../../telemetry/span-wire.js'
 import { ConnectionPool } from './pool.js'
-import { sendRows, type InsertSql, type PacketLimit } from './batch.js'
+import { packRows, sendPacked, type InsertSql, type PacketLimit } from './batch.js'
 import { statements, tables } from './statements.js'
 import { RecoverySql } from './recovery.js'
 import { writeRecords, type RecordsContext } from './records.js'
-import { logTuple, spanTuple } from './telemetry-codec.js'
-import { rejectionError } from './errors.js'
+import { SpanTuples } from './span-codec.js'
+import { logTuple } from './telemetry-codec.js'
+import { rejectionError, type RejectedRecord } from './errors.js'
 import { toWireError, type WriterControl, type WriterReply, type WriterRequest, type WriterSettings } from './writer-protocol.js'
 import type { ResolvedMySQLOptions } from './options.js'
-import type { RefusedRecord, RowList } from '../storage.js'
-import type { SpanRecord } from '../../types.js'
+import type { RefusedRecord } from '../storage.js'
 
 const settings = workerData as WriterSettings
 const target = `${settings.host.includes(':') ? `[${settings.host}]` : settings.host}:${settings.port}`
@@ -36,29 +35,36 @@ const sql = statements(t)
 const limit: PacketLimit = { bytes: NaN }
 const ctx: RecordsContext = { tables: t, sql, recovery: new RecoverySql(t), limit }
 
-function handle (req: WriterRequest): Promise<RefusedRecord[]> {
+// Async, so that anything thrown while reading a request answers it rather than ending the thread.
+async function handle (req: WriterRequest): Promise<RefusedRecord[]> {
   if (limit.bytes !== limit.bytes) limit.bytes = req.packet
   switch (req.op) {
     case 'records': {
       if (settings.crashOn !== undefined && req.executions.some(e => e.executionId === settings.crashOn)) process.exit(70)
       const batch = { executions: req.executions, tasks: req.tasks, retries: req.retries }
-      return pool.use('writing records', session => writeRecords(session, batch, ctx, req.inputStored))
+      return await pool.use('writing records', session => writeRecords(session, batch, ctx, req.inputStored))
     }
     case 'spans': {
-      const rows: RowList<SpanRecord> = req.columns !== null ? new WireSpanRows(req.columns) : req.objects!
-      return insert('spans', sql.insertSpans, rows.length, i => spanTuple(rows.at(i)!))
+      const rows = new SpanTuples(req.spans)
+      return await insert('spans', sql.insertSpans, rows.length, k => rows.tuple(k))
     }
     case 'logs':
-      return insert('logs', sql.insertLogs, req.entries.length, i => logTuple(req.entries[i], req.seqs[i]))
+      return await insert('logs', sql.insertLogs, req.entries.length, i => logTuple(req.entries[i], req.seqs[i]))
   }
 }
 
 // Spans and logs: packed statements, not a transaction (each row is keyed, so a resend
-// of a batch cut half-way adds nothing twice); a refused row is set aside alone.
+// of a batch cut half-way adds nothing twice); a refused row is set aside alone. The
+// first statement is made before the connection is asked for.
 async function insert (what: string, statement: InsertSql, n: number, tuple: (i: number) => string): Promise<RefusedRecord[]> {
   if (n === 0) return []
-  const rejected = await pool.use(`writing ${what}`, session => sendRows(session, what, statement, n, tuple, limit))
-  if (rejected.length > 0) throw rejectionError(rejected, n)
+  const rejected: RejectedRecord[] = []
+  const packed = packRows(what, statement, n, tuple, limit.bytes, rejected)
+  const first = packed.next()
+  if (first.done !== true) {
+    await pool.use(`writing ${what}`, session => sendPacked(session, statement, packed, limit, rejected, first.value, tuple))
+  }
+  if (rejected.length > 0) throw rejectionError(rejected.sort((a, b) => a.index - b.index), n)
   return []
 }
 
