@@ -1,6 +1,5 @@
 /// <reference lib="dom" />
 import { existsSync } from 'node:fs'
-import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, onTestFinished, test } from 'vitest'
 import { serveConsole } from '../dist/console.js'
@@ -22,9 +21,9 @@ describe('the console\'s Queues page', () => {
     const instance = serveInstance(db, prefix)
     const instanceId = await instance.ready
     const queue = useQueue(prefix)
+    // held at its gate until the instance is killed when the test ends: released, it would
+    // write into the directory while the directory is being removed
     const dir = await tempDir()
-    await writeFile(join(dir, 'unused'), '')
-    onTestFinished(() => writeFile(join(dir, 'release'), ''))
     const held = await queue.submit('q-gated', { dir })
     // nothing serves this one: its job waits
     await queue.submit('q-nobody', {}, { waitForServer: true })
