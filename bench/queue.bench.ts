@@ -13,7 +13,11 @@
  * from the first submit to the last result. Then the submit-to-start latency: executions
  * submitted one after another to one idle instance, from `submit()` to the instance's
  * `execution.started` (both clocks are this machine's), p50 and p99.
- *   npx tsx bench/queue.bench.ts [--rounds 3] [--noop 300] [--work 60] [--latency 100]
+ * The no-op executions on one instance are also set against plain BullMQ round by round
+ * (both in the same round), for the spread of that ratio.
+ *   npx tsx bench/queue.bench.ts [--rounds 3] [--noop 300] [--work 60] [--latency 100] [--instances 1,2,3] [--profile DIR]
+ * --work 0 leaves out the 1 ms workflow; --profile DIR writes a CPU profile of each serving
+ * instance's main thread, from ready to close, to DIR (see bench/lib/queue-instance.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
@@ -33,11 +37,17 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '3' },
     noop: { type: 'string', default: '300' },
     work: { type: 'string', default: '60' },
-    latency: { type: 'string', default: '100' }
+    latency: { type: 'string', default: '100' },
+    instances: { type: 'string', default: '1,2,3' },
+    profile: { type: 'string' }
   }
 })
 const rounds = Number(values.rounds)
-const counts: Record<string, number> = { 'queue-noop': Number(values.noop), 'queue-1ms': Number(values.work) }
+const counts: Record<string, number> = { 'queue-noop': Number(values.noop) }
+if (Number(values.work) > 0) counts['queue-1ms'] = Number(values.work)
+const INSTANCES = values.instances!.split(',').map(Number)
+if (!INSTANCES.includes(1)) throw new Error('--instances must include 1: the submit-to-start latency is measured on one instance')
+if (values.profile !== undefined) process.env.GRAPH_TASK_BENCH_PROFILE = values.profile
 const LATENCY = Number(values.latency)
 const REDIS = process.env.GRAPH_TASK_REDIS_URL ?? 'redis://127.0.0.1:6379'
 const CONCURRENCY = 16
@@ -100,7 +110,8 @@ const check = (results: Array<{ status: string }>): void => {
 
 try {
   for (const wf of queueWorkflows(iterations)) await engine.publishWorkflow(wf)
-  const clusters: Record<number, ExecutionQueue> = { 1: await cluster(1), 2: await cluster(2), 3: await cluster(3) }
+  const clusters: Record<number, ExecutionQueue> = {}
+  for (const k of INSTANCES) clusters[k] = await cluster(k)
   const cases: Record<string, () => Promise<number>> = {}
   const raw = await rawBullMQ()
   cases['raw bullmq'] = () => raw(counts['queue-noop'])
@@ -121,11 +132,21 @@ try {
     const baseline = { name: 'execute() in one process', value: eps(`${wf} execute`, n), kind: 'reference' as const }
     // Plain BullMQ bounds what a queue of no-op executions can do; with 1 ms tasks the cores do.
     const ceiling = wf === 'queue-noop' ? { ceiling: { name: 'plain BullMQ jobs, no-op processor, 1 worker process', value: eps('raw bullmq', n) } } : {}
-    for (const k of [1, 2, 3]) {
+    for (const k of INSTANCES) {
       report.add({ name: `${label}, ${n} executions: queue, ${k} local instance${k > 1 ? 's' : ''}`, value: eps(`${wf} queue ${k}`, n), unit: 'executions/s', baseline, ...ceiling })
     }
   }
   report.add({ name: `plain BullMQ, ${counts['queue-noop']} no-op jobs, 1 worker process`, value: eps('raw bullmq', counts['queue-noop']), unit: 'jobs/s' })
+  // The queue's own cost: one instance against plain BullMQ, each round's pair measured side by side.
+  const perRound = samples['raw bullmq'].map((raw, r) => raw / samples['queue-noop queue 1'][r]).sort((a, b) => a - b)
+  report.add({
+    name: `no-op tasks, ${counts['queue-noop']} executions, 1 local instance, against plain BullMQ jobs`,
+    value: eps('queue-noop queue 1', counts['queue-noop']),
+    unit: 'executions/s',
+    baseline: { name: 'plain BullMQ jobs, no-op processor, 1 worker process', value: eps('raw bullmq', counts['queue-noop']), kind: 'fair' },
+    target: { op: '>=', value: 0.7 }
+  })
+  report.note(`1 local instance against plain BullMQ, no-op executions, per round (rounds' spread): ${perRound.map(x => x.toFixed(2)).join(', ')}x`)
 
   // Submit-to-start latency on one idle instance: one execution at a time.
   const queue = clusters[1]
@@ -146,8 +167,8 @@ try {
   }
   latencies.sort((a, b) => a - b)
   const pct = (p: number): number => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))]
-  report.add({ name: `submit to start, one idle instance: p50`, value: pct(0.5), unit: 'ms' })
-  report.add({ name: `submit to start, one idle instance: p99`, value: pct(0.99), unit: 'ms' })
+  report.add({ name: `submit to start, one idle instance: p50`, value: pct(0.5), unit: 'ms', target: { op: '<=', value: 1.5, of: 'value' } })
+  report.add({ name: `submit to start, one idle instance: p99`, value: pct(0.99), unit: 'ms', target: { op: '<=', value: 8, of: 'value' } })
 
   report.note(`every engine: ${THREADS} worker threads, MySQL storage (durability 'batched'); instances serve with concurrency ${CONCURRENCY}; all processes share this machine's ${THREADS} cores, so more instances add no cores here`)
   report.note(`medians of ${rounds} interleaved rounds after one warm-up round; the clock stops when every result is back (history may still be in flight to MySQL, for both)`)
