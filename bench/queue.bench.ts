@@ -21,6 +21,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
+import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { Queue, QueueEvents } from 'bullmq'
 import { Redis } from 'ioredis'
@@ -61,15 +62,39 @@ const children: ChildProcess[] = []
 const queues: ExecutionQueue[] = []
 const prefixes: string[] = []
 const closers: Array<() => Promise<unknown>> = []
+
+/** CPU ms a process has used, all its threads (Linux /proc; undefined elsewhere). */
+function cpuMs (pid: number): number | undefined {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
+    return (Number(fields[11]) + Number(fields[12])) * 10 // clock ticks of 10 ms
+  } catch {
+    return undefined
+  }
+}
+// CPU ms of the serving process and of this (submitting) process, summed over the measured rounds, per case.
+const cpu: Record<string, { server: number, client: number }> = {}
+async function withCpu (name: string, pid: number, run: () => Promise<number>): Promise<number> {
+  const s0 = cpuMs(pid)
+  const c0 = process.cpuUsage()
+  const ms = await run()
+  const s1 = cpuMs(pid)
+  const c1 = process.cpuUsage(c0)
+  const sum = cpu[name] ??= { server: 0, client: 0 }
+  sum.server += s0 === undefined || s1 === undefined ? NaN : s1 - s0
+  sum.client += (c1.user + c1.system) / 1000
+  return ms
+}
 const engine = new Engine({ threads: THREADS, storage: await mysqlStorage(db.uri) })
 
-async function startInstance (prefix: string, script = kInstance, args = [db.uri, REDIS, prefix, String(iterations), String(THREADS), String(CONCURRENCY)]): Promise<void> {
+async function startInstance (prefix: string, script = kInstance, args = [db.uri, REDIS, prefix, String(iterations), String(THREADS), String(CONCURRENCY)]): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] })
   children.push(child)
   await new Promise<void>((resolve, reject) => {
     child.stdout!.on('data', chunk => { if (String(chunk).includes('ready')) resolve() })
     child.on('exit', code => reject(new Error(`a queue instance exited with ${code}`)))
   })
+  return child
 }
 
 /** A queue served by `k` instances on a prefix of its own. */
@@ -83,10 +108,10 @@ async function cluster (k: number): Promise<ExecutionQueue> {
 }
 
 /** Plain BullMQ: one worker process whose processor does nothing, fed and awaited like the queue. */
-async function rawBullMQ (): Promise<(n: number) => Promise<number>> {
+async function rawBullMQ (): Promise<{ pid: number, run: (n: number) => Promise<number> }> {
   const prefix = `gtbench${randomBytes(3).toString('hex')}`
   prefixes.push(prefix)
-  await startInstance(prefix, kRawWorker, [REDIS, prefix, 'raw', String(CONCURRENCY)])
+  const child = await startInstance(prefix, kRawWorker, [REDIS, prefix, 'raw', String(CONCURRENCY)])
   const url = new URL(REDIS)
   const connection = { host: url.hostname, port: Number(url.port || 6379), maxRetriesPerRequest: null }
   const queue = new Queue('raw', { connection, prefix })
@@ -96,12 +121,12 @@ async function rawBullMQ (): Promise<(n: number) => Promise<number>> {
   let waiting = new Set<string>()
   let done: () => void = () => {}
   events.on('completed', ({ jobId }) => { if (waiting.delete(jobId) && waiting.size === 0) done() })
-  return async n => timed(async () => {
+  return { pid: child.pid!, run: async n => timed(async () => {
     const finished = new Promise<void>(resolve => { done = resolve })
     const jobs = await queue.addBulk(Array.from({ length: n }, () => ({ name: 'raw', data: { input: 'AA==' } })))
     waiting = new Set(jobs.map(job => job.id!))
     await finished
-  })
+  }) }
 }
 
 const check = (results: Array<{ status: string }>): void => {
@@ -112,19 +137,22 @@ try {
   for (const wf of queueWorkflows(iterations)) await engine.publishWorkflow(wf)
   const clusters: Record<number, ExecutionQueue> = {}
   for (const k of INSTANCES) clusters[k] = await cluster(k)
+  const instancePid = children[0].pid!
   const cases: Record<string, () => Promise<number>> = {}
   const raw = await rawBullMQ()
-  cases['raw bullmq'] = () => raw(counts['queue-noop'])
+  cases['raw bullmq'] = () => withCpu('raw bullmq', raw.pid, () => raw.run(counts['queue-noop']))
   for (const [wf, n] of Object.entries(counts)) {
     cases[`${wf} execute`] = () => timed(async () => check(await Promise.all(Array.from({ length: n }, () => engine.execute(wf)))))
     for (const [k, queue] of Object.entries(clusters)) {
-      cases[`${wf} queue ${k}`] = () => timed(async () => {
+      const run = (): Promise<number> => timed(async () => {
         const ids = await queue.submitBulk(Array.from({ length: n }, () => ({ workflowId: wf })))
         check(await Promise.all(ids.map(id => queue.getExecutionResult(id))))
       })
+      cases[`${wf} queue ${k}`] = k === '1' && wf === 'queue-noop' ? () => withCpu(`${wf} queue ${k}`, instancePid, run) : run
     }
   }
   await interleave(cases, 1)
+  for (const key of Object.keys(cpu)) delete cpu[key]
   const samples = await interleave(cases, rounds)
   const eps = (key: string, n: number): number => n / median(samples[key]) * 1000
   for (const [wf, n] of Object.entries(counts)) {
@@ -145,6 +173,18 @@ try {
     unit: 'executions/s',
     baseline: { name: 'plain BullMQ jobs, no-op processor, 1 worker process', value: eps('raw bullmq', counts['queue-noop']), kind: 'fair' },
     target: { op: '>=', value: 0.7 }
+  })
+  // CPU per execution, all threads of each process: steadier than the rates on a shared box.
+  const perExec = (key: string, side: 'server' | 'client'): number => cpu[key][side] / (rounds * counts['queue-noop'])
+  if (Number.isFinite(perExec('raw bullmq', 'server'))) {
+    report.add({
+      name: 'CPU per no-op execution: the serving instance (main and worker threads)', value: perExec('queue-noop queue 1', 'server'), unit: 'ms',
+      baseline: { name: 'the plain BullMQ worker process, per job', value: perExec('raw bullmq', 'server'), kind: 'fair' }
+    })
+  }
+  report.add({
+    name: 'CPU per no-op execution: the submitter (submitBulk, getExecutionResult)', value: perExec('queue-noop queue 1', 'client'), unit: 'ms',
+    baseline: { name: 'plain BullMQ addBulk and QueueEvents, per job', value: perExec('raw bullmq', 'client'), kind: 'fair' }
   })
   report.note(`1 local instance against plain BullMQ, no-op executions, per round (rounds' spread): ${perRound.map(x => x.toFixed(2)).join(', ')}x`)
 
