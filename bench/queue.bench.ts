@@ -13,10 +13,15 @@
  * from the first submit to the last result. Then the submit-to-start latency: executions
  * submitted one after another to one idle instance, from `submit()` to the instance's
  * `execution.started` (both clocks are this machine's), p50 and p99.
- *   npx tsx bench/queue.bench.ts [--rounds 3] [--noop 300] [--work 60] [--latency 100]
+ * The no-op executions on one instance are also set against plain BullMQ round by round
+ * (both in the same round), for the spread of that ratio.
+ *   npx tsx bench/queue.bench.ts [--rounds 3] [--noop 300] [--work 60] [--latency 100] [--instances 1,2,3] [--profile DIR]
+ * --work 0 leaves out the 1 ms workflow; --profile DIR writes a CPU profile of each serving
+ * instance's main thread, from ready to close, to DIR (see bench/lib/queue-instance.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
+import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { Queue, QueueEvents } from 'bullmq'
 import { Redis } from 'ioredis'
@@ -33,11 +38,17 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '3' },
     noop: { type: 'string', default: '300' },
     work: { type: 'string', default: '60' },
-    latency: { type: 'string', default: '100' }
+    latency: { type: 'string', default: '100' },
+    instances: { type: 'string', default: '1,2,3' },
+    profile: { type: 'string' }
   }
 })
 const rounds = Number(values.rounds)
-const counts: Record<string, number> = { 'queue-noop': Number(values.noop), 'queue-1ms': Number(values.work) }
+const counts: Record<string, number> = { 'queue-noop': Number(values.noop) }
+if (Number(values.work) > 0) counts['queue-1ms'] = Number(values.work)
+const INSTANCES = values.instances!.split(',').map(Number)
+if (!INSTANCES.includes(1)) throw new Error('--instances must include 1: the submit-to-start latency is measured on one instance')
+if (values.profile !== undefined) process.env.GRAPH_TASK_BENCH_PROFILE = values.profile
 const LATENCY = Number(values.latency)
 const REDIS = process.env.GRAPH_TASK_REDIS_URL ?? 'redis://127.0.0.1:6379'
 const CONCURRENCY = 16
@@ -51,15 +62,39 @@ const children: ChildProcess[] = []
 const queues: ExecutionQueue[] = []
 const prefixes: string[] = []
 const closers: Array<() => Promise<unknown>> = []
+
+/** CPU ms a process has used, all its threads (Linux /proc; undefined elsewhere). */
+function cpuMs (pid: number): number | undefined {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
+    return (Number(fields[11]) + Number(fields[12])) * 10 // clock ticks of 10 ms
+  } catch {
+    return undefined
+  }
+}
+// CPU ms of the serving process and of this (submitting) process, summed over the measured rounds, per case.
+const cpu: Record<string, { server: number, client: number }> = {}
+async function withCpu (name: string, pid: number, run: () => Promise<number>): Promise<number> {
+  const s0 = cpuMs(pid)
+  const c0 = process.cpuUsage()
+  const ms = await run()
+  const s1 = cpuMs(pid)
+  const c1 = process.cpuUsage(c0)
+  const sum = cpu[name] ??= { server: 0, client: 0 }
+  sum.server += s0 === undefined || s1 === undefined ? NaN : s1 - s0
+  sum.client += (c1.user + c1.system) / 1000
+  return ms
+}
 const engine = new Engine({ threads: THREADS, storage: await mysqlStorage(db.uri) })
 
-async function startInstance (prefix: string, script = kInstance, args = [db.uri, REDIS, prefix, String(iterations), String(THREADS), String(CONCURRENCY)]): Promise<void> {
+async function startInstance (prefix: string, script = kInstance, args = [db.uri, REDIS, prefix, String(iterations), String(THREADS), String(CONCURRENCY)]): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] })
   children.push(child)
   await new Promise<void>((resolve, reject) => {
     child.stdout!.on('data', chunk => { if (String(chunk).includes('ready')) resolve() })
     child.on('exit', code => reject(new Error(`a queue instance exited with ${code}`)))
   })
+  return child
 }
 
 /** A queue served by `k` instances on a prefix of its own. */
@@ -73,10 +108,10 @@ async function cluster (k: number): Promise<ExecutionQueue> {
 }
 
 /** Plain BullMQ: one worker process whose processor does nothing, fed and awaited like the queue. */
-async function rawBullMQ (): Promise<(n: number) => Promise<number>> {
+async function rawBullMQ (): Promise<{ pid: number, run: (n: number) => Promise<number> }> {
   const prefix = `gtbench${randomBytes(3).toString('hex')}`
   prefixes.push(prefix)
-  await startInstance(prefix, kRawWorker, [REDIS, prefix, 'raw', String(CONCURRENCY)])
+  const child = await startInstance(prefix, kRawWorker, [REDIS, prefix, 'raw', String(CONCURRENCY)])
   const url = new URL(REDIS)
   const connection = { host: url.hostname, port: Number(url.port || 6379), maxRetriesPerRequest: null }
   const queue = new Queue('raw', { connection, prefix })
@@ -86,12 +121,12 @@ async function rawBullMQ (): Promise<(n: number) => Promise<number>> {
   let waiting = new Set<string>()
   let done: () => void = () => {}
   events.on('completed', ({ jobId }) => { if (waiting.delete(jobId) && waiting.size === 0) done() })
-  return async n => timed(async () => {
+  return { pid: child.pid!, run: async n => timed(async () => {
     const finished = new Promise<void>(resolve => { done = resolve })
     const jobs = await queue.addBulk(Array.from({ length: n }, () => ({ name: 'raw', data: { input: 'AA==' } })))
     waiting = new Set(jobs.map(job => job.id!))
     await finished
-  })
+  }) }
 }
 
 const check = (results: Array<{ status: string }>): void => {
@@ -100,20 +135,24 @@ const check = (results: Array<{ status: string }>): void => {
 
 try {
   for (const wf of queueWorkflows(iterations)) await engine.publishWorkflow(wf)
-  const clusters: Record<number, ExecutionQueue> = { 1: await cluster(1), 2: await cluster(2), 3: await cluster(3) }
+  const clusters: Record<number, ExecutionQueue> = {}
+  for (const k of INSTANCES) clusters[k] = await cluster(k)
+  const instancePid = children[0].pid!
   const cases: Record<string, () => Promise<number>> = {}
   const raw = await rawBullMQ()
-  cases['raw bullmq'] = () => raw(counts['queue-noop'])
+  cases['raw bullmq'] = () => withCpu('raw bullmq', raw.pid, () => raw.run(counts['queue-noop']))
   for (const [wf, n] of Object.entries(counts)) {
     cases[`${wf} execute`] = () => timed(async () => check(await Promise.all(Array.from({ length: n }, () => engine.execute(wf)))))
     for (const [k, queue] of Object.entries(clusters)) {
-      cases[`${wf} queue ${k}`] = () => timed(async () => {
+      const run = (): Promise<number> => timed(async () => {
         const ids = await queue.submitBulk(Array.from({ length: n }, () => ({ workflowId: wf })))
         check(await Promise.all(ids.map(id => queue.getExecutionResult(id))))
       })
+      cases[`${wf} queue ${k}`] = k === '1' && wf === 'queue-noop' ? () => withCpu(`${wf} queue ${k}`, instancePid, run) : run
     }
   }
   await interleave(cases, 1)
+  for (const key of Object.keys(cpu)) delete cpu[key]
   const samples = await interleave(cases, rounds)
   const eps = (key: string, n: number): number => n / median(samples[key]) * 1000
   for (const [wf, n] of Object.entries(counts)) {
@@ -121,11 +160,33 @@ try {
     const baseline = { name: 'execute() in one process', value: eps(`${wf} execute`, n), kind: 'reference' as const }
     // Plain BullMQ bounds what a queue of no-op executions can do; with 1 ms tasks the cores do.
     const ceiling = wf === 'queue-noop' ? { ceiling: { name: 'plain BullMQ jobs, no-op processor, 1 worker process', value: eps('raw bullmq', n) } } : {}
-    for (const k of [1, 2, 3]) {
+    for (const k of INSTANCES) {
       report.add({ name: `${label}, ${n} executions: queue, ${k} local instance${k > 1 ? 's' : ''}`, value: eps(`${wf} queue ${k}`, n), unit: 'executions/s', baseline, ...ceiling })
     }
   }
   report.add({ name: `plain BullMQ, ${counts['queue-noop']} no-op jobs, 1 worker process`, value: eps('raw bullmq', counts['queue-noop']), unit: 'jobs/s' })
+  // The queue's own cost: one instance against plain BullMQ, each round's pair measured side by side.
+  const perRound = samples['raw bullmq'].map((raw, r) => raw / samples['queue-noop queue 1'][r]).sort((a, b) => a - b)
+  report.add({
+    name: `no-op tasks, ${counts['queue-noop']} executions, 1 local instance, against plain BullMQ jobs`,
+    value: eps('queue-noop queue 1', counts['queue-noop']),
+    unit: 'executions/s',
+    baseline: { name: 'plain BullMQ jobs, no-op processor, 1 worker process', value: eps('raw bullmq', counts['queue-noop']), kind: 'fair' },
+    target: { op: '>=', value: 0.7 }
+  })
+  // CPU per execution, all threads of each process: steadier than the rates on a shared box.
+  const perExec = (key: string, side: 'server' | 'client'): number => cpu[key][side] / (rounds * counts['queue-noop'])
+  if (Number.isFinite(perExec('raw bullmq', 'server'))) {
+    report.add({
+      name: 'CPU per no-op execution: the serving instance (main and worker threads)', value: perExec('queue-noop queue 1', 'server'), unit: 'ms',
+      baseline: { name: 'the plain BullMQ worker process, per job', value: perExec('raw bullmq', 'server'), kind: 'fair' }
+    })
+  }
+  report.add({
+    name: 'CPU per no-op execution: the submitter (submitBulk, getExecutionResult)', value: perExec('queue-noop queue 1', 'client'), unit: 'ms',
+    baseline: { name: 'plain BullMQ addBulk and QueueEvents, per job', value: perExec('raw bullmq', 'client'), kind: 'fair' }
+  })
+  report.note(`1 local instance against plain BullMQ, no-op executions, per round (rounds' spread): ${perRound.map(x => x.toFixed(2)).join(', ')}x`)
 
   // Submit-to-start latency on one idle instance: one execution at a time.
   const queue = clusters[1]
@@ -146,8 +207,8 @@ try {
   }
   latencies.sort((a, b) => a - b)
   const pct = (p: number): number => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))]
-  report.add({ name: `submit to start, one idle instance: p50`, value: pct(0.5), unit: 'ms' })
-  report.add({ name: `submit to start, one idle instance: p99`, value: pct(0.99), unit: 'ms' })
+  report.add({ name: `submit to start, one idle instance: p50`, value: pct(0.5), unit: 'ms', target: { op: '<=', value: 1.5, of: 'value' } })
+  report.add({ name: `submit to start, one idle instance: p99`, value: pct(0.99), unit: 'ms', target: { op: '<=', value: 8, of: 'value' } })
 
   report.note(`every engine: ${THREADS} worker threads, MySQL storage (durability 'batched'); instances serve with concurrency ${CONCURRENCY}; all processes share this machine's ${THREADS} cores, so more instances add no cores here`)
   report.note(`medians of ${rounds} interleaved rounds after one warm-up round; the clock stops when every result is back (history may still be in flight to MySQL, for both)`)

@@ -43,12 +43,17 @@ export const queueInternals = new WeakMap<ExecutionQueue, QueueInternals>()
 const kBulkChunk = 500
 const kEventsMargin = 60_000
 
+/** One job to add: `fresh` when its id was made here (no one can have submitted it before). */
+interface QueuedJob { id: string, fresh: boolean, data: JobData, opts: object }
+
 /** The client of the execution queue: submits, waits, cancels and listens; needs no worker threads. */
 export class ExecutionQueue {
   readonly #options: ResolvedQueueOptions
   readonly #names: QueueNames
   readonly #queues = new Map<string, Promise<Queue>>()
   readonly #ends = new Map<string, Promise<JobEnds>>()
+  // The same, once reading: a submit from then on tracks its new jobs there.
+  readonly #readyEnds = new Map<string, JobEnds>()
   readonly #events: RemoteEvents
   readonly #log: ConnectionLog
   // Workflows seen served lately, with when: a submit checks Redis at most once a second per workflow.
@@ -98,7 +103,7 @@ export class ExecutionQueue {
     return queue
   }
 
-  #job (workflowId: string, input: unknown, options: SubmitOptions): { id: string, data: JobData, opts: object } {
+  #job (workflowId: string, input: unknown, options: SubmitOptions): QueuedJob {
     if (typeof workflowId !== 'string' || workflowId.length === 0) throw new QueueError(ErrorCodes.INVALID_OPTIONS, 'workflowId must be a non-empty string')
     checkSubmitOptions(options)
     const id = options.executionId ?? newExecutionId()
@@ -107,7 +112,7 @@ export class ExecutionQueue {
     if (options.timeout !== undefined) data.timeout = options.timeout
     if (options.traceparent !== undefined) data.traceparent = options.traceparent
     const keep = { age: Math.ceil(this.#options.keepFor / 1000) }
-    return { id, data, opts: { jobId: id, priority: options.priority, delay: options.delay, removeOnComplete: keep, removeOnFail: keep } }
+    return { id, fresh: options.executionId === undefined, data, opts: { jobId: id, priority: options.priority, delay: options.delay, removeOnComplete: keep, removeOnFail: keep } }
   }
 
   /**
@@ -159,33 +164,55 @@ export class ExecutionQueue {
     }
   }
 
-  async #add (jobs: Array<{ workflowId: string, id: string, data: JobData, opts: object }>): Promise<string[]> {
+  async #add (jobs: Array<QueuedJob & { workflowId: string }>): Promise<string[]> {
     const redis = await this.#client()
     const ttl = Math.ceil(this.#options.keepFor / 1000)
     for (let at = 0; at < jobs.length; at += kBulkChunk) {
       const chunk = jobs.slice(at, at + kBulkChunk)
+      const byWorkflow = new Map<string, typeof chunk>()
+      for (const job of chunk) byWorkflow.set(job.workflowId, [...(byWorkflow.get(job.workflowId) ?? []), job])
       // SET NX GET: the workflow an id was first submitted for, in the same round trip.
       const pipeline = redis.pipeline()
       for (const job of chunk) pipeline.set(this.#names.executionKey(job.id), job.workflowId, 'EX', ttl, 'NX', 'GET')
-      const replies = await pipeline.exec() ?? []
-      const byWorkflow = new Map<string, typeof chunk>()
-      for (let k = 0; k < chunk.length; k++) {
-        const [err, before] = replies[k] ?? [null, null]
-        if (err !== null) throw err
-        const job = chunk[k]
-        if (before !== null && before !== job.workflowId) {
-          throw new QueueError(ErrorCodes.EXECUTION_ID_CONFLICT, `execution id "${job.id}" was already submitted for workflow "${String(before)}"`)
+      const check = async (): Promise<void> => {
+        const replies = await pipeline.exec() ?? []
+        for (let k = 0; k < chunk.length; k++) {
+          const [err, before] = replies[k] ?? [null, null]
+          if (err !== null) throw err
+          const job = chunk[k]
+          if (before !== null && before !== job.workflowId) {
+            throw new QueueError(ErrorCodes.EXECUTION_ID_CONFLICT, `execution id "${job.id}" was already submitted for workflow "${String(before)}"`)
+          }
         }
-        // Added again when it was there already: BullMQ ignores a job id it holds, and a submit
-        // whose add was lost after its SET still gets its job.
-        byWorkflow.set(job.workflowId, [...(byWorkflow.get(job.workflowId) ?? []), job])
       }
-      for (const [workflowId, list] of byWorkflow) {
-        const queue = await this.#queue(workflowId)
-        await queue.addBulk(list.map(job => ({ name: workflowId, data: job.data, opts: job.opts })))
+      // Added again when it was there already: BullMQ ignores a job id it holds, and a submit
+      // whose add was lost after its SET still gets its job.
+      const add = (): Promise<unknown> => Promise.all([...byWorkflow].map(([workflowId, list]) => this.#addTo(workflowId, list)))
+      // Ids made here are new, so none can conflict: the map and the jobs go in one round
+      // trip. An id the caller chose is checked before its job is added.
+      if (chunk.every(job => job.fresh)) await Promise.all([check(), add()])
+      else {
+        await check()
+        await add()
       }
     }
     return jobs.map(job => job.id)
+  }
+
+  async #addTo (workflowId: string, list: readonly QueuedJob[]): Promise<void> {
+    const queue = await this.#queue(workflowId)
+    // Followed from now when this client already reads the queue's ends: a result asked
+    // for later needs no look in Redis (JobEnds.track). Only new ids: a job id BullMQ holds
+    // already may have ended before this submit.
+    const ends = this.#readyEnds.get(workflowId)
+    const fresh = ends === undefined ? [] : list.filter(job => job.fresh).map(job => job.id)
+    ends?.track(fresh)
+    try {
+      await queue.addBulk(list.map(job => ({ name: workflowId, data: job.data, opts: job.opts })))
+    } catch (err) {
+      ends?.untrack(fresh)
+      throw err
+    }
   }
 
   /** The workflow of an execution, and its job id (the execution id, but for executions a schedule made). */
@@ -206,7 +233,9 @@ export class ExecutionQueue {
           connection: redisOptions(this.#options.connection), prefix: this.#options.prefix, lastEventId: `${Date.now() - kEventsMargin}-0`
         }))
         await events.waitUntilReady()
-        return new JobEnds(events)
+        const ready = new JobEnds(events)
+        this.#readyEnds.set(workflowId, ready)
+        return ready
       })
       this.#ends.set(workflowId, ends)
     }
@@ -219,16 +248,22 @@ export class ExecutionQueue {
    * @throws {QueueError} QUEUE_JOB_FAILED when BullMQ failed the job itself
    */
   async getExecutionResult (id: string, options: { signal?: AbortSignal } = {}): Promise<ExecutionResult> {
-    const { workflowId, jobId, ends, queue } = await this.#bounded('getExecutionResult', async () => {
-      const job = await this.#jobOf(id)
-      return { ...job, ends: await this.#jobEnds(job.workflowId), queue: await this.#queue(job.workflowId) }
-    })
+    // An execution submitted here while its queue's ends were being read: its end comes (or came) here.
+    let tracked: JobEnds | undefined
+    for (const ends of this.#readyEnds.values()) if (ends.tracks(id)) tracked = ends
+    const { jobId, ends, queue } = tracked !== undefined
+      ? { jobId: id, ends: tracked, queue: null }
+      : await this.#bounded('getExecutionResult', async () => {
+        const job = await this.#jobOf(id)
+        return { ...job, ends: await this.#jobEnds(job.workflowId), queue: await this.#queue(job.workflowId) }
+      })
     const { signal } = options
     const end = await new Promise<JobEnd>((resolve, reject) => {
       const onAbort = (): void => { remove(); reject(signal!.reason) }
       const remove = ends.wait(jobId, end => { signal?.removeEventListener('abort', onAbort); resolve(end) })
       if (signal?.aborted === true) return onAbort()
       signal?.addEventListener('abort', onAbort, { once: true })
+      if (queue === null) return
       // Waiting first, then looking: an end between the two is seen either way.
       queue.getJob(jobId).then(job => {
         if (job === undefined) {

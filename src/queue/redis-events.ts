@@ -46,13 +46,19 @@ export class RemoteEvents {
   }
 
   #deliver (message: Buffer): void {
-    let event: { type: string }
+    let decoded: { type: string } | Array<{ type: string }>
     try {
-      event = v8.deserialize(message) as { type: string }
+      decoded = v8.deserialize(message) as { type: string } | Array<{ type: string }>
     } catch (err) {
       this.#onError(err)
       return
     }
+    // An instance sends the events of one turn of its event loop as one message, in order.
+    if (Array.isArray(decoded)) for (const event of decoded) this.#emit(event)
+    else this.#emit(decoded)
+  }
+
+  #emit (event: { type: string }): void {
     for (const listener of this.#listeners.get(event.type) ?? []) {
       try {
         const out = listener(event) as Promise<unknown> | undefined
@@ -74,10 +80,22 @@ export class RemoteEvents {
 /** How a job ended, as QueueEvents reports it. */
 export type JobEnd = { ok: true, value: string } | { ok: false, reason: string, removed?: boolean }
 
-/** Waiters for the end of jobs of one workflow queue, by job id: one listener, whatever their number. */
+// Jobs followed from their submit (see JobEnds.track): beyond this many, the oldest are
+// dropped and a wait for one of them asks Redis, as for any other job.
+const kTracked = 10_000
+
+/**
+ * Waiters for the end of jobs of one workflow queue, by job id: one listener, whatever their number.
+ *
+ * A job this client added after the listener was reading (`track`) needs no look in Redis
+ * when its result is asked for: its end cannot come before the stream position the
+ * listener reads from, so it is heard here, and kept until asked for (at most kTracked).
+ */
 export class JobEnds {
   readonly events: QueueEvents
   readonly #waiters = new Map<string, Array<(end: JobEnd) => void>>()
+  // Tracked job id -> its end once heard (undefined until then), in the order they were tracked.
+  readonly #tracked = new Map<string, JobEnd | undefined>()
 
   constructor (events: QueueEvents) {
     this.events = events
@@ -87,8 +105,33 @@ export class JobEnds {
     events.on('removed', ({ jobId }) => this.#settle(jobId, { ok: false, removed: true, reason: 'removed' }))
   }
 
-  /** Registers a waiter; returns the function that removes it. */
+  /**
+   * Follows jobs about to be added, each new (an id never submitted before): their ends
+   * are kept until waited for. Called before the add, so that no end comes first.
+   */
+  track (jobIds: readonly string[]): void {
+    for (const id of jobIds) this.#tracked.set(id, undefined)
+    while (this.#tracked.size > kTracked) this.#tracked.delete(this.#tracked.keys().next().value!)
+  }
+
+  /** Stops following jobs whose add failed. */
+  untrack (jobIds: readonly string[]): void {
+    for (const id of jobIds) this.#tracked.delete(id)
+  }
+
+  /** Whether the end of this job will be heard here (or was): no look in Redis is needed. */
+  tracks (jobId: string): boolean {
+    return this.#tracked.has(jobId)
+  }
+
+  /** Registers a waiter; returns the function that removes it. A tracked job's end heard already settles it at once. */
   wait (jobId: string, settle: (end: JobEnd) => void): () => void {
+    const heard = this.#tracked.get(jobId)
+    if (heard !== undefined) {
+      this.#tracked.delete(jobId)
+      settle(heard)
+      return () => {}
+    }
     this.#waiters.set(jobId, [...(this.#waiters.get(jobId) ?? []), settle])
     return () => {
       const rest = (this.#waiters.get(jobId) ?? []).filter(w => w !== settle)
@@ -99,8 +142,13 @@ export class JobEnds {
 
   #settle (jobId: string, end: JobEnd): void {
     const waiters = this.#waiters.get(jobId)
-    if (waiters === undefined) return
+    if (waiters === undefined) {
+      // Kept for a wait to come; a tracked job is forgotten once its end is given out.
+      if (this.#tracked.has(jobId)) this.#tracked.set(jobId, end)
+      return
+    }
     this.#waiters.delete(jobId)
+    this.#tracked.delete(jobId)
     for (const settle of waiters) settle(end)
   }
 }

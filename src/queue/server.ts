@@ -122,6 +122,7 @@ export class QueueServer {
   #draining: Promise<unknown> | null = null
   readonly #cap: InstanceCap
   readonly #processing = new Set<Promise<string>>()
+  #outbox: object[] = []
 
   constructor (queue: QueueInternals, options: ResolvedServeOptions, host: ServeHost) {
     this.#queue = queue
@@ -194,7 +195,17 @@ export class QueueServer {
 
   #publish (event: object): void {
     if (this.#lost.size > 0 && this.#lost.has((event as { executionId?: string }).executionId ?? '')) return
-    this.#redis?.publish(this.#queue.names.eventsChannel, v8.serialize(event))
+    // The events of one turn of the event loop go out as one message (RemoteEvents takes
+    // arrays): one command to Redis, not one per event, and in the order they came.
+    this.#outbox.push(event)
+    if (this.#outbox.length === 1) setImmediate(this.#sendEvents)
+  }
+
+  readonly #sendEvents = (): void => {
+    const events = this.#outbox
+    if (events.length === 0) return
+    this.#outbox = []
+    this.#redis?.publish(this.#queue.names.eventsChannel, v8.serialize(events.length === 1 ? events[0] : events))
       .catch(err => this.#host.logger.warn({ err }, 'could not publish an event to the queue'))
   }
 
@@ -344,6 +355,8 @@ export class QueueServer {
     this.#leases.close()
     await this.#served?.close()
     for (const [type, listener] of this.#listeners) this.#host.off(type, listener)
+    // Events still waiting for the turn's end go out before the connection closes.
+    this.#sendEvents()
     await this.#subscriber?.quit().catch(() => this.#subscriber?.disconnect())
     await this.#redis?.quit().catch(() => this.#redis?.disconnect())
   }
