@@ -114,6 +114,8 @@ export class QueueServer {
   // Executions whose lease ended: stopped here, resumed elsewhere; their events stay here.
   readonly #lost = new Set<string>()
   readonly #leases: Leases
+  // Job id -> execution id of the jobs held here: the same but for a schedule's runs.
+  readonly #jobExecutions = new Map<string, string>()
   #served: ServedWorkflows | null = null
   #log: ConnectionLog | null = null
   #redis: Redis | null = null
@@ -138,7 +140,9 @@ export class QueueServer {
     else if (this.#draining === null && this.#stopping === null) for (const w of this.#workers) void w.resume()
   }
 
-  #loseLease (id: string, why: string): void {
+  #loseLease (jobId: string, why: string): void {
+    const id = this.#jobExecutions.get(jobId)
+    if (id === undefined) return
     const exec = this.#running.get(id)
     if (exec === undefined) return
     this.#lost.add(id)
@@ -224,16 +228,21 @@ export class QueueServer {
 
   async #process (workflowId: string, job: Job, token: string | undefined): Promise<string> {
     const id = (job.data as JobData).executionId ?? scheduledExecutionId(job.id!)
-    // The lease is taken before any wait for the cap, so that renewals meanwhile count.
+    // The lease is taken before any wait for the cap, so that renewals meanwhile count. It
+    // is the job's: BullMQ renews locks by job id, which a schedule's runs do not share
+    // with their execution id.
+    const jobId = job.id!
     let exec: ServedExecution | undefined
-    this.#leases.take(id, Math.min(job.processedOn ?? Date.now(), Date.now()), until => { if (exec !== undefined) this.#host.lease(exec, until) })
+    this.#jobExecutions.set(jobId, id)
+    this.#leases.take(jobId, Math.min(job.processedOn ?? Date.now(), Date.now()), until => { if (exec !== undefined) this.#host.lease(exec, until) })
     const processing = (async () => {
       await this.#cap.acquire()
       try {
         return await this.#run(workflowId, job, token, id, started => { exec = started })
       } finally {
         this.#cap.release()
-        this.#leases.release(id)
+        this.#leases.release(jobId)
+        this.#jobExecutions.delete(jobId)
       }
     })()
     this.#processing.add(processing)
@@ -281,7 +290,7 @@ export class QueueServer {
         ? { code: ErrorCodes.EXECUTION_REDELIVERY_LIMIT, message: `execution ${id} was redelivered ${job.stalledCounter} times (maxRedeliveries ${this.#options.maxRedeliveries}): the instances running it kept dying` }
         : undefined
     if (cancelled) this.#cancelledByUser.add(id)
-    const leaseUntil = this.#leases.until(id)
+    const leaseUntil = this.#leases.until(job.id!)
     if (leaseUntil === undefined) throw new QueueError(ErrorCodes.EXECUTION_LOST, `execution ${id}: its queue lock ended before it started here`)
     let exec: ServedExecution
     try {
