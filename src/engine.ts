@@ -479,7 +479,9 @@ export class Engine {
     await Promise.all([...this.#consoles].map(close => close()))
     if (options.cancel === true) this.#cancelAll('cancelled by close({ cancel: true })')
     await shutDown({
-      running: this.#history.liveExecutions().map(e => e.done),
+      // The queue's jobs too: one handed back flushes what finished here before another
+      // instance may take it, which needs the recorder still open.
+      running: [...this.#history.liveExecutions().map(e => e.done), ...(this.#server === null ? [] : [this.#server.settled()])],
       cancelAll: why => this.#cancelAll(why),
       recorder: this.#recorder,
       // Storage closes after the queue and the instance row are done with it, not alongside.

@@ -352,6 +352,14 @@ export class QueueServer {
     return { ready: storage && redis && !draining, storage, redis, draining }
   }
 
+  /**
+   * Resolves once every job taken here has been answered or handed back: a hand-back
+   * flushes the history of what finished here, so the engine closes its recorder after.
+   */
+  async settled (): Promise<void> {
+    while (this.#processing.size > 0) await Promise.allSettled([...this.#processing])
+  }
+
   /** Stops taking executions; the ones held finish (or, cancelled by close, are handed back). */
   stopTaking (): void {
     this.#stopping ??= Promise.all([...this.#workers.map(w => w.close()), this.#served?.close()])
