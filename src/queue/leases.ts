@@ -18,9 +18,10 @@
 import type { Worker } from 'bullmq'
 
 /** Told when a lease ends without renewal: the execution must stop. */
-type LeaseLost = (jobId: string, why: string) => void
+type LeaseLost = (executionId: string, why: string) => void
 
-interface Held { until: number, moved: (until: number) => void }
+// By job id, as BullMQ renews locks; the execution it runs (a schedule's run has an id of its own).
+interface Held { executionId: string, until: number, moved: (until: number) => void }
 
 // Less than the lock, by the clock drift between this process and Redis over one lock.
 const kSkew = 0.98
@@ -55,10 +56,10 @@ export class Leases {
     }
   }
 
-  /** A job taken at `takenAt` (its processedOn): its lease ends a lock duration later. */
-  take (jobId: string, takenAt: number, moved: (until: number) => void): number {
+  /** A job taken at `takenAt` (its processedOn) to run `executionId`: its lease ends a lock duration later. */
+  take (jobId: string, executionId: string, takenAt: number, moved: (until: number) => void): number {
     const until = takenAt + this.#lockDuration * kSkew
-    this.#held.set(jobId, { until, moved })
+    this.#held.set(jobId, { executionId, until, moved })
     return until
   }
 
@@ -79,8 +80,10 @@ export class Leases {
   }
 
   #end (jobId: string, why: string): void {
-    if (!this.#held.delete(jobId)) return
-    this.#lost(jobId, why)
+    const held = this.#held.get(jobId)
+    if (held === undefined) return
+    this.#held.delete(jobId)
+    this.#lost(held.executionId, why)
   }
 
   #check (): void {

@@ -114,8 +114,6 @@ export class QueueServer {
   // Executions whose lease ended: stopped here, resumed elsewhere; their events stay here.
   readonly #lost = new Set<string>()
   readonly #leases: Leases
-  // Job id -> execution id of the jobs held here: the same but for a schedule's runs.
-  readonly #jobExecutions = new Map<string, string>()
   #served: ServedWorkflows | null = null
   #log: ConnectionLog | null = null
   #redis: Redis | null = null
@@ -140,9 +138,7 @@ export class QueueServer {
     else if (this.#draining === null && this.#stopping === null) for (const w of this.#workers) void w.resume()
   }
 
-  #loseLease (jobId: string, why: string): void {
-    const id = this.#jobExecutions.get(jobId)
-    if (id === undefined) return
+  #loseLease (id: string, why: string): void {
     const exec = this.#running.get(id)
     if (exec === undefined) return
     this.#lost.add(id)
@@ -230,11 +226,10 @@ export class QueueServer {
     const id = (job.data as JobData).executionId ?? scheduledExecutionId(job.id!)
     // The lease is taken before any wait for the cap, so that renewals meanwhile count. It
     // is the job's: BullMQ renews locks by job id, which a schedule's runs do not share
-    // with their execution id.
+    // with their execution id (the lease keeps both).
     const jobId = job.id!
     let exec: ServedExecution | undefined
-    this.#jobExecutions.set(jobId, id)
-    this.#leases.take(jobId, Math.min(job.processedOn ?? Date.now(), Date.now()), until => { if (exec !== undefined) this.#host.lease(exec, until) })
+    this.#leases.take(jobId, id, Math.min(job.processedOn ?? Date.now(), Date.now()), until => { if (exec !== undefined) this.#host.lease(exec, until) })
     const processing = (async () => {
       await this.#cap.acquire()
       try {
@@ -242,7 +237,6 @@ export class QueueServer {
       } finally {
         this.#cap.release()
         this.#leases.release(jobId)
-        this.#jobExecutions.delete(jobId)
       }
     })()
     this.#processing.add(processing)
