@@ -8,8 +8,10 @@ apt_install () {
     exit 1
   fi
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update
-  apt-get install -y "$@"
+  # Two test runs that start together on a fresh machine both install: the second waits
+  # for the first's dpkg lock instead of failing on it.
+  apt-get -o DPkg::Lock::Timeout=300 update
+  apt-get -o DPkg::Lock::Timeout=300 install -y "$@"
 }
 
 # Waits for answers() to succeed, trying every 0.5 s, at most $1 times.
