@@ -487,8 +487,10 @@ export class Engine {
       // Storage closes after the queue and the instance row are done with it, not alongside.
       stoppers: [async () => { await this.#server?.close(); await this.#retries?.close(); await this.#storage.close() }, () => this.#scheduler.close()],
       logger: this.#logger,
-      // Records for a store never reached have nowhere to go: close does not wait for it.
-      closeTimeout: this.#recorder.storageAnswered || this.#history.running > 0 ? this.#options.closeTimeout : 0
+      // Records for a store that failed and never answered have nowhere to go: close does
+      // not wait for it. One whose first answer is late (an instance that began serving
+      // while storage connected) is waited for, as any other.
+      closeTimeout: this.#recorder.storageUnreached && this.#history.running === 0 ? 0 : this.#options.closeTimeout
     })
   }
 }

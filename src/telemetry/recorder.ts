@@ -215,6 +215,11 @@ export class Recorder {
     return this.#health.answered
   }
 
+  /** Whether storage failed and has never answered (see StorageHealth.unreached). */
+  get storageUnreached (): boolean {
+    return this.#health.unreached
+  }
+
   #tick (): void {
     this.#records.tick()
     this.#telemetry.cut()

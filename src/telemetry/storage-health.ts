@@ -12,6 +12,7 @@ export class StorageHealth {
   readonly #storage: string
   #down = false
   #answered = false
+  #failed = false
 
   /** `storage`: how log lines name it, e.g. `mysql at 127.0.0.1:3306`. */
   constructor (logger: Logger, storage: string) {
@@ -22,6 +23,14 @@ export class StorageHealth {
   /** Whether storage has answered at least once since the engine started. */
   get answered (): boolean {
     return this.#answered
+  }
+
+  /**
+   * Whether storage failed and has never answered: a store not reached, whose records
+   * have nowhere to go. One that is slow to give its first answer is not.
+   */
+  get unreached (): boolean {
+    return this.#failed && !this.#answered
   }
 
   /** A write or the connection succeeded. */
@@ -36,6 +45,7 @@ export class StorageHealth {
   down (err: unknown, retryIn?: number): void {
     const e = err as { code?: unknown, message?: unknown } | undefined
     const code = typeof e?.code === 'string' ? e.code : undefined
+    this.#failed = true
     // A schema newer than the code will not fix itself: said every time, loudly.
     if (code === ErrorCodes.SCHEMA_TOO_NEW) {
       this.#logger.error({ storage: this.#storage, code }, String(e?.message))

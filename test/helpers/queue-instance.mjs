@@ -2,7 +2,7 @@
 // Env: GT_DB (JSON storage options), GT_REDIS (URL), GT_PREFIX (Redis key prefix), GT_THREADS,
 // GT_CONCURRENCY, GT_DURABILITY ('batched' or 'task'), GT_STALL ("lockDuration,stalledInterval"
 // ms, or 'default' for serve()'s own), GT_FLUSH (tracer flushInterval ms), GT_REDELIVERIES (maxRedeliveries), GT_EVENTS, GT_CLOSE ('cancel': SIGTERM closes with
-// { cancel: true }), GT_RATE ("workflowId:max:duration": rateLimits for that workflow). Publishes workflows/test-subjects/queued.mjs, serves, prints
+// { cancel: true }), GT_RATE ("workflowId:max:duration": rateLimits for that workflow), GT_LOG (a pino level for the engine's log on stderr; silent by default). Publishes workflows/test-subjects/queued.mjs, serves, prints
 // {"ready": instanceId}; on SIGTERM prints {"closing": true}, closes, prints {"closed": true}.
 import pino from 'pino'
 import { Engine } from '../../dist/index.js'
@@ -15,7 +15,7 @@ const [lockDuration, stalledInterval] = env.GT_STALL === 'default' ? [] : (env.G
 const engine = new Engine({
   threads: Number(env.GT_THREADS ?? 1),
   storage: new MySQLStorage(JSON.parse(env.GT_DB)),
-  logger: pino({ level: 'silent' }),
+  logger: pino({ level: env.GT_LOG ?? 'silent' }, pino.destination(2)),
   tracer: { flushInterval: Number(env.GT_FLUSH ?? 50) },
   durability: env.GT_DURABILITY ?? 'batched'
 })

@@ -13,6 +13,7 @@ export class TcpProxy {
   #cut = false
   #muted = false
   #stalled = false
+  #held: net.Socket[] | null = null
   /** Connections accepted so far (refused ones included). */
   accepted = 0
 
@@ -59,11 +60,22 @@ export class TcpProxy {
     this.#stalled = true
   }
 
-  /** Accepts and forwards connections again, both ways. */
+  /**
+   * Accepts new connections and holds them until restore(), which forwards them: a
+   * server slow to give its first answer.
+   */
+  hold (): void {
+    this.#held ??= []
+  }
+
+  /** Accepts and forwards connections again, both ways; held ones go through now. */
   restore (): void {
     this.#cut = false
     this.#muted = false
     this.#stalled = false
+    const held = this.#held ?? []
+    this.#held = null
+    for (const client of held) if (!client.destroyed) this.#forward(client)
   }
 
   /** Stops listening and drops every connection. */
@@ -84,6 +96,16 @@ export class TcpProxy {
       client.on('close', () => this.#sockets.delete(client))
       return
     }
+    if (this.#held !== null) {
+      this.#held.push(client)
+      this.#sockets.add(client)
+      client.on('error', () => {})
+      return
+    }
+    this.#forward(client)
+  }
+
+  #forward (client: net.Socket): void {
     const upstream = net.connect(this.#target.port, this.#target.host)
     for (const [socket, peer] of [[client, upstream], [upstream, client]] as const) {
       this.#sockets.add(socket)
