@@ -170,7 +170,8 @@ export default async function runBatch (message: BatchMessage): Promise<unknown>
     // An instance's output, and one that tasks are mapped over, has many readers: shared.
     // One a cache key is made of is hashed whole, and a cached one is kept: self-contained.
     const share = message.store || plan.share[index] === 1 || mapIndex !== -1 || mappedOver || keyed !== 0
-    const result = await runTask(message, plan, index, attempt, mapIndex, ints[at + 3], batchInput, deps, share, mappedOver)
+    const running = runTask(message, plan, index, attempt, mapIndex, ints[at + 3], batchInput, deps, share, mappedOver)
+    const result = running instanceof Promise ? await running : running
     if (keyed !== 0 && result.status === Outcome.Success) {
       const refused = keyOutput(views, slot, b, keyed, result.output, result.map, options.maxCachedBytes, plan.ids[index])
       if (refused !== null) Object.assign(result, { status: Outcome.Failed, output: null, map: null, error: refused })
@@ -267,61 +268,86 @@ interface TaskResult {
   logs: unknown[] | null
 }
 
-async function runTask (message: BatchMessage, plan: RunPlan, index: number, attempt: number, mapIndex: number, spanIndex: number,
-  input: BatchInput, deps: unknown[] | null, share: boolean, mappedOver: boolean): Promise<TaskResult> {
-  const slot = message.slot
-  const taskId = plan.ids[index]
+// Synchronous for a loaded handler that returns a plain value: a batch of small tasks runs
+// without a promise or a microtask per task. A promise only when the handler is still to be
+// loaded (once per handler and worker) or returns one.
+function runTask (message: BatchMessage, plan: RunPlan, index: number, attempt: number, mapIndex: number, spanIndex: number,
+  input: BatchInput, deps: unknown[] | null, share: boolean, mappedOver: boolean): TaskResult | Promise<TaskResult> {
   let ctx: TaskContextImpl | null = null
   let start = now()
   try {
     const spec = plan.handlers[plan.handlerOf[index]]
-    // no await once loaded: a tick per task adds up over a batch of small ones
     const found = handlerOf(spec, options.typescript)
-    const fn = typeof found === 'function' ? found : await found
+    if (typeof found !== 'function') {
+      return found.then(
+        () => runTask(message, plan, index, attempt, mapIndex, spanIndex, input, deps, share, mappedOver),
+        (err: unknown) => failedTask(err, null, start))
+    }
     const params = plan.params[index]
-    ctx = new TaskContextImpl(message, taskId, spanIndex, attempt, mapIndex,
-      params === null ? undefined : decode({ bytes: params, oob: null }), plan, index, deps, views, slot)
+    ctx = new TaskContextImpl(message, plan.ids[index], spanIndex, attempt, mapIndex,
+      params === null ? undefined : decode({ bytes: params, oob: null }), plan, index, deps, views, message.slot)
     const value = input.take()
     // The attempt's clock starts here: loading a module does not count against its timeout.
     start = now()
-    views.started[slot] = start
-    let output = fn(value, ctx)
-    if (output !== null && typeof output === 'object' && typeof output.then === 'function') output = await output
-    const end = now()
-    ctx.release()
-    const map = mappedOver ? mapInputOf(output) : null
-    if (output === undefined) return { status: Outcome.Success, output: null, value: undefined, written: -1, map, error: null, start, end, logs: ctx.postableLogs() }
-    let packet: Packet
-    try {
-      // A small value goes straight into the slot's table, written in plain JavaScript;
-      // the rest through V8's serialiser (values.ts). A value a cache key is made of is
-      // serialised whole, since its digest is taken from those bytes (output-digest.ts).
-      if (map === null && (plan.keyed === null || plan.keyed[index] === 0)) {
-        const at = freeData(views, slot)
-        const written = writeSmallInto(output, views.data, at, (slot + 1) * views.dataSize)
-        if (written !== -1) return { status: Outcome.Success, output: null, value: output, written, map, error: null, start, end, logs: ctx.postableLogs() }
-      }
-      packet = encode(output)
-      if (share && packet.oob !== null) packet = encodeShared(output)
-      else if (share && packet.bytes.byteLength >= TRANSFER_THRESHOLD) packet = { bytes: toShared(packet.bytes), oob: null }
-    } catch (err) {
-      return {
-        status: Outcome.Failed,
-        output: null,
-        value: undefined,
-        written: -1,
-        map: null,
-        error: { code: 'OUTPUT_NOT_CLONEABLE', message: `output of task "${taskId}" cannot be sent between threads: ${messageOf(err)}`, retryable: false },
-        start,
-        end,
-        logs: ctx.postableLogs()
-      }
+    views.started[message.slot] = start
+    const output = found(value, ctx)
+    if (output !== null && typeof output === 'object' && typeof output.then === 'function') {
+      const running = ctx
+      const began = start
+      return Promise.resolve(output).then(
+        (resolved: unknown) => finishTask(message, plan, index, running, began, resolved, share, mappedOver),
+        (err: unknown) => failedTask(err, running, began))
     }
-    return { status: Outcome.Success, output: packet, value: output, written: -1, map, error: null, start, end, logs: ctx.postableLogs() }
+    return finishTask(message, plan, index, ctx, start, output, share, mappedOver)
   } catch (err) {
-    ctx?.release()
-    return { status: Outcome.Failed, output: null, value: undefined, written: -1, map: null, error: errorInfo(err), start, end: now(), logs: ctx?.postableLogs() ?? null }
+    return failedTask(err, ctx, start)
   }
+}
+
+function failedTask (err: unknown, ctx: TaskContextImpl | null, start: number): TaskResult {
+  ctx?.release()
+  return { status: Outcome.Failed, output: null, value: undefined, written: -1, map: null, error: errorInfo(err), start, end: now(), logs: ctx?.postableLogs() ?? null }
+}
+
+// The handler returned `output`: the attempt ends, and the output is written where its readers find it.
+function finishTask (message: BatchMessage, plan: RunPlan, index: number, ctx: TaskContextImpl, start: number, output: unknown,
+  share: boolean, mappedOver: boolean): TaskResult {
+  const end = now()
+  ctx.release()
+  let map: MapInput | null
+  try {
+    map = mappedOver ? mapInputOf(output) : null
+  } catch (err) {
+    return failedTask(err, ctx, start)
+  }
+  if (output === undefined) return { status: Outcome.Success, output: null, value: undefined, written: -1, map, error: null, start, end, logs: ctx.postableLogs() }
+  let packet: Packet
+  try {
+    // A small value goes straight into the slot's table, written in plain JavaScript;
+    // the rest through V8's serialiser (values.ts). A value a cache key is made of is
+    // serialised whole, since its digest is taken from those bytes (output-digest.ts).
+    if (map === null && (plan.keyed === null || plan.keyed[index] === 0)) {
+      const slot = message.slot
+      const written = writeSmallInto(output, views.data, freeData(views, slot), (slot + 1) * views.dataSize)
+      if (written !== -1) return { status: Outcome.Success, output: null, value: output, written, map, error: null, start, end, logs: ctx.postableLogs() }
+    }
+    packet = encode(output)
+    if (share && packet.oob !== null) packet = encodeShared(output)
+    else if (share && packet.bytes.byteLength >= TRANSFER_THRESHOLD) packet = { bytes: toShared(packet.bytes), oob: null }
+  } catch (err) {
+    return {
+      status: Outcome.Failed,
+      output: null,
+      value: undefined,
+      written: -1,
+      map: null,
+      error: { code: 'OUTPUT_NOT_CLONEABLE', message: `output of task "${plan.ids[index]}" cannot be sent between threads: ${messageOf(err)}`, retryable: false },
+      start,
+      end,
+      logs: ctx.postableLogs()
+    }
+  }
+  return { status: Outcome.Success, output: packet, value: output, written: -1, map, error: null, start, end, logs: ctx.postableLogs() }
 }
 
 /** Loads each handler; answers with the problems found, for validation at publish time (see handler-loader.ts). */
