@@ -2,7 +2,7 @@ import { setTimeout as delay } from 'node:timers/promises'
 import { describe, expect, onTestFinished, test } from 'vitest'
 import { Engine } from '../dist/index.js'
 import { ExecutionQueue } from '../dist/queue.js'
-import * as workflows from '../workflows/test-subjects/queued.mjs'
+import { gated } from '../workflows/test-subjects/queued.mjs'
 import { memoryLogger } from './helpers/capture.js'
 import { useTestDatabase } from './helpers/mysql.js'
 import { filesEndingWith, redisUrl, useSideEffectDir, usePrefix } from './helpers/queue.js'
@@ -20,7 +20,7 @@ describe('close() with storage slow to give its first answer', { timeout: 60_000
     const { logger } = memoryLogger('warn')
     const engine = new Engine({ threads: 1, storage: db.storage({ host: '127.0.0.1', port: proxy.port }), logger, tracer: { flushInterval: 20 } })
     onTestFinished(() => engine.close({ cancel: true }))
-    for (const wf of Object.values(workflows)) await engine.publishWorkflow(wf)
+    await engine.publishWorkflow(gated)
     const queue = new ExecutionQueue({ connection: redisUrl, prefix: usePrefix() })
     onTestFinished(() => queue.close())
     await engine.serve(queue, { concurrency: 1 })
