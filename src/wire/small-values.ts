@@ -45,8 +45,12 @@ let out = scratch
 let at = 0
 let start = 0
 let limit = 0
-// Objects met in the value being written: a second meeting is a reference, V8's to write.
+// Objects met in the value being written (the first seenCount): a second meeting is a
+// reference, V8's to write. A count, not the array's length: setting length per value
+// costs more than writing a small object.
 const seen: object[] = []
+let seenCount = 0
+const kNothing = {}
 
 /**
  * `value` in V8's format, a fresh array of its exact length; null when the value is
@@ -66,14 +70,16 @@ export function writeSmallInto (value: unknown, target: Uint8Array, offset: numb
   out = target
   start = at = offset
   limit = Math.min(end, offset + kMaxBytes)
-  seen.length = 0
+  seenCount = 0
   let ok = room(2)
   if (ok) {
     out[at++] = 0xff
     out[at++] = 0x0f
     ok = writeValue(value)
   }
-  seen.length = 0
+  // The caller's objects are not kept alive by this file.
+  for (let k = 0; k < seenCount; k++) seen[k] = kNothing
+  seenCount = 0
   out = scratch
   return ok ? at - start : -1
 }
@@ -162,10 +168,11 @@ function writeString (s: string): boolean {
 }
 
 function writeObject (value: object): boolean {
-  if (seen.length >= kMaxObjects || seen.includes(value)) return false
+  if (seenCount >= kMaxObjects) return false
+  for (let k = 0; k < seenCount; k++) if (seen[k] === value) return false
   const proto = Object.getPrototypeOf(value)
   if ((proto !== objectProto && proto !== arrayProto) || types.isProxy(value)) return false
-  seen.push(value)
+  seen[seenCount++] = value
   if (proto === arrayProto && (value as unknown[]).length > kMaxString) return false
   const keys = Object.keys(value)
   if (proto === arrayProto) {
