@@ -19,9 +19,18 @@ export class RawList {
   constructor (readonly items: unknown[]) {}
 }
 
+/**
+ * An output made earlier in the batch, read where the worker wrote it: `length` bytes
+ * at `at` in `source` (the slot's data region while the batch runs, a copy after).
+ */
+export class SlotBytes {
+  constructor (public source: Uint8Array, public at: number, readonly length: number) {}
+}
+
 /** Bytes (or a packet, or a list of them) as they came: decodes them. */
 export function decodeRaw (raw: unknown): unknown {
   if (raw === undefined) return undefined
+  if (raw instanceof SlotBytes) return decode({ bytes: raw.source.subarray(raw.at, raw.at + raw.length), oob: null })
   if (raw instanceof RawList) {
     const items = raw.items
     const values = new Array<unknown>(items.length)

@@ -30,7 +30,7 @@ import { fitsData, freeData, kInboxBytes, kInboxInts, publishOutcome, publishWri
 import { writeSmallInto } from '../wire/small-values.js'
 import { BatchInts, decodeWorkerPlan, kListValue, Outcome, type BatchAnswer, type BatchMessage, type HandlerProblem, type ValidateMessage, type WorkerPlan } from '../wire/batch-format.js'
 import { TaskContextImpl } from './task-context.js'
-import { RawList, type DepsPlan } from './lazy-deps.js'
+import { RawList, SlotBytes, type DepsPlan } from './lazy-deps.js'
 import { now } from '../clock.js'
 import { keyOutput } from './output-digest.js'
 
@@ -122,6 +122,8 @@ export default async function runBatch (message: BatchMessage): Promise<unknown>
   const batchInput = new BatchInput(input)
   let answer: BatchAnswer | null = null
   let transfer: ArrayBuffer[] | null = null
+  // Outputs handed to later tasks of the batch where they lie in the slot's data region.
+  let lent: SlotBytes[] | null = null
   let ref = refsAt
   for (let b = 0; b < count; b++) {
     const lease = views.lease[slot]
@@ -190,10 +192,12 @@ export default async function runBatch (message: BatchMessage): Promise<unknown>
         locals![b] = value
         localValue![b] = 1
       } else if (result.written !== -1) {
-        // A copy: the slot's table holds the next batch's outputs by the time a handler
-        // that kept its ctx.deps reads this one.
-        const at = freeData(views, slot)
-        locals![b] = views.data.slice(at, at + result.written)
+        // Read where it was written while the batch runs; moved to one copy of the slot's
+        // data when the batch ends (keepLent), since the slot holds the next batch's
+        // outputs by the time a handler that kept its ctx.deps reads this one.
+        const written = new SlotBytes(views.data, freeData(views, slot), result.written)
+        ;(lent ??= []).push(written)
+        locals![b] = written
       } else locals![b] = packet
     }
     if (result.written !== -1) {
@@ -232,6 +236,7 @@ export default async function runBatch (message: BatchMessage): Promise<unknown>
       }
     }
   }
+  if (lent !== null) keepLent(lent, slot)
   Atomics.store(views.current, slot, -1)
   if (transfer === null) return answer
   const moved = answer
@@ -239,6 +244,16 @@ export default async function runBatch (message: BatchMessage): Promise<unknown>
     get [transferableSymbol] () { return transfer },
     get [valueSymbol] () { return moved }
   } as never)
+}
+
+// One copy of the slot's data region per batch, rather than one per output handed on.
+function keepLent (lent: SlotBytes[], slot: number): void {
+  const from = slot * views.dataSize
+  const copy = views.data.slice(from, from + views.dataUsed[slot])
+  for (let k = 0; k < lent.length; k++) {
+    lent[k].source = copy
+    lent[k].at -= from
+  }
 }
 
 function emptyAnswer (): BatchAnswer {
