@@ -293,7 +293,9 @@ export class Scheduler implements PoolListener, GateListener, RetryListener, Cac
     const { exec } = batch
     if (exec.status !== 'running') return false
     this.#before(exec)
-    const settled = this.#settler.finished(batch, -1)
+    // Never the batch's last position: that one is settled with the answer, so that an
+    // execution does not end while a batch of it is still out with the pool.
+    const settled = this.#settler.finished(batch, -1, batch.tasks.length - 1)
     this.#inFlightTasks -= settled
     this.#after(exec)
     return settled > 0

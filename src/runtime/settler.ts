@@ -87,15 +87,15 @@ export class Settler {
   }
 
   /**
-   * Settles the successes the worker published since `batch.seen` (but `skip`), before
-   * the batch ends: their dependents start on other threads, their records reach
-   * storage. Returns how many it settled.
+   * Settles the successes the worker published since `batch.seen` (but `skip`, and none
+   * from `upTo` on), before the batch ends: their dependents start on other threads,
+   * their records reach storage. Returns how many it settled.
    */
-  finished (batch: Batch, skip: number): number {
+  finished (batch: Batch, skip: number, upTo = batch.tasks.length): number {
     const { exec } = batch
     const pool = this.#pool
     const from = batch.seen
-    const finished = pool.finished(batch)
+    const finished = Math.min(pool.finished(batch), upTo)
     const copy = pool.copyOutputs(batch, from, finished)
     const thread = pool.thread(batch)
     this.#wonCount = 0
