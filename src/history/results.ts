@@ -98,17 +98,34 @@ export function executionResultOf (record: StoredExecution,
   return result
 }
 
+// The maker of a result's task results while they have not been read: see tasksOnce.
+const kMakeTasks = Symbol('makeTasks')
+
 function defineLazy (result: ExecutionResult, make: () => Record<string, TaskResult>): void {
+  Object.defineProperty(result, kMakeTasks, { value: make, writable: true, configurable: true })
   Object.defineProperty(result, 'tasks', {
     enumerable: true,
     configurable: true,
     get (this: ExecutionResult) {
       const tasks = make()
       Object.defineProperty(this, 'tasks', { value: tasks, enumerable: true, configurable: true, writable: true })
+      ;(this as unknown as Record<symbol, unknown>)[kMakeTasks] = undefined
       return tasks
     },
     set (this: ExecutionResult, value: Record<string, TaskResult>) {
       Object.defineProperty(this, 'tasks', { value, enumerable: true, configurable: true, writable: true })
+      ;(this as unknown as Record<symbol, unknown>)[kMakeTasks] = undefined
     }
   })
+}
+
+/**
+ * The task results of `result`, made for this read alone when they are made on first
+ * read: the result itself stays without them. The engine keeps its last results
+ * (retainExecutions), and one read to send a result away would otherwise keep every
+ * one of them with its tasks' objects, old enough by then to cost the collector.
+ */
+export function tasksOnce (result: ExecutionResult): Record<string, TaskResult> {
+  const make = (result as unknown as Record<symbol, (() => Record<string, TaskResult>) | undefined>)[kMakeTasks]
+  return make === undefined ? result.tasks : make()
 }

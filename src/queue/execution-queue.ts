@@ -27,7 +27,7 @@ import { JobEnds, RemoteEvents, type JobEnd } from './redis-events.js'
 import { ConnectionLog } from './connection-log.js'
 import type { BulkItem, QueuedExecutionStatus, QueueOverview, ScheduleInfo } from './types.js'
 import { readOverview } from './overview.js'
-import { QueueNames, decodeValue, isExecutionId, type JobData } from './wire.js'
+import { QueueNames, decodeResult, isExecutionId, type JobData } from './wire.js'
 
 /** What `engine.serve` needs from a queue; not exported from the package. */
 export interface QueueInternals {
@@ -282,7 +282,7 @@ export class ExecutionQueue {
     })
     if (!end.ok && end.removed === true) throw new NotFoundError(ErrorCodes.EXECUTION_NOT_FOUND, `execution "${id}" was removed from the queue before it ended`)
     if (!end.ok) throw new QueueError(ErrorCodes.QUEUE_JOB_FAILED, `the job of execution ${id} failed in BullMQ: ${end.reason}`)
-    return decodeValue<ExecutionResult>(end.value)
+    return decodeResult(end.value)
   }
 
   /**
@@ -311,7 +311,7 @@ export class ExecutionQueue {
       const job = await (await this.#queue(workflowId)).getJob(jobId)
       if (job === undefined) return { executionId: id, workflowId, state: 'unknown', deliveries: 0 }
       const out: QueuedExecutionStatus = { executionId: id, workflowId, state: await job.getState(), deliveries: job.attemptsStarted }
-      if (typeof job.returnvalue === 'string') out.status = decodeValue<ExecutionResult>(job.returnvalue).status
+      if (typeof job.returnvalue === 'string') out.status = decodeResult(job.returnvalue).status
       return out
     })
   }

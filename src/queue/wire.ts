@@ -5,7 +5,8 @@
  */
 import { createHash } from 'node:crypto'
 import v8 from 'node:v8'
-import type { ExecutionResult } from '../types.js'
+import { tasksOnce } from '../history/results.js'
+import type { ExecutionResult, TaskResult } from '../types.js'
 
 /** The data of one BullMQ job: one execution. */
 export interface JobData {
@@ -75,11 +76,77 @@ function encodeValue (value: unknown): string {
   return v8.serialize(value).toString('base64')
 }
 
-export function decodeValue<T> (text: string): T {
+function decodeValue<T> (text: string): T {
   return v8.deserialize(Buffer.from(text, 'base64')) as T
 }
 
-/** A result as plain data: its task results are made now when they are made on first read. */
+/**
+ * A result as it travels: the execution's fields, and its tasks' results in columns, one
+ * array per field with a task at the same position in each, so that each field's name goes
+ * once rather than once per task (a no-op workflow's result is a third of its size as
+ * objects). BullMQ writes, stores and streams this string for every job, and the instance
+ * pays for each byte of it in the command it sends. A task's name is left out when it is
+ * its id, as it mostly is.
+ */
+interface WireResult {
+  /** The format: results as plain objects (what instances sent before) have none. */
+  columns: 1
+  head: Omit<ExecutionResult, 'tasks'>
+  ids: string[]
+  fields: Record<string, unknown[]>
+}
+
+// The fields of a task result but its id, in the order results are made with (taskResultOf),
+// so that a decoded result lists them in the same order.
+const kTaskFields = ['name', 'status', 'attempts', 'output', 'error', 'startedAt', 'endedAt', 'duration', 'reusedFrom', 'cached', 'map'] as const
+// Every field of TaskResult is one of them: a field added there and not here fails to compile.
+type Unlisted = Exclude<keyof TaskResult, 'taskId' | typeof kTaskFields[number]>
+const kEveryTaskField: [Unlisted] extends [never] ? true : false = true
+
+/**
+ * A result as plain data, in columns. Task results made on first read are made for this
+ * alone (tasksOnce), not kept on the result the engine keeps.
+ */
 export function encodeResult (result: ExecutionResult): string {
-  return encodeValue({ ...result, tasks: result.tasks })
+  // Not `{ tasks, ...head } = result`: that would read (and keep) the tasks.
+  const head: Record<string, unknown> = {}
+  for (const key in result) if (key !== 'tasks') head[key] = result[key as keyof ExecutionResult]
+  const tasks = tasksOnce(result)
+  const ids = Object.keys(tasks)
+  const list = ids.map(id => tasks[id])
+  const fields: Record<string, unknown[]> = {}
+  for (const key of kTaskFields) {
+    let column: unknown[] | undefined
+    for (let k = 0; k < list.length; k++) {
+      const value = list[k][key]
+      // A name that is the task's id does not travel.
+      if (value === undefined || (key === 'name' && value === ids[k])) continue
+      (column ??= new Array<unknown>(list.length).fill(undefined))[k] = value
+    }
+    if (column !== undefined) fields[key] = column
+  }
+  const wire: WireResult = { columns: 1, head: head as WireResult['head'], ids, fields }
+  return encodeValue(wire)
+}
+
+/** A result as encodeResult sent it (or, from an instance before columns, as plain objects). */
+export function decodeResult (text: string): ExecutionResult {
+  const decoded = decodeValue<WireResult | ExecutionResult>(text)
+  if ((decoded as WireResult).columns !== 1) return decoded as ExecutionResult
+  const { head, ids, fields } = decoded as WireResult
+  const tasks: Record<string, Record<string, unknown>> = {}
+  for (let k = 0; k < ids.length; k++) {
+    const task: Record<string, unknown> = { taskId: ids[k], name: ids[k] }
+    for (const key of kTaskFields) {
+      const value = fields[key]?.[k]
+      if (value !== undefined) task[key] = value
+    }
+    tasks[ids[k]] = task
+  }
+  // The fields in the order results are made with (executionResultOf): error and retryOf after the tasks.
+  const { error, retryOf, ...rest } = head
+  const result: ExecutionResult = { ...rest, tasks: tasks as unknown as ExecutionResult['tasks'] }
+  if (error !== undefined) result.error = error
+  if (retryOf !== undefined) result.retryOf = retryOf
+  return result
 }

@@ -1,0 +1,66 @@
+import v8 from 'node:v8'
+import { describe, expect, test } from 'vitest'
+import { executionResultOf } from '../src/history/results.js'
+import { decodeResult, encodeResult } from '../src/queue/wire.js'
+import type { ExecutionResult } from '../src/types.js'
+
+const at = 1_765_000_000_000.125
+
+function noopResult (tasks: number): ExecutionResult {
+  const result: ExecutionResult = { executionId: 'E1', workflowId: 'wf', status: 'success', startedAt: at, endedAt: at + 3, duration: 3, tasks: {} }
+  for (let i = 0; i < tasks; i++) {
+    result.tasks[`t${i}`] = { taskId: `t${i}`, name: `t${i}`, status: 'success', attempts: 1, startedAt: at + i, endedAt: at + i + 0.5, duration: 0.5 }
+  }
+  return result
+}
+
+describe('results through the queue', () => {
+  test('a result comes back with every field of its tasks, in the order results are made with', () => {
+    const result: ExecutionResult = {
+      executionId: 'E2',
+      workflowId: 'wf',
+      status: 'failed',
+      startedAt: at,
+      endedAt: at + 9,
+      duration: 9,
+      tasks: {
+        load: { taskId: 'load', name: 'Load the rows', status: 'success', attempts: 1, output: new Map([['a', new Date(5)]]), startedAt: at, endedAt: at + 1, duration: 1, reusedFrom: 'E0' },
+        each: {
+          taskId: 'each', name: 'each', status: 'failed', attempts: 1, cached: true,
+          map: { size: 2, counts: { success: 1, failed: 1 }, instances: [{ mapIndex: 0, status: 'success', attempts: 1, output: 1n }, { mapIndex: 1, status: 'failed', attempts: 2, error: { code: 'TASK_FAILED', message: 'no' } }] }
+        },
+        sink: { taskId: 'sink', name: 'sink', status: 'skipped', attempts: 0 }
+      },
+      error: { code: 'TASK_FAILED', message: 'no', taskId: 'each', mapIndex: 1 },
+      retryOf: 'E1'
+    }
+    const back = decodeResult(encodeResult(result))
+    expect(back).toStrictEqual(result)
+    expect(Object.keys(back)).toEqual(Object.keys(result))
+    for (const id of Object.keys(result.tasks)) expect(Object.keys(back.tasks[id])).toEqual(Object.keys(result.tasks[id]))
+  })
+
+  test('each field of the task results is named once, not once per task', () => {
+    const encoded = Buffer.from(encodeResult(noopResult(50)), 'base64').toString('latin1')
+    expect(encoded.split('attempts').length - 1).toBe(1)
+    // The execution's own, and the column's.
+    expect(encoded.split('startedAt').length - 1).toBe(2)
+    // A name that is the task's id does not travel.
+    expect(encoded.split('t7').length - 1).toBe(1)
+  })
+
+  test('a result whose task results are made on first read is sent without keeping them', () => {
+    const plain = noopResult(4)
+    const lazy = executionResultOf({ ...plain, workflowVersion: '1', definitionHash: 'h', instanceId: 'i', input: new Uint8Array(0), updatedAt: plain.endedAt, totalTasks: 4, completedTasks: 4, failedTasks: 0 },
+      () => structuredClone(plain.tasks))
+    expect(decodeResult(encodeResult(lazy))).toStrictEqual(plain)
+    // The engine keeps its last results: still to be made on read, not made and held.
+    expect(Object.getOwnPropertyDescriptor(lazy, 'tasks')?.get).toBeTypeOf('function')
+    expect(lazy).toStrictEqual(plain)
+  })
+
+  test('a result an instance sent as plain objects still reads', () => {
+    const result = noopResult(3)
+    expect(decodeResult(v8.serialize(result).toString('base64'))).toStrictEqual(result)
+  })
+})
