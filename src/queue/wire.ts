@@ -89,8 +89,6 @@ function decodeValue<T> (text: string): T {
  * its id, as it mostly is.
  */
 interface WireResult {
-  /** The format: results as plain objects (what instances sent before) have none. */
-  columns: 1
   head: Omit<ExecutionResult, 'tasks'>
   ids: string[]
   fields: Record<string, unknown[]>
@@ -125,15 +123,13 @@ export function encodeResult (result: ExecutionResult): string {
     }
     if (column !== undefined) fields[key] = column
   }
-  const wire: WireResult = { columns: 1, head: head as WireResult['head'], ids, fields }
+  const wire: WireResult = { head: head as WireResult['head'], ids, fields }
   return encodeValue(wire)
 }
 
-/** A result as encodeResult sent it (or, from an instance before columns, as plain objects). */
+/** A result as encodeResult sent it. */
 export function decodeResult (text: string): ExecutionResult {
-  const decoded = decodeValue<WireResult | ExecutionResult>(text)
-  if ((decoded as WireResult).columns !== 1) return decoded as ExecutionResult
-  const { head, ids, fields } = decoded as WireResult
+  const { head, ids, fields } = decodeValue<WireResult>(text)
   const tasks: Record<string, Record<string, unknown>> = {}
   for (let k = 0; k < ids.length; k++) {
     const task: Record<string, unknown> = { taskId: ids[k], name: ids[k] }
