@@ -31,7 +31,7 @@ import { burn } from './handlers/work.mjs'
 import { iterationsOf } from './handlers/map.mjs'
 import { sampled, type Sample } from './lib/elu.js'
 import { independent, toWorkflow } from './lib/graphs.js'
-import { ENGINE_IDLE_TIMEOUT, NOOP } from './lib/pool.js'
+import { ENGINE_IDLE_TIMEOUT, NOOP, SMALL } from './lib/pool.js'
 import { interleave, median, pause, Report, THREADS } from './lib/report.js'
 import { calibrate, iterationsFor } from './lib/work.js'
 
@@ -54,16 +54,18 @@ const handler = (name: string): URL => new URL(`#${name}`, MAP)
 
 interface ChildResult { cpuMs: number, activeMs: number, ms: number, peakRssMb: number, perMessage: number }
 
-/** `range` of `n` and a no-op mapped over it. */
-function mapped (n: number, id: string): Workflow {
+/** `range` of `n` and `each` (a no-op, or one returning a small value) mapped over it. */
+function mapped (n: number, id: string, each: URL): Workflow {
   return createWorkflow(id)
     .addTask('range', { handler: handler('range'), input: { n } })
-    .addTask('noop', { handler: NOOP, map: 'range' })
+    .addTask('each', { handler: each, map: 'range' })
     .build()
 }
 
+// Modes: mapped and fan-out with no-op tasks; with -value, each returning { n: 1, s: 'abc' }.
 async function child (mode: string): Promise<ChildResult> {
-  const shape = (n: number, id: string): Workflow => mode === 'mapped' ? mapped(n, id) : toWorkflow(independent(n), NOOP, undefined, id)
+  const each = mode.endsWith('-value') ? SMALL : NOOP
+  const shape = (n: number, id: string): Workflow => mode.startsWith('mapped') ? mapped(n, id, each) : toWorkflow(independent(n), each, undefined, id)
   const engine = new Engine({ threads: THREADS })
   try {
     const warm = shape(1000, 'warm')
@@ -96,7 +98,11 @@ function runChild (mode: string): ChildResult {
 }
 
 async function overhead (report: Report): Promise<void> {
-  const samples = await interleave({ mapped: async () => runChild('mapped'), 'fan-out': async () => runChild('fan-out') }, rounds)
+  const samples = await interleave({
+    mapped: async () => runChild('mapped'),
+    'fan-out': async () => runChild('fan-out'),
+    'mapped-value': async () => runChild('mapped-value')
+  }, rounds)
   const med = (name: string, f: (r: ChildResult) => number): number => median(samples[name].map(f))
   const cpuUs = (r: ChildResult): number => r.cpuMs * 1000 / TASKS
   const fanOut = `static ${TASKS.toLocaleString('en-US')}-task fan-out`
@@ -108,8 +114,16 @@ async function overhead (report: Report): Promise<void> {
     name: `${TASKS.toLocaleString('en-US')} no-op instances of one mapped task: peak RSS`, value: med('mapped', r => r.peakRssMb), unit: 'MB',
     baseline: { name: fanOut, value: med('fan-out', r => r.peakRssMb), kind: 'fair' }, target: { op: '<=', value: 1.2 }
   })
+  report.add({
+    name: `${TASKS.toLocaleString('en-US')} instances of one mapped task, each returning { n: 1, s: 'abc' }: main-thread CPU per instance`, value: med('mapped-value', cpuUs), unit: 'us/task',
+    baseline: { name: 'the same map of no-op instances', value: med('mapped', cpuUs), kind: 'reference' }, target: { op: '<=', value: 1.2 }
+  })
+  report.add({
+    name: `${TASKS.toLocaleString('en-US')} instances of one mapped task, each returning { n: 1, s: 'abc' }: throughput`, value: TASKS / med('mapped-value', r => r.ms) * 1000, unit: 'tasks/s',
+    baseline: { name: 'the same map of no-op instances', value: TASKS / med('mapped', r => r.ms) * 1000, kind: 'reference' }, target: { op: '>=', value: 0.8 }
+  })
   const show = (name: string): string => `${med(name, r => r.ms).toFixed(0)} ms wall, ${med(name, r => r.activeMs * 1000 / TASKS).toFixed(1)} µs/task event-loop active, ${med(name, r => r.perMessage).toFixed(1)} tasks per worker message`
-  report.note(`overhead: each measurement in a fresh child process, ${THREADS} threads, workflow built and published before the clock (inside the peak); mapped ${show('mapped')}, fan-out ${show('fan-out')}; medians of ${rounds}`)
+  report.note(`overhead: each measurement in a fresh child process, ${THREADS} threads, workflow built and published before the clock (inside the peak); mapped ${show('mapped')}, mapped returning a value ${show('mapped-value')}, fan-out ${show('fan-out')}; medians of ${rounds}`)
   for (const [name, v] of Object.entries(samples)) report.detail(`${name}: ${v.map(r => `${r.cpuMs.toFixed(0)} ms CPU / ${r.peakRssMb.toFixed(0)} MB`).join(', ')}`)
 }
 
