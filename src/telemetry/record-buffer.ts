@@ -62,7 +62,10 @@ export class RecordBuffer {
 
   /** Keeps `count` tasks of `source`, by index. */
   setTasks (source: TaskSource, tasks: Int32Array, count: number): void {
-    for (let k = 0; k < count; k++) this.setTask(source, tasks[k])
+    let bytes = kRecordOverhead * count
+    for (let k = 0; k < count; k++) bytes += source.recordSize(tasks[k])
+    this.#bytes += bytes
+    this.#tasks.pushMany(source, tasks, count)
   }
 
   /** Keeps task i of `source`: its record is read from the source when it is written. */
