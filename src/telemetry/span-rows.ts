@@ -12,6 +12,7 @@ import type { ErrorInfo } from '../errors.js'
 import type { SpanRows } from '../storage/storage.js'
 import type { SpanRecord } from '../types.js'
 import { otherSpansToWire, taskSpan, type WireSpanOwner, type WireSpans } from './span-wire.js'
+import { Runs } from './runs.js'
 
 /**
  * Who a task span belongs to: an execution, by its ids, and its tasks by index,
@@ -34,7 +35,7 @@ export interface SpanOwner {
 export class SpanColumns implements SpanRows {
   readonly capacity: number
   #count = 0
-  readonly #owners: SpanOwner[] = []
+  readonly #owners = new Runs<SpanOwner>()
   // Errors are rare: kept by row, only where there is one.
   #errors: Map<number, ErrorInfo> | null = null
   // Per row: start, end, ready (when the task could start).
@@ -45,8 +46,10 @@ export class SpanColumns implements SpanRows {
 
   constructor (capacity: number) {
     this.capacity = capacity
-    this.#times = new Float64Array(3 * capacity)
-    this.#ints = new Int32Array(3 * capacity)
+    // One buffer for both columns: one allocation per batch of spans.
+    const buffer = new ArrayBuffer(36 * capacity)
+    this.#times = new Float64Array(buffer, 0, 3 * capacity)
+    this.#ints = new Int32Array(buffer, 24 * capacity, 3 * capacity)
   }
 
   /** Rows held: columns and others. */
@@ -57,7 +60,7 @@ export class SpanColumns implements SpanRows {
   pushTask (owner: SpanOwner, task: number, attempt: number, readyAt: number, start: number, end: number,
     threadId: number, error: ErrorInfo | null): void {
     const k = this.#count++
-    this.#owners.push(owner)
+    this.#owners.extend(owner, this.#count)
     if (error !== null) (this.#errors ??= new Map()).set(k, error)
     this.#times[3 * k] = start
     this.#times[3 * k + 1] = end
@@ -73,7 +76,7 @@ export class SpanColumns implements SpanRows {
    */
   pushSuccess (owner: SpanOwner, task: number, threadId: number): void {
     const k = this.#count++
-    this.#owners.push(owner)
+    this.#owners.extend(owner, this.#count)
     this.#times[3 * k] = NaN
     this.#ints[3 * k] = task
     this.#ints[3 * k + 2] = threadId
@@ -85,13 +88,13 @@ export class SpanColumns implements SpanRows {
   }
 
   executionIdOf (k: number): string {
-    return k < this.#count ? this.#owners[k].id : this.#others[k - this.#count].executionId
+    return k < this.#count ? this.#owners.at(k).id : this.#others[k - this.#count].executionId
   }
 
   at (k: number): SpanRecord | undefined {
     if (k < 0 || k >= this.length) return undefined
     if (k >= this.#count) return this.#others[k - this.#count]
-    const owner = this.#owners[k]
+    const owner = this.#owners.at(k)
     const task = this.#ints[3 * k]
     const success = this.#times[3 * k] !== this.#times[3 * k] // NaN: a success, read from the owner
     return taskSpan(owner.id, owner.traceId, owner.rootSpanId, owner.taskIdOf(task), owner.mapIndexOf(task), task,
@@ -113,7 +116,7 @@ export class SpanColumns implements SpanRows {
     const owners: WireSpanOwner[] = []
     const index = new Map<SpanOwner, WireSpanOwner & { at: number }>()
     for (let k = 0; k < n; k++) {
-      const owner = this.#owners[k]
+      const owner = this.#owners.at(k)
       let wire = index.get(owner)
       if (wire === undefined) {
         wire = { id: owner.id, traceId: owner.traceId, rootSpanId: owner.rootSpanId, taskIds: [], mapIndexes: [], at: owners.length }
