@@ -135,15 +135,18 @@ export class Execution implements TaskSource {
     this.#held = context.gated ? new Fifo<number>() : null
     this.#lookups = plan.cache === null ? null : new Fifo<number>()
     this.#cacheState = plan.cache === null ? null : new Uint8Array(n)
-    this.state = new Uint8Array(n)
-    this.remaining = plan.depCounts.slice()
-    this.attempts = new Uint16Array(n)
-    this.readyAt = new Float64Array(n)
-    this.taskStart = new Float64Array(n)
-    this.taskEnd = new Float64Array(n)
-    this.template = new Int32Array(n)
+    // The per-task columns in one buffer: one allocation per execution, not eight.
+    const buffer = new ArrayBuffer(kColumnBytes * n)
+    this.readyAt = new Float64Array(buffer, 0, n)
+    this.taskStart = new Float64Array(buffer, 8 * n, n)
+    this.taskEnd = new Float64Array(buffer, 16 * n, n)
+    this.remaining = new Int32Array(buffer, 24 * n, n)
+    this.remaining.set(plan.depCounts)
+    this.template = new Int32Array(buffer, 28 * n, n)
     for (let i = 0; i < n; i++) this.template[i] = i
-    this.mapIndex = new Int32Array(n).fill(-1)
+    this.mapIndex = new Int32Array(buffer, 32 * n, n).fill(-1)
+    this.attempts = new Uint16Array(buffer, 36 * n, n)
+    this.state = new Uint8Array(buffer, 38 * n, n)
     this.#size = n
     this.maps = plan.hasMaps ? new MapState(n) : null
     this.#maxMapSize = context.maxMapSize ?? Infinity
@@ -756,6 +759,9 @@ export class Execution implements TaskSource {
     return executionRecordOf(this)
   }
 }
+
+// Bytes per task of the columns above: three Float64, three Int32, a Uint16 and a Uint8.
+const kColumnBytes = 39
 
 function grown<T extends Uint8Array | Uint16Array | Int32Array | Float64Array> (from: T, to: T): T {
   to.set(from)
