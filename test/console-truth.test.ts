@@ -1,9 +1,10 @@
-import { describe, expect, test } from 'vitest'
+import { describe, expect, onTestFinished, test } from 'vitest'
 import { useBrowser } from './helpers/browser.js'
 import { startConsole } from './helpers/console-cli.js'
 import { sharedHandler, startEngine, tempDir } from './helpers/engine.js'
 import { useTestDatabase } from './helpers/mysql.js'
-import { createWorkflow } from '../dist/index.js'
+import { createWorkflow, MemoryStorage } from '../dist/index.js'
+import { serveConsole } from '../dist/console.js'
 // @ts-expect-error: a plain .mjs workflow module without types
 import { recoverable } from '../workflows/test-subjects/recoverable.mjs'
 
@@ -66,7 +67,19 @@ describe('the console tells what it can do', () => {
     })
   })
 
-  test('every bad parameter is a 400 that names it', slow, async () => {
+  test('a failed execution whose case is still in the engine\'s buffer offers retry, not "no failure case"', slow, async () => {
+    // Nothing reaches storage by itself for a minute: the case is only in the recorder's buffer.
+    const engine = startEngine({ storage: new MemoryStorage(), tracer: { flushInterval: 60_000 } })
+    await engine.publishWorkflow(recoverable)
+    const failed = (await engine.execute('recoverable', { dir: await tempDir() })).executionId
+    const server = await serveConsole(engine, { port: 0, token: kToken })
+    onTestFinished(() => server.close())
+    const view = await (await fetch(`${server.url}api/executions/${failed}`)).json() as { actions: Record<string, { enabled: boolean, reason?: string }> }
+    expect(view.actions.retry).toEqual({ enabled: true })
+    expect(view.actions.abandon).toEqual({ enabled: true })
+  })
+
+    test('every bad parameter is a 400 that names it', slow, async () => {
     await db.storage().migrate()
     const { url } = await startConsole(db, [])
     for (const [query, name] of [['to=99999999999999999', 'to'], ['from=yesterday', 'from'], ['from=-5', 'from'], ['limit=0', 'limit'],

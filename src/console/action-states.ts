@@ -83,8 +83,17 @@ export function actionStates (reader: HistoryReader, options: ResolvedConsoleOpt
 /** The actions' states for an execution, its failure case read from storage. */
 export async function actionsOf (reader: HistoryReader, options: ResolvedConsoleOptions, subject: ActionSubject): Promise<ExecutionActions> {
   const retries = reader.retryStorage()
-  const failure = retries === undefined || subject.status === 'running' || subject.status === 'success'
-    ? (retries === undefined ? null : undefined)
-    : await retries.getRetryRecord(subject.retryOf ?? subject.executionId)
+  if (retries === undefined || subject.status === 'running' || subject.status === 'success') {
+    return actionStates(reader, options, subject, retries === undefined ? null : undefined)
+  }
+  const id = subject.retryOf ?? subject.executionId
+  let failure = await retries.getRetryRecord(id)
+  // With batched durability a case reaches storage a moment after its execution ends: an
+  // execution of this console's engine that just failed has its case still in the
+  // engine's buffer. Written first, so that the page does not say there is none.
+  if (failure === undefined && reader.engine !== undefined) {
+    await reader.engine.flush()
+    failure = await retries.getRetryRecord(id)
+  }
   return actionStates(reader, options, subject, failure)
 }
