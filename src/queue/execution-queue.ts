@@ -170,7 +170,11 @@ export class ExecutionQueue {
     for (let at = 0; at < jobs.length; at += kBulkChunk) {
       const chunk = jobs.slice(at, at + kBulkChunk)
       const byWorkflow = new Map<string, typeof chunk>()
-      for (const job of chunk) byWorkflow.set(job.workflowId, [...(byWorkflow.get(job.workflowId) ?? []), job])
+      for (const job of chunk) {
+        const list = byWorkflow.get(job.workflowId)
+        if (list === undefined) byWorkflow.set(job.workflowId, [job])
+        else list.push(job)
+      }
       // SET NX GET: the workflow an id was first submitted for, in the same round trip.
       const pipeline = redis.pipeline()
       for (const job of chunk) pipeline.set(this.#names.executionKey(job.id), job.workflowId, 'EX', ttl, 'NX', 'GET')
@@ -250,7 +254,12 @@ export class ExecutionQueue {
   async getExecutionResult (id: string, options: { signal?: AbortSignal } = {}): Promise<ExecutionResult> {
     // An execution submitted here while its queue's ends were being read: its end comes (or came) here.
     let tracked: JobEnds | undefined
-    for (const ends of this.#readyEnds.values()) if (ends.tracks(id)) tracked = ends
+    for (const ends of this.#readyEnds.values()) {
+      if (ends.tracks(id)) {
+        tracked = ends
+        break
+      }
+    }
     const { jobId, ends, queue } = tracked !== undefined
       ? { jobId: id, ends: tracked, queue: null }
       : await this.#bounded('getExecutionResult', async () => {

@@ -21,31 +21,22 @@
  */
 import { threadId, workerData } from 'node:worker_threads'
 import { move, transferableSymbol, valueSymbol } from 'piscina'
-import { decode, encode, encodeShared, isShared, toShared, TRANSFER_THRESHOLD, UNDEFINED_PACKET, type Packet } from '../wire/values.js'
-import { mapInputOf, type MapInput } from '../wire/elements.js'
-import type { ErrorInfo } from '../errors.js'
-import { errorInfo, messageOf } from '../wire/error-info.js'
-import { handlerOf, validateHandlers } from './handler-loader.js'
+import { isShared, UNDEFINED_PACKET, type Packet } from '../wire/values.js'
+import { validateHandlers } from './handler-loader.js'
 import { fitsData, freeData, kInboxBytes, kInboxInts, publishOutcome, publishWritten, sharedViews, type SharedViews } from '../wire/shared-state.js'
-import { writeSmallInto } from '../wire/small-values.js'
-import { BatchInts, decodeWorkerPlan, kListValue, Outcome, type BatchAnswer, type BatchMessage, type HandlerProblem, type ValidateMessage, type WorkerPlan } from '../wire/batch-format.js'
-import { TaskContextImpl } from './task-context.js'
-import { RawList, SlotBytes, type DepsPlan } from './lazy-deps.js'
-import { now } from '../clock.js'
+import { BatchInts, decodeWorkerPlan, kListValue, Outcome, type BatchAnswer, type BatchMessage, type HandlerProblem, type ValidateMessage } from '../wire/batch-format.js'
+import { RawList, SlotBytes } from './lazy-deps.js'
 import { keyOutput } from './output-digest.js'
+import { BatchInput, TaskRunner, type RunPlan } from './run-task.js'
 
 interface WorkerOptions { shared: SharedArrayBuffer, slots: number, maxBatch: number, typescript: boolean, maxCachedBytes: number }
 
 const options = workerData as WorkerOptions
 const views: SharedViews = sharedViews(options.shared, options.slots, options.maxBatch)
+const tasks = new TaskRunner(views, options.typescript)
 
 // Plans this worker has seen, by key. Bounded: a long-lived service may publish and
 // replace workflows for ever; a plan evicted here is decoded again from its message.
-interface RunPlan extends WorkerPlan, DepsPlan {
-  /** 1 for a task that other tasks are mapped over (and that is not mapped itself): its elements are serialised here. */
-  mappedOver: Uint8Array
-}
-
 const plans = new Map<number, RunPlan>()
 const kPlanCache = 64
 
@@ -63,36 +54,6 @@ function planOf (message: BatchMessage): RunPlan {
     plans.set(message.plan, plan)
   }
   return plan
-}
-
-/**
- * The execution input of one batch, decoded once when the batch starts. A primitive, which
- * no task can change, goes to every task; an object goes to the first task that takes it,
- * and each later task decodes its own copy, since a handler may change the one it gets.
- */
-class BatchInput {
-  readonly #bytes: Uint8Array
-  #value: unknown
-  readonly #shared: boolean
-  #fresh = true
-
-  constructor (bytes: Uint8Array) {
-    this.#bytes = bytes
-    const value = decode({ bytes, oob: null })
-    this.#value = value
-    this.#shared = value === null || typeof value !== 'object'
-  }
-
-  take (): unknown {
-    if (this.#shared) return this.#value
-    if (this.#fresh) {
-      this.#fresh = false
-      const value = this.#value
-      this.#value = undefined
-      return value
-    }
-    return decode({ bytes: this.#bytes, oob: null })
-  }
 }
 
 /** Runs a batch; the default export Piscina calls. */
@@ -172,7 +133,7 @@ export default async function runBatch (message: BatchMessage): Promise<unknown>
     // An instance's output, and one that tasks are mapped over, has many readers: shared.
     // One a cache key is made of is hashed whole, and a cached one is kept: self-contained.
     const share = message.store || plan.share[index] === 1 || mapIndex !== -1 || mappedOver || keyed !== 0
-    const running = runTask(message, plan, index, attempt, mapIndex, ints[at + 3], batchInput, deps, share, mappedOver)
+    const running = tasks.run(message, plan, index, attempt, mapIndex, ints[at + 3], batchInput, deps, share, mappedOver)
     const result = running instanceof Promise ? await running : running
     if (keyed !== 0 && result.status === Outcome.Success) {
       const refused = keyOutput(views, slot, b, keyed, result.output, result.map, options.maxCachedBytes, plan.ids[index])
@@ -265,104 +226,6 @@ function rawValue (ints: Int32Array, valuesAt: number, r: number, bytes: Uint8Ar
   const length = ints[valuesAt + 2 * r + 1]
   if (offset === -1) return packets![length]
   return length === 0 ? undefined : bytes.subarray(offset, offset + length)
-}
-
-interface TaskResult {
-  status: Outcome
-  /** null for `undefined`. */
-  output: Packet | null
-  /** What the handler returned (a later task of the batch takes a primitive as it is). */
-  value: unknown
-  /** The output's length when it was written into the slot's data region (see freeData), else -1. */
-  written: number
-  /** The elements of the output, for a task that others are mapped over; else null. */
-  map: MapInput | null
-  error: ErrorInfo | null
-  start: number
-  end: number
-  logs: unknown[] | null
-}
-
-// Synchronous for a loaded handler that returns a plain value: a batch of small tasks runs
-// without a promise or a microtask per task. A promise only when the handler is still to be
-// loaded (once per handler and worker) or returns one.
-function runTask (message: BatchMessage, plan: RunPlan, index: number, attempt: number, mapIndex: number, spanIndex: number,
-  input: BatchInput, deps: unknown[] | null, share: boolean, mappedOver: boolean): TaskResult | Promise<TaskResult> {
-  let ctx: TaskContextImpl | null = null
-  let start = now()
-  try {
-    const spec = plan.handlers[plan.handlerOf[index]]
-    const found = handlerOf(spec, options.typescript)
-    if (typeof found !== 'function') {
-      return found.then(
-        () => runTask(message, plan, index, attempt, mapIndex, spanIndex, input, deps, share, mappedOver),
-        (err: unknown) => failedTask(err, null, start))
-    }
-    const params = plan.params[index]
-    ctx = new TaskContextImpl(message, plan.ids[index], spanIndex, attempt, mapIndex,
-      params === null ? undefined : decode({ bytes: params, oob: null }), plan, index, deps, views, message.slot)
-    const value = input.take()
-    // The attempt's clock starts here: loading a module does not count against its timeout.
-    start = now()
-    views.started[message.slot] = start
-    const output = found(value, ctx)
-    if (output !== null && typeof output === 'object' && typeof output.then === 'function') {
-      const running = ctx
-      const began = start
-      return Promise.resolve(output).then(
-        (resolved: unknown) => finishTask(message, plan, index, running, began, resolved, share, mappedOver),
-        (err: unknown) => failedTask(err, running, began))
-    }
-    return finishTask(message, plan, index, ctx, start, output, share, mappedOver)
-  } catch (err) {
-    return failedTask(err, ctx, start)
-  }
-}
-
-function failedTask (err: unknown, ctx: TaskContextImpl | null, start: number): TaskResult {
-  ctx?.release()
-  return { status: Outcome.Failed, output: null, value: undefined, written: -1, map: null, error: errorInfo(err), start, end: now(), logs: ctx?.postableLogs() ?? null }
-}
-
-// The handler returned `output`: the attempt ends, and the output is written where its readers find it.
-function finishTask (message: BatchMessage, plan: RunPlan, index: number, ctx: TaskContextImpl, start: number, output: unknown,
-  share: boolean, mappedOver: boolean): TaskResult {
-  const end = now()
-  ctx.release()
-  let map: MapInput | null
-  try {
-    map = mappedOver ? mapInputOf(output) : null
-  } catch (err) {
-    return failedTask(err, ctx, start)
-  }
-  if (output === undefined) return { status: Outcome.Success, output: null, value: undefined, written: -1, map, error: null, start, end, logs: ctx.postableLogs() }
-  let packet: Packet
-  try {
-    // A small value goes straight into the slot's table, written in plain JavaScript;
-    // the rest through V8's serialiser (values.ts). A value a cache key is made of is
-    // serialised whole, since its digest is taken from those bytes (output-digest.ts).
-    if (map === null && (plan.keyed === null || plan.keyed[index] === 0)) {
-      const slot = message.slot
-      const written = writeSmallInto(output, views.data, freeData(views, slot), (slot + 1) * views.dataSize)
-      if (written !== -1) return { status: Outcome.Success, output: null, value: output, written, map, error: null, start, end, logs: ctx.postableLogs() }
-    }
-    packet = encode(output)
-    if (share && packet.oob !== null) packet = encodeShared(output)
-    else if (share && packet.bytes.byteLength >= TRANSFER_THRESHOLD) packet = { bytes: toShared(packet.bytes), oob: null }
-  } catch (err) {
-    return {
-      status: Outcome.Failed,
-      output: null,
-      value: undefined,
-      written: -1,
-      map: null,
-      error: { code: 'OUTPUT_NOT_CLONEABLE', message: `output of task "${plan.ids[index]}" cannot be sent between threads: ${messageOf(err)}`, retryable: false },
-      start,
-      end,
-      logs: ctx.postableLogs()
-    }
-  }
-  return { status: Outcome.Success, output: packet, value: output, written: -1, map, error: null, start, end, logs: ctx.postableLogs() }
 }
 
 /** Loads each handler; answers with the problems found, for validation at publish time (see handler-loader.ts). */
