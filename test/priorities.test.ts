@@ -63,13 +63,16 @@ describe('priorities as p-graph has them', () => {
 
 describe('critical path first', () => {
   // root, then six short tasks declared first and a chain of three: the chain is the
-  // longest path, so its tasks go as soon as they are ready.
+  // longest path, so its tasks go as soon as they are ready. Each task is busy 10 ms, so
+  // that the measured estimate of the path is the shape's, not one task descheduled on a
+  // busy box (a task of a few microseconds that waits 100 for a core looks longest).
   async function publishShortFirst (engine: Engine, file: string): Promise<void> {
-    let b = createWorkflow('short-first').addTask('root', { handler: counter, input: { file } })
-    for (let i = 0; i < 6; i++) b = b.addTask(`s${i}`, { handler: counter, input: { file }, dependsOn: ['root'] })
-    b = b.addTask('c0', { handler: counter, input: { file }, dependsOn: ['root'] })
-      .addTask('c1', { handler: counter, input: { file }, dependsOn: ['c0'] })
-      .addTask('c2', { handler: counter, input: { file }, dependsOn: ['c1'] })
+    const input = { file, us: 10_000 }
+    let b = createWorkflow('short-first').addTask('root', { handler: counter, input })
+    for (let i = 0; i < 6; i++) b = b.addTask(`s${i}`, { handler: counter, input, dependsOn: ['root'] })
+    b = b.addTask('c0', { handler: counter, input, dependsOn: ['root'] })
+      .addTask('c1', { handler: counter, input, dependsOn: ['c0'] })
+      .addTask('c2', { handler: counter, input, dependsOn: ['c1'] })
     await engine.publishWorkflow(b.build())
   }
 
