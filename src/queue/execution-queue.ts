@@ -192,10 +192,13 @@ export class ExecutionQueue {
       // Added again when it was there already: BullMQ ignores a job id it holds, and a submit
       // whose add was lost after its SET still gets its job.
       const add = (): Promise<unknown> => Promise.all([...byWorkflow].map(([workflowId, list]) => this.#addTo(workflowId, list)))
-      // Ids made here are new, so none can conflict: the map and the jobs go in one round
-      // trip. An id the caller chose is checked before its job is added.
-      if (chunk.every(job => job.fresh)) await Promise.all([check(), add()])
-      else {
+      // Ids made here are new, so none can conflict: the map and the jobs go out together,
+      // the jobs first, so that an idle instance can take them before the map's round trip.
+      // An id the caller chose is checked before its job is added.
+      if (chunk.every(job => job.fresh)) {
+        const adding = add()
+        await Promise.all([adding, check()])
+      } else {
         await check()
         await add()
       }
@@ -212,7 +215,9 @@ export class ExecutionQueue {
     const fresh = ends === undefined ? [] : list.filter(job => job.fresh).map(job => job.id)
     ends?.track(fresh)
     try {
-      await queue.addBulk(list.map(job => ({ name: workflowId, data: job.data, opts: job.opts })))
+      // One job alone is one script call; addBulk wraps even one in a transaction.
+      if (list.length === 1) await queue.add(workflowId, list[0].data, list[0].opts)
+      else await queue.addBulk(list.map(job => ({ name: workflowId, data: job.data, opts: job.opts })))
     } catch (err) {
       ends?.untrack(fresh)
       throw err
