@@ -48,6 +48,28 @@ describe('results through the queue', () => {
     expect(encoded.split('t7').length - 1).toBe(1)
   })
 
+  test('a value every task shares goes once, and times go as numbers without a name each', () => {
+    const encoded = Buffer.from(encodeResult(noopResult(50)), 'base64').toString('latin1')
+    // The execution's status, and the one the tasks share.
+    expect(encoded.split('success').length - 1).toBe(2)
+    // Durations that are end minus start are made again on arrival, not sent.
+    expect(encoded.split('duration').length - 1).toBe(1)
+    expect(decodeResult(encodeResult(noopResult(50)))).toStrictEqual(noopResult(50))
+  })
+
+  test('tasks that differ come back as they were: statuses, attempts, missing times, a duration that is not end minus start', () => {
+    const result = noopResult(4)
+    result.status = 'failed'
+    const t1 = result.tasks.t1
+    result.tasks.t1 = { taskId: 't1', name: 'Second', status: 'failed', attempts: 3, error: { code: 'TASK_FAILED', message: 'no' }, startedAt: t1.startedAt, endedAt: t1.endedAt, duration: t1.duration }
+    result.tasks.t2 = { taskId: 't2', name: 't2', status: 'skipped', attempts: 0 }
+    // Read back from storage, a duration may be what was stored rather than the times' difference.
+    result.tasks.t3 = { ...result.tasks.t3, duration: 0.25 }
+    const back = decodeResult(encodeResult(result))
+    expect(back).toStrictEqual(result)
+    for (const id of Object.keys(result.tasks)) expect(Object.keys(back.tasks[id])).toEqual(Object.keys(result.tasks[id]))
+  })
+
   test('a result whose task results are made on first read is sent without keeping them', () => {
     const plain = noopResult(4)
     const lazy = executionResultOf({ ...plain, workflowVersion: '1', definitionHash: 'h', instanceId: 'i', input: new Uint8Array(0), updatedAt: plain.endedAt, totalTasks: 4, completedTasks: 4, failedTasks: 0 },

@@ -82,16 +82,25 @@ function decodeValue<T> (text: string): T {
 
 /**
  * A result as it travels: the execution's fields, and its tasks' results in columns, one
- * array per field with a task at the same position in each, so that each field's name goes
- * once rather than once per task (a no-op workflow's result is a third of its size as
- * objects). BullMQ writes, stores and streams this string for every job, and the instance
- * pays for each byte of it in the command it sends. A task's name is left out when it is
- * its id, as it mostly is.
+ * per field with a task at the same position in each, so that each field's name goes
+ * once rather than once per task. BullMQ writes, stores and streams this string for every
+ * job, and the instance, Redis and the submitter each pay for every byte of it, so:
+ * - a field with one value for every task (status 'success', attempts 1) goes once, in `same`;
+ * - start and end times go as two Float64Arrays (NaN where a task has none): 8 bytes each;
+ * - a duration is left out when it is its task's end minus start, rounded to the
+ *   microsecond, as the engine makes it (`derived` says whether they were);
+ * - a task's name is left out when it is its id, as it mostly is.
+ * A no-op workflow of 10 tasks comes to about 620 characters, against 1,050 as plain columns.
  */
 interface WireResult {
   head: Omit<ExecutionResult, 'tasks'>
   ids: string[]
   fields: Record<string, unknown[]>
+  same: Record<string, unknown>
+  startedAt: Float64Array
+  endedAt: Float64Array
+  /** True when every duration was its task's end minus start (rounded), and was left out. */
+  derived: boolean
 }
 
 // The fields of a task result but its id, in the order results are made with (taskResultOf),
@@ -100,6 +109,10 @@ const kTaskFields = ['name', 'status', 'attempts', 'output', 'error', 'startedAt
 // Every field of TaskResult is one of them: a field added there and not here fails to compile.
 type Unlisted = Exclude<keyof TaskResult, 'taskId' | typeof kTaskFields[number]>
 const kEveryTaskField: [Unlisted] extends [never] ? true : false = true
+// Fields sent once when every task has the same value: small, compared by identity.
+const kShared = new Set<string>(['status', 'attempts', 'cached', 'reusedFrom'])
+
+const spanOf = (start: number, end: number): number => Math.round((end - start) * 1000) / 1000
 
 /**
  * A result as plain data, in columns. Task results made on first read are made for this
@@ -111,31 +124,59 @@ export function encodeResult (result: ExecutionResult): string {
   for (const key in result) if (key !== 'tasks') head[key] = result[key as keyof ExecutionResult]
   const tasks = tasksOnce(result)
   const ids = Object.keys(tasks)
-  const list = ids.map(id => tasks[id])
+  const n = ids.length
+  const list = new Array<TaskResult>(n)
+  const startedAt = new Float64Array(n)
+  const endedAt = new Float64Array(n)
+  let derived = true
+  for (let k = 0; k < n; k++) {
+    const task = list[k] = tasks[ids[k]]
+    startedAt[k] = task.startedAt ?? NaN
+    endedAt[k] = task.endedAt ?? NaN
+    const duration = task.duration
+    if (duration !== undefined && (task.startedAt === undefined || task.endedAt === undefined || duration !== spanOf(task.startedAt, task.endedAt))) derived = false
+    else if (duration === undefined && task.startedAt !== undefined && task.endedAt !== undefined) derived = false
+  }
   const fields: Record<string, unknown[]> = {}
+  const same: Record<string, unknown> = {}
   for (const key of kTaskFields) {
+    if (key === 'startedAt' || key === 'endedAt' || (key === 'duration' && derived)) continue
+    if (kShared.has(key) && n > 1) {
+      const first = list[0][key]
+      let k = 1
+      while (k < n && list[k][key] === first) k++
+      if (k === n) {
+        if (first !== undefined) same[key] = first
+        continue
+      }
+    }
     let column: unknown[] | undefined
-    for (let k = 0; k < list.length; k++) {
+    for (let k = 0; k < n; k++) {
       const value = list[k][key]
       // A name that is the task's id does not travel.
       if (value === undefined || (key === 'name' && value === ids[k])) continue
-      (column ??= new Array<unknown>(list.length).fill(undefined))[k] = value
+      (column ??= new Array<unknown>(n).fill(undefined))[k] = value
     }
     if (column !== undefined) fields[key] = column
   }
-  const wire: WireResult = { head: head as WireResult['head'], ids, fields }
+  const wire: WireResult = { head: head as WireResult['head'], ids, fields, same, startedAt, endedAt, derived }
   return encodeValue(wire)
 }
 
 /** A result as encodeResult sent it. */
 export function decodeResult (text: string): ExecutionResult {
-  const { head, ids, fields } = decodeValue<WireResult>(text)
+  const { head, ids, fields, same, startedAt, endedAt, derived } = decodeValue<WireResult>(text)
   const tasks: Record<string, Record<string, unknown>> = {}
   for (let k = 0; k < ids.length; k++) {
     const task: Record<string, unknown> = { taskId: ids[k], name: ids[k] }
     for (const key of kTaskFields) {
-      const value = fields[key]?.[k]
-      if (value !== undefined) task[key] = value
+      let value: unknown
+      if (key === 'startedAt') value = startedAt[k]
+      else if (key === 'endedAt') value = endedAt[k]
+      else if (key === 'duration' && derived) value = startedAt[k] === startedAt[k] && endedAt[k] === endedAt[k] ? spanOf(startedAt[k], endedAt[k]) : undefined
+      else value = key in same ? same[key] : fields[key]?.[k]
+      // NaN: a time the task does not have.
+      if (value !== undefined && value === value) task[key] = value
     }
     tasks[ids[k]] = task
   }
