@@ -15,14 +15,16 @@
  * `execution.started` (both clocks are this machine's, read to the microsecond), p50 and p99,
  * against plain BullMQ's add() to its no-op processor starting, each measured just before.
  * The no-op executions on one instance are also set against plain BullMQ round by round
- * (both in the same round), for the spread of that ratio.
+ * (both in the same round), for the spread of that ratio, and their CPU per execution is
+ * split by where it went: the instance's main thread, its other threads, the submitter,
+ * Redis and MySQL (local servers, found by name in /proc), beside plain BullMQ's.
  *   npx tsx bench/queue.bench.ts [--rounds 3] [--noop 300] [--work 60] [--latency 100] [--instances 1,2,3] [--profile DIR]
  * --work 0 leaves out the 1 ms workflow; --profile DIR writes a CPU profile of each serving
  * instance's main thread, from ready to close, to DIR (see bench/lib/queue-instance.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { Queue, QueueEvents } from 'bullmq'
 import { Redis } from 'ioredis'
@@ -64,26 +66,55 @@ const queues: ExecutionQueue[] = []
 const prefixes: string[] = []
 const closers: Array<() => Promise<unknown>> = []
 
-/** CPU ms a process has used, all its threads (Linux /proc; undefined elsewhere). */
-function cpuMs (pid: number): number | undefined {
+/** CPU ms a process (or one thread: /proc/<pid>/task/<tid>) has used, all its threads (Linux /proc; undefined elsewhere). */
+function cpuMs (pid: number, tid?: number): number | undefined {
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
+    const fields = readFileSync(tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1].split(' ')
     return (Number(fields[11]) + Number(fields[12])) * 10 // clock ticks of 10 ms
   } catch {
     return undefined
   }
 }
-// CPU ms of the serving process and of this (submitting) process, summed over the measured rounds, per case.
-const cpu: Record<string, { server: number, client: number }> = {}
+/** The pid of a local server process by its name (redis-server, mariadbd), for where the CPU went. */
+function serverPid (...names: string[]): number | undefined {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    try {
+      if (names.includes(readFileSync(`/proc/${entry}/comm`, 'utf8').trim())) return Number(entry)
+    } catch {}
+  }
+  return undefined
+}
+const kRedisPid = serverPid('redis-server')
+const kMySQLPid = serverPid('mariadbd', 'mysqld')
+// Where the CPU of each measured case went, summed over the measured rounds: the serving
+// process's main thread and its other threads (worker threads, the storage writer, V8's
+// GC and compiler), this submitting process, and the local Redis and MySQL servers.
+const kParts = ['main', 'threads', 'client', 'redis', 'mysql'] as const
+type Part = typeof kParts[number]
+const cpu: Record<string, Record<Part, number>> = {}
+function readParts (pid: number): Record<Part, number> {
+  const all = cpuMs(pid) ?? NaN
+  const main = cpuMs(pid, pid) ?? NaN
+  const own = process.cpuUsage()
+  return {
+    main, threads: all - main, client: (own.user + own.system) / 1000,
+    redis: kRedisPid === undefined ? NaN : cpuMs(kRedisPid) ?? NaN,
+    mysql: kMySQLPid === undefined ? NaN : cpuMs(kMySQLPid) ?? NaN
+  }
+}
+// Serving instances write their history every second (flushInterval, batched durability):
+// after a queue case the next waits this long, so that no case pays for another's history
+// and a case's CPU counts the writing of its own.
+const kSettle = 1200
+const settle = (): Promise<void> => new Promise(resolve => setTimeout(resolve, kSettle))
 async function withCpu (name: string, pid: number, run: () => Promise<number>): Promise<number> {
-  const s0 = cpuMs(pid)
-  const c0 = process.cpuUsage()
+  const before = readParts(pid)
   const ms = await run()
-  const s1 = cpuMs(pid)
-  const c1 = process.cpuUsage(c0)
-  const sum = cpu[name] ??= { server: 0, client: 0 }
-  sum.server += s0 === undefined || s1 === undefined ? NaN : s1 - s0
-  sum.client += (c1.user + c1.system) / 1000
+  await settle()
+  const after = readParts(pid)
+  const sum = cpu[name] ??= { main: 0, threads: 0, client: 0, redis: 0, mysql: 0 }
+  for (const part of kParts) sum[part] += after[part] - before[part]
   return ms
 }
 const engine = new Engine({ threads: THREADS, storage: await mysqlStorage(db.uri) })
@@ -169,13 +200,24 @@ try {
   const raw = await rawBullMQ()
   cases['raw bullmq'] = () => withCpu('raw bullmq', raw.pid, () => raw.run(counts['queue-noop']))
   for (const [wf, n] of Object.entries(counts)) {
-    cases[`${wf} execute`] = () => timed(async () => check(await Promise.all(Array.from({ length: n }, () => engine.execute(wf)))))
+    cases[`${wf} execute`] = async () => {
+      const ms = await timed(async () => check(await Promise.all(Array.from({ length: n }, () => engine.execute(wf)))))
+      // Its history written before the next case, untimed, as the queue cases' (see kSettle).
+      await engine.flush()
+      return ms
+    }
     for (const [k, queue] of Object.entries(clusters)) {
       const run = (): Promise<number> => timed(async () => {
         const ids = await queue.submitBulk(Array.from({ length: n }, () => ({ workflowId: wf })))
         check(await Promise.all(ids.map(id => queue.getExecutionResult(id))))
       })
-      cases[`${wf} queue ${k}`] = k === '1' && wf === 'queue-noop' ? () => withCpu(`${wf} queue ${k}`, instancePid, run) : run
+      cases[`${wf} queue ${k}`] = k === '1' && wf === 'queue-noop'
+        ? () => withCpu(`${wf} queue ${k}`, instancePid, run)
+        : async () => {
+          const ms = await run()
+          await settle()
+          return ms
+        }
     }
   }
   await interleave(cases, 1)
@@ -201,17 +243,27 @@ try {
     baseline: { name: 'plain BullMQ jobs, no-op processor, 1 worker process', value: eps('raw bullmq', counts['queue-noop']), kind: 'fair' },
     target: { op: '>=', value: 0.7 }
   })
-  // CPU per execution, all threads of each process: steadier than the rates on a shared box.
-  const perExec = (key: string, side: 'server' | 'client'): number => cpu[key][side] / (rounds * counts['queue-noop'])
-  if (Number.isFinite(perExec('raw bullmq', 'server'))) {
+  // CPU per execution, by where it went: steadier than the rates on a shared box. The
+  // clock ticks of 10 ms make each part exact to about 10 ms over all the measured rounds.
+  const perExec = (key: string, part: Part): number => cpu[key][part] / (rounds * counts['queue-noop'])
+  const kPartNames: Record<Part, string> = {
+    main: 'the serving instance, main thread',
+    threads: 'the serving instance, its other threads (task workers, storage writer, V8 GC and compiler)',
+    client: 'the submitter (submitBulk, getExecutionResult)',
+    redis: 'Redis (redis-server)',
+    mysql: 'MySQL (the history; plain BullMQ keeps none)'
+  }
+  const total = (key: string): number => kParts.reduce((sum, part) => sum + (Number.isFinite(perExec(key, part)) ? perExec(key, part) : 0), 0)
+  for (const part of kParts) {
+    if (!Number.isFinite(perExec('queue-noop queue 1', part))) continue
     report.add({
-      name: 'CPU per no-op execution: the serving instance (main and worker threads)', value: perExec('queue-noop queue 1', 'server'), unit: 'ms',
-      baseline: { name: 'the plain BullMQ worker process, per job', value: perExec('raw bullmq', 'server'), kind: 'fair' }
+      name: `CPU per no-op execution: ${kPartNames[part]}`, value: perExec('queue-noop queue 1', part), unit: 'ms',
+      ...(part === 'mysql' ? {} : { baseline: { name: 'plain BullMQ, per job', value: perExec('raw bullmq', part), kind: 'fair' as const } })
     })
   }
   report.add({
-    name: 'CPU per no-op execution: the submitter (submitBulk, getExecutionResult)', value: perExec('queue-noop queue 1', 'client'), unit: 'ms',
-    baseline: { name: 'plain BullMQ addBulk and QueueEvents, per job', value: perExec('raw bullmq', 'client'), kind: 'fair' }
+    name: 'CPU per no-op execution, all of the above', value: total('queue-noop queue 1'), unit: 'ms',
+    baseline: { name: 'plain BullMQ, per job', value: total('raw bullmq'), kind: 'fair' }
   })
   report.note(`1 local instance against plain BullMQ, no-op executions, per round (rounds' spread): ${perRound.map(x => x.toFixed(2)).join(', ')}x`)
 
@@ -245,7 +297,7 @@ try {
   }
 
   report.note(`every engine: ${THREADS} worker threads, MySQL storage (durability 'batched'); instances serve with concurrency ${CONCURRENCY}; all processes share this machine's ${THREADS} cores, so more instances add no cores here`)
-  report.note(`medians of ${rounds} interleaved rounds after one warm-up round; the clock stops when every result is back (history may still be in flight to MySQL, for both)`)
+  report.note(`medians of ${rounds} interleaved rounds after one warm-up round; the clock stops when every result is back, history maybe still in flight to MySQL; then each case's history is written (${kSettle} ms after a queue case, engine.flush() after execute()) before the next case starts, and its CPU counted with it`)
   for (const [name, v] of Object.entries(samples)) report.detail(`${name}: ${v.map(x => x.toFixed(1)).join(', ')} ms`)
   report.write()
 } finally {
