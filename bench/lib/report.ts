@@ -167,7 +167,8 @@ export class Report {
       scenario: this.#scenario,
       title: this.#title,
       ...machine(this.#threads),
-      command: `npx tsx bench/${this.#scenario}.bench.ts`,
+      // With the arguments it was given, so that the figures can be made again the same way.
+      command: ['npx tsx', `bench/${this.#scenario}.bench.ts`, ...process.argv.slice(2)].join(' '),
       durationMs: Math.round(performance.now() - this.#started),
       loadAverage: { start: sig(this.#load, 3), end: sig(loadavg()[0], 3) },
       rows: this.rows,
