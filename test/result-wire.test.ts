@@ -57,7 +57,7 @@ describe('results through the queue', () => {
     expect(decodeResult(encodeResult(noopResult(50)))).toStrictEqual(noopResult(50))
   })
 
-  test('tasks that differ come back as they were: statuses, attempts, missing times, a duration that is not end minus start', () => {
+  test('tasks that differ come back as they were: statuses, attempts, missing times, a duration that is not end minus start, an output that is NaN', () => {
     const result = noopResult(4)
     result.status = 'failed'
     const t1 = result.tasks.t1
@@ -65,6 +65,9 @@ describe('results through the queue', () => {
     result.tasks.t2 = { taskId: 't2', name: 't2', status: 'skipped', attempts: 0 }
     // Read back from storage, a duration may be what was stored rather than the times' difference.
     result.tasks.t3 = { ...result.tasks.t3, duration: 0.25 }
+    // An output that is NaN is a value like any other, not a missing time.
+    const t0 = result.tasks.t0
+    result.tasks.t0 = { taskId: 't0', name: 't0', status: 'success', attempts: 1, output: NaN, startedAt: t0.startedAt, endedAt: t0.endedAt, duration: t0.duration }
     const back = decodeResult(encodeResult(result))
     expect(back).toStrictEqual(result)
     for (const id of Object.keys(result.tasks)) expect(Object.keys(back.tasks[id])).toEqual(Object.keys(result.tasks[id]))

@@ -171,12 +171,12 @@ export function decodeResult (text: string): ExecutionResult {
     const task: Record<string, unknown> = { taskId: ids[k], name: ids[k] }
     for (const key of kTaskFields) {
       let value: unknown
-      if (key === 'startedAt') value = startedAt[k]
-      else if (key === 'endedAt') value = endedAt[k]
-      else if (key === 'duration' && derived) value = startedAt[k] === startedAt[k] && endedAt[k] === endedAt[k] ? spanOf(startedAt[k], endedAt[k]) : undefined
-      else value = key in same ? same[key] : fields[key]?.[k]
       // NaN: a time the task does not have.
-      if (value !== undefined && value === value) task[key] = value
+      if (key === 'startedAt') value = Number.isNaN(startedAt[k]) ? undefined : startedAt[k]
+      else if (key === 'endedAt') value = Number.isNaN(endedAt[k]) ? undefined : endedAt[k]
+      else if (key === 'duration' && derived) value = Number.isNaN(startedAt[k]) || Number.isNaN(endedAt[k]) ? undefined : spanOf(startedAt[k], endedAt[k])
+      else value = key in same ? same[key] : fields[key]?.[k]
+      if (value !== undefined) task[key] = value
     }
     tasks[ids[k]] = task
   }
