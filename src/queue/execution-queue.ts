@@ -16,18 +16,18 @@ import type { Redis } from 'ioredis'
 import { ErrorCodes, NotFoundError, QueueError } from '../errors.js'
 import { serialiseInput } from '../execute-options.js'
 import type { EngineEventType, EngineListener } from '../event-bus.js'
-import { newExecutionId } from '../ids.js'
 import type { ExecutionResult } from '../types.js'
 import { loadQueueModules, type QueueModules } from './load.js'
 import {
-  checkScheduleOptions, checkSubmitOptions, redisOptions, resolveQueueOptions,
+  checkScheduleOptions, redisOptions, resolveQueueOptions,
   type ExecutionQueueOptions, type ResolvedQueueOptions, type ScheduleOptions, type SubmitOptions
 } from './queue-options.js'
 import { JobEnds, RemoteEvents, type JobEnd } from './redis-events.js'
 import { ConnectionLog } from './connection-log.js'
 import type { BulkItem, QueuedExecutionStatus, QueueOverview, ScheduleInfo } from './types.js'
 import { readOverview } from './overview.js'
-import { QueueNames, decodeResult, isExecutionId, type JobData } from './wire.js'
+import { QueueNames, decodeResult, type JobData } from './wire.js'
+import { Submitter } from './submitter.js'
 
 /** What `engine.serve` needs from a queue; not exported from the package. */
 export interface QueueInternals {
@@ -40,11 +40,7 @@ export interface QueueInternals {
 
 export const queueInternals = new WeakMap<ExecutionQueue, QueueInternals>()
 
-const kBulkChunk = 500
 const kEventsMargin = 60_000
-
-/** One job to add: `fresh` when its id was made here (no one can have submitted it before). */
-interface QueuedJob { id: string, fresh: boolean, data: JobData, opts: object }
 
 /** The client of the execution queue: submits, waits, cancels and listens; needs no worker threads. */
 export class ExecutionQueue {
@@ -56,8 +52,7 @@ export class ExecutionQueue {
   readonly #readyEnds = new Map<string, JobEnds>()
   readonly #events: RemoteEvents
   readonly #log: ConnectionLog
-  // Workflows seen served lately, with when: a submit checks Redis at most once a second per workflow.
-  readonly #servedSeen = new Map<string, number>()
+  readonly #submitter: Submitter
   #redis: Promise<Redis> | null = null
   #closed = false
 
@@ -69,6 +64,9 @@ export class ExecutionQueue {
     this.#log = new ConnectionLog(this.#options.logger, `${String(target.host ?? 'localhost')}:${String(target.port ?? 6379)}`)
     this.#events = new RemoteEvents(this.#names.eventsChannel, () => this.#connect(), () => {})
     queueInternals.set(this, { options: this.#options, names: this.#names, modules: loadQueueModules, redis: () => this.#client(), log: this.#log })
+    this.#submitter = new Submitter({
+      options: this.#options, names: this.#names, client: () => this.#client(), queue: id => this.#queue(id), readyEnds: this.#readyEnds
+    })
   }
 
   async #connect (): Promise<Redis> {
@@ -103,18 +101,6 @@ export class ExecutionQueue {
     return queue
   }
 
-  #job (workflowId: string, input: unknown, options: SubmitOptions): QueuedJob {
-    if (typeof workflowId !== 'string' || workflowId.length === 0) throw new QueueError(ErrorCodes.INVALID_OPTIONS, 'workflowId must be a non-empty string')
-    checkSubmitOptions(options)
-    const id = options.executionId ?? newExecutionId()
-    if (!isExecutionId(id)) throw new QueueError(ErrorCodes.INVALID_OPTIONS, `executionId must be 1 to 26 of A-Z a-z 0-9 _ -, got ${JSON.stringify(id)}`)
-    const data: JobData = { input: Buffer.from(serialiseInput(workflowId, input)).toString('base64'), executionId: id }
-    if (options.timeout !== undefined) data.timeout = options.timeout
-    if (options.traceparent !== undefined) data.traceparent = options.traceparent
-    const keep = { age: Math.ceil(this.#options.keepFor / 1000) }
-    return { id, fresh: options.executionId === undefined, data, opts: { jobId: id, priority: options.priority, delay: options.delay, removeOnComplete: keep, removeOnFail: keep } }
-  }
-
   /**
    * Queues an execution and returns its id at once. The same id submitted again within
    * `keepFor` runs once (the id is the BullMQ job id).
@@ -132,96 +118,11 @@ export class ExecutionQueue {
    *   QUEUE_UNAVAILABLE when Redis does not answer within `unavailableAfter`
    */
   async submitBulk (items: readonly BulkItem[]): Promise<string[]> {
-    const jobs = items.map(item => ({ workflowId: item.workflowId, ...this.#job(item.workflowId, item.input, item.options ?? {}) }))
+    const jobs = this.#submitter.jobsOf(items)
     return this.#bounded('submit', async () => {
-      await this.#checkServed(items)
-      return this.#add(jobs)
+      await this.#submitter.checkServed(items)
+      return this.#submitter.add(jobs)
     })
-  }
-
-  // Workflows of the items that may not wait, each served by a live instance, or WORKFLOW_NOT_SERVED.
-  async #checkServed (items: readonly BulkItem[]): Promise<void> {
-    const at = Date.now()
-    const ask = new Set<string>()
-    for (const item of items) {
-      if (item.options?.waitForServer === true) continue
-      if ((this.#servedSeen.get(item.workflowId) ?? 0) < at - 1000) ask.add(item.workflowId)
-    }
-    if (ask.size === 0) return
-    const redis = await this.#client()
-    const pipeline = redis.pipeline()
-    for (const id of ask) pipeline.zcount(this.#names.servedKey(id), at, '+inf')
-    const replies = await pipeline.exec() ?? []
-    let k = 0
-    for (const id of ask) {
-      const [err, count] = replies[k++] ?? [null, 0]
-      if (err !== null) throw err
-      if (Number(count) === 0) {
-        throw new QueueError(ErrorCodes.WORKFLOW_NOT_SERVED,
-          `no live instance serves workflow "${id}" (none has published it and called serve()); pass { waitForServer: true } to queue it anyway`)
-      }
-      this.#servedSeen.set(id, at)
-    }
-  }
-
-  async #add (jobs: Array<QueuedJob & { workflowId: string }>): Promise<string[]> {
-    const redis = await this.#client()
-    const ttl = Math.ceil(this.#options.keepFor / 1000)
-    for (let at = 0; at < jobs.length; at += kBulkChunk) {
-      const chunk = jobs.slice(at, at + kBulkChunk)
-      const byWorkflow = new Map<string, typeof chunk>()
-      for (const job of chunk) {
-        const list = byWorkflow.get(job.workflowId)
-        if (list === undefined) byWorkflow.set(job.workflowId, [job])
-        else list.push(job)
-      }
-      // SET NX GET: the workflow an id was first submitted for, in the same round trip.
-      const pipeline = redis.pipeline()
-      for (const job of chunk) pipeline.set(this.#names.executionKey(job.id), job.workflowId, 'EX', ttl, 'NX', 'GET')
-      const check = async (): Promise<void> => {
-        const replies = await pipeline.exec() ?? []
-        for (let k = 0; k < chunk.length; k++) {
-          const [err, before] = replies[k] ?? [null, null]
-          if (err !== null) throw err
-          const job = chunk[k]
-          if (before !== null && before !== job.workflowId) {
-            throw new QueueError(ErrorCodes.EXECUTION_ID_CONFLICT, `execution id "${job.id}" was already submitted for workflow "${String(before)}"`)
-          }
-        }
-      }
-      // Added again when it was there already: BullMQ ignores a job id it holds, and a submit
-      // whose add was lost after its SET still gets its job.
-      const add = (): Promise<unknown> => Promise.all([...byWorkflow].map(([workflowId, list]) => this.#addTo(workflowId, list)))
-      // Ids made here are new, so none can conflict: the map and the jobs go out together,
-      // the jobs first, so that an idle instance can take them before the map's round trip.
-      // An id the caller chose is checked before its job is added.
-      if (chunk.every(job => job.fresh)) {
-        const adding = add()
-        await Promise.all([adding, check()])
-      } else {
-        await check()
-        await add()
-      }
-    }
-    return jobs.map(job => job.id)
-  }
-
-  async #addTo (workflowId: string, list: readonly QueuedJob[]): Promise<void> {
-    const queue = await this.#queue(workflowId)
-    // Followed from now when this client already reads the queue's ends: a result asked
-    // for later needs no look in Redis (JobEnds.track). Only new ids: a job id BullMQ holds
-    // already may have ended before this submit.
-    const ends = this.#readyEnds.get(workflowId)
-    const fresh = ends === undefined ? [] : list.filter(job => job.fresh).map(job => job.id)
-    ends?.track(fresh)
-    try {
-      // One job alone is one script call; addBulk wraps even one in a transaction.
-      if (list.length === 1) await queue.add(workflowId, list[0].data, list[0].opts)
-      else await queue.addBulk(list.map(job => ({ name: workflowId, data: job.data, opts: job.opts })))
-    } catch (err) {
-      ends?.untrack(fresh)
-      throw err
-    }
   }
 
   /** The workflow of an execution, and its job id (the execution id, but for executions a schedule made). */
