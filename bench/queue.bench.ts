@@ -107,11 +107,15 @@ function readParts (pid: number): Record<Part, number> {
 // after a queue case the next waits this long, so that no case pays for another's history
 // and a case's CPU counts the writing of its own.
 const kSettle = 1200
-const settle = (): Promise<void> => new Promise(resolve => setTimeout(resolve, kSettle))
+/** `run`, then the wait for its history; resolves with what `run` timed. */
+async function settled (run: () => Promise<number>): Promise<number> {
+  const ms = await run()
+  await new Promise(resolve => setTimeout(resolve, kSettle))
+  return ms
+}
 async function withCpu (name: string, pid: number, run: () => Promise<number>): Promise<number> {
   const before = readParts(pid)
-  const ms = await run()
-  await settle()
+  const ms = await settled(run)
   const after = readParts(pid)
   const sum = cpu[name] ??= { main: 0, threads: 0, client: 0, redis: 0, mysql: 0 }
   for (const part of kParts) sum[part] += after[part] - before[part]
@@ -211,13 +215,7 @@ try {
         const ids = await queue.submitBulk(Array.from({ length: n }, () => ({ workflowId: wf })))
         check(await Promise.all(ids.map(id => queue.getExecutionResult(id))))
       })
-      cases[`${wf} queue ${k}`] = k === '1' && wf === 'queue-noop'
-        ? () => withCpu(`${wf} queue ${k}`, instancePid, run)
-        : async () => {
-          const ms = await run()
-          await settle()
-          return ms
-        }
+      cases[`${wf} queue ${k}`] = k === '1' && wf === 'queue-noop' ? () => withCpu(`${wf} queue ${k}`, instancePid, run) : () => settled(run)
     }
   }
   await interleave(cases, 1)

@@ -112,7 +112,10 @@ const kEveryTaskField: [Unlisted] extends [never] ? true : false = true
 // Fields sent once when every task has the same value: small, compared by identity.
 const kShared = new Set<string>(['status', 'attempts', 'cached', 'reusedFrom'])
 
-const spanOf = (start: number, end: number): number => Math.round((end - start) * 1000) / 1000
+/** The duration the engine gives a task with these times (end minus start, to the microsecond); none without both. */
+function durationOf (start: number | undefined, end: number | undefined): number | undefined {
+  return start === undefined || end === undefined ? undefined : Math.round((end - start) * 1000) / 1000
+}
 
 /**
  * A result as plain data, in columns. Task results made on first read are made for this
@@ -133,9 +136,7 @@ export function encodeResult (result: ExecutionResult): string {
     const task = list[k] = tasks[ids[k]]
     startedAt[k] = task.startedAt ?? NaN
     endedAt[k] = task.endedAt ?? NaN
-    const duration = task.duration
-    if (duration !== undefined && (task.startedAt === undefined || task.endedAt === undefined || duration !== spanOf(task.startedAt, task.endedAt))) derived = false
-    else if (duration === undefined && task.startedAt !== undefined && task.endedAt !== undefined) derived = false
+    if (task.duration !== durationOf(task.startedAt, task.endedAt)) derived = false
   }
   const fields: Record<string, unknown[]> = {}
   const same: Record<string, unknown> = {}
@@ -169,12 +170,14 @@ export function decodeResult (text: string): ExecutionResult {
   const tasks: Record<string, Record<string, unknown>> = {}
   for (let k = 0; k < ids.length; k++) {
     const task: Record<string, unknown> = { taskId: ids[k], name: ids[k] }
+    // NaN: a time the task does not have.
+    const start = Number.isNaN(startedAt[k]) ? undefined : startedAt[k]
+    const end = Number.isNaN(endedAt[k]) ? undefined : endedAt[k]
     for (const key of kTaskFields) {
       let value: unknown
-      // NaN: a time the task does not have.
-      if (key === 'startedAt') value = Number.isNaN(startedAt[k]) ? undefined : startedAt[k]
-      else if (key === 'endedAt') value = Number.isNaN(endedAt[k]) ? undefined : endedAt[k]
-      else if (key === 'duration' && derived) value = Number.isNaN(startedAt[k]) || Number.isNaN(endedAt[k]) ? undefined : spanOf(startedAt[k], endedAt[k])
+      if (key === 'startedAt') value = start
+      else if (key === 'endedAt') value = end
+      else if (key === 'duration' && derived) value = durationOf(start, end)
       else value = key in same ? same[key] : fields[key]?.[k]
       if (value !== undefined) task[key] = value
     }

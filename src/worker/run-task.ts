@@ -128,9 +128,9 @@ export class TaskRunner {
     try {
       map = mappedOver ? mapInputOf(output) : null
     } catch (err) {
-      return { status: Outcome.Failed, output: null, value: undefined, written: -1, map: null, error: errorInfo(err), start, end, logs: ctx.postableLogs() }
+      return failure(errorInfo(err), ctx, start, end)
     }
-    if (output === undefined) return { status: Outcome.Success, output: null, value: undefined, written: -1, map, error: null, start, end, logs: ctx.postableLogs() }
+    if (output === undefined) return success(null, undefined, -1, map, ctx, start, end)
     let packet: Packet
     try {
       // A value a cache key is made of is serialised whole, since its digest is taken from
@@ -139,20 +139,30 @@ export class TaskRunner {
         const views = this.#views
         const slot = message.slot
         const written = writeSmallInto(output, views.data, freeData(views, slot), (slot + 1) * views.dataSize)
-        if (written !== -1) return { status: Outcome.Success, output: null, value: output, written, map, error: null, start, end, logs: ctx.postableLogs() }
+        if (written !== -1) return success(null, output, written, map, ctx, start, end)
       }
       packet = encode(output)
       if (share && packet.oob !== null) packet = encodeShared(output)
       else if (share && packet.bytes.byteLength >= TRANSFER_THRESHOLD) packet = { bytes: toShared(packet.bytes), oob: null }
     } catch (err) {
-      const error = { code: 'OUTPUT_NOT_CLONEABLE', message: `output of task "${plan.ids[index]}" cannot be sent between threads: ${messageOf(err)}`, retryable: false }
-      return { status: Outcome.Failed, output: null, value: undefined, written: -1, map: null, error, start, end, logs: ctx.postableLogs() }
+      return failure({ code: 'OUTPUT_NOT_CLONEABLE', message: `output of task "${plan.ids[index]}" cannot be sent between threads: ${messageOf(err)}`, retryable: false },
+        ctx, start, end)
     }
-    return { status: Outcome.Success, output: packet, value: output, written: -1, map, error: null, start, end, logs: ctx.postableLogs() }
+    return success(packet, output, -1, map, ctx, start, end)
   }
 }
 
+// The results of an attempt: one shape for all, so that the batch loop reads them alike.
+function success (output: Packet | null, value: unknown, written: number, map: MapInput | null, ctx: TaskContextImpl, start: number, end: number): TaskResult {
+  return { status: Outcome.Success, output, value, written, map, error: null, start, end, logs: ctx.postableLogs() }
+}
+
+function failure (error: ErrorInfo, ctx: TaskContextImpl | null, start: number, end: number): TaskResult {
+  return { status: Outcome.Failed, output: null, value: undefined, written: -1, map: null, error, start, end, logs: ctx?.postableLogs() ?? null }
+}
+
+// The handler (or loading it) threw: the attempt ends now.
 function failed (err: unknown, ctx: TaskContextImpl | null, start: number): TaskResult {
   ctx?.release()
-  return { status: Outcome.Failed, output: null, value: undefined, written: -1, map: null, error: errorInfo(err), start, end: now(), logs: ctx?.postableLogs() ?? null }
+  return failure(errorInfo(err), ctx, start, now())
 }
